@@ -1,0 +1,237 @@
+//! Signing contracts and changing their package.
+
+use tarifa_core::contract::{self, Benefit, ContractApplication, DeviceRequest, SalesChannel};
+use tarifa_core::money::Money;
+use tarifa_core::rule::{Decision, rules};
+
+use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+
+/// A device handed over at signing, as asked.
+#[derive(Clone, Debug)]
+pub struct DeviceInput {
+    pub device: String,
+    pub imei: Option<String>,
+    pub price: Option<Money>,
+    pub instalments: u32,
+}
+
+/// What an agent (or a scenario) asks for when signing.
+#[derive(Clone, Debug)]
+pub struct SignRequest {
+    pub customer_id: i64,
+    pub handle: Option<String>,
+    pub package: String,
+    pub number: Option<String>,
+    pub commitment_months: Option<u32>,
+    pub benefits: Vec<Benefit>,
+    pub device: Option<DeviceInput>,
+    pub channel: SalesChannel,
+}
+
+impl App {
+    /// Signs a contract and activates its service (CON-1…8, DEV-1, CON-13).
+    pub async fn sign_contract(&self, ctx: &Ctx, request: SignRequest) -> Result<Decided<i64>> {
+        let mut tx = self.begin(ctx).await?;
+        let customer = tx
+            .customer(request.customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", request.customer_id.to_string()))?;
+        let market = self.market(&customer.market)?.clone();
+        let today = self.today(&market);
+        if let Some(handle) = &request.handle
+            && tx.contract_by_handle(&market.id, handle).await?.is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "contract {handle:?} already exists"
+            )));
+        }
+        let party = convert::party(&customer)?;
+        let catalog = self.catalog(&mut tx, &market).await?;
+        let other_live_contracts = tx
+            .contracts_of_customer(customer.id)
+            .await?
+            .iter()
+            .filter(|c| c.status == "active" || c.status == "suspended")
+            .count();
+
+        let mut refusal = Decision::approved();
+        let package = catalog.package(&request.package);
+        if package.is_none() {
+            refusal.refuse(
+                rules::CAT_1,
+                format!(
+                    "package {:?} is not in the {} catalog",
+                    request.package, market.id
+                ),
+            );
+        }
+        let device = match &request.device {
+            Some(input) => match catalog.device(&input.device) {
+                Some(device) => Some(DeviceRequest {
+                    device,
+                    imei: input.imei.clone(),
+                    price: input.price,
+                    instalments: input.instalments,
+                }),
+                None => {
+                    refusal.refuse(
+                        rules::CAT_1,
+                        format!(
+                            "device {:?} is not in the {} catalog",
+                            input.device, market.id
+                        ),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let number = match &request.number {
+            Some(number) => {
+                let valid = number.starts_with(&market.country_code)
+                    && number.len() > market.country_code.len() + 3
+                    && number[1..].chars().all(|c| c.is_ascii_digit());
+                if !valid {
+                    refusal.refuse(
+                        rules::CON_13,
+                        format!(
+                            "{number:?} is not a number of the {} plan (E.164, starting {})",
+                            market.id, market.country_code
+                        ),
+                    );
+                } else if tx.number_in_use(number).await? {
+                    refusal.refuse(
+                        rules::CON_13,
+                        format!("number {number} is assigned to another subscriber"),
+                    );
+                }
+                Some(number.clone())
+            }
+            None => None,
+        };
+
+        let (terms, mut decision) = match package {
+            Some(package) if refusal.is_approved() => contract::sign(
+                ContractApplication {
+                    package,
+                    signed_on: today,
+                    commitment_months: request.commitment_months,
+                    benefits: request.benefits.clone(),
+                    device,
+                    channel: request.channel,
+                    party_kind: party.kind,
+                    residency: party.residency,
+                    other_live_contracts: u32::try_from(other_live_contracts).unwrap_or(u32::MAX),
+                },
+                &market,
+            ),
+            _ => (None, refusal),
+        };
+
+        let id = match terms {
+            Some(terms) => {
+                let number = match number {
+                    Some(number) => number,
+                    None => self.assign_number(&mut tx, &market).await?,
+                };
+                decision.because(rules::CON_13, format!("number {number} assigned"));
+                let (row, benefits) = convert::contract_rows(
+                    &market,
+                    request.handle.clone(),
+                    customer.id,
+                    &number,
+                    &terms,
+                );
+                Some(tx.insert_contract(&row, &benefits).await?)
+            }
+            None => None,
+        };
+        let subject = id.map(|id| format!("contract:{id}"));
+        record(&mut tx, &market, today, "contract", subject, &decision, ctx).await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: id,
+        })
+    }
+
+    /// The next free number of the market's numbering plan (CON-13).
+    async fn assign_number(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &tarifa_core::market::Market,
+    ) -> Result<String> {
+        loop {
+            let sequence = tx.next_number(&market.id, 1).await?;
+            let number = market
+                .numbers
+                .subscriber_number(&market.country_code, u64::try_from(sequence).unwrap_or(0));
+            if !tx.number_in_use(&number).await? {
+                return Ok(number);
+            }
+        }
+    }
+
+    /// Moves a contract to another package from today (CAT-1, CAT-3).
+    pub async fn change_package(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        package_id: &str,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let row = tx
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let current = convert::contract(&mut tx, &market, row).await?;
+        let catalog = self.catalog(&mut tx, &market).await?;
+        let decision = match catalog.package(package_id) {
+            Some(package) => {
+                contract::change_package(&current.package, package, current.status, today)
+            }
+            None => {
+                let mut d = Decision::approved();
+                d.refuse(
+                    rules::CAT_1,
+                    format!("package {package_id:?} is not in the {} catalog", market.id),
+                );
+                d
+            }
+        };
+        if decision.is_approved() {
+            tx.change_contract_package(contract_id, package_id, &today.to_string())
+                .await?;
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "change_package",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// A contract by id, as the core sees it.
+    pub async fn contract(&self, contract_id: i64) -> Result<tarifa_core::contract::Contract> {
+        let mut tx = self.begin(&Ctx::new("reader")).await?;
+        let row = tx
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let contract = convert::contract(&mut tx, &market, row).await?;
+        tx.rollback().await?;
+        Ok(contract)
+    }
+}

@@ -1,0 +1,198 @@
+//! tarifa's use cases. Each command parses its input into core types, opens
+//! one transaction, lets `tarifa-core` decide, and writes the new state, the
+//! decision and the audit trail in that one transaction.
+
+pub mod contracts;
+mod convert;
+pub mod customers;
+pub mod presets;
+pub mod scheduler;
+pub mod simulate;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use tarifa_core::catalog::Catalog;
+use tarifa_core::market::Market;
+use tarifa_core::rule::Decision;
+use tarifa_core::time::Clock;
+use tarifa_store::{NewDecision, Store, StoreError, Tx};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unknown market {0:?} (loaded: {1})")]
+    UnknownMarket(String, String),
+    #[error("{what} {id:?} not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        Self::NotFound {
+            what,
+            id: id.into(),
+        }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The system clock, for the server. Everything else uses a manual clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// Who asks, and where from: named in audit events and decisions.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// The actor of the audit trail (`agent:7`, `scheduler`, `simulate`).
+    pub actor: String,
+    /// Where the request came from (e.g. `step 7`), kept with decisions.
+    pub context: Option<String>,
+}
+
+impl Ctx {
+    pub fn new(actor: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            context: None,
+        }
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+}
+
+/// A command's result: the decision and, when approved, what it created.
+#[derive(Clone, Debug)]
+pub struct Decided<T> {
+    pub decision: Decision,
+    pub value: Option<T>,
+}
+
+/// The application: the store, the markets it serves and the clock.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    markets: Arc<BTreeMap<String, Arc<Market>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// Builds the application over a store, registering each market (and, the
+    /// first time a market is stored, its preset catalog).
+    pub async fn new(store: Store, markets: Vec<Market>, clock: Arc<dyn Clock>) -> Result<Self> {
+        let app = Self {
+            store,
+            markets: Arc::new(
+                markets
+                    .into_iter()
+                    .map(|m| (m.id.clone(), Arc::new(m)))
+                    .collect(),
+            ),
+            clock,
+        };
+        for market in app.markets.values() {
+            let mut tx = app.begin(&Ctx::new("system")).await?;
+            if !tx.has_market(&market.id).await? {
+                tx.ensure_market(&market.id, market.currency.code()).await?;
+                convert::store_catalog(&mut tx, market, &market.catalog).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(app)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn market(&self, id: &str) -> Result<&Arc<Market>> {
+        self.markets.get(id).ok_or_else(|| {
+            AppError::UnknownMarket(
+                id.to_owned(),
+                self.markets.keys().cloned().collect::<Vec<_>>().join(", "),
+            )
+        })
+    }
+
+    pub fn markets(&self) -> impl Iterator<Item = &Arc<Market>> {
+        self.markets.values()
+    }
+
+    /// Today in a market's time zone, from the application's clock.
+    pub fn today(&self, market: &Market) -> Date {
+        self.clock.today(&market.time_zone)
+    }
+
+    /// Opens a transaction for `ctx`, stamped with the clock's instant.
+    pub async fn begin(&self, ctx: &Ctx) -> Result<Tx> {
+        Ok(self
+            .store
+            .begin(&ctx.actor, &self.clock.now().to_string())
+            .await?)
+    }
+
+    /// The market's current catalog: the preset plus every change stored since.
+    pub async fn catalog(&self, tx: &mut Tx, market: &Market) -> Result<Catalog> {
+        convert::load_catalog(tx, market).await
+    }
+
+    /// Adds or replaces catalog items (scenario additions, price-list updates).
+    pub async fn update_catalog(&self, ctx: &Ctx, market: &Market, items: &Catalog) -> Result<()> {
+        let mut tx = self.begin(ctx).await?;
+        convert::store_catalog(&mut tx, market, items).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Writes a decision with its context.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    market: &Market,
+    on: Date,
+    action: &str,
+    subject: Option<String>,
+    decision: &Decision,
+    ctx: &Ctx,
+) -> Result<i64> {
+    Ok(tx
+        .record_decision(&NewDecision {
+            market: market.id.clone(),
+            on_date: on.to_string(),
+            action: action.to_owned(),
+            subject,
+            outcome: decision.outcome.as_str().to_owned(),
+            rules: decision.rules.iter().map(ToString::to_string).collect(),
+            reasons: decision.reason_texts(),
+            context: ctx.context.clone(),
+        })
+        .await?)
+}

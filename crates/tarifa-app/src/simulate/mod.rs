@@ -1,0 +1,269 @@
+//! `tarifa simulate`: a scenario drives the application through dated steps
+//! on a virtual clock, from an empty store, and ends with a report.
+//!
+//! The runner uses the same services, store and scheduler as the server; only
+//! the clock differs (manual instead of system).
+
+mod expect;
+mod report;
+pub mod scenario;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tarifa_core::contract::{Benefit, BenefitKind, SalesChannel};
+use tarifa_core::market::Market;
+use tarifa_core::party::{IdDocumentKind, PartyApplication, PartyKind, Residency};
+use tarifa_core::time::ManualClock;
+use tarifa_store::Store;
+
+use crate::contracts::{DeviceInput, SignRequest};
+use crate::customers::CustomerChanges;
+use crate::{App, AppError, Ctx};
+pub use scenario::{InvalidScenario, Scenario};
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Simulation {
+    /// The report of SCENARIOS.md.
+    pub report: serde_json::Value,
+    /// Every `expect` that did not hold, naming its step.
+    pub failures: Vec<String>,
+}
+
+impl Simulation {
+    /// 0 when every expectation held, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.failures.is_empty())
+    }
+}
+
+/// Runs a scenario against a fresh in-memory store. `markets` resolves a
+/// market id to its preset.
+pub async fn run(
+    scenario: &Scenario,
+    market_for: impl Fn(&str) -> Option<Market>,
+) -> Result<Simulation, InvalidScenario> {
+    run_on(scenario, market_for, "sqlite::memory:").await
+}
+
+/// Runs a scenario against the (empty) database at `url`.
+pub async fn run_on(
+    scenario: &Scenario,
+    market_for: impl Fn(&str) -> Option<Market>,
+    url: &str,
+) -> Result<Simulation, InvalidScenario> {
+    let market = market_for(&scenario.market).ok_or_else(|| {
+        InvalidScenario(format!(
+            "invalid scenario: market: unknown market {:?} (rs, hu, me)",
+            scenario.market
+        ))
+    })?;
+    let additions = scenario
+        .catalog
+        .resolve(market.currency, &market.vat.class_names())
+        .map_err(|e| InvalidScenario(format!("invalid scenario: {}: {}", e.field, e.reason)))?;
+    let internal = |e: AppError| InvalidScenario(format!("could not run the scenario: {e}"));
+    let store = Store::open(url).await.map_err(|e| internal(e.into()))?;
+    let clock = Arc::new(ManualClock::at_date(scenario.start, &market.time_zone));
+    let app = App::new(store, vec![market.clone()], clock.clone())
+        .await
+        .map_err(internal)?;
+    let setup = Ctx::new("simulate").with_context("setup");
+    if !additions.packages.is_empty() || !additions.devices.is_empty() || !additions.fees.is_empty()
+    {
+        app.update_catalog(&setup, &market, &additions)
+            .await
+            .map_err(internal)?;
+    }
+
+    let mut runner = Runner {
+        app: &app,
+        market: &market,
+        customers: BTreeMap::new(),
+        contracts: BTreeMap::new(),
+        failures: Vec::new(),
+    };
+    for step in &scenario.steps {
+        clock.set_date(step.on, &market.time_zone);
+        let ctx = Ctx::new("simulate").with_context(format!("step {}", step.number));
+        app.run_scheduler(&ctx, scenario.start, step.on)
+            .await
+            .map_err(|e| InvalidScenario(format!("{}: the scheduler failed: {e}", step.label())))?;
+        runner
+            .step(step, &ctx)
+            .await
+            .map_err(|e| InvalidScenario(format!("{}: {e}", step.label())))?;
+    }
+    let report = report::build(&app, scenario, &market)
+        .await
+        .map_err(internal)?;
+    app.store().close().await;
+    Ok(Simulation {
+        report,
+        failures: runner.failures,
+    })
+}
+
+struct Runner<'a> {
+    app: &'a App,
+    market: &'a Market,
+    customers: BTreeMap<String, i64>,
+    contracts: BTreeMap<String, i64>,
+    failures: Vec<String>,
+}
+
+fn field<T: std::str::FromStr<Err = String>>(name: &str, text: &str) -> Result<T, AppError> {
+    text.parse().map_err(|e| AppError::invalid(name, e))
+}
+
+impl Runner<'_> {
+    fn customer(&self, handle: &str) -> Result<i64, AppError> {
+        self.customers.get(handle).copied().ok_or_else(|| {
+            AppError::invalid(
+                "customer",
+                format!("no customer {handle:?} was registered before this step"),
+            )
+        })
+    }
+
+    fn contract(&self, handle: &str) -> Result<i64, AppError> {
+        self.contracts.get(handle).copied().ok_or_else(|| {
+            AppError::invalid(
+                "contract",
+                format!("no contract {handle:?} was signed before this step"),
+            )
+        })
+    }
+
+    fn money(&self, name: &str, text: &str) -> Result<tarifa_core::money::Money, AppError> {
+        self.market
+            .money(text)
+            .map_err(|e| AppError::invalid(name, e.to_string()))
+    }
+
+    async fn step(&mut self, step: &scenario::Step, ctx: &Ctx) -> Result<(), AppError> {
+        use scenario::Action;
+        match &step.action {
+            Action::Customer(c) => {
+                if self.customers.contains_key(&c.id) {
+                    return Err(AppError::invalid(
+                        "id",
+                        format!("customer {:?} is already registered", c.id),
+                    ));
+                }
+                let application = PartyApplication {
+                    kind: field::<PartyKind>("kind", &c.kind)?,
+                    residency: field::<Residency>("residency", &c.residency)?,
+                    name: c.name.clone(),
+                    email: c.email.clone(),
+                    phone: c.phone.clone(),
+                    address: c.address.clone(),
+                    id_document: c
+                        .id_document
+                        .as_deref()
+                        .map(|d| field::<IdDocumentKind>("id_document", d))
+                        .transpose()?,
+                    id_document_number: c.id_document_number.clone(),
+                    copy_consent: c.copy_consent,
+                    directory_opt_out: c.directory_opt_out,
+                    security_body: c.security_body,
+                    marketing_consent: c.marketing_consent,
+                    language: c.language.clone(),
+                };
+                let decided = self
+                    .app
+                    .register_customer(ctx, &self.market.id, Some(&c.id), application)
+                    .await?;
+                if let Some(id) = decided.value {
+                    self.customers.insert(c.id.clone(), id);
+                }
+            }
+            Action::UpdateCustomer(u) => {
+                let id = self.customer(&u.customer)?;
+                let changes = CustomerChanges {
+                    name: u.name.clone(),
+                    email: u.email.clone(),
+                    phone: u.phone.clone(),
+                    address: u.address.clone(),
+                    id_document: u
+                        .id_document
+                        .as_deref()
+                        .map(|d| field::<IdDocumentKind>("id_document", d))
+                        .transpose()?,
+                    id_document_number: u.id_document_number.clone(),
+                    marketing_consent: u.marketing_consent,
+                    directory_opt_out: u.directory_opt_out,
+                    language: u.language.clone(),
+                };
+                self.app.change_customer(ctx, id, changes).await?;
+            }
+            Action::Contract(c) => {
+                if self.contracts.contains_key(&c.id) {
+                    return Err(AppError::invalid(
+                        "id",
+                        format!("contract {:?} already exists", c.id),
+                    ));
+                }
+                let customer_id = self.customer(&c.customer)?;
+                let benefits = c
+                    .benefits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        Ok(Benefit {
+                            kind: field::<BenefitKind>(&format!("benefits[{i}].kind"), &b.kind)?,
+                            amount: self.money(&format!("benefits[{i}].amount"), &b.amount)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, AppError>>()?;
+                let device = c
+                    .device
+                    .as_ref()
+                    .map(|d| {
+                        Ok::<_, AppError>(DeviceInput {
+                            device: d.id.clone(),
+                            imei: d.imei.clone(),
+                            price: d
+                                .price
+                                .as_deref()
+                                .map(|p| self.money("device.price", p))
+                                .transpose()?,
+                            instalments: d.instalments,
+                        })
+                    })
+                    .transpose()?;
+                let request = SignRequest {
+                    customer_id,
+                    handle: Some(c.id.clone()),
+                    package: c.package.clone(),
+                    number: c.number.clone(),
+                    commitment_months: c.commitment_months,
+                    benefits,
+                    device,
+                    channel: field::<SalesChannel>("channel", &c.channel)?,
+                };
+                let decided = self.app.sign_contract(ctx, request).await?;
+                if let Some(id) = decided.value {
+                    self.contracts.insert(c.id.clone(), id);
+                }
+            }
+            Action::ChangePackage(c) => {
+                let id = self.contract(&c.contract)?;
+                self.app.change_package(ctx, id, &c.package).await?;
+            }
+            Action::Advance => {}
+            Action::Expect(e) => {
+                let failures =
+                    expect::check(self.app, self.market, &self.contracts, &self.customers, e)
+                        .await?;
+                self.failures.extend(
+                    failures
+                        .into_iter()
+                        .map(|f| format!("{} on {}: {f}", step.label(), step.on)),
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,454 @@
+//! The scenario file (SCENARIOS.md): parsed and checked completely before
+//! anything runs, so an invalid file changes nothing and names its line.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde::Deserialize;
+use tarifa_core::catalog::{CatalogSpec, DeviceSpec, FeeSpec, PackageSpec};
+use tarifa_core::time::parse_date;
+
+/// Why a scenario file cannot run (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidScenario(pub String);
+
+/// The steps later versions implement are refused by name, never ignored.
+const NOT_YET: &[&str] = &[
+    "usage",
+    "pay",
+    "buy_device",
+    "unlock_request",
+    "unlock_code_received",
+    "unlock_code_entry",
+    "complaint",
+    "complaint_decision",
+    "appeal",
+    "terminate",
+    "price_change",
+    "transfer",
+    "death",
+    "return_equipment",
+    "spending_limit",
+    "listing",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    market: String,
+    start: toml::Value,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    package: Vec<PackageSpec>,
+    #[serde(default)]
+    device: Vec<DeviceSpec>,
+    #[serde(default)]
+    fee: Vec<FeeSpec>,
+    #[serde(default)]
+    step: Vec<toml::Spanned<toml::Table>>,
+}
+
+/// A checked scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub market: String,
+    pub start: Date,
+    pub catalog: CatalogSpec,
+    pub steps: Vec<Step>,
+}
+
+/// One step, with where it stands in the file.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// 1-based position among the steps.
+    pub number: usize,
+    pub line: usize,
+    pub on: Date,
+    pub action: Action,
+}
+
+impl Step {
+    pub fn name(&self) -> &'static str {
+        self.action.name()
+    }
+
+    /// "step 3 (line 27, customer)" — how messages name a step.
+    pub fn label(&self) -> String {
+        format!("step {} (line {}, {})", self.number, self.line, self.name())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerStep {
+    pub id: String,
+    #[serde(default = "individual")]
+    pub kind: String,
+    #[serde(default = "citizen")]
+    pub residency: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub id_document: Option<String>,
+    #[serde(default)]
+    pub id_document_number: Option<String>,
+    /// Written consent to keep copies of the identity documents (CON-4).
+    #[serde(default)]
+    pub copy_consent: bool,
+    #[serde(default)]
+    pub directory_opt_out: bool,
+    /// A defence or security body (CON-15).
+    #[serde(default)]
+    pub security_body: bool,
+    #[serde(default)]
+    pub marketing_consent: bool,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+fn individual() -> String {
+    "individual".into()
+}
+
+fn citizen() -> String {
+    "citizen".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomerStep {
+    pub customer: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub id_document: Option<String>,
+    #[serde(default)]
+    pub id_document_number: Option<String>,
+    #[serde(default)]
+    pub marketing_consent: Option<bool>,
+    #[serde(default)]
+    pub directory_opt_out: Option<bool>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitSpec {
+    pub kind: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSaleSpec {
+    pub id: String,
+    #[serde(default)]
+    pub imei: Option<String>,
+    #[serde(default)]
+    pub price: Option<String>,
+    #[serde(default = "one")]
+    pub instalments: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractStep {
+    pub id: String,
+    pub customer: String,
+    pub package: String,
+    #[serde(default)]
+    pub number: Option<String>,
+    #[serde(default)]
+    pub commitment_months: Option<u32>,
+    #[serde(default)]
+    pub benefits: Vec<BenefitSpec>,
+    #[serde(default)]
+    pub device: Option<DeviceSaleSpec>,
+    #[serde(default)]
+    pub promotion: Option<String>,
+    #[serde(default = "store")]
+    pub channel: String,
+}
+
+fn store() -> String {
+    "store".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePackageStep {
+    pub contract: String,
+    pub package: String,
+}
+
+/// The decision an `expect` step looks for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedDecision {
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// Every rule listed must be among the decision's rules.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// The action the decision answered (`contract`, `dunning`, …).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// A text one of the reasons must contain.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectStep {
+    #[serde(default)]
+    pub contract_status: BTreeMap<String, String>,
+    #[serde(default)]
+    pub last_decision: Option<ExpectedDecision>,
+    /// Contract → commitment end date, or "none" for an indefinite contract.
+    #[serde(default)]
+    pub commitment_end: BTreeMap<String, String>,
+    /// Contract → current package.
+    #[serde(default)]
+    pub package: BTreeMap<String, String>,
+    /// Customer → field → value, as stored (CON-12 changes, directory listing …).
+    #[serde(default)]
+    pub customer: BTreeMap<String, BTreeMap<String, String>>,
+    /// Number of decisions taken so far, optionally by action.
+    #[serde(default)]
+    pub decisions: Option<DecisionCount>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionCount {
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub rule: Option<String>,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Customer(CustomerStep),
+    UpdateCustomer(UpdateCustomerStep),
+    Contract(ContractStep),
+    ChangePackage(ChangePackageStep),
+    Advance,
+    Expect(ExpectStep),
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Customer(_) => "customer",
+            Self::UpdateCustomer(_) => "update_customer",
+            Self::Contract(_) => "contract",
+            Self::ChangePackage(_) => "change_package",
+            Self::Advance => "advance",
+            Self::Expect(_) => "expect",
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+fn date_value(value: &toml::Value) -> Result<Date, String> {
+    match value {
+        toml::Value::String(s) => parse_date(s),
+        toml::Value::Datetime(d) => parse_date(&d.to_string()),
+        other => Err(format!("expected a date \"YYYY-MM-DD\", got {other}")),
+    }
+}
+
+/// The assertions SCENARIOS.md names that this version cannot check yet.
+const EXPECT_NOT_YET: &[&str] = &["bill", "balance", "notices", "fee"];
+
+impl Scenario {
+    /// Parses and checks a scenario file. Every problem names its line.
+    pub fn parse(text: &str) -> Result<Self, InvalidScenario> {
+        let file: ScenarioFile = toml::from_str(text).map_err(|e| {
+            InvalidScenario(format!("invalid scenario: {}", e.to_string().trim_end()))
+        })?;
+        let start = date_value(&file.start)
+            .map_err(|e| InvalidScenario(format!("invalid scenario: start: {e}")))?;
+        let mut steps = Vec::with_capacity(file.step.len());
+        let mut previous = start;
+        for (index, spanned) in file.step.iter().enumerate() {
+            let number = index + 1;
+            let line = line_of(text, spanned.span().start);
+            let fail = |message: String| {
+                InvalidScenario(format!("step {number} (line {line}): {message}"))
+            };
+            let mut table = spanned.get_ref().clone();
+            let on = table
+                .remove("on")
+                .ok_or_else(|| fail("missing field `on`".into()))?;
+            let on = date_value(&on).map_err(|e| fail(format!("on: {e}")))?;
+            if on < previous {
+                return Err(fail(format!(
+                    "on = {on} is before {previous}: steps must be in date order (and not before start)"
+                )));
+            }
+            previous = on;
+            let action = match table.remove("do") {
+                Some(toml::Value::String(name)) => name,
+                Some(other) => return Err(fail(format!("do: expected a step name, got {other}"))),
+                None => return Err(fail("missing field `do`".into())),
+            };
+            let value = toml::Value::Table(table);
+            let typed = |what: &str, e: toml::de::Error| fail(format!("{what}: {}", e.message()));
+            let action = match action.as_str() {
+                "customer" => Action::Customer(value.try_into().map_err(|e| typed("customer", e))?),
+                "update_customer" => Action::UpdateCustomer(
+                    value.try_into().map_err(|e| typed("update_customer", e))?,
+                ),
+                "contract" => {
+                    let step: ContractStep = value.try_into().map_err(|e| typed("contract", e))?;
+                    if let Some(promotion) = &step.promotion {
+                        return Err(fail(format!(
+                            "contract: field `promotion` ({promotion:?}) is not supported by this version yet"
+                        )));
+                    }
+                    Action::Contract(step)
+                }
+                "change_package" => {
+                    Action::ChangePackage(value.try_into().map_err(|e| typed("change_package", e))?)
+                }
+                "advance" => {
+                    if let toml::Value::Table(rest) = &value
+                        && let Some(key) = rest.keys().next()
+                    {
+                        return Err(fail(format!(
+                            "advance: unknown field `{key}` (advance only moves the clock)"
+                        )));
+                    }
+                    Action::Advance
+                }
+                "expect" => {
+                    if let toml::Value::Table(rest) = &value {
+                        if let Some(key) =
+                            rest.keys().find(|k| EXPECT_NOT_YET.contains(&k.as_str()))
+                        {
+                            return Err(fail(format!(
+                                "expect: assertion `{key}` is not supported by this version yet"
+                            )));
+                        }
+                        if rest.is_empty() {
+                            return Err(fail("expect: no assertion given".into()));
+                        }
+                    }
+                    Action::Expect(value.try_into().map_err(|e| typed("expect", e))?)
+                }
+                other if NOT_YET.contains(&other) => {
+                    return Err(fail(format!(
+                        "do = {other:?} is not supported by this version yet"
+                    )));
+                }
+                other => return Err(fail(format!("unknown step do = {other:?}"))),
+            };
+            steps.push(Step {
+                number,
+                line,
+                on,
+                action,
+            });
+        }
+        Ok(Self {
+            name: file.name,
+            description: file.description,
+            market: file.market,
+            start,
+            catalog: CatalogSpec {
+                package: file.package,
+                device: file.device,
+                fee: file.fee,
+            },
+            steps,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "name = \"t\"\nmarket = \"me\"\nstart = \"2026-01-01\"\n";
+
+    #[test]
+    fn parses_steps_with_their_lines() {
+        let text = format!(
+            "{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"customer\"\nid = \"ana\"\nname = \"Ana\"\n\n[[step]]\non = 2026-01-03\ndo = \"advance\"\n"
+        );
+        let scenario = Scenario::parse(&text).expect("valid");
+        assert_eq!(scenario.steps.len(), 2);
+        assert_eq!(scenario.steps[0].line, 5);
+        assert_eq!(scenario.steps[1].line, 11);
+        assert_eq!(scenario.steps[1].on.to_string(), "2026-01-03");
+    }
+
+    #[test]
+    fn refuses_with_the_line_and_field() {
+        let text = format!(
+            "{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"customer\"\nid = \"ana\"\nnmae = \"Ana\"\n"
+        );
+        let err = Scenario::parse(&text).expect_err("typo");
+        assert!(err.0.contains("line 5") && err.0.contains("nmae"), "{err}");
+
+        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"usage\"\n");
+        let err = Scenario::parse(&text).expect_err("later issue");
+        assert!(
+            err.0.contains("usage") && err.0.contains("not supported"),
+            "{err}"
+        );
+
+        let text = format!(
+            "{HEADER}\n[[step]]\non = \"2026-01-05\"\ndo = \"advance\"\n[[step]]\non = \"2026-01-04\"\ndo = \"advance\"\n"
+        );
+        let err = Scenario::parse(&text).expect_err("out of order");
+        assert!(
+            err.0.contains("step 2") && err.0.contains("date order"),
+            "{err}"
+        );
+
+        let err =
+            Scenario::parse("name = \"t\"\nmarket = \"me\"\nstart = \"2026-01-01\"\nbogus = 1\n")
+                .expect_err("unknown key");
+        assert!(err.0.contains("line 4") || err.0.contains("bogus"), "{err}");
+
+        let err =
+            Scenario::parse("name = \"t\"\nmarket = \"me\"\nstart = \"2026-01-01\"\n[[step]\n")
+                .expect_err("syntax");
+        assert!(err.0.contains("line 4"), "{err}");
+    }
+}

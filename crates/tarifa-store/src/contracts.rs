@@ -1,0 +1,269 @@
+//! Contracts, their benefits, package history and status moves.
+
+use crate::{BenefitRow, ContractRow, PackagePeriodRow, Result, StoreError, Tx, on_tx};
+
+impl Tx {
+    /// Stores a signed contract with its benefits and first package period.
+    pub async fn insert_contract(
+        &mut self,
+        row: &ContractRow,
+        benefits: &[BenefitRow],
+    ) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO contracts (market, handle, customer_id, package_id, number, status, channel, signed_on,
+                    activated_on, commitment_start, commitment_months, commitment_end, deposit_may_be_required,
+                    ended_on, device_id, device_imei, device_price_minor, device_instalments, device_lent,
+                    device_sim_locked)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                 RETURNING id",
+            )
+            .bind(&row.market)
+            .bind(&row.handle)
+            .bind(row.customer_id)
+            .bind(&row.package_id)
+            .bind(&row.number)
+            .bind(&row.status)
+            .bind(&row.channel)
+            .bind(&row.signed_on)
+            .bind(&row.activated_on)
+            .bind(&row.commitment_start)
+            .bind(row.commitment_months)
+            .bind(&row.commitment_end)
+            .bind(row.deposit_may_be_required)
+            .bind(&row.ended_on)
+            .bind(&row.device_id)
+            .bind(&row.device_imei)
+            .bind(row.device_price_minor)
+            .bind(row.device_instalments)
+            .bind(row.device_lent)
+            .bind(row.device_sim_locked)
+            .fetch_one(c)
+            .await?
+        });
+        for (position, benefit) in benefits.iter().enumerate() {
+            let position = i64::try_from(position).unwrap_or(i64::MAX);
+            on_tx!(self, c => {
+                sqlx::query("INSERT INTO contract_benefits (contract_id, position, kind, amount_minor) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(position)
+                    .bind(&benefit.kind)
+                    .bind(benefit.amount_minor)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) VALUES ($1, $2, 0, $3)")
+                .bind(id)
+                .bind(&row.activated_on)
+                .bind(&row.package_id)
+                .execute(c)
+                .await?;
+        });
+        let mut stored = row.clone();
+        stored.id = id;
+        self.audit(
+            Some(&row.signed_on),
+            "sign",
+            "contract",
+            &id.to_string(),
+            &serde_json::json!({ "contract": stored, "benefits": benefits }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn contract(&mut self, id: i64) -> Result<Option<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>("SELECT * FROM contracts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    pub async fn contract_by_handle(
+        &mut self,
+        market: &str,
+        handle: &str,
+    ) -> Result<Option<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>("SELECT * FROM contracts WHERE market = $1 AND handle = $2")
+                .bind(market)
+                .bind(handle)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    pub async fn contracts(&mut self, market: &str) -> Result<Vec<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>("SELECT * FROM contracts WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn contracts_of_customer(&mut self, customer_id: i64) -> Result<Vec<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>("SELECT * FROM contracts WHERE customer_id = $1 ORDER BY id")
+                .bind(customer_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn count_contracts(&mut self, market: &str) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM contracts WHERE market = $1")
+                .bind(market)
+                .fetch_one(c)
+                .await?
+        }))
+    }
+
+    pub async fn benefits(&mut self, contract_id: i64) -> Result<Vec<BenefitRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BenefitRow>("SELECT * FROM contract_benefits WHERE contract_id = $1 ORDER BY position")
+                .bind(contract_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn package_history(&mut self, contract_id: i64) -> Result<Vec<PackagePeriodRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, PackagePeriodRow>("SELECT * FROM contract_packages WHERE contract_id = $1 ORDER BY seq")
+                .bind(contract_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// Moves a contract to a new package from `valid_from`.
+    pub async fn change_contract_package(
+        &mut self,
+        contract_id: i64,
+        package_id: &str,
+        valid_from: &str,
+    ) -> Result<()> {
+        let current = self
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| StoreError::Conflict(format!("no contract {contract_id}")))?;
+        let next_seq: i64 = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), -1) + 1 FROM contract_packages WHERE contract_id = $1")
+                .bind(contract_id)
+                .fetch_one(c)
+                .await?
+        });
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) VALUES ($1, $2, $3, $4)")
+                .bind(contract_id)
+                .bind(valid_from)
+                .bind(next_seq)
+                .bind(package_id)
+                .execute(c)
+                .await?;
+        });
+        on_tx!(self, c => {
+            sqlx::query("UPDATE contracts SET package_id = $1 WHERE id = $2")
+                .bind(package_id)
+                .bind(contract_id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            Some(valid_from),
+            "change_package",
+            "contract",
+            &contract_id.to_string(),
+            &serde_json::json!({ "old": current.package_id, "new": package_id }),
+        )
+        .await
+    }
+
+    /// Moves a contract from `from` to `to`; refuses if it is no longer in `from`
+    /// (another change got there first). `ended_on` is set when given.
+    pub async fn set_contract_status(
+        &mut self,
+        contract_id: i64,
+        from: &str,
+        to: &str,
+        business_date: &str,
+        ended_on: Option<&str>,
+    ) -> Result<()> {
+        let affected = on_tx!(self, c => {
+            sqlx::query("UPDATE contracts SET status = $1, ended_on = COALESCE($2, ended_on) WHERE id = $3 AND status = $4")
+                .bind(to)
+                .bind(ended_on)
+                .bind(contract_id)
+                .bind(from)
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        if affected != 1 {
+            return Err(StoreError::Conflict(format!(
+                "contract {contract_id} is no longer {from}"
+            )));
+        }
+        self.audit(
+            Some(business_date),
+            "status",
+            "contract",
+            &contract_id.to_string(),
+            &serde_json::json!({ "old": from, "new": to }),
+        )
+        .await
+    }
+
+    /// Whether a subscriber number is held by a live contract.
+    pub async fn number_in_use(&mut self, number: &str) -> Result<bool> {
+        let count: i64 = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM contracts WHERE number = $1 AND status IN ('active', 'suspended')")
+                .bind(number)
+                .fetch_one(c)
+                .await?
+        });
+        Ok(count > 0)
+    }
+
+    /// The next value of a market's numbering-plan sequence (starting at `first`).
+    pub async fn next_number(&mut self, market: &str, first: i64) -> Result<i64> {
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO number_sequences (market, next_value) VALUES ($1, $2) ON CONFLICT (market) DO NOTHING")
+                .bind(market)
+                .bind(first)
+                .execute(&mut *c)
+                .await?;
+            let value: i64 = sqlx::query_scalar("UPDATE number_sequences SET next_value = next_value + 1 WHERE market = $1 RETURNING next_value - 1")
+                .bind(market)
+                .fetch_one(&mut *c)
+                .await?;
+            Ok(value)
+        })
+    }
+}
+
+impl Tx {
+    /// Live contracts whose commitment ends on `day` (CON-2, NOT-1).
+    pub async fn contracts_with_commitment_end(
+        &mut self,
+        market: &str,
+        day: &str,
+    ) -> Result<Vec<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>(
+                "SELECT * FROM contracts WHERE market = $1 AND commitment_end = $2
+                 AND status IN ('active', 'suspended') ORDER BY id",
+            )
+            .bind(market)
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+}

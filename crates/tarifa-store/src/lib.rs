@@ -1,0 +1,215 @@
+//! Persistence for tarifa behind one interface, with two backends: SQLite
+//! (bundled, the embedded default) and PostgreSQL.
+//!
+//! One SQL text serves both backends (`$1` placeholders work in both); the
+//! schema differs only in its DDL, so each backend has its own embedded
+//! migrations. Every method that changes state writes an audit event in the
+//! same transaction ([`Tx::audit`]), so a change is never recorded without it.
+//!
+//! The store speaks in rows (integer minor units, ISO date strings); turning
+//! them into domain types is the application's job.
+
+mod catalog;
+mod contracts;
+mod journal;
+mod parties;
+mod rows;
+mod scheduler;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+pub use rows::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database URL {0:?} is neither SQLite (a file path, sqlite:PATH or sqlite::memory:) nor PostgreSQL (postgres://…)"
+    )]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored {what} is corrupt: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("{0}")]
+    Conflict(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database: a pool of connections to SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// One transaction. Dropping it without [`Tx::commit`] rolls everything back,
+/// so bad input never leaves half a change behind.
+pub struct Tx {
+    inner: TxInner,
+    actor: String,
+    recorded_at: String,
+}
+
+/// Runs the same body against whichever backend the transaction holds; the
+/// body is compiled once per backend, so the SQL text is shared.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::TxInner::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::TxInner::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`:
+    /// `sqlite::memory:`, `sqlite:PATH`, a plain file path, or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Self {
+                pool: Pool::Postgres(pool),
+            }
+        } else {
+            let memory = url == "sqlite::memory:" || url == ":memory:";
+            let options = if memory {
+                SqliteConnectOptions::from_str("sqlite::memory:")?
+            } else {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                if path.is_empty() || path.contains("://") {
+                    return Err(StoreError::BadUrl(url.to_owned()));
+                }
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+            }
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+            // An in-memory database lives in its one connection: keep exactly one, forever.
+            let pool_options = if memory {
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+            } else {
+                SqlitePoolOptions::new().max_connections(4)
+            };
+            Self {
+                pool: Pool::Sqlite(pool_options.connect_with(options).await?),
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begins a transaction on behalf of `actor` (a user, a token, `scheduler`,
+    /// `simulate`), who is named in every audit event it writes.
+    /// `recorded_at` is the instant the change is recorded (RFC 3339), from the
+    /// caller's clock, so virtual-clock runs audit virtual time.
+    pub async fn begin(&self, actor: &str, recorded_at: &str) -> Result<Tx> {
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            actor: actor.to_owned(),
+            recorded_at: recorded_at.to_owned(),
+        })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
+/// Bools travel as bool on both backends (SQLite stores 0/1).
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}

@@ -1,0 +1,143 @@
+//! Customers (parties) and their changes (CON-12).
+
+use crate::{CustomerRow, Result, StoreError, Tx, on_tx};
+
+/// The fields of a customer that may change after registration.
+pub const CUSTOMER_FIELDS: &[&str] = &[
+    "name",
+    "email",
+    "phone",
+    "address",
+    "id_document",
+    "id_document_number",
+    "directory",
+    "marketing_consent",
+    "language",
+];
+
+impl Tx {
+    /// Registers a customer; `row.id` is ignored and the new id returned.
+    pub async fn insert_customer(&mut self, row: &CustomerRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO customers (market, handle, kind, residency, name, email, phone, address,
+                    id_document, id_document_number, keeps_document_copies, directory, marketing_consent,
+                    language, registered_on)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+            )
+            .bind(&row.market)
+            .bind(&row.handle)
+            .bind(&row.kind)
+            .bind(&row.residency)
+            .bind(&row.name)
+            .bind(&row.email)
+            .bind(&row.phone)
+            .bind(&row.address)
+            .bind(&row.id_document)
+            .bind(&row.id_document_number)
+            .bind(row.keeps_document_copies)
+            .bind(&row.directory)
+            .bind(row.marketing_consent)
+            .bind(&row.language)
+            .bind(&row.registered_on)
+            .fetch_one(c)
+            .await?
+        });
+        let mut stored = row.clone();
+        stored.id = id;
+        self.audit(
+            Some(&row.registered_on),
+            "register",
+            "customer",
+            &id.to_string(),
+            &serde_json::to_value(&stored).unwrap_or_default(),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn customer(&mut self, id: i64) -> Result<Option<CustomerRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, CustomerRow>("SELECT * FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    pub async fn customer_by_handle(
+        &mut self,
+        market: &str,
+        handle: &str,
+    ) -> Result<Option<CustomerRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, CustomerRow>("SELECT * FROM customers WHERE market = $1 AND handle = $2")
+                .bind(market)
+                .bind(handle)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    pub async fn customers(&mut self, market: &str) -> Result<Vec<CustomerRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, CustomerRow>("SELECT * FROM customers WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn count_customers(&mut self, market: &str) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers WHERE market = $1")
+                .bind(market)
+                .fetch_one(c)
+                .await?
+        }))
+    }
+
+    /// Changes one field of a customer and records who, when, old and new (CON-12).
+    pub async fn update_customer_field(
+        &mut self,
+        id: i64,
+        business_date: &str,
+        field: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<()> {
+        if !CUSTOMER_FIELDS.contains(&field) || field == "directory" && new.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "customer field {field:?} cannot be changed"
+            )));
+        }
+        let sql: &'static str = match field {
+            "name" => "UPDATE customers SET name = $1 WHERE id = $2",
+            "email" => "UPDATE customers SET email = $1 WHERE id = $2",
+            "phone" => "UPDATE customers SET phone = $1 WHERE id = $2",
+            "address" => "UPDATE customers SET address = $1 WHERE id = $2",
+            "id_document" => "UPDATE customers SET id_document = $1 WHERE id = $2",
+            "id_document_number" => "UPDATE customers SET id_document_number = $1 WHERE id = $2",
+            "directory" => "UPDATE customers SET directory = $1 WHERE id = $2",
+            "language" => "UPDATE customers SET language = $1 WHERE id = $2",
+            _ => "UPDATE customers SET marketing_consent = $1 WHERE id = $2",
+        };
+        let affected = if field == "marketing_consent" {
+            let value = new == Some("true");
+            on_tx!(self, c => sqlx::query(sql).bind(value).bind(id).execute(c).await?.rows_affected())
+        } else {
+            on_tx!(self, c => sqlx::query(sql).bind(new).bind(id).execute(c).await?.rows_affected())
+        };
+        if affected != 1 {
+            return Err(StoreError::Conflict(format!("no customer {id}")));
+        }
+        self.audit(
+            Some(business_date),
+            "change",
+            "customer",
+            &id.to_string(),
+            &serde_json::json!({ "field": field, "old": old, "new": new }),
+        )
+        .await
+    }
+}
