@@ -15,6 +15,7 @@ mod journal;
 mod parties;
 mod rows;
 mod scheduler;
+pub mod testing;
 
 use std::str::FromStr;
 use std::time::Duration;

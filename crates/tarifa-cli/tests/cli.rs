@@ -1,0 +1,174 @@
+//! Black-box tests of the `tarifa` binary: every scenario in `scenarios/`
+//! passes (on SQLite, and on PostgreSQL when `TARIFA_TEST_DATABASE_URL` is
+//! set), the exit codes of SCENARIOS.md, the calendar and the demo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tarifa_store::testing::TestDatabase;
+
+fn tarifa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tarifa"))
+        .args(args)
+        .output()
+        .expect("the tarifa binary runs")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("scenarios folder") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            scenario_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+}
+
+fn all_scenarios() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    scenario_files(&repo().join("scenarios"), &mut files);
+    files.sort();
+    assert!(!files.is_empty(), "scenarios/ holds scenario files");
+    files
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn every_scenario_passes_on_sqlite() {
+    for file in all_scenarios() {
+        let out = tarifa(&["simulate", file.to_str().expect("utf-8 path")]);
+        assert!(
+            out.status.success(),
+            "{} failed ({:?}):\n{}",
+            file.display(),
+            out.status.code(),
+            text(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+        for key in ["scenario", "market", "currency", "customers", "contracts", "decisions"] {
+            assert!(report.get(key).is_some(), "{}: report lacks {key}", file.display());
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_scenario_passes_on_postgres() {
+    for file in all_scenarios() {
+        let Some(db) = TestDatabase::postgres().await.expect("test database") else {
+            eprintln!("TARIFA_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
+            return;
+        };
+        let out = tarifa(&["simulate", file.to_str().expect("utf-8 path"), "--db", &db.url]);
+        db.drop_database().await.expect("drop");
+        assert!(out.status.success(), "{} failed on PostgreSQL:\n{}", file.display(), text(&out.stderr));
+    }
+}
+
+#[test]
+fn every_rule_family_of_this_version_has_a_scenario() {
+    let mut cited = String::new();
+    for file in all_scenarios() {
+        cited.push_str(&std::fs::read_to_string(file).expect("readable"));
+    }
+    for rule in ["CON-1", "CON-2", "CON-3", "CON-4", "CON-12", "CON-13", "CON-14", "CON-15", "DEV-1", "CAT-1"] {
+        assert!(cited.contains(&format!("\"{rule}\"")), "no scenario asserts {rule}");
+    }
+}
+
+#[test]
+fn a_failed_expect_exits_1_naming_the_step() {
+    let out = tarifa(&["simulate", "tests/fixtures/failing-expect.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("step 3 (line 18, expect)"), "{stderr}");
+    assert!(stderr.contains("contract m1 is active, expected suspended"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the report is still printed");
+    assert_eq!(report["contracts"][0]["status"], "active");
+}
+
+#[test]
+fn a_malformed_file_exits_2_naming_the_line_and_field() {
+    let out = tarifa(&["simulate", "tests/fixtures/malformed.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 5") && stderr.contains("nmae"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing runs");
+}
+
+#[test]
+fn a_step_of_a_later_version_is_refused_not_ignored() {
+    let out = tarifa(&["simulate", "tests/fixtures/later-step.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("step 2 (line 9)") && stderr.contains("\"pay\""), "{stderr}");
+}
+
+#[test]
+fn the_report_can_go_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("tarifa-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out_file = dir.join("report.json");
+    let scenario = all_scenarios().remove(0);
+    let out = tarifa(&[
+        "simulate",
+        scenario.to_str().expect("utf-8"),
+        "--out",
+        out_file.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).expect("written")).expect("JSON");
+    assert!(report["decisions"].is_array());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn calendar_prints_working_days_and_holidays() {
+    let out = tarifa(&["calendar", "working-days", "--market", "rs", "--from", "2026-01-01", "--to", "2026-01-12"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "2026-01-05\n2026-01-06\n2026-01-08\n2026-01-09\n2026-01-12\n");
+
+    let out = tarifa(&["calendar", "holidays", "--market", "hu", "--year", "2026"]);
+    let holidays = text(&out.stdout);
+    assert!(holidays.contains("2026-08-21"), "{holidays}");
+    assert!(holidays.lines().all(|l| l.len() > 16), "every holiday has a name");
+
+    let out = tarifa(&["calendar", "add-working-days", "--market", "rs", "--from", "2026-12-28", "--days", "15"]);
+    assert_eq!(text(&out.stdout).trim(), "2027-01-20");
+
+    let out = tarifa(&["calendar", "holidays", "--market", "xx", "--year", "2026"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown market"));
+}
+
+#[test]
+fn demo_seeds_and_reports_json() {
+    let out = tarifa(&["demo", "--db", "sqlite::memory:", "--customers", "20", "--start", "2026-01-01", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert!(summary["customers"].as_i64().expect("count") >= 50);
+    assert!(summary["contracts"].as_i64().expect("count") >= 50);
+    for market in ["rs", "hu", "me"] {
+        assert!(summary["markets"][market]["contracts"].as_i64().expect("per market") > 0);
+    }
+}
+
+#[test]
+fn a_bad_market_folder_is_refused_with_the_field() {
+    let dir = std::env::temp_dir().join(format!("tarifa-markets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let text_me = std::fs::read_to_string(repo().join("markets/me.toml")).expect("preset");
+    std::fs::write(dir.join("me.toml"), text_me.replacen("currency = \"EUR\"", "currency = \"euro\"", 1)).expect("write");
+    let out = tarifa(&["--markets", dir.to_str().expect("utf-8"), "calendar", "holidays", "--market", "me", "--year", "2026"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("currency"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(dir).ok();
+}

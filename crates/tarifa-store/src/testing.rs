@@ -1,0 +1,105 @@
+//! Test support shared by this crate's suite and the application's: a fresh,
+//! empty database on each backend the machine offers.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::{Result, Store};
+
+/// The variable that enables the PostgreSQL runs, e.g.
+/// `postgres://postgres:postgres@localhost/postgres`.
+pub const DATABASE_URL_VAR: &str = "TARIFA_TEST_DATABASE_URL";
+
+/// A database made for one test; [`TestDatabase::drop_database`] removes it.
+pub struct TestDatabase {
+    pub url: String,
+    admin_url: Option<String>,
+    name: Option<String>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    /// An empty PostgreSQL database on the server `TARIFA_TEST_DATABASE_URL`
+    /// names, when it is set.
+    pub async fn postgres() -> Result<Option<Self>> {
+        let Ok(admin_url) = std::env::var(DATABASE_URL_VAR) else {
+            return Ok(None);
+        };
+        let name = format!(
+            "tarifa_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let admin = sqlx::PgPool::connect(&admin_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        let url = with_database(&admin_url, &name);
+        Ok(Some(Self {
+            url,
+            admin_url: Some(admin_url),
+            name: Some(name),
+        }))
+    }
+
+    /// An in-memory SQLite database.
+    pub fn sqlite() -> Self {
+        Self {
+            url: "sqlite::memory:".to_owned(),
+            admin_url: None,
+            name: None,
+        }
+    }
+
+    /// Every backend available here: SQLite always, PostgreSQL when configured.
+    pub async fn all() -> Result<Vec<Self>> {
+        let mut all = vec![Self::sqlite()];
+        if let Some(pg) = Self::postgres().await? {
+            all.push(pg);
+        }
+        Ok(all)
+    }
+
+    pub async fn open(&self) -> Result<Store> {
+        Store::open(&self.url).await
+    }
+
+    /// Removes a PostgreSQL test database (closing the store first).
+    pub async fn drop_database(self) -> Result<()> {
+        if let (Some(admin_url), Some(name)) = (self.admin_url, self.name) {
+            let admin = sqlx::PgPool::connect(&admin_url).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&admin)
+                .await?;
+            admin.close().await;
+        }
+        Ok(())
+    }
+}
+
+/// The URL of another database on the same server: `postgres://u:p@h:5432/db?x`
+/// with `db` replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let (head, tail) = url.split_at(after_scheme);
+    let (authority, rest) = tail.split_at(tail.find('/').unwrap_or(tail.len()));
+    let query = rest.find('?').map_or("", |q| &rest[q..]);
+    format!("{head}{authority}/{name}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database() {
+        assert_eq!(
+            super::with_database("postgres://u:p@localhost:5432/postgres?sslmode=disable", "t1"),
+            "postgres://u:p@localhost:5432/t1?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://localhost", "t1"), "postgres://localhost/t1");
+    }
+}

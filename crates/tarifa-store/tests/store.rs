@@ -1,0 +1,312 @@
+//! The store suite: the same tests on SQLite and, when
+//! `TARIFA_TEST_DATABASE_URL` is set, on PostgreSQL.
+
+use tarifa_store::testing::TestDatabase;
+use tarifa_store::{BenefitRow, ContractRow, CustomerRow, FeeRow, NewDecision, PackageRow, Store, StoreError};
+
+const AT: &str = "2026-01-10T11:00:00Z";
+
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in TestDatabase::all().await.expect("test databases") {
+        let store = db.open().await.unwrap_or_else(|e| panic!("opening {}: {e}", db.url));
+        test(store.clone()).await;
+        store.close().await;
+        db.drop_database().await.expect("dropping the test database");
+    }
+}
+
+fn customer(handle: &str) -> CustomerRow {
+    CustomerRow {
+        id: 0,
+        market: "me".into(),
+        handle: Some(handle.into()),
+        kind: "individual".into(),
+        residency: "citizen".into(),
+        name: "Ana Vujović".into(),
+        email: Some("ana@example.me".into()),
+        phone: None,
+        address: Some("Bulevar 1".into()),
+        id_document: Some("passport".into()),
+        id_document_number: Some("P123".into()),
+        keeps_document_copies: false,
+        directory: "listed".into(),
+        marketing_consent: true,
+        language: None,
+        registered_on: "2026-01-10".into(),
+    }
+}
+
+fn package(id: &str, fee: i64) -> PackageRow {
+    PackageRow {
+        market: "me".into(),
+        id: id.into(),
+        name: id.into(),
+        monthly_fee_minor: fee,
+        voice_min: 100,
+        sms: 0,
+        data_mb: -1,
+        rates: r#"{"voice_min":"0.20"}"#.into(),
+        promotion_eligible: false,
+        exempt_from_commitment_rule: false,
+        public: true,
+        prepaid: false,
+        prepaid_unlock_route: false,
+        service: "internet_access".into(),
+        vat_split: "{}".into(),
+        withdrawn: false,
+    }
+}
+
+fn contract(customer_id: i64, handle: &str, number: &str) -> ContractRow {
+    ContractRow {
+        id: 0,
+        market: "me".into(),
+        handle: Some(handle.into()),
+        customer_id,
+        package_id: "fiber-100".into(),
+        number: number.into(),
+        status: "active".into(),
+        channel: "store".into(),
+        signed_on: "2026-01-10".into(),
+        activated_on: "2026-01-10".into(),
+        commitment_start: Some("2026-01-10".into()),
+        commitment_months: Some(24),
+        commitment_end: Some("2028-01-10".into()),
+        deposit_may_be_required: false,
+        ended_on: None,
+        device_id: Some("router-ax".into()),
+        device_imei: None,
+        device_price_minor: Some(0),
+        device_instalments: Some(1),
+        device_lent: Some(true),
+        device_sim_locked: Some(false),
+    }
+}
+
+async fn with_market(store: &Store) {
+    let mut tx = store.begin("test", AT).await.expect("begin");
+    tx.ensure_market("me", "EUR").await.expect("market");
+    tx.upsert_package(&package("fiber-100", 2500)).await.expect("package");
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn customers_round_trip_with_an_audit_event_each() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let before = tx.audit_count().await.expect("count");
+        let id = tx.insert_customer(&customer("ana")).await.expect("insert");
+        assert_eq!(tx.audit_count().await.expect("count"), before + 1);
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let row = tx.customer(id).await.expect("read").expect("present");
+        assert_eq!(row.name, "Ana Vujović");
+        assert!(row.marketing_consent);
+        assert_eq!(tx.customer_by_handle("me", "ana").await.expect("read").map(|c| c.id), Some(id));
+        assert_eq!(tx.count_customers("me").await.expect("count"), 1);
+        let trail = tx.audit_trail("customer", &id.to_string()).await.expect("trail");
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0].actor, "agent:1");
+        assert_eq!(trail[0].action, "register");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rolled_back_change_leaves_nothing() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let audits = tx.audit_count().await.expect("count");
+        tx.insert_customer(&customer("ana")).await.expect("insert");
+        drop(tx); // never committed
+
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        assert_eq!(tx.count_customers("me").await.expect("count"), 0);
+        assert_eq!(tx.audit_count().await.expect("count"), audits);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn duplicate_handles_are_refused() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        tx.insert_customer(&customer("ana")).await.expect("insert");
+        let err = tx.insert_customer(&customer("ana")).await.expect_err("unique handle");
+        assert!(matches!(err, StoreError::Database(_)), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn customer_changes_keep_old_and_new_values() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let id = tx.insert_customer(&customer("ana")).await.expect("insert");
+        tx.update_customer_field(id, "2026-02-01", "address", Some("Bulevar 1"), Some("Njegoševa 5"))
+            .await
+            .expect("address");
+        tx.update_customer_field(id, "2026-02-01", "marketing_consent", Some("true"), Some("false"))
+            .await
+            .expect("consent");
+        assert!(tx.update_customer_field(id, "2026-02-01", "kind", None, Some("business")).await.is_err());
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let row = tx.customer(id).await.expect("read").expect("present");
+        assert_eq!(row.address.as_deref(), Some("Njegoševa 5"));
+        assert!(!row.marketing_consent);
+        let trail = tx.audit_trail("customer", &id.to_string()).await.expect("trail");
+        let change: serde_json::Value = serde_json::from_str(&trail[1].detail).expect("json");
+        assert_eq!(change["field"], "address");
+        assert_eq!(change["old"], "Bulevar 1");
+        assert_eq!(change["new"], "Njegoševa 5");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contracts_benefits_packages_and_status() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        tx.upsert_package(&package("fiber-300", 3500)).await.expect("package");
+        let customer_id = tx.insert_customer(&customer("ana")).await.expect("customer");
+        let benefits = vec![BenefitRow {
+            contract_id: 0,
+            position: 0,
+            kind: "service_discount".into(),
+            amount_minor: 6000,
+        }];
+        let id = tx
+            .insert_contract(&contract(customer_id, "c1", "+38220000001"), &benefits)
+            .await
+            .expect("contract");
+        assert!(tx.number_in_use("+38220000001").await.expect("in use"));
+        tx.change_contract_package(id, "fiber-300", "2026-02-01").await.expect("change");
+        tx.set_contract_status(id, "active", "suspended", "2026-03-01", None).await.expect("suspend");
+        let err = tx
+            .set_contract_status(id, "active", "terminated", "2026-03-02", Some("2026-03-02"))
+            .await
+            .expect_err("no longer active");
+        assert!(matches!(err, StoreError::Conflict(_)));
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let row = tx.contract(id).await.expect("read").expect("present");
+        assert_eq!(row.status, "suspended");
+        assert_eq!(row.package_id, "fiber-300");
+        assert_eq!(row.commitment_end.as_deref(), Some("2028-01-10"));
+        assert_eq!(row.device_lent, Some(true));
+        let history = tx.package_history(id).await.expect("history");
+        assert_eq!(
+            history.iter().map(|p| (p.valid_from.as_str(), p.package_id.as_str())).collect::<Vec<_>>(),
+            vec![("2026-01-10", "fiber-100"), ("2026-02-01", "fiber-300")]
+        );
+        assert_eq!(tx.benefits(id).await.expect("benefits")[0].amount_minor, 6000);
+        assert_eq!(tx.contracts_with_commitment_end("me", "2028-01-10").await.expect("ending").len(), 1);
+        let trail = tx.audit_trail("contract", &id.to_string()).await.expect("trail");
+        assert_eq!(
+            trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            vec!["sign", "change_package", "status"]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn catalog_upserts_replace_by_id() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("billing:1", AT).await.expect("begin");
+        tx.upsert_package(&package("fiber-100", 2900)).await.expect("replace");
+        tx.upsert_fee(&FeeRow {
+            market: "me".into(),
+            kind: "reconnection".into(),
+            amount_minor: 1000,
+        })
+        .await
+        .expect("fee");
+        tx.upsert_fee(&FeeRow {
+            market: "me".into(),
+            kind: "reconnection".into(),
+            amount_minor: 1200,
+        })
+        .await
+        .expect("fee again");
+        let packages = tx.packages("me").await.expect("packages");
+        assert_eq!(packages.len(), 1);
+        assert_eq!(packages[0].monthly_fee_minor, 2900);
+        assert_eq!(tx.fees("me").await.expect("fees")[0].amount_minor, 1200);
+        assert!(tx.ensure_market("me", "EUR").await.is_ok());
+        assert!(tx.ensure_market("me", "RSD").await.is_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn decisions_numbers_and_scheduler_days() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("simulate", AT).await.expect("begin");
+        for outcome in ["approved", "rejected"] {
+            tx.record_decision(&NewDecision {
+                market: "me".into(),
+                on_date: "2026-01-10".into(),
+                action: "contract".into(),
+                subject: Some("contract:1".into()),
+                outcome: outcome.into(),
+                rules: vec!["CON-1".into(), "CON-2".into()],
+                reasons: vec!["CON-1: because".into()],
+                context: Some("step 2".into()),
+            })
+            .await
+            .expect("decision");
+        }
+        let decisions = tx.decisions("me").await.expect("decisions");
+        assert_eq!(decisions.len(), 2);
+        assert_eq!(decisions[1].outcome, "rejected");
+        assert_eq!(decisions[0].rules, "CON-1,CON-2");
+        assert_eq!(tx.decisions_about("contract:1").await.expect("about").len(), 2);
+
+        assert_eq!(tx.next_number("me", 1).await.expect("first"), 1);
+        assert_eq!(tx.next_number("me", 1).await.expect("second"), 2);
+
+        assert_eq!(tx.last_scheduled_day("me").await.expect("none"), None);
+        tx.finish_scheduled_day("me", "2026-01-10").await.expect("day");
+        tx.finish_scheduled_day("me", "2026-01-11").await.expect("day");
+        assert!(tx.finish_scheduled_day("me", "2026-01-11").await.is_err(), "a day runs once");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_file_database_survives_reopening() {
+    let dir = std::env::temp_dir().join(format!("tarifa-store-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("t.sqlite");
+    let url = format!("sqlite:{}", path.display());
+    {
+        let store = Store::open(&url).await.expect("create");
+        with_market(&store).await;
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        tx.insert_customer(&customer("ana")).await.expect("insert");
+        tx.commit().await.expect("commit");
+        store.close().await;
+    }
+    let store = Store::open(path.to_str().expect("utf-8 path")).await.expect("reopen");
+    let mut tx = store.begin("test", AT).await.expect("begin");
+    assert_eq!(tx.count_customers("me").await.expect("count"), 1);
+    drop(tx);
+    store.close().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
