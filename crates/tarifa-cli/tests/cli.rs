@@ -52,9 +52,21 @@ fn every_scenario_passes_on_sqlite() {
             out.status.code(),
             text(&out.stderr)
         );
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
-        for key in ["scenario", "market", "currency", "customers", "contracts", "decisions"] {
-            assert!(report.get(key).is_some(), "{}: report lacks {key}", file.display());
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the report is JSON");
+        for key in [
+            "scenario",
+            "market",
+            "currency",
+            "customers",
+            "contracts",
+            "decisions",
+        ] {
+            assert!(
+                report.get(key).is_some(),
+                "{}: report lacks {key}",
+                file.display()
+            );
         }
     }
 }
@@ -66,9 +78,19 @@ async fn every_scenario_passes_on_postgres() {
             eprintln!("TARIFA_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
             return;
         };
-        let out = tarifa(&["simulate", file.to_str().expect("utf-8 path"), "--db", &db.url]);
+        let out = tarifa(&[
+            "simulate",
+            file.to_str().expect("utf-8 path"),
+            "--db",
+            &db.url,
+        ]);
         db.drop_database().await.expect("drop");
-        assert!(out.status.success(), "{} failed on PostgreSQL:\n{}", file.display(), text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{} failed on PostgreSQL:\n{}",
+            file.display(),
+            text(&out.stderr)
+        );
     }
 }
 
@@ -78,8 +100,14 @@ fn every_rule_family_of_this_version_has_a_scenario() {
     for file in all_scenarios() {
         cited.push_str(&std::fs::read_to_string(file).expect("readable"));
     }
-    for rule in ["CON-1", "CON-2", "CON-3", "CON-4", "CON-12", "CON-13", "CON-14", "CON-15", "DEV-1", "CAT-1"] {
-        assert!(cited.contains(&format!("\"{rule}\"")), "no scenario asserts {rule}");
+    for rule in [
+        "CON-1", "CON-2", "CON-3", "CON-4", "CON-12", "CON-13", "CON-14", "CON-15", "DEV-1",
+        "CAT-1",
+    ] {
+        assert!(
+            cited.contains(&format!("\"{rule}\"")),
+            "no scenario asserts {rule}"
+        );
     }
 }
 
@@ -89,8 +117,12 @@ fn a_failed_expect_exits_1_naming_the_step() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("step 3 (line 18, expect)"), "{stderr}");
-    assert!(stderr.contains("contract m1 is active, expected suspended"), "{stderr}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the report is still printed");
+    assert!(
+        stderr.contains("contract m1 is active, expected suspended"),
+        "{stderr}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the report is still printed");
     assert_eq!(report["contracts"][0]["status"], "active");
 }
 
@@ -99,7 +131,10 @@ fn a_malformed_file_exits_2_naming_the_line_and_field() {
     let out = tarifa(&["simulate", "tests/fixtures/malformed.toml"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("line 5") && stderr.contains("nmae"), "{stderr}");
+    assert!(
+        stderr.contains("line 5") && stderr.contains("nmae"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty(), "nothing runs");
 }
 
@@ -108,7 +143,10 @@ fn a_step_of_a_later_version_is_refused_not_ignored() {
     let out = tarifa(&["simulate", "tests/fixtures/later-step.toml"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("step 2 (line 9)") && stderr.contains("\"pay\""), "{stderr}");
+    assert!(
+        stderr.contains("step 2 (line 9)") && stderr.contains("\"pay\""),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -132,16 +170,40 @@ fn the_report_can_go_to_a_file() {
 
 #[test]
 fn calendar_prints_working_days_and_holidays() {
-    let out = tarifa(&["calendar", "working-days", "--market", "rs", "--from", "2026-01-01", "--to", "2026-01-12"]);
+    let out = tarifa(&[
+        "calendar",
+        "working-days",
+        "--market",
+        "rs",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-12",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "2026-01-05\n2026-01-06\n2026-01-08\n2026-01-09\n2026-01-12\n");
+    assert_eq!(
+        text(&out.stdout),
+        "2026-01-05\n2026-01-06\n2026-01-08\n2026-01-09\n2026-01-12\n"
+    );
 
     let out = tarifa(&["calendar", "holidays", "--market", "hu", "--year", "2026"]);
     let holidays = text(&out.stdout);
     assert!(holidays.contains("2026-08-21"), "{holidays}");
-    assert!(holidays.lines().all(|l| l.len() > 16), "every holiday has a name");
+    assert!(
+        holidays.lines().all(|l| l.len() > 16),
+        "every holiday has a name"
+    );
 
-    let out = tarifa(&["calendar", "add-working-days", "--market", "rs", "--from", "2026-12-28", "--days", "15"]);
+    let out = tarifa(&[
+        "calendar",
+        "add-working-days",
+        "--market",
+        "rs",
+        "--from",
+        "2026-12-28",
+        "--days",
+        "15",
+    ]);
     assert_eq!(text(&out.stdout).trim(), "2027-01-20");
 
     let out = tarifa(&["calendar", "holidays", "--market", "xx", "--year", "2026"]);
@@ -151,13 +213,27 @@ fn calendar_prints_working_days_and_holidays() {
 
 #[test]
 fn demo_seeds_and_reports_json() {
-    let out = tarifa(&["demo", "--db", "sqlite::memory:", "--customers", "20", "--start", "2026-01-01", "--json"]);
+    let out = tarifa(&[
+        "demo",
+        "--db",
+        "sqlite::memory:",
+        "--customers",
+        "20",
+        "--start",
+        "2026-01-01",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert!(summary["customers"].as_i64().expect("count") >= 50);
     assert!(summary["contracts"].as_i64().expect("count") >= 50);
     for market in ["rs", "hu", "me"] {
-        assert!(summary["markets"][market]["contracts"].as_i64().expect("per market") > 0);
+        assert!(
+            summary["markets"][market]["contracts"]
+                .as_i64()
+                .expect("per market")
+                > 0
+        );
     }
 }
 
@@ -166,9 +242,26 @@ fn a_bad_market_folder_is_refused_with_the_field() {
     let dir = std::env::temp_dir().join(format!("tarifa-markets-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let text_me = std::fs::read_to_string(repo().join("markets/me.toml")).expect("preset");
-    std::fs::write(dir.join("me.toml"), text_me.replacen("currency = \"EUR\"", "currency = \"euro\"", 1)).expect("write");
-    let out = tarifa(&["--markets", dir.to_str().expect("utf-8"), "calendar", "holidays", "--market", "me", "--year", "2026"]);
+    std::fs::write(
+        dir.join("me.toml"),
+        text_me.replacen("currency = \"EUR\"", "currency = \"euro\"", 1),
+    )
+    .expect("write");
+    let out = tarifa(&[
+        "--markets",
+        dir.to_str().expect("utf-8"),
+        "calendar",
+        "holidays",
+        "--market",
+        "me",
+        "--year",
+        "2026",
+    ]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("currency"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("currency"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -73,9 +73,11 @@ impl TestDatabase {
     pub async fn drop_database(self) -> Result<()> {
         if let (Some(admin_url), Some(name)) = (self.admin_url, self.name) {
             let admin = sqlx::PgPool::connect(&admin_url).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&admin)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await?;
             admin.close().await;
         }
         Ok(())
@@ -97,9 +99,15 @@ mod tests {
     #[test]
     fn replaces_the_database() {
         assert_eq!(
-            super::with_database("postgres://u:p@localhost:5432/postgres?sslmode=disable", "t1"),
+            super::with_database(
+                "postgres://u:p@localhost:5432/postgres?sslmode=disable",
+                "t1"
+            ),
             "postgres://u:p@localhost:5432/t1?sslmode=disable"
         );
-        assert_eq!(super::with_database("postgres://localhost", "t1"), "postgres://localhost/t1");
+        assert_eq!(
+            super::with_database("postgres://localhost", "t1"),
+            "postgres://localhost/t1"
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! `TARIFA_TEST_DATABASE_URL` is set, on PostgreSQL.
 
 use tarifa_store::testing::TestDatabase;
-use tarifa_store::{BenefitRow, ContractRow, CustomerRow, FeeRow, NewDecision, PackageRow, Store, StoreError};
+use tarifa_store::{
+    BenefitRow, ContractRow, CustomerRow, FeeRow, NewDecision, PackageRow, Store, StoreError,
+};
 
 const AT: &str = "2026-01-10T11:00:00Z";
 
@@ -12,10 +14,15 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     for db in TestDatabase::all().await.expect("test databases") {
-        let store = db.open().await.unwrap_or_else(|e| panic!("opening {}: {e}", db.url));
+        let store = db
+            .open()
+            .await
+            .unwrap_or_else(|e| panic!("opening {}: {e}", db.url));
         test(store.clone()).await;
         store.close().await;
-        db.drop_database().await.expect("dropping the test database");
+        db.drop_database()
+            .await
+            .expect("dropping the test database");
     }
 }
 
@@ -90,7 +97,9 @@ fn contract(customer_id: i64, handle: &str, number: &str) -> ContractRow {
 async fn with_market(store: &Store) {
     let mut tx = store.begin("test", AT).await.expect("begin");
     tx.ensure_market("me", "EUR").await.expect("market");
-    tx.upsert_package(&package("fiber-100", 2500)).await.expect("package");
+    tx.upsert_package(&package("fiber-100", 2500))
+        .await
+        .expect("package");
     tx.commit().await.expect("commit");
 }
 
@@ -108,9 +117,18 @@ async fn customers_round_trip_with_an_audit_event_each() {
         let row = tx.customer(id).await.expect("read").expect("present");
         assert_eq!(row.name, "Ana Vujović");
         assert!(row.marketing_consent);
-        assert_eq!(tx.customer_by_handle("me", "ana").await.expect("read").map(|c| c.id), Some(id));
+        assert_eq!(
+            tx.customer_by_handle("me", "ana")
+                .await
+                .expect("read")
+                .map(|c| c.id),
+            Some(id)
+        );
         assert_eq!(tx.count_customers("me").await.expect("count"), 1);
-        let trail = tx.audit_trail("customer", &id.to_string()).await.expect("trail");
+        let trail = tx
+            .audit_trail("customer", &id.to_string())
+            .await
+            .expect("trail");
         assert_eq!(trail.len(), 1);
         assert_eq!(trail[0].actor, "agent:1");
         assert_eq!(trail[0].action, "register");
@@ -140,7 +158,10 @@ async fn duplicate_handles_are_refused() {
         with_market(&store).await;
         let mut tx = store.begin("agent:1", AT).await.expect("begin");
         tx.insert_customer(&customer("ana")).await.expect("insert");
-        let err = tx.insert_customer(&customer("ana")).await.expect_err("unique handle");
+        let err = tx
+            .insert_customer(&customer("ana"))
+            .await
+            .expect_err("unique handle");
         assert!(matches!(err, StoreError::Database(_)), "{err}");
     })
     .await;
@@ -152,20 +173,39 @@ async fn customer_changes_keep_old_and_new_values() {
         with_market(&store).await;
         let mut tx = store.begin("agent:1", AT).await.expect("begin");
         let id = tx.insert_customer(&customer("ana")).await.expect("insert");
-        tx.update_customer_field(id, "2026-02-01", "address", Some("Bulevar 1"), Some("Njegoševa 5"))
-            .await
-            .expect("address");
-        tx.update_customer_field(id, "2026-02-01", "marketing_consent", Some("true"), Some("false"))
-            .await
-            .expect("consent");
-        assert!(tx.update_customer_field(id, "2026-02-01", "kind", None, Some("business")).await.is_err());
+        tx.update_customer_field(
+            id,
+            "2026-02-01",
+            "address",
+            Some("Bulevar 1"),
+            Some("Njegoševa 5"),
+        )
+        .await
+        .expect("address");
+        tx.update_customer_field(
+            id,
+            "2026-02-01",
+            "marketing_consent",
+            Some("true"),
+            Some("false"),
+        )
+        .await
+        .expect("consent");
+        assert!(
+            tx.update_customer_field(id, "2026-02-01", "kind", None, Some("business"))
+                .await
+                .is_err()
+        );
         tx.commit().await.expect("commit");
 
         let mut tx = store.begin("agent:1", AT).await.expect("begin");
         let row = tx.customer(id).await.expect("read").expect("present");
         assert_eq!(row.address.as_deref(), Some("Njegoševa 5"));
         assert!(!row.marketing_consent);
-        let trail = tx.audit_trail("customer", &id.to_string()).await.expect("trail");
+        let trail = tx
+            .audit_trail("customer", &id.to_string())
+            .await
+            .expect("trail");
         let change: serde_json::Value = serde_json::from_str(&trail[1].detail).expect("json");
         assert_eq!(change["field"], "address");
         assert_eq!(change["old"], "Bulevar 1");
@@ -179,8 +219,13 @@ async fn contracts_benefits_packages_and_status() {
     each_backend(|store| async move {
         with_market(&store).await;
         let mut tx = store.begin("agent:1", AT).await.expect("begin");
-        tx.upsert_package(&package("fiber-300", 3500)).await.expect("package");
-        let customer_id = tx.insert_customer(&customer("ana")).await.expect("customer");
+        tx.upsert_package(&package("fiber-300", 3500))
+            .await
+            .expect("package");
+        let customer_id = tx
+            .insert_customer(&customer("ana"))
+            .await
+            .expect("customer");
         let benefits = vec![BenefitRow {
             contract_id: 0,
             position: 0,
@@ -192,8 +237,12 @@ async fn contracts_benefits_packages_and_status() {
             .await
             .expect("contract");
         assert!(tx.number_in_use("+38220000001").await.expect("in use"));
-        tx.change_contract_package(id, "fiber-300", "2026-02-01").await.expect("change");
-        tx.set_contract_status(id, "active", "suspended", "2026-03-01", None).await.expect("suspend");
+        tx.change_contract_package(id, "fiber-300", "2026-02-01")
+            .await
+            .expect("change");
+        tx.set_contract_status(id, "active", "suspended", "2026-03-01", None)
+            .await
+            .expect("suspend");
         let err = tx
             .set_contract_status(id, "active", "terminated", "2026-03-02", Some("2026-03-02"))
             .await
@@ -209,12 +258,27 @@ async fn contracts_benefits_packages_and_status() {
         assert_eq!(row.device_lent, Some(true));
         let history = tx.package_history(id).await.expect("history");
         assert_eq!(
-            history.iter().map(|p| (p.valid_from.as_str(), p.package_id.as_str())).collect::<Vec<_>>(),
+            history
+                .iter()
+                .map(|p| (p.valid_from.as_str(), p.package_id.as_str()))
+                .collect::<Vec<_>>(),
             vec![("2026-01-10", "fiber-100"), ("2026-02-01", "fiber-300")]
         );
-        assert_eq!(tx.benefits(id).await.expect("benefits")[0].amount_minor, 6000);
-        assert_eq!(tx.contracts_with_commitment_end("me", "2028-01-10").await.expect("ending").len(), 1);
-        let trail = tx.audit_trail("contract", &id.to_string()).await.expect("trail");
+        assert_eq!(
+            tx.benefits(id).await.expect("benefits")[0].amount_minor,
+            6000
+        );
+        assert_eq!(
+            tx.contracts_with_commitment_end("me", "2028-01-10")
+                .await
+                .expect("ending")
+                .len(),
+            1
+        );
+        let trail = tx
+            .audit_trail("contract", &id.to_string())
+            .await
+            .expect("trail");
         assert_eq!(
             trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
             vec!["sign", "change_package", "status"]
@@ -228,7 +292,9 @@ async fn catalog_upserts_replace_by_id() {
     each_backend(|store| async move {
         with_market(&store).await;
         let mut tx = store.begin("billing:1", AT).await.expect("begin");
-        tx.upsert_package(&package("fiber-100", 2900)).await.expect("replace");
+        tx.upsert_package(&package("fiber-100", 2900))
+            .await
+            .expect("replace");
         tx.upsert_fee(&FeeRow {
             market: "me".into(),
             kind: "reconnection".into(),
@@ -276,15 +342,25 @@ async fn decisions_numbers_and_scheduler_days() {
         assert_eq!(decisions.len(), 2);
         assert_eq!(decisions[1].outcome, "rejected");
         assert_eq!(decisions[0].rules, "CON-1,CON-2");
-        assert_eq!(tx.decisions_about("contract:1").await.expect("about").len(), 2);
+        assert_eq!(
+            tx.decisions_about("contract:1").await.expect("about").len(),
+            2
+        );
 
         assert_eq!(tx.next_number("me", 1).await.expect("first"), 1);
         assert_eq!(tx.next_number("me", 1).await.expect("second"), 2);
 
         assert_eq!(tx.last_scheduled_day("me").await.expect("none"), None);
-        tx.finish_scheduled_day("me", "2026-01-10").await.expect("day");
-        tx.finish_scheduled_day("me", "2026-01-11").await.expect("day");
-        assert!(tx.finish_scheduled_day("me", "2026-01-11").await.is_err(), "a day runs once");
+        tx.finish_scheduled_day("me", "2026-01-10")
+            .await
+            .expect("day");
+        tx.finish_scheduled_day("me", "2026-01-11")
+            .await
+            .expect("day");
+        assert!(
+            tx.finish_scheduled_day("me", "2026-01-11").await.is_err(),
+            "a day runs once"
+        );
     })
     .await;
 }
@@ -303,7 +379,9 @@ async fn a_file_database_survives_reopening() {
         tx.commit().await.expect("commit");
         store.close().await;
     }
-    let store = Store::open(path.to_str().expect("utf-8 path")).await.expect("reopen");
+    let store = Store::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("reopen");
     let mut tx = store.begin("test", AT).await.expect("begin");
     assert_eq!(tx.count_customers("me").await.expect("count"), 1);
     drop(tx);
