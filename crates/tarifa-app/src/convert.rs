@@ -237,6 +237,12 @@ pub(crate) fn contract_rows(
     (row, benefits)
 }
 
+/// A stored contract without what other tables hold (benefits, the signed
+/// package): enough for the bill run, which loads package history in bulk.
+pub(crate) fn contract_without_children(market: &Market, row: &ContractRow) -> Result<Contract> {
+    build_contract(market, row, Vec::new(), row.package_id.clone())
+}
+
 /// A stored contract as the core sees it; its benefits and first package come from the store.
 pub(crate) async fn contract(tx: &mut Tx, market: &Market, row: ContractRow) -> Result<Contract> {
     let currency = market.currency;
@@ -255,6 +261,16 @@ pub(crate) async fn contract(tx: &mut Tx, market: &Market, row: ContractRow) -> 
     let signed_package = history
         .first()
         .map_or_else(|| row.package_id.clone(), |p| p.package_id.clone());
+    build_contract(market, &row, benefits, signed_package)
+}
+
+fn build_contract(
+    market: &Market,
+    row: &ContractRow,
+    benefits: Vec<Benefit>,
+    signed_package: String,
+) -> Result<Contract> {
+    let currency = market.currency;
     let commitment = match (&row.commitment_start, row.commitment_months) {
         (Some(start), Some(months)) => Some(Commitment::new(
             date("commitment start", start)?,

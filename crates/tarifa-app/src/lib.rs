@@ -2,12 +2,14 @@
 //! one transaction, lets `tarifa-core` decide, and writes the new state, the
 //! decision and the audit trail in that one transaction.
 
+pub mod billing;
 pub mod contracts;
 mod convert;
 pub mod customers;
 pub mod presets;
 pub mod scheduler;
 pub mod simulate;
+pub mod usage;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

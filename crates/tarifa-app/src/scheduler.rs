@@ -8,6 +8,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use tarifa_core::market::Market;
 use tarifa_core::rule::{Decision, rules};
+use tarifa_core::time::add_months;
 
 use crate::{App, Ctx, Result, convert, record};
 
@@ -51,8 +52,17 @@ impl App {
         Ok(report)
     }
 
-    /// One day's jobs for one market, in one transaction.
+    /// One day's jobs for one market. Bulk jobs (the bill run) commit their
+    /// own batches and are idempotent; the small jobs and the mark that the
+    /// day ran commit together.
     async fn run_day(&self, ctx: &Ctx, market: &Market, day: Date) -> Result<u32> {
+        if market.applies(rules::BIL_1)
+            && day.day() == i8::try_from(market.rules.bil_1.issue_day).unwrap_or(1)
+        {
+            let month = add_months(day.first_of_month(), -1);
+            let run = self.run_bills(ctx, market, month, day).await?;
+            tracing::info!(market = %market.id, period = %run.period, issued = run.issued, "bill run");
+        }
         let mut tx = self.begin(ctx).await?;
         let mut decisions = 0;
         // CON-2: a commitment that ends today leaves an indefinite contract, unchanged.

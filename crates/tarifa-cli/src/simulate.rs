@@ -36,7 +36,12 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<ExitCode> {
     let presets = crate::load_markets(markets)?;
     let market_for = |id: &str| presets.iter().find(|m| m.id == id).cloned();
     let url = args.db.unwrap_or_else(|| "sqlite::memory:".to_owned());
-    let outcome = crate::runtime()?.block_on(simulate::run_on(&scenario, market_for, &url));
+    let outcome = crate::runtime()?.block_on(simulate::run_on(
+        &scenario,
+        market_for,
+        &url,
+        args.file.parent(),
+    ));
     let simulation = match outcome {
         Ok(simulation) => simulation,
         Err(e) => {

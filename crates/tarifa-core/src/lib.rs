@@ -1,16 +1,20 @@
 //! The tarifa domain. Everything here is a pure function of its inputs:
 //! no I/O, no async, no system clock, no floats for money.
 
+pub mod bill;
 pub mod calendar;
 pub mod catalog;
 pub mod contract;
 pub mod device;
+pub mod ledger;
 pub mod market;
 pub mod money;
 mod names;
 pub mod party;
+pub mod rating;
 pub mod rule;
 pub mod time;
+pub mod usage;
 
 pub use jiff::civil::Date;
 pub use rust_decimal::Decimal;

@@ -63,6 +63,27 @@ pub struct Vat {
     /// Other rates by service class (HU: `internet_access = "5"`).
     #[serde(default)]
     pub classes: BTreeMap<String, PercentText>,
+    /// The class usage of a kind falls in (HU: `data = "internet_access"`).
+    #[serde(default)]
+    pub usage: BTreeMap<String, String>,
+}
+
+/// Roaming zones (USE-1): networks where usage is rated as at home.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roaming {
+    /// Mobile country codes (3 digits) of the roam-like-at-home zone
+    /// (EU/EEA for HU; the Western Balkans agreement for RS and ME).
+    pub home_like_mcc: Vec<String>,
+}
+
+impl Roaming {
+    /// Whether a visited network (MCC+MNC) is in the home-like zone.
+    pub fn is_home_like(&self, network: &str) -> bool {
+        self.home_like_mcc
+            .iter()
+            .any(|mcc| network.starts_with(mcc.as_str()))
+    }
 }
 
 /// A percentage written as a decimal string.
@@ -92,6 +113,9 @@ pub struct Billing {
     pub due_days_after_issue: u32,
     /// Product: how bills are delivered by default (post, email, app, sms).
     pub default_delivery: String,
+    /// Product: whether allowances of a partial first or last period shrink
+    /// with its days, like the monthly fee does.
+    pub prorate_allowances: bool,
 }
 
 /// A rule with no parameters: only whether the market applies it.
@@ -273,6 +297,7 @@ struct MarketFile {
     operator: Operator,
     numbers: Numbers,
     vat: Vat,
+    roaming: Roaming,
     billing: Billing,
     rules: RuleSet,
     calendar: CalendarRules,
@@ -302,6 +327,7 @@ pub struct Market {
     pub operator: Operator,
     pub numbers: Numbers,
     pub vat: Vat,
+    pub roaming: Roaming,
     pub billing: Billing,
     pub rules: RuleSet,
     pub calendar: CalendarRules,
@@ -424,6 +450,31 @@ impl Market {
                 ));
             }
         }
+        for (kind, class) in &raw.vat.usage {
+            if !["voice", "sms", "data"].contains(&kind.as_str()) {
+                return Err(field(
+                    &format!("vat.usage.{kind}"),
+                    "a usage kind is voice, sms or data".into(),
+                ));
+            }
+            if !raw.vat.classes.contains_key(class) {
+                return Err(field(
+                    &format!("vat.usage.{kind}"),
+                    format!("{class:?} is not one of vat.classes"),
+                ));
+            }
+        }
+        if let Some(bad) = raw
+            .roaming
+            .home_like_mcc
+            .iter()
+            .find(|m| m.len() != 3 || !m.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(field(
+                "roaming.home_like_mcc",
+                format!("{bad:?} is not a mobile country code (3 digits)"),
+            ));
+        }
         let bil1 = &raw.rules.bil_1;
         if !(1..=28).contains(&bil1.issue_day) {
             return Err(field(
@@ -479,6 +530,7 @@ impl Market {
             operator: raw.operator,
             numbers: raw.numbers,
             vat: raw.vat,
+            roaming: raw.roaming,
             billing: raw.billing,
             rules: raw.rules,
             calendar: raw.calendar,

@@ -9,6 +9,7 @@
 //! The store speaks in rows (integer minor units, ISO date strings); turning
 //! them into domain types is the application's job.
 
+mod billing;
 mod catalog;
 mod contracts;
 mod journal;
@@ -16,6 +17,7 @@ mod parties;
 mod rows;
 mod scheduler;
 pub mod testing;
+mod usage;
 
 use std::str::FromStr;
 use std::time::Duration;

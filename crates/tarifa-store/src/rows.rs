@@ -150,3 +150,128 @@ pub struct NewDecision {
     pub reasons: Vec<String>,
     pub context: Option<String>,
 }
+
+/// A usage record as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UsageRow {
+    pub id: String,
+    pub contract_id: i64,
+    /// The billing period, `YYYY-MM`.
+    pub period: String,
+    /// Local date and time, `YYYY-MM-DDTHH:MM:SS`.
+    pub at: String,
+    pub kind: String,
+    pub to_number: String,
+    pub quantity: i64,
+    pub roaming: Option<String>,
+    /// The usage class, e.g. `voice.national`.
+    pub bucket: String,
+    pub units: i64,
+    pub import_id: Option<i64>,
+}
+
+/// Usage totals of a contract, period and class.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UsageTotalRow {
+    pub contract_id: i64,
+    pub period: String,
+    pub bucket: String,
+    pub records: i64,
+    pub quantity: i64,
+    pub units: i64,
+}
+
+/// Where a subscriber number pointed, for matching usage to contracts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct NumberRow {
+    pub number: String,
+    pub contract_id: i64,
+    pub market: String,
+    pub activated_on: String,
+    pub ended_on: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BillRow {
+    pub id: i64,
+    pub market: String,
+    pub number: String,
+    pub customer_id: i64,
+    /// `YYYY-MM`.
+    pub period: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub issued_on: String,
+    pub due_on: String,
+    pub total_minor: i64,
+    pub vat_minor: i64,
+    pub previous_balance_minor: i64,
+    pub total_due_minor: i64,
+    /// JSON: usage by type and destination, allowances, VAT per rate.
+    pub detail: String,
+    pub transfer_id: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BillLineRow {
+    pub bill_id: i64,
+    pub position: i64,
+    pub contract_id: Option<i64>,
+    pub kind: String,
+    pub description: String,
+    pub amount_minor: i64,
+    /// JSON VAT assignment.
+    pub vat: String,
+    pub rule: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ChargeRow {
+    pub id: i64,
+    pub market: String,
+    pub customer_id: i64,
+    pub contract_id: Option<i64>,
+    pub kind: String,
+    pub category: Option<String>,
+    pub description: String,
+    pub amount_minor: i64,
+    pub vat: String,
+    pub rule: Option<String>,
+    pub on_date: String,
+    pub bill_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub market: String,
+    pub customer_id: i64,
+    pub reference: String,
+    pub amount_minor: i64,
+    pub received_on: String,
+    pub transfer_id: i64,
+}
+
+/// One entry of a transfer to write.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewEntry {
+    pub account: String,
+    pub amount_minor: i64,
+}
+
+/// A bill to write with its lines and ledger transfer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBill {
+    pub bill: BillRow,
+    pub lines: Vec<BillLineRow>,
+    pub entries: Vec<NewEntry>,
+    /// Charges this bill carries (marked as billed).
+    pub charge_ids: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BalanceRow {
+    pub account: String,
+    pub amount_minor: i64,
+}

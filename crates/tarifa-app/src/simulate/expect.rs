@@ -141,6 +141,139 @@ pub(super) async fn check(
             ));
         }
     }
+    let money = |field: &str, text: &str| {
+        market
+            .money(text)
+            .map_err(|e| AppError::invalid(format!("expect.{field}"), e.to_string()))
+    };
+    if let Some(expected) = &expect.bill {
+        let bills = tx.bills(&market.id).await?;
+        for want in expected.all() {
+            let customer_id = customers.get(&want.customer).copied().ok_or_else(|| {
+                AppError::invalid(
+                    "expect.bill",
+                    format!("no customer {:?} was registered", want.customer),
+                )
+            })?;
+            let Some(bill) = bills
+                .iter()
+                .find(|b| b.customer_id == customer_id && b.period == want.period)
+            else {
+                let periods: Vec<&str> = bills
+                    .iter()
+                    .filter(|b| b.customer_id == customer_id)
+                    .map(|b| b.period.as_str())
+                    .collect();
+                failures.push(format!(
+                    "no bill of {} for {} (bills for: {})",
+                    want.customer,
+                    want.period,
+                    if periods.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        periods.join(", ")
+                    }
+                ));
+                continue;
+            };
+            let show = |minor: i64| {
+                tarifa_core::money::Money::from_minor(minor, market.currency).to_string()
+            };
+            let amounts = [
+                ("total", &want.total, bill.total_minor),
+                ("vat", &want.vat, bill.vat_minor),
+                (
+                    "previous_balance",
+                    &want.previous_balance,
+                    bill.previous_balance_minor,
+                ),
+                ("total_due", &want.total_due, bill.total_due_minor),
+            ];
+            for (name, wanted, actual) in amounts {
+                if let Some(text) = wanted
+                    && money(&format!("bill.{name}"), text)?.minor() != actual
+                {
+                    failures.push(format!(
+                        "bill {} ({} {}): {name} is {}, expected {text}",
+                        bill.number,
+                        want.customer,
+                        want.period,
+                        show(actual)
+                    ));
+                }
+            }
+            let dates = [
+                ("from", &want.from, &bill.period_from),
+                ("to", &want.to, &bill.period_to),
+                ("issued", &want.issued, &bill.issued_on),
+                ("due", &want.due, &bill.due_on),
+            ];
+            for (name, wanted, actual) in dates {
+                if let Some(text) = wanted
+                    && text != actual
+                {
+                    failures.push(format!(
+                        "bill {} ({} {}): {name} is {actual}, expected {text}",
+                        bill.number, want.customer, want.period
+                    ));
+                }
+            }
+            if !want.lines.is_empty() {
+                let lines = tx.bill_lines(bill.id).await?;
+                for (kind, text) in &want.lines {
+                    let actual: i64 = lines
+                        .iter()
+                        .filter(|l| &l.kind == kind)
+                        .map(|l| l.amount_minor)
+                        .sum();
+                    if money(&format!("bill.lines.{kind}"), text)?.minor() != actual {
+                        failures.push(format!(
+                            "bill {}: {kind} lines add up to {}, expected {text}",
+                            bill.number,
+                            show(actual)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (handle, expected) in &expect.balance {
+        let id = customers.get(handle).copied().ok_or_else(|| {
+            AppError::invalid(
+                "expect.balance",
+                format!("no customer {handle:?} was registered"),
+            )
+        })?;
+        let owed = app.receivable(&mut tx, id).await?;
+        let balance = tarifa_core::money::Money::from_minor(-owed, market.currency);
+        if money("balance", expected)?.minor() != balance.minor() {
+            failures.push(format!(
+                "balance of {handle} is {balance}, expected {expected}"
+            ));
+        }
+    }
+    for (handle, expected) in &expect.bills {
+        let id = customers.get(handle).copied().ok_or_else(|| {
+            AppError::invalid(
+                "expect.bills",
+                format!("no customer {handle:?} was registered"),
+            )
+        })?;
+        let count = tx.bills_of_customer(id).await?.len();
+        if count != *expected {
+            failures.push(format!("{handle} has {count} bills, expected {expected}"));
+        }
+    }
+    if let Some(expected) = expect.ledger_balanced {
+        let (total, unbalanced) = tx.ledger_check(&market.id).await?;
+        let balanced = total == 0 && unbalanced == 0;
+        if balanced != expected {
+            failures.push(format!(
+                "the ledger is {}balanced (sum {total}, {unbalanced} unbalanced transfers)",
+                if balanced { "" } else { "not " }
+            ));
+        }
+    }
     tx.rollback().await?;
     Ok(failures)
 }

@@ -44,7 +44,7 @@ pub async fn run(
     scenario: &Scenario,
     market_for: impl Fn(&str) -> Option<Market>,
 ) -> Result<Simulation, InvalidScenario> {
-    run_on(scenario, market_for, "sqlite::memory:").await
+    run_on(scenario, market_for, "sqlite::memory:", None).await
 }
 
 /// Runs a scenario against the (empty) database at `url`.
@@ -52,6 +52,7 @@ pub async fn run_on(
     scenario: &Scenario,
     market_for: impl Fn(&str) -> Option<Market>,
     url: &str,
+    base_dir: Option<&std::path::Path>,
 ) -> Result<Simulation, InvalidScenario> {
     let market = market_for(&scenario.market).ok_or_else(|| {
         InvalidScenario(format!(
@@ -83,6 +84,7 @@ pub async fn run_on(
         customers: BTreeMap::new(),
         contracts: BTreeMap::new(),
         failures: Vec::new(),
+        base_dir: base_dir.map(std::path::Path::to_path_buf),
     };
     for step in &scenario.steps {
         clock.set_date(step.on, &market.time_zone);
@@ -111,6 +113,7 @@ struct Runner<'a> {
     customers: BTreeMap<String, i64>,
     contracts: BTreeMap<String, i64>,
     failures: Vec<String>,
+    base_dir: Option<std::path::PathBuf>,
 }
 
 fn field<T: std::str::FromStr<Err = String>>(name: &str, text: &str) -> Result<T, AppError> {
@@ -252,6 +255,12 @@ impl Runner<'_> {
                 let id = self.contract(&c.contract)?;
                 self.app.change_package(ctx, id, &c.package).await?;
             }
+            Action::Usage(u) => self.usage(step, u, ctx).await?,
+            Action::Pay(p) => {
+                let customer = self.customer(&p.customer)?;
+                let amount = self.money("amount", &p.amount)?;
+                self.app.pay(ctx, customer, amount, &p.reference).await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures =
@@ -264,6 +273,115 @@ impl Runner<'_> {
                 );
             }
         }
+        Ok(())
+    }
+}
+
+impl Runner<'_> {
+    async fn usage(
+        &mut self,
+        step: &scenario::Step,
+        u: &scenario::UsageStep,
+        ctx: &Ctx,
+    ) -> Result<(), AppError> {
+        if let Some(file) = &u.file {
+            let path = match &self.base_dir {
+                Some(dir) => dir.join(file),
+                None => std::path::PathBuf::from(file),
+            };
+            let reader = std::fs::File::open(&path)
+                .map_err(|e| AppError::invalid("file", format!("{}: {e}", path.display())))?;
+            let summary = self
+                .app
+                .import_usage_csv(
+                    ctx,
+                    &path.display().to_string(),
+                    std::io::BufReader::new(reader),
+                    |_| {},
+                )
+                .await?;
+            let mut decision = tarifa_core::rule::Decision::approved();
+            decision.because(
+                tarifa_core::rule::rules::USE_3,
+                format!(
+                    "{} records of {} charged to their subscribers",
+                    summary.imported,
+                    path.display()
+                ),
+            );
+            if summary.duplicates > 0 {
+                decision.note(format!(
+                    "{} records were already rated and are not rated again",
+                    summary.duplicates
+                ));
+            }
+            for rejected in &summary.rejected_lines {
+                decision.refuse_plainly(format!("line {}: {}", rejected.line, rejected.reason));
+            }
+            let mut tx = self.app.begin(ctx).await?;
+            crate::record(&mut tx, self.market, step.on, "usage", None, &decision, ctx).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        let number = match (&u.number, &u.contract) {
+            (Some(number), _) => number.clone(),
+            (None, Some(handle)) => {
+                let id = self.contract(handle)?;
+                self.app.contract(id).await?.number
+            }
+            (None, None) => {
+                return Err(AppError::invalid("number", "inline records need a number"));
+            }
+        };
+        let mut records = Vec::with_capacity(u.records.len());
+        for (i, r) in u.records.iter().enumerate() {
+            let field_name = |name: &str| format!("records[{i}].{name}");
+            let at = match &r.at {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Datetime(d) => d.to_string(),
+                other => {
+                    return Err(AppError::invalid(
+                        field_name("at"),
+                        format!("expected a local date and time, got {other}"),
+                    ));
+                }
+            };
+            let quantity = match (r.kind.as_str(), r.seconds, r.count, r.bytes, r.mb) {
+                ("voice", Some(q), None, None, None) => q,
+                ("sms", None, Some(q), None, None) => q,
+                ("sms", None, None, None, None) => 1,
+                ("data", None, None, Some(q), None) => q,
+                ("data", None, None, None, Some(mb)) => mb.saturating_mul(tarifa_core::usage::MB),
+                (kind, ..) => {
+                    return Err(AppError::invalid(
+                        field_name("kind"),
+                        format!(
+                            "a {kind} record gives its quantity as seconds (voice), count (sms) or bytes / mb (data), once"
+                        ),
+                    ));
+                }
+            };
+            let id =
+                r.id.clone()
+                    .unwrap_or_else(|| format!("step{}-{}", step.number, i + 1));
+            let quantity = quantity.to_string();
+            let roaming = r.roaming.clone().unwrap_or_default();
+            let fields = [
+                id.as_str(),
+                number.as_str(),
+                at.as_str(),
+                r.kind.as_str(),
+                r.to.as_str(),
+                quantity.as_str(),
+                roaming.as_str(),
+            ];
+            let record = tarifa_core::usage::UsageRecord::parse(&fields)
+                .map_err(|e| AppError::invalid(format!("records[{i}]"), e.to_string()))?;
+            records.push((u64::try_from(i + 1).unwrap_or(0), record));
+        }
+        self.app
+            .import_records_decided(ctx, self.market, &records)
+            .await?;
         Ok(())
     }
 }

@@ -15,11 +15,24 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         .iter()
         .map(|c| (c.id, c.handle.clone().unwrap_or_else(|| c.id.to_string())))
         .collect();
+    let balances: BTreeMap<String, i64> = tx
+        .receivable_balances(&market.id)
+        .await?
+        .into_iter()
+        .map(|b| (b.account, b.amount_minor))
+        .collect();
+    let money =
+        |minor: i64| tarifa_core::money::Money::from_minor(minor, market.currency).to_string();
     let customer_list: Vec<Value> = customers
         .iter()
         .map(|c| {
+            let owed = balances
+                .get(&tarifa_core::ledger::receivable(c.id))
+                .copied()
+                .unwrap_or(0);
             json!({
                 "id": handles.get(&c.id),
+                "balance": money(-owed),
                 "name": c.name,
                 "kind": c.kind,
                 "directory": c.directory,
@@ -65,6 +78,74 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             })
         })
         .collect();
+    let mut bills = Vec::new();
+    for b in tx.bills(&market.id).await? {
+        let lines: Vec<Value> = tx
+            .bill_lines(b.id)
+            .await?
+            .iter()
+            .map(|l| {
+                json!({
+                    "kind": l.kind,
+                    "description": l.description,
+                    "amount": money(l.amount_minor),
+                    "rule": l.rule,
+                    "category": l.category,
+                })
+            })
+            .collect();
+        let detail: Value = serde_json::from_str(&b.detail).unwrap_or(Value::Null);
+        let usage: Vec<Value> = detail["usage"]
+            .as_array()
+            .map(|u| {
+                u.iter()
+                    .map(|x| {
+                        json!({
+                            "type": x["kind"],
+                            "destination": x["destination"],
+                            "count": x["count"],
+                            "quantity": x["quantity"],
+                            "unit": x["unit"],
+                            "amount": x["amount"],
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let allowances: Vec<Value> = detail["allowances"]
+            .as_array()
+            .map(|a| a.iter().map(allowance).collect())
+            .unwrap_or_default();
+        bills.push(json!({
+            "number": b.number,
+            "customer": handles.get(&b.customer_id),
+            "period": { "from": b.period_from, "to": b.period_to },
+            "issued": b.issued_on,
+            "due": b.due_on,
+            "lines": lines,
+            "usage": usage,
+            "allowances": allowances,
+            "vat_by_rate": detail["vat"],
+            "total": money(b.total_minor),
+            "vat": money(b.vat_minor),
+            "previous_balance": money(b.previous_balance_minor),
+            "total_due": money(b.total_due_minor),
+        }));
+    }
+    let payments: Vec<Value> = tx
+        .payments(&market.id)
+        .await?
+        .iter()
+        .map(|p| {
+            json!({
+                "customer": handles.get(&p.customer_id),
+                "reference": p.reference,
+                "amount": money(p.amount_minor),
+                "received": p.received_on,
+            })
+        })
+        .collect();
+    let (ledger_sum, unbalanced) = tx.ledger_check(&market.id).await?;
     tx.rollback().await?;
     Ok(json!({
         "scenario": scenario.name,
@@ -72,6 +153,31 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         "currency": market.currency.code(),
         "customers": customer_list,
         "contracts": contracts,
+        "bills": bills,
+        "payments": payments,
         "decisions": decisions,
+        "ledger": { "balanced": ledger_sum == 0 && unbalanced == 0 },
     }))
+}
+
+/// An allowance as the report shows it: granted and used, in its unit
+/// (`-1` granted: unlimited).
+fn allowance(entry: &Value) -> Value {
+    let a = &entry["allowance"];
+    let kind = a["kind"].as_str().unwrap_or("");
+    let granted = match &a["granted"] {
+        Value::String(s) if s == "unlimited" => json!(-1),
+        Value::Object(o) => o.get("limited").cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let (granted_key, used_key) = match kind {
+        "voice" => ("granted_min", "used_min"),
+        "sms" => ("granted", "used"),
+        _ => ("granted_mb", "used_mb"),
+    };
+    let mut out = serde_json::Map::new();
+    out.insert("type".into(), json!(kind));
+    out.insert(granted_key.into(), granted);
+    out.insert(used_key.into(), a["used"].clone());
+    Value::Object(out)
 }

@@ -1,0 +1,506 @@
+//! The monthly bill run (BIL-1…5), payments, and balances from the ledger.
+//!
+//! A bill run loads what it needs for the whole market in a few queries
+//! (contracts, package history, usage totals, pending charges, balances),
+//! computes each account's bill in the core, and writes bills in batches,
+//! each batch one transaction with its bill numbers. An account already
+//! billed for the period is skipped, so a run that was interrupted, or is
+//! run twice, issues each bill exactly once.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use jiff::civil::Date;
+use tarifa_core::bill::{
+    self, BillDraft, BillLine, ContractPeriod, LineKind, PackagePeriod, VatAssignment,
+};
+use tarifa_core::catalog::{Catalog, OneTimeCategory};
+use tarifa_core::contract::Contract;
+use tarifa_core::ledger;
+use tarifa_core::market::Market;
+use tarifa_core::money::Money;
+use tarifa_core::rating::BucketTotal;
+use tarifa_core::rule::{Decision, rules};
+use tarifa_core::usage::Bucket;
+use tarifa_store::{
+    BillLineRow, BillRow, ChargeRow, ContractRow, NewBill, NewEntry, PaymentRow, StoreError,
+};
+
+use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+
+/// Bills per transaction.
+const BATCH: usize = 500;
+
+/// What a bill run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BillRunSummary {
+    pub market: String,
+    pub period: String,
+    pub issued: u64,
+    /// Accounts billed for the period before this run (a re-run skips them).
+    pub already_billed: u64,
+    pub total_minor: i64,
+}
+
+/// `YYYY-MM` of a month.
+pub fn period_code(month_start: Date) -> String {
+    format!("{:04}-{:02}", month_start.year(), month_start.month())
+}
+
+fn overlaps(contract: &Contract, from: Date, to: Date) -> Option<(Date, Date)> {
+    let start = contract.signed.activated_on.max(from);
+    let end = contract.ended_on.map_or(to, |e| e.min(to));
+    (start <= end).then_some((start, end))
+}
+
+/// The package periods of a contract within `[from, to]`.
+fn package_periods<'a>(
+    catalog: &'a Catalog,
+    history: &[(Date, String)],
+    from: Date,
+    to: Date,
+) -> Result<Vec<PackagePeriod<'a>>> {
+    let mut periods = Vec::new();
+    for (i, (valid_from, package_id)) in history.iter().enumerate() {
+        let next = history.get(i + 1).map(|(d, _)| *d);
+        let start = (*valid_from).max(from);
+        let end = next.map_or(to, |n| n.yesterday().unwrap_or(n).min(to));
+        if start > end {
+            continue;
+        }
+        let package = catalog.package(package_id).ok_or_else(|| {
+            AppError::Conflict(format!(
+                "package {package_id} of a contract is not in the catalog"
+            ))
+        })?;
+        periods.push(PackagePeriod {
+            package,
+            from: start,
+            to: end,
+        });
+    }
+    Ok(periods)
+}
+
+fn line_row(position: usize, line: &BillLine) -> BillLineRow {
+    BillLineRow {
+        bill_id: 0,
+        position: i64::try_from(position).unwrap_or(i64::MAX),
+        contract_id: line.contract_id,
+        kind: line.kind.to_string(),
+        description: line.description.clone(),
+        amount_minor: line.amount.minor(),
+        vat: serde_json::to_string(&line.vat).unwrap_or_else(|_| "\"standard\"".into()),
+        rule: line.rule.map(|r| r.to_string()),
+        category: line.category.map(|c| c.to_string()),
+    }
+}
+
+fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
+    let kind = match row.kind.as_str() {
+        "subscription" => LineKind::Subscription,
+        "usage" => LineKind::Usage,
+        "discount" => LineKind::Discount,
+        "one_time" => LineKind::OneTime,
+        "instalment" => LineKind::Instalment,
+        "fee" => LineKind::Fee,
+        "penalty" => LineKind::Penalty,
+        "credit" => LineKind::Credit,
+        "refund" => LineKind::Refund,
+        other => {
+            return Err(AppError::Conflict(format!(
+                "charge {} has an unknown kind {other:?}",
+                row.id
+            )));
+        }
+    };
+    Ok(BillLine {
+        kind,
+        contract_id: row.contract_id,
+        description: row.description.clone(),
+        amount: Money::from_minor(row.amount_minor, market.currency),
+        vat: serde_json::from_str(&row.vat).unwrap_or_default(),
+        rule: row.rule.as_deref().and_then(|r| r.parse().ok()),
+        category: row
+            .category
+            .as_deref()
+            .and_then(|c| c.parse::<OneTimeCategory>().ok()),
+    })
+}
+
+/// The report-ready detail of a bill kept with it.
+fn detail(draft: &BillDraft) -> String {
+    serde_json::json!({
+        "usage": draft.usage,
+        "allowances": draft.allowances,
+        "vat": draft.vat,
+    })
+    .to_string()
+}
+
+impl App {
+    /// Issues the bills of `market` for the month starting `month_start`,
+    /// dated `issued_on` (BIL-1). Idempotent.
+    pub async fn run_bills(
+        &self,
+        ctx: &Ctx,
+        market: &Market,
+        month_start: Date,
+        issued_on: Date,
+    ) -> Result<BillRunSummary> {
+        let month_end = month_start.last_of_month();
+        let period = period_code(month_start);
+        let mut tx = self.begin(ctx).await?;
+        let catalog = self.catalog(&mut tx, market).await?;
+        let billed: HashSet<i64> = tx
+            .billed_customers(&market.id, &period)
+            .await?
+            .into_iter()
+            .collect();
+        let contract_rows: Vec<ContractRow> = tx.contracts(&market.id).await?;
+        let mut history: HashMap<i64, Vec<(Date, String)>> = HashMap::new();
+        for row in tx.market_package_history(&market.id).await? {
+            history.entry(row.contract_id).or_default().push((
+                convert::date("package period", &row.valid_from)?,
+                row.package_id,
+            ));
+        }
+        let mut usage: HashMap<i64, Vec<BucketTotal>> = HashMap::new();
+        for row in tx.usage_totals(&market.id, &period).await? {
+            let bucket = Bucket::parse(&row.bucket).ok_or_else(|| StoreError::Corrupt {
+                what: "usage class",
+                detail: row.bucket.clone(),
+            })?;
+            usage.entry(row.contract_id).or_default().push(BucketTotal {
+                bucket,
+                records: u64::try_from(row.records).unwrap_or(0),
+                quantity: u64::try_from(row.quantity).unwrap_or(0),
+                units: u64::try_from(row.units).unwrap_or(0),
+            });
+        }
+        let mut charges: HashMap<i64, Vec<ChargeRow>> = HashMap::new();
+        for row in tx.open_charges(&market.id, &month_end.to_string()).await? {
+            charges.entry(row.customer_id).or_default().push(row);
+        }
+        let balances: HashMap<String, i64> = tx
+            .receivable_balances(&market.id)
+            .await?
+            .into_iter()
+            .map(|b| (b.account, b.amount_minor))
+            .collect();
+        let instalments: HashMap<i64, i64> = tx
+            .device_lines_billed(&market.id)
+            .await?
+            .into_iter()
+            .collect();
+
+        // Contracts by account, in the core's terms.
+        let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
+        for row in contract_rows {
+            let contract = convert::contract_without_children(market, &row)?;
+            if overlaps(&contract, month_start, month_end).is_some() {
+                accounts
+                    .entry(contract.customer_id)
+                    .or_default()
+                    .push(contract);
+            }
+        }
+        for customer in charges.keys() {
+            accounts.entry(*customer).or_default();
+        }
+        tx.rollback().await?;
+
+        let mut summary = BillRunSummary {
+            market: market.id.clone(),
+            period: period.clone(),
+            already_billed: u64::try_from(billed.len()).unwrap_or(0),
+            ..BillRunSummary::default()
+        };
+        let mut drafts: Vec<(i64, BillDraft, Vec<i64>)> = Vec::new();
+        for (customer_id, contracts) in &accounts {
+            if billed.contains(customer_id) {
+                continue;
+            }
+            let mut parts = Vec::new();
+            let mut extra_lines = Vec::new();
+            for contract in contracts {
+                let Some((from, to)) = overlaps(contract, month_start, month_end) else {
+                    continue;
+                };
+                let empty = Vec::new();
+                let periods = package_periods(
+                    &catalog,
+                    history.get(&contract.id).unwrap_or(&empty),
+                    from,
+                    to,
+                )?;
+                let Some(last) = periods.last() else { continue };
+                let package = last.package;
+                parts.push(ContractPeriod {
+                    contract_id: contract.id,
+                    number: contract.number.clone(),
+                    allowances: package.allowances,
+                    rates: &package.rates,
+                    usage: usage.remove(&contract.id).unwrap_or_default(),
+                    packages: periods,
+                });
+                extra_lines.extend(device_lines(
+                    market,
+                    contract,
+                    instalments.get(&contract.id).copied().unwrap_or(0),
+                ));
+            }
+            let pending = charges.remove(customer_id).unwrap_or_default();
+            let charge_ids: Vec<i64> = pending.iter().map(|c| c.id).collect();
+            for charge in &pending {
+                extra_lines.push(charge_line(market, charge)?);
+            }
+            if parts.is_empty() && extra_lines.is_empty() {
+                continue;
+            }
+            let draft = bill::draft(market, month_start, &parts, extra_lines);
+            drafts.push((*customer_id, draft, charge_ids));
+        }
+
+        let due_on = market.due_date(issued_on);
+        for chunk in drafts.chunks(BATCH) {
+            let mut tx = self.begin(ctx).await?;
+            let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+            let year = i64::from(issued_on.year());
+            let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
+            for (i, (customer_id, draft, charge_ids)) in chunk.iter().enumerate() {
+                let number = format!(
+                    "{}-{year}-{:07}",
+                    market.id.to_uppercase(),
+                    first + i64::try_from(i).unwrap_or(0)
+                );
+                let previous = balances
+                    .get(&ledger::receivable(*customer_id))
+                    .copied()
+                    .unwrap_or(0);
+                let transfer = ledger::bill_transfer(*customer_id, draft);
+                let new = NewBill {
+                    bill: BillRow {
+                        id: 0,
+                        market: market.id.clone(),
+                        number,
+                        customer_id: *customer_id,
+                        period: period.clone(),
+                        period_from: draft.from.to_string(),
+                        period_to: draft.to.to_string(),
+                        issued_on: issued_on.to_string(),
+                        due_on: due_on.to_string(),
+                        total_minor: draft.total.minor(),
+                        vat_minor: draft.vat_total.minor(),
+                        previous_balance_minor: previous,
+                        total_due_minor: previous + draft.total.minor(),
+                        detail: detail(draft),
+                        transfer_id: 0,
+                    },
+                    lines: draft
+                        .lines
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| line_row(i, l))
+                        .collect(),
+                    entries: transfer
+                        .entries
+                        .iter()
+                        .map(|e| NewEntry {
+                            account: e.account.clone(),
+                            amount_minor: e.amount.minor(),
+                        })
+                        .collect(),
+                    charge_ids: charge_ids.clone(),
+                };
+                tx.insert_bill(&new).await?;
+                summary.issued += 1;
+                summary.total_minor += draft.total.minor();
+            }
+            tx.commit().await?;
+        }
+        Ok(summary)
+    }
+
+    /// Records a payment, allocated to the customer's oldest open bill first;
+    /// an overpayment stays as credit. A reference seen before is not
+    /// recorded again.
+    pub async fn pay(
+        &self,
+        ctx: &Ctx,
+        customer_id: i64,
+        amount: Money,
+        reference: &str,
+    ) -> Result<Decided<i64>> {
+        let mut tx = self.begin(ctx).await?;
+        let customer = tx
+            .customer(customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
+        let market = self.market(&customer.market)?.clone();
+        let today = self.today(&market);
+        let mut decision = Decision::approved();
+        let reference = reference.trim();
+        if reference.is_empty() {
+            decision.refuse_plainly("a payment needs a reference");
+        }
+        if !amount.is_positive() {
+            decision.refuse_plainly(format!("a payment must be a positive amount, got {amount}"));
+        }
+        if let Some(previous) = tx.payment_by_reference(&market.id, reference).await? {
+            decision.refuse_plainly(format!(
+                "payment {reference} was already recorded on {} ({}); it is not recorded twice",
+                previous.received_on,
+                Money::from_minor(previous.amount_minor, market.currency)
+            ));
+        }
+        let mut id = None;
+        if decision.is_approved() {
+            let transfer = ledger::payment_transfer(&market.id, customer_id, amount);
+            let entries: Vec<NewEntry> = transfer
+                .entries
+                .iter()
+                .map(|e| NewEntry {
+                    account: e.account.clone(),
+                    amount_minor: e.amount.minor(),
+                })
+                .collect();
+            let row = PaymentRow {
+                id: 0,
+                market: market.id.clone(),
+                customer_id,
+                reference: reference.to_owned(),
+                amount_minor: amount.minor(),
+                received_on: today.to_string(),
+                transfer_id: 0,
+            };
+            id = Some(tx.insert_payment(&row, &entries).await?);
+            for text in self.allocation_text(&mut tx, &market, customer_id).await? {
+                decision.note(text);
+            }
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "pay",
+            Some(format!("customer:{customer_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: id,
+        })
+    }
+
+    /// How a customer's payments settle their bills, oldest first.
+    async fn allocation_text(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        customer_id: i64,
+    ) -> Result<Vec<String>> {
+        let (open, credit) = self.open_bills(tx, market, customer_id).await?;
+        let mut texts: Vec<String> = open
+            .iter()
+            .map(|(number, open)| {
+                if open.is_zero() {
+                    format!("bill {number} is paid")
+                } else {
+                    format!("bill {number}: {open} still open")
+                }
+            })
+            .collect();
+        if credit.is_positive() {
+            texts.push(format!("{credit} stays as credit for the next bill"));
+        }
+        Ok(texts)
+    }
+
+    /// Each bill's open amount (bill number, open), oldest first, and the
+    /// credit left over: derived from the bills and payments.
+    pub async fn open_bills(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        customer_id: i64,
+    ) -> Result<(Vec<(String, Money)>, Money)> {
+        let bills = tx.bills_of_customer(customer_id).await?;
+        let paid: i64 = tx
+            .payments_of_customer(customer_id)
+            .await?
+            .iter()
+            .map(|p| p.amount_minor)
+            .sum();
+        let amounts: Vec<(i64, Money)> = bills
+            .iter()
+            .map(|b| (b.id, Money::from_minor(b.total_minor, market.currency)))
+            .collect();
+        let (open, credit) =
+            ledger::allocate_oldest_first(&amounts, Money::from_minor(paid, market.currency));
+        Ok((
+            bills
+                .iter()
+                .zip(open)
+                .map(|(b, (_, o))| (b.number.clone(), o))
+                .collect(),
+            credit,
+        ))
+    }
+
+    /// What a customer owes (positive) or has in credit (negative), from the ledger.
+    pub async fn receivable(&self, tx: &mut tarifa_store::Tx, customer_id: i64) -> Result<i64> {
+        Ok(tx.account_balance(&ledger::receivable(customer_id)).await?)
+    }
+}
+
+/// A device's lines on the bill (DEV-1, DEV-3): the whole price on the first
+/// bill, or the next instalment while some remain.
+fn device_lines(market: &Market, contract: &Contract, already_billed: i64) -> Vec<BillLine> {
+    let Some(device) = &contract.signed.device else {
+        return Vec::new();
+    };
+    if device.lent || device.price.is_zero() {
+        return Vec::new();
+    }
+    let count = device.instalments.max(1);
+    let billed = u32::try_from(already_billed).unwrap_or(u32::MAX);
+    if billed >= count {
+        return Vec::new();
+    }
+    let parts = device.price.split(count);
+    let amount = parts[usize::try_from(billed).unwrap_or(0)];
+    let (kind, category, description) = if count == 1 {
+        (
+            LineKind::OneTime,
+            OneTimeCategory::Device,
+            format!("device {}", device.device),
+        )
+    } else {
+        (
+            LineKind::Instalment,
+            OneTimeCategory::DeviceInstalment,
+            format!(
+                "device {}, instalment {} of {count}",
+                device.device,
+                billed + 1
+            ),
+        )
+    };
+    let rule = if market.applies(rules::DEV_3) {
+        Some(rules::DEV_3)
+    } else {
+        Some(rules::DEV_1)
+    };
+    vec![BillLine {
+        kind,
+        contract_id: Some(contract.id),
+        description,
+        amount,
+        vat: VatAssignment::Standard,
+        rule,
+        category: Some(category),
+    }]
+}

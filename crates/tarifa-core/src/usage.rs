@@ -1,0 +1,404 @@
+//! Usage records and their destination classes (USE-1…3).
+//!
+//! A record is classified once, when it comes in, into a [`Bucket`]: what it
+//! is (voice, SMS, data), where it went (national, international, a free
+//! number) and whether it was in roaming. Rating works on the totals of each
+//! bucket per contract and billing period, so the order records arrive in
+//! never changes a bill.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::civil::DateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::market::Market;
+use crate::names::snake_case_str;
+
+/// One megabyte of the catalog: 1024 × 1024 bytes.
+pub const MB: u64 = 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageKind {
+    Voice,
+    Sms,
+    Data,
+}
+
+snake_case_str!(UsageKind {
+    Voice = "voice",
+    Sms = "sms",
+    Data = "data",
+});
+
+impl UsageKind {
+    /// The unit of a record's quantity.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Self::Voice => "s",
+            Self::Sms => "msg",
+            Self::Data => "B",
+        }
+    }
+}
+
+/// Where usage went, as the bill groups it (BIL-3 element 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    National,
+    International,
+    /// 112 and the other emergency numbers (USE-2): free, never counted.
+    Emergency,
+    /// The operator's customer centre (USE-2): free, never counted.
+    CustomerCentre,
+    /// Data sessions.
+    Internet,
+    /// Usage while roaming outside the home-like zone.
+    Roaming,
+}
+
+snake_case_str!(Destination {
+    National = "national",
+    International = "international",
+    Emergency = "emergency",
+    CustomerCentre = "customer_centre",
+    Internet = "internet",
+    Roaming = "roaming",
+});
+
+/// The class a record is totalled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct Bucket {
+    pub kind: UsageKind,
+    pub destination: Destination,
+}
+
+impl Bucket {
+    pub const fn new(kind: UsageKind, destination: Destination) -> Self {
+        Self { kind, destination }
+    }
+
+    /// Free numbers are neither charged nor counted against allowances (USE-2).
+    pub fn is_free(self) -> bool {
+        matches!(
+            self.destination,
+            Destination::Emergency | Destination::CustomerCentre
+        )
+    }
+
+    /// The stored code, e.g. `voice.national`.
+    pub fn code(self) -> String {
+        format!("{}.{}", self.kind, self.destination)
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        let (kind, destination) = code.split_once('.')?;
+        Some(Self {
+            kind: kind.parse().ok()?,
+            destination: destination.parse().ok()?,
+        })
+    }
+
+    /// Billable units of one record: started minutes of a call (per call),
+    /// messages, or bytes (data is rounded over the period, not per session).
+    pub fn units(self, quantity: u64) -> u64 {
+        match self.kind {
+            UsageKind::Voice => quantity.div_ceil(60),
+            UsageKind::Sms | UsageKind::Data => quantity,
+        }
+    }
+}
+
+impl fmt::Display for Bucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind, self.destination)
+    }
+}
+
+/// A usage record as it arrives (CSV line, API call, scenario step).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UsageRecord {
+    pub id: String,
+    /// The subscriber's number (E.164).
+    pub number: String,
+    /// Local time in the market's time zone.
+    pub at: DateTime,
+    pub kind: UsageKind,
+    pub to: String,
+    /// Seconds (voice), messages (SMS) or bytes (data).
+    pub quantity: u64,
+    /// The visited network's MCC+MNC; `None` at home.
+    pub roaming: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    #[error("{field}: {reason}")]
+    Field { field: &'static str, reason: String },
+    #[error("expected 7 columns (id,number,at,kind,to,quantity,roaming), got {0}")]
+    Columns(usize),
+}
+
+fn field(field: &'static str, reason: impl Into<String>) -> UsageError {
+    UsageError::Field {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// The subscriber number of a record: `+` and 6–15 digits.
+pub fn check_number(number: &str) -> Result<(), String> {
+    let digits = number
+        .strip_prefix('+')
+        .ok_or_else(|| format!("{number:?} is not an E.164 number (+ and digits)"))?;
+    if !(6..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "{number:?} is not an E.164 number (+ and 6 to 15 digits)"
+        ));
+    }
+    Ok(())
+}
+
+impl UsageRecord {
+    /// Checks and builds a record from its text fields (the CSV columns).
+    pub fn parse(fields: &[&str]) -> Result<Self, UsageError> {
+        if fields.len() != 7 {
+            return Err(UsageError::Columns(fields.len()));
+        }
+        let id = fields[0].trim();
+        if id.is_empty() || id.len() > 128 {
+            return Err(field(
+                "id",
+                "a record id of 1 to 128 characters is required",
+            ));
+        }
+        let number = fields[1].trim();
+        check_number(number).map_err(|e| field("number", e))?;
+        let at: DateTime = fields[2].trim().parse().map_err(|_| {
+            field(
+                "at",
+                format!(
+                    "{:?} is not a local date and time (YYYY-MM-DDTHH:MM:SS)",
+                    fields[2]
+                ),
+            )
+        })?;
+        let kind: UsageKind = fields[3].trim().parse().map_err(|e| field("kind", e))?;
+        let to = fields[4].trim();
+        if to.is_empty() {
+            return Err(field("to", "the destination is missing"));
+        }
+        let quantity_text = fields[5].trim();
+        let quantity: u64 = quantity_text.parse().map_err(|_| {
+            if quantity_text.starts_with('-') {
+                field("quantity", format!("{quantity_text} is negative"))
+            } else {
+                field(
+                    "quantity",
+                    format!("{quantity_text:?} is not a whole number of {}", kind.unit()),
+                )
+            }
+        })?;
+        let roaming = match fields[6].trim() {
+            "" => None,
+            network
+                if (5..=6).contains(&network.len())
+                    && network.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                Some(network.to_owned())
+            }
+            other => {
+                return Err(field(
+                    "roaming",
+                    format!("{other:?} is not an MCC+MNC (5 or 6 digits)"),
+                ));
+            }
+        };
+        Ok(Self {
+            id: id.to_owned(),
+            number: number.to_owned(),
+            at,
+            kind,
+            to: to.to_owned(),
+            quantity,
+            roaming,
+        })
+    }
+
+    /// The class this record is totalled in, in `market` (USE-2, roaming).
+    pub fn bucket(&self, market: &Market) -> Result<Bucket, UsageError> {
+        let to = self.to.as_str();
+        let dialled = || -> Result<Destination, UsageError> {
+            let cleaned: String = to
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+                .collect();
+            if market.numbers.emergency.contains(&cleaned) {
+                return Ok(Destination::Emergency);
+            }
+            if market.numbers.customer_centre.contains(&cleaned) {
+                return Ok(Destination::CustomerCentre);
+            }
+            let international = cleaned
+                .strip_prefix('+')
+                .or_else(|| cleaned.strip_prefix("00"))
+                .map(|rest| format!("+{rest}"));
+            let digits = international
+                .as_deref()
+                .map_or(cleaned.as_str(), |i| &i[1..]);
+            if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                return Err(field("to", format!("{to:?} is not a dialled number")));
+            }
+            Ok(match international {
+                Some(number) if !number.starts_with(&market.country_code) => {
+                    Destination::International
+                }
+                _ => Destination::National,
+            })
+        };
+        let home_like = self
+            .roaming
+            .as_deref()
+            .is_none_or(|network| market.roaming.is_home_like(network));
+        let destination = match self.kind {
+            UsageKind::Data => {
+                if home_like {
+                    Destination::Internet
+                } else {
+                    Destination::Roaming
+                }
+            }
+            UsageKind::Voice | UsageKind::Sms => match dialled()? {
+                free @ (Destination::Emergency | Destination::CustomerCentre) => free,
+                _ if !home_like => Destination::Roaming,
+                // Roam like at home: national prices, whatever the visited country.
+                _ if self.roaming.is_some() => Destination::National,
+                other => other,
+            },
+        };
+        Ok(Bucket::new(self.kind, destination))
+    }
+}
+
+impl FromStr for Bucket {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::parse(text).ok_or_else(|| format!("{text:?} is not a usage class"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Market {
+        Market::from_toml("me", include_str!("../../../markets/me.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn hu() -> Market {
+        Market::from_toml("hu", include_str!("../../../markets/hu.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn record(
+        kind: &str,
+        to: &str,
+        quantity: &str,
+        roaming: &str,
+    ) -> Result<UsageRecord, UsageError> {
+        UsageRecord::parse(&[
+            "r1",
+            "+38220123456",
+            "2026-02-10T09:00:00",
+            kind,
+            to,
+            quantity,
+            roaming,
+        ])
+    }
+
+    #[test]
+    fn classifies_destinations() {
+        let me = me();
+        let class = |kind, to, roaming| {
+            record(kind, to, "60", roaming)
+                .and_then(|r| r.bucket(&me))
+                .map(|b| b.code())
+                .unwrap_or_else(|e| e.to_string())
+        };
+        assert_eq!(class("voice", "+38220987654", ""), "voice.national");
+        assert_eq!(class("voice", "020987654", ""), "voice.national");
+        assert_eq!(class("voice", "+381112222222", ""), "voice.international");
+        assert_eq!(class("voice", "00381112222222", ""), "voice.international");
+        assert_eq!(class("voice", "112", ""), "voice.emergency");
+        assert_eq!(class("voice", "1700", ""), "voice.customer_centre");
+        assert_eq!(class("voice", "112", "26201"), "voice.emergency");
+        assert_eq!(class("voice", "+38220987654", "26201"), "voice.roaming");
+        assert_eq!(
+            class("voice", "+38220987654", "22001"),
+            "voice.national",
+            "Western Balkans roam like at home"
+        );
+        assert_eq!(class("sms", "+38267111222", ""), "sms.national");
+        assert_eq!(class("data", "internet", ""), "data.internet");
+        assert_eq!(class("data", "internet", "23201"), "data.roaming");
+        assert!(class("voice", "pizza", "").contains("not a dialled number"));
+        let hu = hu();
+        let r = record("data", "internet", "100", "23201").expect("valid");
+        assert_eq!(
+            r.bucket(&hu).map(|b| b.code()),
+            Ok("data.internet".into()),
+            "EU roam like at home"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_fields_by_name() {
+        let reason = |r: Result<UsageRecord, UsageError>| r.expect_err("refused").to_string();
+        assert!(reason(record("fax", "1", "1", "")).starts_with("kind:"));
+        assert!(reason(record("voice", "1", "-5", "")).contains("negative"));
+        assert!(reason(record("voice", "1", "1.5", "")).starts_with("quantity:"));
+        assert!(reason(record("voice", "1", "1", "ab")).starts_with("roaming:"));
+        assert!(
+            reason(UsageRecord::parse(&[
+                "r",
+                "+3822",
+                "2026-02-10T09:00:00",
+                "voice",
+                "1",
+                "1",
+                ""
+            ]))
+            .starts_with("number:")
+        );
+        assert!(
+            reason(UsageRecord::parse(&[
+                "r",
+                "+38220123456",
+                "2026-02-30T09:00:00",
+                "voice",
+                "1",
+                "1",
+                ""
+            ]))
+            .starts_with("at:")
+        );
+        assert!(reason(UsageRecord::parse(&["r", "+38220123456"])).contains("7 columns"));
+    }
+
+    #[test]
+    fn voice_is_rated_per_started_minute_per_call() {
+        let b = Bucket::new(UsageKind::Voice, Destination::National);
+        assert_eq!(b.units(0), 0);
+        assert_eq!(b.units(1), 1);
+        assert_eq!(b.units(60), 1);
+        assert_eq!(b.units(61), 2);
+        assert_eq!(
+            Bucket::parse("data.internet"),
+            Some(Bucket::new(UsageKind::Data, Destination::Internet))
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! Bills, their lines, pending charges, the ledger and payments.
+
+use crate::{
+    BalanceRow, BillLineRow, BillRow, ChargeRow, NewBill, NewEntry, PackagePeriodRow, PaymentRow,
+    Result, StoreError, Tx, on_tx,
+};
+
+impl Tx {
+    /// Writes a balanced transfer; returns its id. An unbalanced transfer, or
+    /// a second one with the same kind and reference, is refused.
+    pub async fn insert_transfer(
+        &mut self,
+        market: &str,
+        kind: &str,
+        reference: &str,
+        on_date: &str,
+        entries: &[NewEntry],
+    ) -> Result<i64> {
+        let sum: i64 = entries.iter().map(|e| e.amount_minor).sum();
+        if sum != 0 {
+            return Err(StoreError::Conflict(format!(
+                "{kind} {reference}: the entries add up to {sum}, not 0"
+            )));
+        }
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO ledger_transfers (market, kind, reference, on_date) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(market)
+            .bind(kind)
+            .bind(reference)
+            .bind(on_date)
+            .fetch_one(c)
+            .await?
+        });
+        for (position, entry) in entries.iter().enumerate() {
+            let position = i64::try_from(position).unwrap_or(i64::MAX);
+            on_tx!(self, c => {
+                sqlx::query("INSERT INTO ledger_entries (transfer_id, position, account, amount_minor) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(position)
+                    .bind(&entry.account)
+                    .bind(entry.amount_minor)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        Ok(id)
+    }
+
+    /// Sums of the receivable accounts of a market's customers.
+    pub async fn receivable_balances(&mut self, market: &str) -> Result<Vec<BalanceRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BalanceRow>(
+                "SELECT e.account AS account, CAST(SUM(e.amount_minor) AS BIGINT) AS amount_minor
+                 FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
+                 WHERE t.market = $1 AND e.account LIKE 'receivable:%'
+                 GROUP BY e.account ORDER BY e.account",
+            )
+            .bind(market)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// The sum of one account's entries.
+    pub async fn account_balance(&mut self, account: &str) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE account = $1",
+            )
+            .bind(account)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
+    /// The ledger's own check: the sum of all entries of a market, and the
+    /// number of transfers whose entries do not add up to zero.
+    pub async fn ledger_check(&mut self, market: &str) -> Result<(i64, i64)> {
+        let total: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(e.amount_minor), 0) AS BIGINT) FROM ledger_entries e
+                 JOIN ledger_transfers t ON t.id = e.transfer_id WHERE t.market = $1",
+            )
+            .bind(market)
+            .fetch_one(c)
+            .await?
+        });
+        let unbalanced: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT e.transfer_id FROM ledger_entries e
+                 JOIN ledger_transfers t ON t.id = e.transfer_id WHERE t.market = $1
+                 GROUP BY e.transfer_id HAVING SUM(e.amount_minor) <> 0) AS u",
+            )
+            .bind(market)
+            .fetch_one(c)
+            .await?
+        });
+        Ok((total, unbalanced))
+    }
+
+    /// Customers of a market already billed for a period.
+    pub async fn billed_customers(&mut self, market: &str, period: &str) -> Result<Vec<i64>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar("SELECT customer_id FROM bills WHERE market = $1 AND period = $2 ORDER BY customer_id")
+                .bind(market)
+                .bind(period)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// Reserves `count` consecutive bill numbers of a market and year; returns
+    /// the first. Committed with the bills that use them, so numbers have no gaps.
+    pub async fn reserve_bill_numbers(
+        &mut self,
+        market: &str,
+        year: i64,
+        count: i64,
+    ) -> Result<i64> {
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO bill_sequences (market, year, next_value) VALUES ($1, $2, 1) ON CONFLICT (market, year) DO NOTHING")
+                .bind(market)
+                .bind(year)
+                .execute(&mut *c)
+                .await?;
+            let first: i64 = sqlx::query_scalar(
+                "UPDATE bill_sequences SET next_value = next_value + $1 WHERE market = $2 AND year = $3 RETURNING next_value - $1",
+            )
+            .bind(count)
+            .bind(market)
+            .bind(year)
+            .fetch_one(&mut *c)
+            .await?;
+            Ok(first)
+        })
+    }
+
+    /// Writes a bill: its transfer, the bill, its lines, and marks the charges it carries.
+    pub async fn insert_bill(&mut self, new: &NewBill) -> Result<i64> {
+        let b = &new.bill;
+        let transfer = self
+            .insert_transfer(&b.market, "bill", &b.number, &b.issued_on, &new.entries)
+            .await?;
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO bills (market, number, customer_id, period, period_from, period_to, issued_on, due_on,
+                    total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(&b.market)
+            .bind(&b.number)
+            .bind(b.customer_id)
+            .bind(&b.period)
+            .bind(&b.period_from)
+            .bind(&b.period_to)
+            .bind(&b.issued_on)
+            .bind(&b.due_on)
+            .bind(b.total_minor)
+            .bind(b.vat_minor)
+            .bind(b.previous_balance_minor)
+            .bind(b.total_due_minor)
+            .bind(&b.detail)
+            .bind(transfer)
+            .fetch_one(c)
+            .await?
+        });
+        for line in &new.lines {
+            on_tx!(self, c => {
+                sqlx::query(
+                    "INSERT INTO bill_lines (bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(id)
+                .bind(line.position)
+                .bind(line.contract_id)
+                .bind(&line.kind)
+                .bind(&line.description)
+                .bind(line.amount_minor)
+                .bind(&line.vat)
+                .bind(&line.rule)
+                .bind(&line.category)
+                .execute(c)
+                .await?;
+            });
+        }
+        for charge in &new.charge_ids {
+            on_tx!(self, c => {
+                sqlx::query("UPDATE charges SET bill_id = $1 WHERE id = $2 AND bill_id IS NULL")
+                    .bind(id)
+                    .bind(charge)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        self.audit(
+            Some(&b.issued_on),
+            "issue",
+            "bill",
+            &id.to_string(),
+            &serde_json::json!({ "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn bills(&mut self, market: &str) -> Result<Vec<BillRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn bills_of_customer(&mut self, customer_id: i64) -> Result<Vec<BillRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE customer_id = $1 ORDER BY id")
+                .bind(customer_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn bill_by_number(&mut self, number: &str) -> Result<Option<BillRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE number = $1")
+                .bind(number)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    pub async fn bill_lines(&mut self, bill_id: i64) -> Result<Vec<BillLineRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BillLineRow>("SELECT * FROM bill_lines WHERE bill_id = $1 ORDER BY position")
+                .bind(bill_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// How many device lines (the price at once, or instalments) each
+    /// contract of a market has been billed.
+    pub async fn device_lines_billed(&mut self, market: &str) -> Result<Vec<(i64, i64)>> {
+        let rows: Vec<(i64, i64)> = on_tx!(self, c => {
+            sqlx::query_as(
+                "SELECT l.contract_id, COUNT(*) FROM bill_lines l JOIN bills b ON b.id = l.bill_id
+                 WHERE b.market = $1 AND l.category IN ('device', 'device_instalment') AND l.contract_id IS NOT NULL
+                 GROUP BY l.contract_id",
+            )
+            .bind(market)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// The package periods of every contract of a market.
+    pub async fn market_package_history(&mut self, market: &str) -> Result<Vec<PackagePeriodRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, PackagePeriodRow>(
+                "SELECT p.* FROM contract_packages p JOIN contracts k ON k.id = p.contract_id
+                 WHERE k.market = $1 ORDER BY p.contract_id, p.seq",
+            )
+            .bind(market)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Queues a one-time charge, fee or credit for the next bill.
+    pub async fn insert_charge(&mut self, charge: &ChargeRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(&charge.market)
+            .bind(charge.customer_id)
+            .bind(charge.contract_id)
+            .bind(&charge.kind)
+            .bind(&charge.category)
+            .bind(&charge.description)
+            .bind(charge.amount_minor)
+            .bind(&charge.vat)
+            .bind(&charge.rule)
+            .bind(&charge.on_date)
+            .fetch_one(c)
+            .await?
+        });
+        self.audit(
+            Some(&charge.on_date),
+            "charge",
+            "customer",
+            &charge.customer_id.to_string(),
+            &serde_json::json!({ "charge": id, "kind": charge.kind, "amount": charge.amount_minor, "rule": charge.rule }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Charges of a market not yet on a bill, dated on or before `until`.
+    pub async fn open_charges(&mut self, market: &str, until: &str) -> Result<Vec<ChargeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ChargeRow>(
+                "SELECT * FROM charges WHERE market = $1 AND bill_id IS NULL AND on_date <= $2 ORDER BY id",
+            )
+            .bind(market)
+            .bind(until)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    pub async fn payment_by_reference(
+        &mut self,
+        market: &str,
+        reference: &str,
+    ) -> Result<Option<PaymentRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, PaymentRow>("SELECT * FROM payments WHERE market = $1 AND reference = $2")
+                .bind(market)
+                .bind(reference)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    /// Records a payment and its transfer.
+    pub async fn insert_payment(
+        &mut self,
+        payment: &PaymentRow,
+        entries: &[NewEntry],
+    ) -> Result<i64> {
+        let transfer = self
+            .insert_transfer(
+                &payment.market,
+                "payment",
+                &payment.reference,
+                &payment.received_on,
+                entries,
+            )
+            .await?;
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO payments (market, customer_id, reference, amount_minor, received_on, transfer_id)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&payment.market)
+            .bind(payment.customer_id)
+            .bind(&payment.reference)
+            .bind(payment.amount_minor)
+            .bind(&payment.received_on)
+            .bind(transfer)
+            .fetch_one(c)
+            .await?
+        });
+        self.audit(
+            Some(&payment.received_on),
+            "pay",
+            "customer",
+            &payment.customer_id.to_string(),
+            &serde_json::json!({ "payment": id, "reference": payment.reference, "amount": payment.amount_minor }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn payments_of_customer(&mut self, customer_id: i64) -> Result<Vec<PaymentRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, PaymentRow>("SELECT * FROM payments WHERE customer_id = $1 ORDER BY id")
+                .bind(customer_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    pub async fn payments(&mut self, market: &str) -> Result<Vec<PaymentRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, PaymentRow>("SELECT * FROM payments WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+}

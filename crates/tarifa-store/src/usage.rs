@@ -1,0 +1,145 @@
+//! Usage records and their totals.
+
+use crate::{NumberRow, Result, Tx, UsageRow, UsageTotalRow, on_tx};
+
+impl Tx {
+    /// Opens an import run; returns its id.
+    pub async fn start_usage_import(&mut self, source: &str) -> Result<i64> {
+        let at = self.recorded_at.clone();
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO usage_imports (source, started_at, imported, duplicates, rejected)
+                 VALUES ($1, $2, 0, 0, 0) RETURNING id",
+            )
+            .bind(source)
+            .bind(&at)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
+    /// Adds a batch's counts to an import run (in the batch's transaction).
+    pub async fn count_usage_import(
+        &mut self,
+        id: i64,
+        imported: i64,
+        duplicates: i64,
+        rejected: i64,
+        finished: bool,
+    ) -> Result<()> {
+        let at = finished.then(|| self.recorded_at.clone());
+        on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE usage_imports SET imported = imported + $1, duplicates = duplicates + $2,
+                    rejected = rejected + $3, finished_at = COALESCE($4, finished_at) WHERE id = $5",
+            )
+            .bind(imported)
+            .bind(duplicates)
+            .bind(rejected)
+            .bind(at)
+            .bind(id)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores records not seen before; returns, for each, whether it was new.
+    /// A record id already stored is left as it is (idempotent imports).
+    pub async fn insert_usage(&mut self, records: &[UsageRow]) -> Result<Vec<bool>> {
+        let mut fresh = Vec::with_capacity(records.len());
+        for r in records {
+            let affected = on_tx!(self, c => {
+                sqlx::query(
+                    "INSERT INTO usage_records (id, contract_id, period, at, kind, to_number, quantity, roaming, bucket, units, import_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&r.id)
+                .bind(r.contract_id)
+                .bind(&r.period)
+                .bind(&r.at)
+                .bind(&r.kind)
+                .bind(&r.to_number)
+                .bind(r.quantity)
+                .bind(&r.roaming)
+                .bind(&r.bucket)
+                .bind(r.units)
+                .bind(r.import_id)
+                .execute(c)
+                .await?
+                .rows_affected()
+            });
+            fresh.push(affected == 1);
+        }
+        Ok(fresh)
+    }
+
+    /// Adds to the usage totals of contracts, periods and classes.
+    pub async fn add_usage_totals(&mut self, totals: &[UsageTotalRow]) -> Result<()> {
+        for t in totals {
+            on_tx!(self, c => {
+                sqlx::query(
+                    "INSERT INTO usage_totals (contract_id, period, bucket, records, quantity, units)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (contract_id, period, bucket) DO UPDATE SET
+                        records = usage_totals.records + excluded.records,
+                        quantity = usage_totals.quantity + excluded.quantity,
+                        units = usage_totals.units + excluded.units",
+                )
+                .bind(t.contract_id)
+                .bind(&t.period)
+                .bind(&t.bucket)
+                .bind(t.records)
+                .bind(t.quantity)
+                .bind(t.units)
+                .execute(c)
+                .await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// The usage totals of a market's contracts for one period.
+    pub async fn usage_totals(&mut self, market: &str, period: &str) -> Result<Vec<UsageTotalRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, UsageTotalRow>(
+                "SELECT t.* FROM usage_totals t JOIN contracts k ON k.id = t.contract_id
+                 WHERE k.market = $1 AND t.period = $2 ORDER BY t.contract_id, t.bucket",
+            )
+            .bind(market)
+            .bind(period)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Every subscriber number a contract ever held, for matching usage.
+    pub async fn contract_numbers(&mut self) -> Result<Vec<NumberRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, NumberRow>(
+                "SELECT number, id AS contract_id, market, activated_on, ended_on FROM contracts ORDER BY id",
+            )
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// A contract's records of a period, in time order (itemised listings).
+    pub async fn usage_records(&mut self, contract_id: i64, period: &str) -> Result<Vec<UsageRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, UsageRow>(
+                "SELECT * FROM usage_records WHERE contract_id = $1 AND period = $2 ORDER BY at, id",
+            )
+            .bind(contract_id)
+            .bind(period)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    pub async fn count_usage_records(&mut self) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM usage_records").fetch_one(c).await?
+        }))
+    }
+}
