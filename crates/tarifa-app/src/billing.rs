@@ -27,8 +27,23 @@ use tarifa_store::{
 
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
 
-/// Bills per transaction.
-const BATCH: usize = 500;
+/// How a bill run writes.
+#[derive(Clone, Copy, Debug)]
+pub struct BillRunOptions {
+    /// Bills per transaction.
+    pub batch_size: usize,
+    /// A pause after each batch: lets tests interrupt a run half-way.
+    pub pause_between_batches: Option<std::time::Duration>,
+}
+
+impl Default for BillRunOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            pause_between_batches: None,
+        }
+    }
+}
 
 /// What a bill run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -147,6 +162,25 @@ impl App {
         month_start: Date,
         issued_on: Date,
     ) -> Result<BillRunSummary> {
+        self.run_bills_with(
+            ctx,
+            market,
+            month_start,
+            issued_on,
+            BillRunOptions::default(),
+        )
+        .await
+    }
+
+    /// [`App::run_bills`] with explicit batching.
+    pub async fn run_bills_with(
+        &self,
+        ctx: &Ctx,
+        market: &Market,
+        month_start: Date,
+        issued_on: Date,
+        options: BillRunOptions,
+    ) -> Result<BillRunSummary> {
         let month_end = month_start.last_of_month();
         let period = period_code(month_start);
         let mut tx = self.begin(ctx).await?;
@@ -262,7 +296,7 @@ impl App {
         }
 
         let due_on = market.due_date(issued_on);
-        for chunk in drafts.chunks(BATCH) {
+        for chunk in drafts.chunks(options.batch_size.max(1)) {
             let mut tx = self.begin(ctx).await?;
             let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
             let year = i64::from(issued_on.year());
@@ -317,6 +351,9 @@ impl App {
                 summary.total_minor += draft.total.minor();
             }
             tx.commit().await?;
+            if let Some(pause) = options.pause_between_batches {
+                tokio::time::sleep(pause).await;
+            }
         }
         Ok(summary)
     }

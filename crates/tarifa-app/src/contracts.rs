@@ -235,3 +235,90 @@ impl App {
         Ok(contract)
     }
 }
+
+/// One subscriber of a bulk load: a number on a package.
+#[derive(Clone, Debug)]
+pub struct Provisioned {
+    pub number: String,
+    pub package: String,
+}
+
+impl App {
+    /// Loads subscribers in bulk (a migration from another system, the
+    /// benchmark): for each, an individual customer and an indefinite contract
+    /// active from `activated_on`. Batches of one transaction each; one audit
+    /// event per batch names what it loaded.
+    pub async fn provision(
+        &self,
+        ctx: &Ctx,
+        market: &tarifa_core::market::Market,
+        subscribers: &[Provisioned],
+        activated_on: jiff::civil::Date,
+    ) -> Result<u64> {
+        let mut tx = self.begin(ctx).await?;
+        let catalog = self.catalog(&mut tx, market).await?;
+        tx.rollback().await?;
+        for (i, s) in subscribers.iter().enumerate() {
+            if catalog.package(&s.package).is_none() {
+                return Err(AppError::invalid(
+                    format!("subscriber {}", i + 1),
+                    format!("package {:?} is not in the catalog", s.package),
+                ));
+            }
+            tarifa_core::usage::check_number(&s.number)
+                .map_err(|e| AppError::invalid(format!("subscriber {}", i + 1), e))?;
+        }
+        let mut loaded = 0_u64;
+        for chunk in subscribers.chunks(2_000) {
+            let mut tx = self.begin(ctx).await?;
+            for s in chunk {
+                let party = tarifa_core::party::Party {
+                    kind: tarifa_core::party::PartyKind::Individual,
+                    residency: tarifa_core::party::Residency::Citizen,
+                    name: format!("Subscriber {}", s.number),
+                    email: None,
+                    phone: Some(s.number.clone()),
+                    address: None,
+                    id_document: None,
+                    id_document_number: None,
+                    keeps_document_copies: false,
+                    directory: tarifa_core::party::DirectoryListing::Listed,
+                    marketing_consent: false,
+                    language: None,
+                };
+                let customer =
+                    convert::customer_row(market, Some(s.number.clone()), &party, activated_on);
+                let customer_id = tx.insert_customer_quietly(&customer).await?;
+                let terms = tarifa_core::contract::SignedTerms {
+                    package: s.package.clone(),
+                    signed_on: activated_on,
+                    activated_on,
+                    commitment: None,
+                    benefits: Vec::new(),
+                    device: None,
+                    channel: tarifa_core::contract::SalesChannel::Store,
+                    deposit_may_be_required: false,
+                };
+                let (row, _) = convert::contract_rows(
+                    market,
+                    Some(s.number.clone()),
+                    customer_id,
+                    &s.number,
+                    &terms,
+                );
+                tx.insert_contract_quietly(&row).await?;
+            }
+            tx.audit(
+                Some(&activated_on.to_string()),
+                "provision",
+                "market",
+                &market.id,
+                &serde_json::json!({ "subscribers": chunk.len(), "first": chunk.first().map(|s| &s.number) }),
+            )
+            .await?;
+            tx.commit().await?;
+            loaded += u64::try_from(chunk.len()).unwrap_or(0);
+        }
+        Ok(loaded)
+    }
+}

@@ -267,7 +267,7 @@ impl App {
         let mut rows = Vec::with_capacity(BATCH);
         let mut batch_rejected = 0_u64;
         loop {
-            let line = csv.position().line() + 1;
+            let line = csv.position().line();
             match csv.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {

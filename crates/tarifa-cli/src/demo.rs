@@ -22,8 +22,7 @@ use tarifa_core::party::{
 use tarifa_core::time::{Clock, ManualClock, add_months};
 use tarifa_store::Store;
 
-/// The demo's own database file, replaced on every run.
-const DEFAULT_DB: &str = "tarifa-demo.sqlite";
+use crate::DEFAULT_DB;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -46,10 +45,10 @@ pub struct Args {
 }
 
 /// A small deterministic generator (SplitMix64): the demo is reproducible from its seed.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -57,20 +56,20 @@ impl Dice {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         if n == 0 { 0 } else { self.next() % n }
     }
 
-    fn chance(&mut self, percent: u64) -> bool {
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         let len = u64::try_from(items.len()).unwrap_or(1);
         &items[usize::try_from(self.below(len)).unwrap_or(0)]
     }
 
-    fn imei(&mut self) -> String {
+    pub(crate) fn imei(&mut self) -> String {
         let body: String = (0..14)
             .map(|_| char::from(b'0' + u8::try_from(self.below(10)).unwrap_or(0)))
             .collect();

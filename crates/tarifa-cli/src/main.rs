@@ -1,8 +1,11 @@
 //! `tarifa`: the command line of the billing system.
 
+mod bench;
+mod bill_run;
 mod calendar;
 mod demo;
 mod simulate;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +37,25 @@ enum Command {
     /// Market calendars: working days and public holidays.
     #[command(subcommand)]
     Calendar(calendar::Command),
+    /// Usage records.
+    #[command(subcommand)]
+    Usage(usage::Command),
+    /// Issue a market's bills for a month.
+    BillRun(bill_run::Args),
+    /// Benchmarks: generate a month of usage, then load, import and bill it.
+    #[command(subcommand)]
+    Bench(bench::Command),
+}
+
+/// The demo's database, the default of every command that takes `--db`.
+pub(crate) const DEFAULT_DB: &str = "tarifa-demo.sqlite";
+
+/// Opens a database and the application over it, on the system clock.
+pub(crate) async fn open_app(url: &str, markets: Vec<Market>) -> Result<tarifa_app::App> {
+    let store = tarifa_store::Store::open(url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    Ok(tarifa_app::App::new(store, markets, std::sync::Arc::new(tarifa_app::SystemClock)).await?)
 }
 
 /// The markets to use: the shipped presets, or an operator's folder.
@@ -61,6 +83,15 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS),
         Command::Calendar(command) => {
             calendar::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Usage(command) => {
+            usage::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::BillRun(args) => {
+            bill_run::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(command) => {
+            bench::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {

@@ -3,12 +3,7 @@
 use crate::{BenefitRow, ContractRow, PackagePeriodRow, Result, StoreError, Tx, on_tx};
 
 impl Tx {
-    /// Stores a signed contract with its benefits and first package period.
-    pub async fn insert_contract(
-        &mut self,
-        row: &ContractRow,
-        benefits: &[BenefitRow],
-    ) -> Result<i64> {
+    async fn insert_contract_row(&mut self, row: &ContractRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
                 "INSERT INTO contracts (market, handle, customer_id, package_id, number, status, channel, signed_on,
@@ -41,6 +36,36 @@ impl Tx {
             .fetch_one(c)
             .await?
         });
+        Ok(id)
+    }
+
+    /// Stores a contract without benefits and without its own audit event:
+    /// for bulk loads, whose caller audits the batch in the same transaction.
+    pub async fn insert_contract_quietly(&mut self, row: &ContractRow) -> Result<i64> {
+        let id = self.insert_contract_row(row).await?;
+        self.insert_first_package(id, row).await?;
+        Ok(id)
+    }
+
+    async fn insert_first_package(&mut self, id: i64, row: &ContractRow) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) VALUES ($1, $2, 0, $3)")
+                .bind(id)
+                .bind(&row.activated_on)
+                .bind(&row.package_id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a signed contract with its benefits and first package period.
+    pub async fn insert_contract(
+        &mut self,
+        row: &ContractRow,
+        benefits: &[BenefitRow],
+    ) -> Result<i64> {
+        let id = self.insert_contract_row(row).await?;
         for (position, benefit) in benefits.iter().enumerate() {
             let position = i64::try_from(position).unwrap_or(i64::MAX);
             on_tx!(self, c => {
@@ -53,14 +78,7 @@ impl Tx {
                     .await?;
             });
         }
-        on_tx!(self, c => {
-            sqlx::query("INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) VALUES ($1, $2, 0, $3)")
-                .bind(id)
-                .bind(&row.activated_on)
-                .bind(&row.package_id)
-                .execute(c)
-                .await?;
-        });
+        self.insert_first_package(id, row).await?;
         let mut stored = row.clone();
         stored.id = id;
         self.audit(

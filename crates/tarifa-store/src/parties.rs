@@ -18,6 +18,23 @@ pub const CUSTOMER_FIELDS: &[&str] = &[
 impl Tx {
     /// Registers a customer; `row.id` is ignored and the new id returned.
     pub async fn insert_customer(&mut self, row: &CustomerRow) -> Result<i64> {
+        let id = self.insert_customer_quietly(row).await?;
+        let mut stored = row.clone();
+        stored.id = id;
+        self.audit(
+            Some(&row.registered_on),
+            "register",
+            "customer",
+            &id.to_string(),
+            &serde_json::to_value(&stored).unwrap_or_default(),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Registers a customer without its own audit event: for bulk loads,
+    /// whose caller audits the batch in the same transaction.
+    pub async fn insert_customer_quietly(&mut self, row: &CustomerRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
                 "INSERT INTO customers (market, handle, kind, residency, name, email, phone, address,
@@ -43,16 +60,6 @@ impl Tx {
             .fetch_one(c)
             .await?
         });
-        let mut stored = row.clone();
-        stored.id = id;
-        self.audit(
-            Some(&row.registered_on),
-            "register",
-            "customer",
-            &id.to_string(),
-            &serde_json::to_value(&stored).unwrap_or_default(),
-        )
-        .await?;
         Ok(id)
     }
 

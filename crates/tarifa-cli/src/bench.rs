@@ -1,0 +1,317 @@
+//! `tarifa bench`: generate a month of usage for N subscribers, then load,
+//! import and bill it, timing each part.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use tarifa_app::Ctx;
+use tarifa_app::contracts::Provisioned;
+use tarifa_core::catalog::CatalogSpec;
+use tarifa_core::time::add_months;
+
+use crate::demo::Dice;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Write DIR/catalog.toml, DIR/subscribers.csv and DIR/usage.csv for one month.
+    Generate {
+        #[arg(long, default_value = "me")]
+        market: String,
+        #[arg(long)]
+        subscribers: u64,
+        #[arg(long, default_value_t = 100)]
+        records_per_subscriber: u64,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Load DIR into a fresh store, import the usage, run the month's bills,
+    /// write DIR/totals.csv and print the timings as one JSON line.
+    Run {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Database (default: a fresh SQLite file DIR/bench.sqlite).
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
+}
+
+/// The benchmark's description of what it generated.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    market: String,
+    period: String,
+    subscribers: u64,
+    records: u64,
+}
+
+pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
+    match command {
+        Command::Generate {
+            market,
+            subscribers,
+            records_per_subscriber,
+            period,
+            seed,
+            dir,
+        } => generate(
+            &market,
+            subscribers,
+            records_per_subscriber,
+            &period,
+            seed,
+            &dir,
+        ),
+        Command::Run { dir, db } => bench_run(&dir, db, markets),
+    }
+}
+
+/// The benchmark's packages, in the SCENARIOS.md catalog schema.
+const CATALOG: &str = r#"# tarifa bench: packages of the generated month.
+[[package]]
+id = "bench-s"
+name = "Bench S"
+monthly_fee = "9.90"
+voice_min = 100
+sms = 50
+data_mb = 2048
+rates = { voice_min = "0.12", voice_intl_min = "0.59", sms = "0.06", data_mb = "0.0125" }
+
+[[package]]
+id = "bench-m"
+name = "Bench M"
+monthly_fee = "19.90"
+voice_min = 500
+sms = 200
+data_mb = 10240
+rates = { voice_min = "0.10", voice_intl_min = "0.49", sms = "0.05", data_mb = "0.01" }
+
+[[package]]
+id = "bench-l"
+name = "Bench L"
+monthly_fee = "29.90"
+voice_min = -1
+sms = -1
+data_mb = 30720
+rates = { voice_min = "0.10", voice_intl_min = "0.39", sms = "0.05", data_mb = "0.0075" }
+"#;
+
+const PACKAGES: [&str; 3] = ["bench-s", "bench-m", "bench-l"];
+
+fn generate(
+    market: &str,
+    subscribers: u64,
+    per: u64,
+    period: &str,
+    seed: u64,
+    dir: &Path,
+) -> Result<()> {
+    let month = crate::bill_run::parse_period(period)?;
+    let days = i64::from(month.days_in_month());
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("catalog.toml"), CATALOG).context("writing catalog.toml")?;
+    let mut dice = Dice(seed);
+    let mut subs =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join("subscribers.csv"))?);
+    writeln!(subs, "number,package")?;
+    let number = |i: u64| format!("+3826{:08}", i + 1);
+    for i in 0..subscribers {
+        writeln!(subs, "{},{}", number(i), dice.pick(&PACKAGES))?;
+    }
+    subs.flush()?;
+    let mut usage =
+        BufWriter::with_capacity(1 << 22, std::fs::File::create(dir.join("usage.csv"))?);
+    writeln!(usage, "id,number,at,kind,to,quantity,roaming")?;
+    let seconds_in_month = days * 86_400;
+    let year = month.year();
+    let mon = month.month();
+    for i in 0..subscribers {
+        let n = number(i);
+        for k in 0..per {
+            // Spread the records over the month, in time order per subscriber.
+            let offset = (seconds_in_month * i64::try_from(k).unwrap_or(0))
+                / i64::try_from(per.max(1)).unwrap_or(1)
+                + i64::try_from(dice.below(3600)).unwrap_or(0);
+            let offset = offset.min(seconds_in_month - 1);
+            let day = offset / 86_400 + 1;
+            let rest = offset % 86_400;
+            let at = format!(
+                "{year:04}-{mon:02}-{day:02}T{:02}:{:02}:{:02}",
+                rest / 3600,
+                rest / 60 % 60,
+                rest % 60
+            );
+            let roll = dice.below(100);
+            let (kind, to, quantity) = if roll < 45 {
+                let to = match dice.below(100) {
+                    0..=79 => format!("+3826{:08}", dice.below(subscribers.max(1)) + 1),
+                    80..=97 => format!("+381{:09}", dice.below(1_000_000_000)),
+                    _ => "112".to_owned(),
+                };
+                ("voice", to, dice.below(900) + 1)
+            } else if roll < 65 {
+                (
+                    "sms",
+                    format!("+3826{:08}", dice.below(subscribers.max(1)) + 1),
+                    1,
+                )
+            } else {
+                (
+                    "data",
+                    "internet".to_owned(),
+                    dice.below(30 * 1024 * 1024) + 1,
+                )
+            };
+            writeln!(usage, "r{i}-{k},{n},{at},{kind},{to},{quantity},")?;
+        }
+    }
+    usage.flush()?;
+    let manifest = Manifest {
+        market: market.to_owned(),
+        period: period.to_owned(),
+        subscribers,
+        records: subscribers * per,
+    };
+    std::fs::write(
+        dir.join("bench.json"),
+        serde_json::to_string_pretty(&manifest)?,
+    )?;
+    println!(
+        "{}: {subscribers} subscribers, {} records for {period}",
+        dir.display(),
+        subscribers * per
+    );
+    Ok(())
+}
+
+/// Peak resident memory of this process, in MB (Linux).
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> Result<()> {
+    let manifest: Manifest = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("bench.json"))
+            .context("reading bench.json (run `tarifa bench generate` first)")?,
+    )?;
+    let month = crate::bill_run::parse_period(&manifest.period)?;
+    let url = match db {
+        Some(url) => url,
+        None => {
+            let path = dir.join("bench.sqlite");
+            for suffix in ["", "-wal", "-shm"] {
+                let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                if p.exists() {
+                    std::fs::remove_file(&p)?;
+                }
+            }
+            path.display().to_string()
+        }
+    };
+    let markets = crate::load_markets(markets_dir)?;
+    let market = markets
+        .iter()
+        .find(|m| m.id == manifest.market)
+        .cloned()
+        .with_context(|| format!("unknown market {}", manifest.market))?;
+    let spec: CatalogSpec = toml::from_str(&std::fs::read_to_string(dir.join("catalog.toml"))?)?;
+    let catalog = spec
+        .resolve(market.currency, &market.vat.class_names())
+        .map_err(|e| anyhow::anyhow!("catalog.toml: {}: {}", e.field, e.reason))?;
+    let mut subscribers = Vec::new();
+    let file = std::io::BufReader::new(std::fs::File::open(dir.join("subscribers.csv"))?);
+    for (i, line) in file.lines().enumerate().skip(1) {
+        let line = line?;
+        let Some((number, package)) = line.split_once(',') else {
+            bail!("subscribers.csv line {}: expected number,package", i + 1);
+        };
+        subscribers.push(Provisioned {
+            number: number.to_owned(),
+            package: package.to_owned(),
+        });
+    }
+    crate::runtime()?.block_on(async {
+        let started = Instant::now();
+        let app = crate::open_app(&url, markets.clone()).await?;
+        let ctx = Ctx::new("bench");
+        app.update_catalog(&ctx, &market, &catalog).await?;
+        app.provision(&ctx, &market, &subscribers, month).await?;
+        let load_s = started.elapsed().as_secs_f64();
+
+        let import_started = Instant::now();
+        let reader =
+            std::io::BufReader::with_capacity(1 << 22, std::fs::File::open(dir.join("usage.csv"))?);
+        let summary = app
+            .import_usage_csv(&ctx, "usage.csv", reader, |_| {})
+            .await?;
+        let import_s = import_started.elapsed().as_secs_f64();
+        if summary.rejected > 0 {
+            bail!(
+                "{} records rejected, e.g. {:?}",
+                summary.rejected,
+                summary.rejected_lines.first()
+            );
+        }
+
+        let bill_started = Instant::now();
+        let issued = add_months(month, 1);
+        let run = app.run_bills(&ctx, &market, month, issued).await?;
+        let bill_run_s = bill_started.elapsed().as_secs_f64();
+
+        let mut tx = app.begin(&ctx).await?;
+        let numbers: std::collections::HashMap<i64, String> = tx
+            .contracts(&market.id)
+            .await?
+            .into_iter()
+            .map(|c| (c.customer_id, c.number))
+            .collect();
+        let mut totals = BufWriter::new(std::fs::File::create(dir.join("totals.csv"))?);
+        writeln!(totals, "number,total")?;
+        let period = tarifa_app::billing::period_code(month);
+        for bill in tx
+            .bills(&market.id)
+            .await?
+            .iter()
+            .filter(|b| b.period == period)
+        {
+            let total = tarifa_core::money::Money::from_minor(bill.total_minor, market.currency);
+            writeln!(
+                totals,
+                "{},{total}",
+                numbers.get(&bill.customer_id).map_or("?", String::as_str)
+            )?;
+        }
+        totals.flush()?;
+        tx.rollback().await?;
+        app.store().close().await;
+        let total_s = started.elapsed().as_secs_f64();
+        let records = summary.imported;
+        let line = serde_json::json!({
+            "subscribers": manifest.subscribers,
+            "records": records,
+            "bills": run.issued,
+            "load_s": round(load_s),
+            "import_s": round(import_s),
+            "bill_run_s": round(bill_run_s),
+            "total_s": round(total_s),
+            "records_per_s": (records as f64 / import_s.max(1e-9)).round(),
+            "peak_rss_mb": peak_rss_mb(),
+            "database": url,
+        });
+        println!("{line}");
+        Ok(())
+    })
+}
+
+fn round(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}

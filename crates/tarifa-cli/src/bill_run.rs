@@ -1,0 +1,69 @@
+//! `tarifa bill-run`: issue a market's bills for a month (the scheduler does
+//! this on the 1st; this runs it by hand, e.g. after an import).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use jiff::civil::Date;
+use tarifa_app::Ctx;
+use tarifa_core::time::add_months;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    market: String,
+    /// The month billed, YYYY-MM.
+    #[arg(long)]
+    period: String,
+    /// Issue date (default: the market's issue day of the next month, BIL-1).
+    #[arg(long)]
+    issued: Option<Date>,
+    #[arg(long, value_name = "URL", default_value = crate::DEFAULT_DB)]
+    db: String,
+    /// Bills written per transaction.
+    #[arg(long, default_value_t = 500)]
+    batch_size: usize,
+}
+
+/// Test hook: milliseconds to pause after each batch, so a test can kill a
+/// run half-way and prove that running it again issues each bill once.
+const PAUSE_VAR: &str = "TARIFA_BILL_RUN_PAUSE_MS";
+
+pub fn parse_period(text: &str) -> Result<Date> {
+    let date: Date = format!("{text}-01")
+        .parse()
+        .with_context(|| format!("--period {text:?} is not a month (YYYY-MM)"))?;
+    if format!("{:04}-{:02}", date.year(), date.month()) != text {
+        bail!("--period {text:?} is not a month (YYYY-MM)");
+    }
+    Ok(date)
+}
+
+pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
+    let month = parse_period(&args.period)?;
+    let markets = crate::load_markets(markets)?;
+    crate::runtime()?.block_on(async {
+        let app = crate::open_app(&args.db, markets).await?;
+        let market = app.market(&args.market)?.clone();
+        let issued = args.issued.unwrap_or_else(|| {
+            let next = add_months(month, 1);
+            next.with()
+                .day(i8::try_from(market.rules.bil_1.issue_day).unwrap_or(1))
+                .build()
+                .unwrap_or(next)
+        });
+        let options = tarifa_app::billing::BillRunOptions {
+            batch_size: args.batch_size,
+            pause_between_batches: std::env::var(PAUSE_VAR)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map(std::time::Duration::from_millis),
+        };
+        let summary = app
+            .run_bills_with(&Ctx::new("cli:bill-run"), &market, month, issued, options)
+            .await?;
+        app.store().close().await;
+        println!("{}", serde_json::to_string(&summary)?);
+        Ok(())
+    })
+}
