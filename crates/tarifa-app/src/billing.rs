@@ -301,6 +301,7 @@ impl App {
             let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
             let year = i64::from(issued_on.year());
             let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
+            let mut batch = Vec::with_capacity(chunk.len());
             for (i, (customer_id, draft, charge_ids)) in chunk.iter().enumerate() {
                 let number = format!(
                     "{}-{year}-{:07}",
@@ -346,10 +347,11 @@ impl App {
                         .collect(),
                     charge_ids: charge_ids.clone(),
                 };
-                tx.insert_bill(&new).await?;
+                batch.push(new);
                 summary.issued += 1;
                 summary.total_minor += draft.total.minor();
             }
+            tx.insert_bills(&batch).await?;
             tx.commit().await?;
             if let Some(pause) = options.pause_between_batches {
                 tokio::time::sleep(pause).await;

@@ -205,6 +205,143 @@ impl Tx {
         Ok(id)
     }
 
+    /// Writes a batch of bills in a few multi-row statements: their
+    /// transfers and entries, the bills, their lines, the charges they carry
+    /// and an audit event each.
+    pub async fn insert_bills(&mut self, bills: &[NewBill]) -> Result<()> {
+        if bills.is_empty() {
+            return Ok(());
+        }
+        for new in bills {
+            let sum: i64 = new.entries.iter().map(|e| e.amount_minor).sum();
+            if sum != 0 {
+                return Err(StoreError::Conflict(format!(
+                    "bill {}: the entries add up to {sum}, not 0",
+                    new.bill.number
+                )));
+            }
+        }
+        let mut transfer_ids: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::new();
+        for chunk in bills.chunks(5_000) {
+            let rows: Vec<(i64, String)> = on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new("INSERT INTO ledger_transfers (market, kind, reference, on_date) ");
+                query.push_values(chunk, |mut row, new| {
+                    row.push_bind(&new.bill.market)
+                        .push_bind("bill")
+                        .push_bind(&new.bill.number)
+                        .push_bind(&new.bill.issued_on);
+                });
+                query.push(" RETURNING id, reference");
+                query.build_query_as::<(i64, String)>().fetch_all(c).await?
+            });
+            transfer_ids.extend(rows.into_iter().map(|(id, reference)| (reference, id)));
+        }
+        let transfer_of = |number: &str| {
+            transfer_ids.get(number).copied().ok_or_else(|| {
+                StoreError::Conflict(format!("bill {number}: its transfer was not written"))
+            })
+        };
+        let mut entries = Vec::new();
+        for new in bills {
+            let transfer = transfer_of(&new.bill.number)?;
+            for (position, entry) in new.entries.iter().enumerate() {
+                entries.push((transfer, i64::try_from(position).unwrap_or(i64::MAX), entry));
+            }
+        }
+        for chunk in entries.chunks(5_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new("INSERT INTO ledger_entries (transfer_id, position, account, amount_minor) ");
+                query.push_values(chunk, |mut row, (transfer, position, entry)| {
+                    row.push_bind(*transfer)
+                        .push_bind(*position)
+                        .push_bind(&entry.account)
+                        .push_bind(entry.amount_minor);
+                });
+                query.build().execute(c).await?;
+            });
+        }
+        let mut bill_ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for chunk in bills.chunks(2_000) {
+            let mut with_transfer = Vec::with_capacity(chunk.len());
+            for new in chunk {
+                with_transfer.push((transfer_of(&new.bill.number)?, &new.bill));
+            }
+            let rows: Vec<(i64, String)> = on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO bills (market, number, customer_id, period, period_from, period_to, issued_on, due_on,
+                        total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id) ",
+                );
+                query.push_values(&with_transfer, |mut row, (transfer, b)| {
+                    row.push_bind(&b.market)
+                        .push_bind(&b.number)
+                        .push_bind(b.customer_id)
+                        .push_bind(&b.period)
+                        .push_bind(&b.period_from)
+                        .push_bind(&b.period_to)
+                        .push_bind(&b.issued_on)
+                        .push_bind(&b.due_on)
+                        .push_bind(b.total_minor)
+                        .push_bind(b.vat_minor)
+                        .push_bind(b.previous_balance_minor)
+                        .push_bind(b.total_due_minor)
+                        .push_bind(&b.detail)
+                        .push_bind(*transfer);
+                });
+                query.push(" RETURNING id, number");
+                query.build_query_as::<(i64, String)>().fetch_all(c).await?
+            });
+            bill_ids.extend(rows.into_iter().map(|(id, number)| (number, id)));
+        }
+        let mut lines = Vec::new();
+        let mut events = Vec::with_capacity(bills.len());
+        let mut charges = Vec::new();
+        for new in bills {
+            let b = &new.bill;
+            let id = bill_ids.get(&b.number).copied().ok_or_else(|| {
+                StoreError::Conflict(format!("bill {} was not written", b.number))
+            })?;
+            lines.extend(new.lines.iter().map(|l| (id, l)));
+            charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
+            events.push((
+                Some(b.issued_on.clone()),
+                "issue",
+                "bill",
+                id.to_string(),
+                serde_json::json!({ "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }),
+            ));
+        }
+        for chunk in lines.chunks(3_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO bill_lines (bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category) ",
+                );
+                query.push_values(chunk, |mut row, (bill, l)| {
+                    row.push_bind(*bill)
+                        .push_bind(l.position)
+                        .push_bind(l.contract_id)
+                        .push_bind(&l.kind)
+                        .push_bind(&l.description)
+                        .push_bind(l.amount_minor)
+                        .push_bind(&l.vat)
+                        .push_bind(&l.rule)
+                        .push_bind(&l.category);
+                });
+                query.build().execute(c).await?;
+            });
+        }
+        for (bill, charge) in charges {
+            on_tx!(self, c => {
+                sqlx::query("UPDATE charges SET bill_id = $1 WHERE id = $2 AND bill_id IS NULL")
+                    .bind(bill)
+                    .bind(charge)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        self.audit_many(&events).await
+    }
+
     pub async fn bills(&mut self, market: &str) -> Result<Vec<BillRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE market = $1 ORDER BY id")

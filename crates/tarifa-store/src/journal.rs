@@ -105,3 +105,37 @@ impl Tx {
         }))
     }
 }
+
+/// One audit event of a batch: (business date, action, entity, entity id, detail).
+pub type AuditEvent = (
+    Option<String>,
+    &'static str,
+    &'static str,
+    String,
+    serde_json::Value,
+);
+
+impl Tx {
+    /// Writes many audit events for changes made in this transaction.
+    pub async fn audit_many(&mut self, events: &[AuditEvent]) -> Result<()> {
+        let (recorded_at, actor) = (self.recorded_at.clone(), self.actor.clone());
+        for chunk in events.chunks(4_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_events (recorded_at, business_date, actor, action, entity, entity_id, detail) ",
+                );
+                query.push_values(chunk, |mut row, (date, action, entity, id, detail)| {
+                    row.push_bind(&recorded_at)
+                        .push_bind(date)
+                        .push_bind(&actor)
+                        .push_bind(*action)
+                        .push_bind(*entity)
+                        .push_bind(id)
+                        .push_bind(detail.to_string());
+                });
+                query.build().execute(c).await?;
+            });
+        }
+        Ok(())
+    }
+}

@@ -45,31 +45,36 @@ impl Tx {
     }
 
     /// Stores records not seen before; returns, for each, whether it was new.
-    /// A record id already stored is left as it is (idempotent imports).
+    /// A record id already stored (or earlier in the same batch) is left as it
+    /// is: imports are idempotent. Rows go in as multi-row statements.
     pub async fn insert_usage(&mut self, records: &[UsageRow]) -> Result<Vec<bool>> {
+        // 11 values a row: well under SQLite's 32766 and PostgreSQL's 65535 parameters.
+        const ROWS_PER_STATEMENT: usize = 1_000;
         let mut fresh = Vec::with_capacity(records.len());
-        for r in records {
-            let affected = on_tx!(self, c => {
-                sqlx::query(
-                    "INSERT INTO usage_records (id, contract_id, period, at, kind, to_number, quantity, roaming, bucket, units, import_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&r.id)
-                .bind(r.contract_id)
-                .bind(&r.period)
-                .bind(&r.at)
-                .bind(&r.kind)
-                .bind(&r.to_number)
-                .bind(r.quantity)
-                .bind(&r.roaming)
-                .bind(&r.bucket)
-                .bind(r.units)
-                .bind(r.import_id)
-                .execute(c)
-                .await?
-                .rows_affected()
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let inserted: Vec<String> = on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO usage_records (id, contract_id, period, at, kind, to_number, quantity, roaming, bucket, units, import_id) ",
+                );
+                query.push_values(chunk, |mut row, r| {
+                    row.push_bind(&r.id)
+                        .push_bind(r.contract_id)
+                        .push_bind(&r.period)
+                        .push_bind(&r.at)
+                        .push_bind(&r.kind)
+                        .push_bind(&r.to_number)
+                        .push_bind(r.quantity)
+                        .push_bind(&r.roaming)
+                        .push_bind(&r.bucket)
+                        .push_bind(r.units)
+                        .push_bind(r.import_id);
+                });
+                query.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+                query.build_query_scalar::<String>().fetch_all(c).await?
             });
-            fresh.push(affected == 1);
+            let mut new_ids: std::collections::HashSet<String> = inserted.into_iter().collect();
+            // The first row with an id is the one stored; a repeat in the batch is a duplicate.
+            fresh.extend(chunk.iter().map(|r| new_ids.remove(&r.id)));
         }
         Ok(fresh)
     }
