@@ -22,7 +22,8 @@ use tarifa_core::rating::BucketTotal;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
-    BillLineRow, BillRow, ChargeRow, ContractRow, NewBill, NewEntry, PaymentRow, StoreError,
+    BillLineRow, BillRow, ChargeRow, ContractRow, CustomerRow, NewBill, NewEntry, PaymentRow,
+    StoreError,
 };
 
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
@@ -143,8 +144,29 @@ fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
 }
 
 /// The report-ready detail of a bill kept with it.
-fn detail(draft: &BillDraft) -> String {
+/// Everything BIL-2 and BIL-3 put on the bill besides its lines: the owner
+/// and delivery address (1), the operator's data (4), the packages (back 1),
+/// usage by type and destination (back 2–4), allowances (back 5), VAT per
+/// rate (BIL-4) and how it is delivered (BIL-6).
+fn detail(
+    market: &Market,
+    owner: Option<&CustomerRow>,
+    packages: &[String],
+    draft: &BillDraft,
+) -> String {
     serde_json::json!({
+        "owner": owner.map(|c| serde_json::json!({ "name": c.name, "address": c.address, "email": c.email })),
+        "operator": {
+            "name": market.operator.name,
+            "address": market.operator.address,
+            "tax_id": market.operator.tax_id,
+            "registry_number": market.operator.registry_number,
+            "bank_account": market.operator.bank_account,
+            "website": market.operator.website,
+            "customer_centre": market.operator.customer_centre_phone,
+        },
+        "packages": packages,
+        "delivery": market.billing.default_delivery,
         "usage": draft.usage,
         "allowances": draft.allowances,
         "vat": draft.vat,
@@ -191,6 +213,12 @@ impl App {
             .into_iter()
             .collect();
         let contract_rows: Vec<ContractRow> = tx.contracts(&market.id).await?;
+        let owners: HashMap<i64, CustomerRow> = tx
+            .customers(&market.id)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
         let mut history: HashMap<i64, Vec<(Date, String)>> = HashMap::new();
         for row in tx.market_package_history(&market.id).await? {
             history.entry(row.contract_id).or_default().push((
@@ -226,6 +254,16 @@ impl App {
             .await?
             .into_iter()
             .collect();
+        let mut interruptions: HashMap<i64, Vec<(Date, Date)>> = HashMap::new();
+        for row in tx
+            .interruptions(&market.id, &month_start.to_string(), &month_end.to_string())
+            .await?
+        {
+            interruptions.entry(row.contract_id).or_default().push((
+                convert::date("interruption start", &row.from_date)?,
+                convert::date("interruption end", &row.to_date)?,
+            ));
+        }
 
         // Contracts by account, in the core's terms.
         let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
@@ -249,7 +287,7 @@ impl App {
             already_billed: u64::try_from(billed.len()).unwrap_or(0),
             ..BillRunSummary::default()
         };
-        let mut drafts: Vec<(i64, BillDraft, Vec<i64>)> = Vec::new();
+        let mut drafts: Vec<(i64, BillDraft, Vec<i64>, Vec<String>)> = Vec::new();
         for (customer_id, contracts) in &accounts {
             if billed.contains(customer_id) {
                 continue;
@@ -275,6 +313,7 @@ impl App {
                     allowances: package.allowances,
                     rates: &package.rates,
                     usage: usage.remove(&contract.id).unwrap_or_default(),
+                    interruptions: interruptions.remove(&contract.id).unwrap_or_default(),
                     packages: periods,
                 });
                 extra_lines.extend(device_lines(
@@ -291,8 +330,17 @@ impl App {
             if parts.is_empty() && extra_lines.is_empty() {
                 continue;
             }
+            let mut packages: Vec<String> = Vec::new();
+            for part in &parts {
+                for period in &part.packages {
+                    let name = format!("{}: {}", part.number, period.package.name);
+                    if !packages.contains(&name) {
+                        packages.push(name);
+                    }
+                }
+            }
             let draft = bill::draft(market, month_start, &parts, extra_lines);
-            drafts.push((*customer_id, draft, charge_ids));
+            drafts.push((*customer_id, draft, charge_ids, packages));
         }
 
         let due_on = market.due_date(issued_on);
@@ -302,7 +350,7 @@ impl App {
             let year = i64::from(issued_on.year());
             let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
             let mut batch = Vec::with_capacity(chunk.len());
-            for (i, (customer_id, draft, charge_ids)) in chunk.iter().enumerate() {
+            for (i, (customer_id, draft, charge_ids, packages)) in chunk.iter().enumerate() {
                 let number = format!(
                     "{}-{year}-{:07}",
                     market.id.to_uppercase(),
@@ -328,7 +376,7 @@ impl App {
                         vat_minor: draft.vat_total.minor(),
                         previous_balance_minor: previous,
                         total_due_minor: previous + draft.total.minor(),
-                        detail: detail(draft),
+                        detail: detail(market, owners.get(customer_id), packages, draft),
                         transfer_id: 0,
                     },
                     lines: draft
@@ -542,4 +590,106 @@ fn device_lines(market: &Market, contract: &Contract, already_billed: i64) -> Ve
         rule,
         category: Some(category),
     }]
+}
+
+/// Why the operator interrupted a service (BIL-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterruptionCause {
+    /// Interference, until it is removed.
+    Interference,
+    /// Maintenance, announced in public media at least one day before.
+    Maintenance,
+}
+
+impl std::str::FromStr for InterruptionCause {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "interference" => Ok(Self::Interference),
+            "maintenance" => Ok(Self::Maintenance),
+            other => Err(format!("{other:?} is not interference or maintenance")),
+        }
+    }
+}
+
+impl App {
+    /// Records that the operator interrupted a contract's service from `from`
+    /// to `to` (inclusive): no subscription is charged for those days (BIL-7).
+    pub async fn record_interruption(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        from: Date,
+        to: Date,
+        cause: InterruptionCause,
+        announced_on: Option<Date>,
+    ) -> Result<Decided<i64>> {
+        let mut tx = self.begin(ctx).await?;
+        let row = tx
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let mut decision = Decision::approved();
+        if to < from {
+            decision.refuse_plainly(format!(
+                "the interruption ends ({to}) before it starts ({from})"
+            ));
+        }
+        let days = bill::days_between(from, to);
+        match cause {
+            InterruptionCause::Interference => {
+                decision.because(
+                    rules::BIL_7,
+                    format!("interference from {from} to {to}: {days} days without subscription"),
+                );
+            }
+            InterruptionCause::Maintenance => {
+                let announced_in_time = announced_on.is_some_and(|a| a < from);
+                decision.because(
+                    rules::BIL_7,
+                    format!("maintenance from {from} to {to}: {days} days without subscription"),
+                );
+                if !announced_in_time {
+                    decision.because(
+                        rules::BIL_7,
+                        "maintenance must be announced in public media at least one day before: no announcement in time is recorded",
+                    );
+                }
+            }
+        }
+        let mut id = None;
+        if decision.is_approved() {
+            id = Some(
+                tx.insert_interruption(&tarifa_store::InterruptionRow {
+                    id: 0,
+                    contract_id,
+                    from_date: from.to_string(),
+                    to_date: to.to_string(),
+                    cause: match cause {
+                        InterruptionCause::Interference => "interference".into(),
+                        InterruptionCause::Maintenance => "maintenance".into(),
+                    },
+                    announced_on: announced_on.map(|d| d.to_string()),
+                })
+                .await?,
+            );
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "interruption",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: id,
+        })
+    }
 }

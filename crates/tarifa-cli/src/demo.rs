@@ -131,8 +131,13 @@ fn names(market: &str) -> (&'static [&'static str], &'static [&'static str]) {
 
 #[derive(Default, serde::Serialize)]
 struct MarketSummary {
+    currency: String,
     customers: i64,
     contracts: i64,
+    bills: i64,
+    billed: String,
+    paid: String,
+    outstanding: String,
     contracts_by_status: BTreeMap<String, i64>,
     in_commitment: i64,
     decisions_approved: i64,
@@ -232,6 +237,10 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
                 }
                 progress.inc(1);
             }
+            // Ten days after the bills, most are paid in full, some in part, some not.
+            if day.day() == 10 {
+                pay_bills(&app, &ctx, market, &mut dice, day.first_of_month()).await?;
+            }
             // Now and then a subscriber changes package.
             if index >= registration_days && !contracts.is_empty() {
                 for _ in 0..dice.below(4) {
@@ -251,9 +260,29 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
     let mut tx = app.begin(&ctx).await?;
     let on = clock.today(&tz);
     for market in &markets {
+        let bills = tx.bills(&market.id).await?;
+        let money =
+            |minor: i64| tarifa_core::money::Money::from_minor(minor, market.currency).to_string();
+        let outstanding: i64 = tx
+            .receivable_balances(&market.id)
+            .await?
+            .iter()
+            .map(|b| b.amount_minor.max(0))
+            .sum();
         let mut s = MarketSummary {
+            currency: market.currency.code().to_owned(),
             customers: tx.count_customers(&market.id).await?,
             contracts: tx.count_contracts(&market.id).await?,
+            bills: i64::try_from(bills.len()).unwrap_or(0),
+            billed: money(bills.iter().map(|b| b.total_minor).sum()),
+            paid: money(
+                tx.payments(&market.id)
+                    .await?
+                    .iter()
+                    .map(|p| p.amount_minor)
+                    .sum(),
+            ),
+            outstanding: money(outstanding),
             ..MarketSummary::default()
         };
         for c in tx.contracts(&market.id).await? {
@@ -279,6 +308,7 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
 
     let customers: i64 = summary.values().map(|s| s.customers).sum();
     let contract_count: i64 = summary.values().map(|s| s.contracts).sum();
+    let bill_count: i64 = summary.values().map(|s| s.bills).sum();
     let seconds = began.elapsed().as_secs_f64();
     if args.json {
         let json = serde_json::json!({
@@ -287,6 +317,7 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
             "to": end.to_string(),
             "customers": customers,
             "contracts": contract_count,
+            "bills": bill_count,
             "markets": summary,
             "seconds": (seconds * 100.0).round() / 100.0,
         });
@@ -298,21 +329,37 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
         );
         println!();
         println!(
-            "{:<8} {:>10} {:>10} {:>14} {:>10} {:>10}",
-            "market", "customers", "contracts", "in commitment", "approved", "refused"
+            "{:<7} {:>9} {:>9} {:>10} {:>6} {:>16} {:>16} {:>16} {:>9} {:>8}",
+            "market",
+            "customers",
+            "contracts",
+            "committed",
+            "bills",
+            "billed",
+            "paid",
+            "outstanding",
+            "approved",
+            "refused"
         );
         for (id, s) in &summary {
             println!(
-                "{:<8} {:>10} {:>10} {:>14} {:>10} {:>10}",
+                "{:<7} {:>9} {:>9} {:>10} {:>6} {:>16} {:>16} {:>16} {:>9} {:>8}",
                 id,
                 s.customers,
                 s.contracts,
                 s.in_commitment,
+                s.bills,
+                format!("{} {}", s.billed, s.currency),
+                format!("{} {}", s.paid, s.currency),
+                format!("{} {}", s.outstanding, s.currency),
                 s.decisions_approved,
                 s.decisions_rejected
             );
         }
-        println!("{:<8} {:>10} {:>10}", "total", customers, contract_count);
+        println!(
+            "{:<7} {:>9} {:>9} {:>10} {:>6}",
+            "total", customers, contract_count, "", bill_count
+        );
         println!();
         println!(
             "Done in {seconds:.1} s. Refusals name their rule: e.g. CON-4 for a customer without the right identity document."
@@ -438,4 +485,41 @@ async fn sign_up(
         request.commitment_months = Some(12);
     }
     Ok(app.sign_contract(ctx, request).await?.value)
+}
+
+/// Pays the bills issued on `issued`: most in full, some in part, some not at all.
+async fn pay_bills(
+    app: &App,
+    ctx: &Ctx,
+    market: &Market,
+    dice: &mut Dice,
+    issued: Date,
+) -> Result<()> {
+    let bills = {
+        let mut tx = app.begin(ctx).await?;
+        let bills = tx.bills(&market.id).await?;
+        tx.rollback().await?;
+        bills
+    };
+    for bill in bills
+        .iter()
+        .filter(|b| b.issued_on == issued.to_string() && b.total_due_minor > 0)
+    {
+        let cents = match dice.below(100) {
+            0..=74 => bill.total_due_minor,
+            75..=84 => bill.total_due_minor / 2,
+            _ => continue,
+        };
+        if cents > 0 {
+            let amount = tarifa_core::money::Money::from_minor(cents, market.currency);
+            app.pay(
+                ctx,
+                bill.customer_id,
+                amount,
+                &format!("demo-{}", bill.number),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -227,6 +227,12 @@ fn demo_seeds_and_reports_json() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert!(summary["customers"].as_i64().expect("count") >= 50);
     assert!(summary["contracts"].as_i64().expect("count") >= 50);
+    assert!(
+        summary["bills"]
+            .as_i64()
+            .expect("bills are issued on the 1st")
+            >= 100
+    );
     for market in ["rs", "hu", "me"] {
         assert!(
             summary["markets"][market]["contracts"]

@@ -90,6 +90,8 @@ pub struct ContractPeriod<'a> {
     pub allowances: Allowances,
     pub rates: &'a Rates,
     pub usage: Vec<BucketTotal>,
+    /// Days the operator interrupted the service (BIL-7), inclusive ranges.
+    pub interruptions: Vec<(Date, Date)>,
 }
 
 /// Usage of one contract in one bucket, as the bill shows it (BIL-3 2–4).
@@ -154,6 +156,22 @@ fn prorate_allowance(allowance: Allowance, days: i64, month_days: i64) -> Allowa
     }
 }
 
+/// Days of `[from, to]` inside any of the interruptions (counted once).
+fn interrupted_days(interruptions: &[(Date, Date)], from: Date, to: Date) -> i64 {
+    let mut days = 0;
+    let mut day = from;
+    while day <= to {
+        if interruptions.iter().any(|(a, b)| *a <= day && day <= *b) {
+            days += 1;
+        }
+        match day.tomorrow() {
+            Ok(next) => day = next,
+            Err(_) => break,
+        }
+    }
+    days
+}
+
 /// Assembles an account's bill for a calendar month from its contracts and
 /// the one-time charges, fees and credits that fall in it.
 pub fn draft(
@@ -181,7 +199,8 @@ pub fn draft(
         for period in &contract.packages {
             from = from.min(period.from);
             to = to.max(period.to);
-            let days = days_between(period.from, period.to);
+            let interrupted = interrupted_days(&contract.interruptions, period.from, period.to);
+            let days = days_between(period.from, period.to) - interrupted;
             let fee = period.package.monthly_fee;
             let amount = if days == month_days {
                 fee
@@ -192,7 +211,7 @@ pub fn draft(
                 )
                 .unwrap_or(fee)
             };
-            let span = if days == month_days {
+            let mut span = if days == month_days {
                 String::new()
             } else {
                 format!(
@@ -200,6 +219,11 @@ pub fn draft(
                     period.from, period.to
                 )
             };
+            if interrupted > 0 {
+                span.push_str(&format!(
+                    "; {interrupted} days of service interrupted by the operator not charged"
+                ));
+            }
             lines.push(BillLine {
                 kind: LineKind::Subscription,
                 contract_id: Some(contract.contract_id),
@@ -213,7 +237,7 @@ pub fn draft(
                 } else {
                     VatAssignment::Split(period.package.vat_split.clone())
                 },
-                rule: None,
+                rule: (interrupted > 0).then_some(crate::rule::rules::BIL_7),
                 category: None,
             });
         }
@@ -389,6 +413,7 @@ mod tests {
             allowances: package.allowances,
             rates: &package.rates,
             usage: vec![],
+            interruptions: vec![],
         };
         let bill = draft(&me, date(2026, 1, 1), &[contract], vec![]);
         assert_eq!((bill.from, bill.to), (date(2026, 1, 10), date(2026, 1, 31)));
@@ -416,6 +441,7 @@ mod tests {
                 quantity: 5120 * MB + 10 * MB,
                 units: 5120 * MB + 10 * MB,
             }],
+            interruptions: vec![],
         };
         let bill = draft(&hu, date(2026, 2, 1), &[contract], vec![]);
         // 4990 fee + 10 MB × 4 Ft beyond the 5 GB allowance.
@@ -463,10 +489,44 @@ mod tests {
             allowances: b.allowances,
             rates: &b.rates,
             usage: vec![],
+            interruptions: vec![],
         };
         let bill = draft(&me, date(2026, 4, 1), &[contract], vec![]);
         // 25 × 14/30 = 11.666… → 11.67; 35 × 16/30 = 18.666… → 18.67
         assert_eq!(bill.total.to_string(), "30.34");
         assert_eq!(bill.lines.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod interruption_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn bil7_interrupted_days_are_not_charged() {
+        let me = Market::from_toml("me", include_str!("../../../markets/me.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let package = me.catalog.package("fiber-100").expect("preset");
+        let contract = ContractPeriod {
+            contract_id: 1,
+            number: "+38220000001".into(),
+            packages: vec![PackagePeriod {
+                package,
+                from: date(2026, 3, 1),
+                to: date(2026, 3, 31),
+            }],
+            allowances: package.allowances,
+            rates: &package.rates,
+            usage: vec![],
+            interruptions: vec![
+                (date(2026, 3, 10), date(2026, 3, 12)),
+                (date(2026, 3, 12), date(2026, 3, 13)),
+            ],
+        };
+        let bill = draft(&me, date(2026, 3, 1), &[contract], vec![]);
+        // 4 days interrupted: 25.00 × 27/31 = 21.77
+        assert_eq!(bill.total.to_string(), "21.77");
+        assert_eq!(bill.lines[0].rule, Some(crate::rule::rules::BIL_7));
     }
 }

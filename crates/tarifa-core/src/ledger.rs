@@ -155,6 +155,7 @@ mod tests {
                 allowances: package.allowances,
                 rates: &package.rates,
                 usage: vec![],
+                interruptions: vec![],
             }],
             vec![],
         );

@@ -285,3 +285,51 @@ impl Tx {
         }))
     }
 }
+
+impl Tx {
+    /// Records days a contract's service was interrupted by the operator (BIL-7).
+    pub async fn insert_interruption(&mut self, row: &crate::InterruptionRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO service_interruptions (contract_id, from_date, to_date, cause, announced_on)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(row.contract_id)
+            .bind(&row.from_date)
+            .bind(&row.to_date)
+            .bind(&row.cause)
+            .bind(&row.announced_on)
+            .fetch_one(c)
+            .await?
+        });
+        self.audit(
+            Some(&row.from_date),
+            "interruption",
+            "contract",
+            &row.contract_id.to_string(),
+            &serde_json::json!({ "from": row.from_date, "to": row.to_date, "cause": row.cause }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Interruptions of a market's contracts that overlap `[from, to]`.
+    pub async fn interruptions(
+        &mut self,
+        market: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::InterruptionRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::InterruptionRow>(
+                "SELECT i.* FROM service_interruptions i JOIN contracts k ON k.id = i.contract_id
+                 WHERE k.market = $1 AND i.from_date <= $3 AND i.to_date >= $2 ORDER BY i.contract_id, i.from_date",
+            )
+            .bind(market)
+            .bind(from)
+            .bind(to)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+}

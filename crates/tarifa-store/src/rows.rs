@@ -275,3 +275,14 @@ pub struct BalanceRow {
     pub account: String,
     pub amount_minor: i64,
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct InterruptionRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub from_date: String,
+    pub to_date: String,
+    /// `interference` or `maintenance`.
+    pub cause: String,
+    pub announced_on: Option<String>,
+}

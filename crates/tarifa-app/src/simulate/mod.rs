@@ -261,6 +261,31 @@ impl Runner<'_> {
                 let amount = self.money("amount", &p.amount)?;
                 self.app.pay(ctx, customer, amount, &p.reference).await?;
             }
+            Action::Interruption(i) => {
+                let id = self.contract(&i.contract)?;
+                let date = |name: &str, text: &str| {
+                    tarifa_core::time::parse_date(text).map_err(|e| AppError::invalid(name, e))
+                };
+                let cause = i
+                    .cause
+                    .parse()
+                    .map_err(|e: String| AppError::invalid("cause", e))?;
+                let announced = i
+                    .announced
+                    .as_deref()
+                    .map(|a| date("announced", a))
+                    .transpose()?;
+                self.app
+                    .record_interruption(
+                        ctx,
+                        id,
+                        date("from", &i.from)?,
+                        date("to", &i.to)?,
+                        cause,
+                        announced,
+                    )
+                    .await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures =

@@ -119,6 +119,9 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         bills.push(json!({
             "number": b.number,
             "customer": handles.get(&b.customer_id),
+            "owner": detail["owner"],
+            "packages": detail["packages"],
+            "delivery": detail["delivery"],
             "period": { "from": b.period_from, "to": b.period_to },
             "issued": b.issued_on,
             "due": b.due_on,

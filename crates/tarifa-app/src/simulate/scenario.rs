@@ -231,6 +231,20 @@ pub struct UsageStep {
     pub file: Option<String>,
 }
 
+/// Service interrupted by the operator (BIL-7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterruptionStep {
+    pub contract: String,
+    pub from: String,
+    pub to: String,
+    /// `interference` or `maintenance`.
+    pub cause: String,
+    /// When maintenance was announced in public media.
+    #[serde(default)]
+    pub announced: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayStep {
@@ -362,6 +376,7 @@ pub enum Action {
     ChangePackage(ChangePackageStep),
     Usage(UsageStep),
     Pay(PayStep),
+    Interruption(InterruptionStep),
     Advance,
     Expect(ExpectStep),
 }
@@ -375,6 +390,7 @@ impl Action {
             Self::ChangePackage(_) => "change_package",
             Self::Usage(_) => "usage",
             Self::Pay(_) => "pay",
+            Self::Interruption(_) => "interruption",
             Self::Advance => "advance",
             Self::Expect(_) => "expect",
         }
@@ -465,6 +481,9 @@ impl Scenario {
                     Action::Usage(step)
                 }
                 "pay" => Action::Pay(value.try_into().map_err(|e| typed("pay", e))?),
+                "interruption" => {
+                    Action::Interruption(value.try_into().map_err(|e| typed("interruption", e))?)
+                }
                 "advance" => {
                     if let toml::Value::Table(rest) = &value
                         && let Some(key) = rest.keys().next()
