@@ -218,6 +218,35 @@ pub(super) async fn check(
                     ));
                 }
             }
+            let detail: serde_json::Value = serde_json::from_str(&bill.detail).unwrap_or_default();
+            let texts = [
+                ("delivery", &want.delivery, detail["delivery"].as_str()),
+                ("owner", &want.owner, detail["owner"]["name"].as_str()),
+                (
+                    "address",
+                    &want.address,
+                    detail["owner"]["address"].as_str(),
+                ),
+            ];
+            for (name, wanted, actual) in texts {
+                if let Some(text) = wanted {
+                    if Some(text.as_str()) != actual {
+                        failures.push(format!(
+                            "bill {}: {name} is {actual:?}, expected {text:?}",
+                            bill.number
+                        ));
+                    }
+                }
+            }
+            if let Some(count) = want.usage_classes {
+                let actual = detail["usage"].as_array().map_or(0, Vec::len);
+                if actual != count {
+                    failures.push(format!(
+                        "bill {}: {actual} usage classes listed, expected {count}",
+                        bill.number
+                    ));
+                }
+            }
             if !want.lines.is_empty() {
                 let lines = tx.bill_lines(bill.id).await?;
                 for (kind, text) in &want.lines {

@@ -276,6 +276,17 @@ pub struct ExpectedBill {
     pub issued: Option<String>,
     #[serde(default)]
     pub due: Option<String>,
+    /// How the bill is delivered (BIL-6): post, app, email, sms.
+    #[serde(default)]
+    pub delivery: Option<String>,
+    /// The owner's name and delivery address printed on it (BIL-2 element 1).
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// The number of usage classes listed (BIL-3 elements 2–4).
+    #[serde(default)]
+    pub usage_classes: Option<usize>,
     /// Amount of the lines of one kind, e.g. `{ subscription = "17.74" }`.
     #[serde(default)]
     pub lines: BTreeMap<String, String>,
