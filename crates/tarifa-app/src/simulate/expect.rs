@@ -229,13 +229,13 @@ pub(super) async fn check(
                 ),
             ];
             for (name, wanted, actual) in texts {
-                if let Some(text) = wanted {
-                    if Some(text.as_str()) != actual {
-                        failures.push(format!(
-                            "bill {}: {name} is {actual:?}, expected {text:?}",
-                            bill.number
-                        ));
-                    }
+                if let Some(text) = wanted
+                    && Some(text.as_str()) != actual
+                {
+                    failures.push(format!(
+                        "bill {}: {name} is {actual:?}, expected {text:?}",
+                        bill.number
+                    ));
                 }
             }
             if let Some(count) = want.usage_classes {
