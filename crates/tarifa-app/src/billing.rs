@@ -18,8 +18,9 @@ use tarifa_core::contract::Contract;
 use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
-use tarifa_core::rating::BucketTotal;
+use tarifa_core::rating::{BucketTotal, late_charges};
 use tarifa_core::rule::{Decision, rules};
+use tarifa_core::time::add_months;
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
     BillLineRow, BillRow, ChargeRow, ContractRow, CustomerRow, NewBill, NewEntry, PaymentRow,
@@ -55,6 +56,86 @@ pub struct BillRunSummary {
     /// Accounts billed for the period before this run (a re-run skips them).
     pub already_billed: u64,
     pub total_minor: i64,
+}
+
+/// A contract-month that received usage after it was billed:
+/// (contract, month, all its totals now, the totals billed before).
+type LateUsage = (i64, String, Vec<BucketTotal>, Vec<BucketTotal>);
+
+/// An account's bill before it is numbered.
+struct Drafted {
+    customer_id: i64,
+    draft: BillDraft,
+    charge_ids: Vec<i64>,
+    packages: Vec<String>,
+    /// (contract, month, totals snapshot) the bill takes usage from.
+    usage_billed: Vec<(i64, String, String)>,
+}
+
+/// Usage totals rows grouped by contract.
+fn totals_by_contract(
+    rows: Vec<tarifa_store::UsageTotalRow>,
+) -> Result<HashMap<i64, Vec<BucketTotal>>> {
+    let mut by_contract: HashMap<i64, Vec<BucketTotal>> = HashMap::new();
+    for row in rows {
+        let bucket = Bucket::parse(&row.bucket).ok_or_else(|| StoreError::Corrupt {
+            what: "usage class",
+            detail: row.bucket.clone(),
+        })?;
+        by_contract
+            .entry(row.contract_id)
+            .or_default()
+            .push(BucketTotal {
+                bucket,
+                records: u64::try_from(row.records).unwrap_or(0),
+                quantity: u64::try_from(row.quantity).unwrap_or(0),
+                units: u64::try_from(row.units).unwrap_or(0),
+            });
+    }
+    Ok(by_contract)
+}
+
+/// Totals as a bill took them: `{"voice.national": [records, quantity, units], …}`.
+fn to_snapshot(totals: &[BucketTotal]) -> String {
+    let map: BTreeMap<String, [u64; 3]> = totals
+        .iter()
+        .map(|t| (t.bucket.code(), [t.records, t.quantity, t.units]))
+        .collect();
+    serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
+}
+
+fn from_snapshot(text: &str) -> Result<Vec<BucketTotal>> {
+    let map: BTreeMap<String, [u64; 3]> =
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+            what: "billed usage snapshot",
+            detail: e.to_string(),
+        })?;
+    map.into_iter()
+        .map(|(code, [records, quantity, units])| {
+            let bucket = Bucket::parse(&code).ok_or_else(|| StoreError::Corrupt {
+                what: "usage class",
+                detail: code.clone(),
+            })?;
+            Ok(BucketTotal {
+                bucket,
+                records,
+                quantity,
+                units,
+            })
+        })
+        .collect()
+}
+
+fn same_totals(a: &[BucketTotal], b: &[BucketTotal]) -> bool {
+    let key = |totals: &[BucketTotal]| {
+        let mut v: Vec<(Bucket, u64, u64, u64)> = totals
+            .iter()
+            .map(|t| (t.bucket, t.records, t.quantity, t.units))
+            .collect();
+        v.sort();
+        v
+    };
+    key(a) == key(b)
 }
 
 /// `YYYY-MM` of a month.
@@ -226,18 +307,36 @@ impl App {
                 row.package_id,
             ));
         }
-        let mut usage: HashMap<i64, Vec<BucketTotal>> = HashMap::new();
-        for row in tx.usage_totals(&market.id, &period).await? {
-            let bucket = Bucket::parse(&row.bucket).ok_or_else(|| StoreError::Corrupt {
-                what: "usage class",
-                detail: row.bucket.clone(),
-            })?;
-            usage.entry(row.contract_id).or_default().push(BucketTotal {
-                bucket,
-                records: u64::try_from(row.records).unwrap_or(0),
-                quantity: u64::try_from(row.quantity).unwrap_or(0),
-                units: u64::try_from(row.units).unwrap_or(0),
-            });
+        let mut usage = totals_by_contract(tx.usage_totals(&market.id, &period).await?)?;
+        // Usage that came after its month was billed: last month's totals that
+        // differ from what its bills took, and older months noted by imports.
+        let previous = period_code(add_months(month_start, -1));
+        let mut late: BTreeMap<(i64, String), (Vec<BucketTotal>, Vec<BucketTotal>)> =
+            BTreeMap::new();
+        let previous_billed: HashMap<i64, Vec<BucketTotal>> = tx
+            .usage_billed(&market.id, &previous)
+            .await?
+            .into_iter()
+            .map(|(contract, snapshot)| Ok((contract, from_snapshot(&snapshot)?)))
+            .collect::<Result<_>>()?;
+        for (contract, all) in totals_by_contract(tx.usage_totals(&market.id, &previous).await?)? {
+            let billed = previous_billed.get(&contract).cloned().unwrap_or_default();
+            if !same_totals(&all, &billed) {
+                late.insert((contract, previous.clone()), (all, billed));
+            }
+        }
+        for (contract, month) in tx.late_usage(&market.id, &period).await? {
+            if late.contains_key(&(contract, month.clone())) {
+                continue;
+            }
+            let all = totals_by_contract(tx.contract_usage_totals(contract, &month).await?)?
+                .remove(&contract)
+                .unwrap_or_default();
+            let billed = match tx.contract_usage_billed(contract, &month).await? {
+                Some(snapshot) => from_snapshot(&snapshot)?,
+                None => Vec::new(),
+            };
+            late.insert((contract, month), (all, billed));
         }
         let mut charges: HashMap<i64, Vec<ChargeRow>> = HashMap::new();
         for row in tx.open_charges(&market.id, &month_end.to_string()).await? {
@@ -266,6 +365,14 @@ impl App {
         }
 
         // Contracts by account, in the core's terms.
+        let customer_of: HashMap<i64, i64> = contract_rows
+            .iter()
+            .map(|c| (c.id, c.customer_id))
+            .collect();
+        let number_of: HashMap<i64, String> = contract_rows
+            .iter()
+            .map(|c| (c.id, c.number.clone()))
+            .collect();
         let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
         for row in contract_rows {
             let contract = convert::contract_without_children(market, &row)?;
@@ -279,6 +386,16 @@ impl App {
         for customer in charges.keys() {
             accounts.entry(*customer).or_default();
         }
+        let mut late_by_account: HashMap<i64, Vec<LateUsage>> = HashMap::new();
+        for ((contract, month), (all, billed)) in late {
+            if let Some(customer) = customer_of.get(&contract) {
+                accounts.entry(*customer).or_default();
+                late_by_account
+                    .entry(*customer)
+                    .or_default()
+                    .push((contract, month, all, billed));
+            }
+        }
         tx.rollback().await?;
 
         let mut summary = BillRunSummary {
@@ -287,13 +404,14 @@ impl App {
             already_billed: u64::try_from(billed.len()).unwrap_or(0),
             ..BillRunSummary::default()
         };
-        let mut drafts: Vec<(i64, BillDraft, Vec<i64>, Vec<String>)> = Vec::new();
+        let mut drafts: Vec<Drafted> = Vec::new();
         for (customer_id, contracts) in &accounts {
             if billed.contains(customer_id) {
                 continue;
             }
             let mut parts = Vec::new();
             let mut extra_lines = Vec::new();
+            let mut usage_billed = Vec::new();
             for contract in contracts {
                 let Some((from, to)) = overlaps(contract, month_start, month_end) else {
                     continue;
@@ -307,12 +425,16 @@ impl App {
                 )?;
                 let Some(last) = periods.last() else { continue };
                 let package = last.package;
+                let used = usage.remove(&contract.id).unwrap_or_default();
+                if !used.is_empty() {
+                    usage_billed.push((contract.id, period.clone(), to_snapshot(&used)));
+                }
                 parts.push(ContractPeriod {
                     contract_id: contract.id,
                     number: contract.number.clone(),
                     allowances: package.allowances,
                     rates: &package.rates,
-                    usage: usage.remove(&contract.id).unwrap_or_default(),
+                    usage: used,
                     interruptions: interruptions.remove(&contract.id).unwrap_or_default(),
                     packages: periods,
                 });
@@ -321,6 +443,49 @@ impl App {
                     contract,
                     instalments.get(&contract.id).copied().unwrap_or(0),
                 ));
+            }
+            for (contract, month, all, billed) in
+                late_by_account.remove(customer_id).unwrap_or_default()
+            {
+                let month_start_late = convert::date("late month", &format!("{month}-01"))?;
+                let empty = Vec::new();
+                let periods = package_periods(
+                    &catalog,
+                    history.get(&contract).unwrap_or(&empty),
+                    month_start_late,
+                    month_start_late.last_of_month(),
+                )?;
+                let number = number_of.get(&contract).cloned().unwrap_or_default();
+                if let Some(last) = periods.last() {
+                    let package = last.package;
+                    for (bucket, amount) in late_charges(
+                        &package.allowances,
+                        &package.rates,
+                        &all,
+                        &billed,
+                        market.currency,
+                        market.rounding,
+                    ) {
+                        extra_lines.push(BillLine {
+                            kind: LineKind::Usage,
+                            contract_id: Some(contract),
+                            description: format!(
+                                "late usage of {month}: {} {}, {number}",
+                                bucket.kind, bucket.destination
+                            ),
+                            amount,
+                            vat: match (bucket.kind, market.vat.usage.get("data")) {
+                                (tarifa_core::usage::UsageKind::Data, Some(class)) => {
+                                    VatAssignment::Class(class.clone())
+                                }
+                                _ => VatAssignment::Standard,
+                            },
+                            rule: Some(rules::USE_1),
+                            category: None,
+                        });
+                    }
+                }
+                usage_billed.push((contract, month, to_snapshot(&all)));
             }
             let pending = charges.remove(customer_id).unwrap_or_default();
             let charge_ids: Vec<i64> = pending.iter().map(|c| c.id).collect();
@@ -340,7 +505,13 @@ impl App {
                 }
             }
             let draft = bill::draft(market, month_start, &parts, extra_lines);
-            drafts.push((*customer_id, draft, charge_ids, packages));
+            drafts.push(Drafted {
+                customer_id: *customer_id,
+                draft,
+                charge_ids,
+                packages,
+                usage_billed,
+            });
         }
 
         let due_on = market.due_date(issued_on);
@@ -350,23 +521,24 @@ impl App {
             let year = i64::from(issued_on.year());
             let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
             let mut batch = Vec::with_capacity(chunk.len());
-            for (i, (customer_id, draft, charge_ids, packages)) in chunk.iter().enumerate() {
+            for (i, drafted) in chunk.iter().enumerate() {
                 let number = format!(
                     "{}-{year}-{:07}",
                     market.id.to_uppercase(),
                     first + i64::try_from(i).unwrap_or(0)
                 );
                 let previous = balances
-                    .get(&ledger::receivable(*customer_id))
+                    .get(&ledger::receivable(drafted.customer_id))
                     .copied()
                     .unwrap_or(0);
-                let transfer = ledger::bill_transfer(*customer_id, draft);
+                let draft = &drafted.draft;
+                let transfer = ledger::bill_transfer(drafted.customer_id, draft);
                 let new = NewBill {
                     bill: BillRow {
                         id: 0,
                         market: market.id.clone(),
                         number,
-                        customer_id: *customer_id,
+                        customer_id: drafted.customer_id,
                         period: period.clone(),
                         period_from: draft.from.to_string(),
                         period_to: draft.to.to_string(),
@@ -376,7 +548,12 @@ impl App {
                         vat_minor: draft.vat_total.minor(),
                         previous_balance_minor: previous,
                         total_due_minor: previous + draft.total.minor(),
-                        detail: detail(market, owners.get(customer_id), packages, draft),
+                        detail: detail(
+                            market,
+                            owners.get(&drafted.customer_id),
+                            &drafted.packages,
+                            draft,
+                        ),
                         transfer_id: 0,
                     },
                     lines: draft
@@ -393,7 +570,8 @@ impl App {
                             amount_minor: e.amount.minor(),
                         })
                         .collect(),
-                    charge_ids: charge_ids.clone(),
+                    charge_ids: drafted.charge_ids.clone(),
+                    usage_billed: drafted.usage_billed.clone(),
                 };
                 batch.push(new);
                 summary.issued += 1;

@@ -36,13 +36,22 @@ pub struct ImportSummary {
     pub rejected_lines: Vec<RejectedLine>,
 }
 
-/// Where each number pointed over time.
+/// What an import needs to know: where each number pointed over time, and
+/// the last month billed in each market (usage for it is late usage).
 struct NumberIndex {
     by_number: HashMap<String, Vec<(NumberRow, Date, Option<Date>)>>,
+    market_of: HashMap<i64, String>,
+    billed_through: HashMap<String, String>,
 }
 
 impl NumberIndex {
-    fn new(rows: Vec<NumberRow>) -> Result<Self> {
+    async fn load(tx: &mut tarifa_store::Tx) -> Result<Self> {
+        let rows = tx.contract_numbers().await?;
+        let billed_through = tx.billed_through().await?.into_iter().collect();
+        let market_of = rows
+            .iter()
+            .map(|r| (r.contract_id, r.market.clone()))
+            .collect();
         let mut by_number: HashMap<String, Vec<(NumberRow, Date, Option<Date>)>> = HashMap::new();
         for row in rows {
             let from = convert::date("activation date", &row.activated_on)?;
@@ -56,7 +65,19 @@ impl NumberIndex {
                 .or_default()
                 .push((row, from, to));
         }
-        Ok(Self { by_number })
+        Ok(Self {
+            by_number,
+            market_of,
+            billed_through,
+        })
+    }
+
+    /// Whether usage of a contract's month arrives after that month was billed.
+    fn is_late(&self, contract_id: i64, period: &str) -> bool {
+        self.market_of
+            .get(&contract_id)
+            .and_then(|m| self.billed_through.get(m))
+            .is_some_and(|through| period <= through.as_str())
     }
 
     fn contract_on(&self, number: &str, day: Date) -> Option<&NumberRow> {
@@ -112,6 +133,7 @@ impl App {
     async fn store_usage(
         &self,
         ctx: &Ctx,
+        index: &NumberIndex,
         import_id: Option<i64>,
         rows: &[UsageRow],
         rejected: u64,
@@ -140,6 +162,12 @@ impl App {
             total.quantity += row.quantity;
             total.units += row.units;
         }
+        let late: Vec<(i64, String)> = totals
+            .keys()
+            .filter(|(contract, period, _)| index.is_late(*contract, period))
+            .map(|(contract, period, _)| (*contract, (*period).to_owned()))
+            .collect();
+        tx.mark_late_usage(&late).await?;
         let totals: Vec<UsageTotalRow> = totals.into_values().collect();
         tx.add_usage_totals(&totals).await?;
         let duplicates = u64::try_from(rows.len()).unwrap_or(0) - imported;
@@ -173,7 +201,7 @@ impl App {
         records: &[(u64, UsageRecord)],
     ) -> Result<ImportSummary> {
         let mut tx = self.begin(ctx).await?;
-        let index = NumberIndex::new(tx.contract_numbers().await?)?;
+        let index = NumberIndex::load(&mut tx).await?;
         tx.rollback().await?;
         let mut summary = ImportSummary::default();
         let mut rows = Vec::new();
@@ -184,7 +212,7 @@ impl App {
             }
         }
         let (imported, duplicates) = self
-            .store_usage(ctx, None, &rows, summary.rejected, true)
+            .store_usage(ctx, &index, None, &rows, summary.rejected, true)
             .await?;
         summary.imported = imported;
         summary.duplicates = duplicates;
@@ -262,7 +290,7 @@ impl App {
             id
         };
         let mut tx = self.begin(ctx).await?;
-        let index = NumberIndex::new(tx.contract_numbers().await?)?;
+        let index = NumberIndex::load(&mut tx).await?;
         tx.rollback().await?;
         let mut rows = Vec::with_capacity(BATCH);
         let mut batch_rejected = 0_u64;
@@ -290,7 +318,7 @@ impl App {
             }
             if rows.len() >= BATCH {
                 let (imported, duplicates) = self
-                    .store_usage(ctx, Some(import_id), &rows, batch_rejected, false)
+                    .store_usage(ctx, &index, Some(import_id), &rows, batch_rejected, false)
                     .await?;
                 summary.imported += imported;
                 summary.duplicates += duplicates;
@@ -300,7 +328,7 @@ impl App {
             }
         }
         let (imported, duplicates) = self
-            .store_usage(ctx, Some(import_id), &rows, batch_rejected, true)
+            .store_usage(ctx, &index, Some(import_id), &rows, batch_rejected, true)
             .await?;
         summary.imported += imported;
         summary.duplicates += duplicates;

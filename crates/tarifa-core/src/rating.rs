@@ -336,3 +336,71 @@ mod tests {
         assert_eq!(rated[0].covered, 1000);
     }
 }
+
+/// What usage that arrived after a period was billed adds to that period's
+/// charge: the period rated with everything, less the period rated with what
+/// was billed, per class (allowances of the period are used once).
+pub fn late_charges(
+    allowances: &Allowances,
+    rates: &Rates,
+    all: &[BucketTotal],
+    billed: &[BucketTotal],
+    currency: Currency,
+    rounding: RoundingMode,
+) -> Vec<(Bucket, Money)> {
+    let (now, _) = rate(allowances, rates, all, currency, rounding);
+    let (before, _) = rate(allowances, rates, billed, currency, rounding);
+    now.into_iter()
+        .map(|r| {
+            let earlier = before
+                .iter()
+                .find(|b| b.total.bucket == r.total.bucket)
+                .map_or(Money::zero(currency), |b| b.charged);
+            (r.total.bucket, r.charged - earlier)
+        })
+        .filter(|(_, amount)| !amount.is_zero())
+        .collect()
+}
+
+#[cfg(test)]
+mod late_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn late_usage_uses_what_is_left_of_the_allowance() {
+        let allowances = Allowances {
+            voice_min: Allowance::Limited(100),
+            sms: Allowance::Limited(0),
+            data_mb: Allowance::Limited(0),
+        };
+        let rates = Rates {
+            voice_min: Some(Decimal::from_str("0.20").expect("decimal")),
+            ..Rates::default()
+        };
+        let eur = Currency::new("EUR", 2).expect("valid");
+        let bucket = Bucket::parse("voice.national").expect("bucket");
+        let billed = BucketTotal {
+            bucket,
+            records: 1,
+            quantity: 90 * 60,
+            units: 90,
+        };
+        let all = BucketTotal {
+            bucket,
+            records: 2,
+            quantity: 120 * 60,
+            units: 120,
+        };
+        let late = late_charges(
+            &allowances,
+            &rates,
+            &[all],
+            &[billed],
+            eur,
+            RoundingMode::HalfUp,
+        );
+        // 30 late minutes: 10 from the allowance, 20 at 0.20.
+        assert_eq!(late, vec![(bucket, Money::from_minor(400, eur))]);
+    }
+}

@@ -137,74 +137,6 @@ impl Tx {
         })
     }
 
-    /// Writes a bill: its transfer, the bill, its lines, and marks the charges it carries.
-    pub async fn insert_bill(&mut self, new: &NewBill) -> Result<i64> {
-        let b = &new.bill;
-        let transfer = self
-            .insert_transfer(&b.market, "bill", &b.number, &b.issued_on, &new.entries)
-            .await?;
-        let id: i64 = on_tx!(self, c => {
-            sqlx::query_scalar(
-                "INSERT INTO bills (market, number, customer_id, period, period_from, period_to, issued_on, due_on,
-                    total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-            )
-            .bind(&b.market)
-            .bind(&b.number)
-            .bind(b.customer_id)
-            .bind(&b.period)
-            .bind(&b.period_from)
-            .bind(&b.period_to)
-            .bind(&b.issued_on)
-            .bind(&b.due_on)
-            .bind(b.total_minor)
-            .bind(b.vat_minor)
-            .bind(b.previous_balance_minor)
-            .bind(b.total_due_minor)
-            .bind(&b.detail)
-            .bind(transfer)
-            .fetch_one(c)
-            .await?
-        });
-        for line in &new.lines {
-            on_tx!(self, c => {
-                sqlx::query(
-                    "INSERT INTO bill_lines (bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(id)
-                .bind(line.position)
-                .bind(line.contract_id)
-                .bind(&line.kind)
-                .bind(&line.description)
-                .bind(line.amount_minor)
-                .bind(&line.vat)
-                .bind(&line.rule)
-                .bind(&line.category)
-                .execute(c)
-                .await?;
-            });
-        }
-        for charge in &new.charge_ids {
-            on_tx!(self, c => {
-                sqlx::query("UPDATE charges SET bill_id = $1 WHERE id = $2 AND bill_id IS NULL")
-                    .bind(id)
-                    .bind(charge)
-                    .execute(c)
-                    .await?;
-            });
-        }
-        self.audit(
-            Some(&b.issued_on),
-            "issue",
-            "bill",
-            &id.to_string(),
-            &serde_json::json!({ "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }),
-        )
-        .await?;
-        Ok(id)
-    }
-
     /// Writes a batch of bills in a few multi-row statements: their
     /// transfers and entries, the bills, their lines, the charges they carry
     /// and an audit event each.
@@ -328,6 +260,39 @@ impl Tx {
                         .push_bind(&l.category);
                 });
                 query.build().execute(c).await?;
+            });
+        }
+        let mut snapshots = Vec::new();
+        let mut late_done = Vec::new();
+        for new in bills {
+            if let Some(id) = bill_ids.get(&new.bill.number) {
+                for (contract, period, snapshot) in &new.usage_billed {
+                    snapshots.push((*contract, period, *id, snapshot));
+                    if period.as_str() < new.bill.period.as_str() {
+                        late_done.push((*contract, period));
+                    }
+                }
+            }
+        }
+        for chunk in snapshots.chunks(5_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new("INSERT INTO usage_billed (contract_id, period, bill_id, snapshot) ");
+                query.push_values(chunk, |mut row, (contract, period, bill, snapshot)| {
+                    row.push_bind(*contract).push_bind(*period).push_bind(*bill).push_bind(*snapshot);
+                });
+                query.push(
+                    " ON CONFLICT (contract_id, period) DO UPDATE SET bill_id = excluded.bill_id, snapshot = excluded.snapshot",
+                );
+                query.build().execute(c).await?;
+            });
+        }
+        for (contract, period) in late_done {
+            on_tx!(self, c => {
+                sqlx::query("DELETE FROM usage_late WHERE contract_id = $1 AND period = $2")
+                    .bind(contract)
+                    .bind(period)
+                    .execute(c)
+                    .await?;
             });
         }
         for (bill, charge) in charges {

@@ -268,6 +268,8 @@ pub struct NewBill {
     pub entries: Vec<NewEntry>,
     /// Charges this bill carries (marked as billed).
     pub charge_ids: Vec<i64>,
+    /// The usage totals it billed: (contract, period, snapshot JSON).
+    pub usage_billed: Vec<(i64, String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]

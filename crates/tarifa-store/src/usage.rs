@@ -147,4 +147,88 @@ impl Tx {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM usage_records").fetch_one(c).await?
         }))
     }
+
+    /// The latest month billed in each market.
+    pub async fn billed_through(&mut self) -> Result<Vec<(String, String)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (String, String)>("SELECT market, MAX(period) FROM bills GROUP BY market")
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// Notes contract-months that received usage after they were billed.
+    pub async fn mark_late_usage(&mut self, keys: &[(i64, String)]) -> Result<()> {
+        for chunk in keys.chunks(5_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new("INSERT INTO usage_late (contract_id, period) ");
+                query.push_values(chunk, |mut row, (contract, period)| {
+                    row.push_bind(*contract).push_bind(period);
+                });
+                query.push(" ON CONFLICT (contract_id, period) DO NOTHING");
+                query.build().execute(c).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Contract-months of a market with late usage, before `before`.
+    pub async fn late_usage(&mut self, market: &str, before: &str) -> Result<Vec<(i64, String)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT l.contract_id, l.period FROM usage_late l JOIN contracts k ON k.id = l.contract_id
+                 WHERE k.market = $1 AND l.period < $2 ORDER BY l.contract_id, l.period",
+            )
+            .bind(market)
+            .bind(before)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// The usage totals of one contract and month.
+    pub async fn contract_usage_totals(
+        &mut self,
+        contract_id: i64,
+        period: &str,
+    ) -> Result<Vec<UsageTotalRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, UsageTotalRow>(
+                "SELECT * FROM usage_totals WHERE contract_id = $1 AND period = $2 ORDER BY bucket",
+            )
+            .bind(contract_id)
+            .bind(period)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// What the bills took from a market's usage of a month: (contract, snapshot JSON).
+    pub async fn usage_billed(&mut self, market: &str, period: &str) -> Result<Vec<(i64, String)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT b.contract_id, b.snapshot FROM usage_billed b JOIN contracts k ON k.id = b.contract_id
+                 WHERE k.market = $1 AND b.period = $2",
+            )
+            .bind(market)
+            .bind(period)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// The snapshot billed for one contract and month.
+    pub async fn contract_usage_billed(
+        &mut self,
+        contract_id: i64,
+        period: &str,
+    ) -> Result<Option<String>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar("SELECT snapshot FROM usage_billed WHERE contract_id = $1 AND period = $2")
+                .bind(contract_id)
+                .bind(period)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
 }
