@@ -642,6 +642,8 @@ impl App {
             for text in self.allocation_text(&mut tx, &market, customer_id).await? {
                 decision.note(text);
             }
+            self.restore_after_payment(&mut tx, &market, customer_id, today, &mut decision)
+                .await?;
         }
         record(
             &mut tx,

@@ -222,6 +222,8 @@ pub(crate) fn contract_rows(
         device_instalments: device.map(|d| i64::from(d.instalments)),
         device_lent: device.map(|d| d.lent),
         device_sim_locked: device.map(|d| d.sim_locked),
+        suspended_on: None,
+        suspension_cause: None,
     };
     let benefits = terms
         .benefits

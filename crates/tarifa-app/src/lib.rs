@@ -6,6 +6,7 @@ pub mod billing;
 pub mod contracts;
 mod convert;
 pub mod customers;
+mod dunning;
 pub mod presets;
 pub mod scheduler;
 pub mod simulate;

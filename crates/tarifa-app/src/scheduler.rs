@@ -88,6 +88,7 @@ impl App {
             .await?;
             decisions += 1;
         }
+        decisions += self.run_dunning(&mut tx, ctx, market, day).await?;
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;
         tx.commit().await?;

@@ -13,7 +13,7 @@ use tarifa_store::{NumberRow, UsageRow, UsageTotalRow};
 use crate::{App, AppError, Ctx, Result, convert};
 
 /// Records per transaction.
-const BATCH: usize = 5_000;
+const BATCH: usize = 20_000;
 /// Rejected lines kept with their reasons (the rest are only counted).
 const KEEP_REJECTED: usize = 10_000;
 

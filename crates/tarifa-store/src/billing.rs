@@ -376,8 +376,8 @@ impl Tx {
     pub async fn insert_charge(&mut self, charge: &ChargeRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date, fee_kind)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(&charge.market)
             .bind(charge.customer_id)
@@ -389,6 +389,7 @@ impl Tx {
             .bind(&charge.vat)
             .bind(&charge.rule)
             .bind(&charge.on_date)
+            .bind(&charge.fee_kind)
             .fetch_one(c)
             .await?
         });
@@ -482,6 +483,66 @@ impl Tx {
     pub async fn payments(&mut self, market: &str) -> Result<Vec<PaymentRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, PaymentRow>("SELECT * FROM payments WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// The fees of a market (charges with a fee kind), oldest first.
+    pub async fn fees_charged(&mut self, market: &str) -> Result<Vec<ChargeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ChargeRow>("SELECT * FROM charges WHERE market = $1 AND fee_kind IS NOT NULL ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// Records a dunning step of a bill; false if it was taken already.
+    pub async fn take_dunning_step(
+        &mut self,
+        bill_id: i64,
+        step: &str,
+        on_date: &str,
+    ) -> Result<bool> {
+        let affected = on_tx!(self, c => {
+            sqlx::query(
+                "INSERT INTO dunning_steps (bill_id, step, on_date) VALUES ($1, $2, $3) ON CONFLICT (bill_id, step) DO NOTHING",
+            )
+            .bind(bill_id)
+            .bind(step)
+            .bind(on_date)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// Puts a notice in the outbox; returns its id.
+    pub async fn insert_notice(&mut self, notice: &crate::NoticeRow) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, rules, text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(&notice.market)
+            .bind(notice.customer_id)
+            .bind(notice.contract_id)
+            .bind(&notice.on_date)
+            .bind(&notice.kind)
+            .bind(&notice.channel)
+            .bind(&notice.rules)
+            .bind(&notice.text)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
+    pub async fn notices(&mut self, market: &str) -> Result<Vec<crate::NoticeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::NoticeRow>("SELECT * FROM notices WHERE market = $1 ORDER BY id")
                 .bind(market)
                 .fetch_all(c)
                 .await?

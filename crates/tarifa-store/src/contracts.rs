@@ -332,4 +332,22 @@ impl Tx {
             .await?
         }))
     }
+
+    /// Notes when and why a contract's outgoing traffic was suspended (None: lifted).
+    pub async fn set_suspension(
+        &mut self,
+        contract_id: i64,
+        on: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE contracts SET suspended_on = $1, suspension_cause = $2 WHERE id = $3")
+                .bind(on)
+                .bind(cause)
+                .bind(contract_id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
 }

@@ -90,6 +90,9 @@ pub struct ContractRow {
     pub device_instalments: Option<i64>,
     pub device_lent: Option<bool>,
     pub device_sim_locked: Option<bool>,
+    /// When outgoing traffic was suspended, and why (dunning, complaint, abuse).
+    pub suspended_on: Option<String>,
+    pub suspension_cause: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -240,6 +243,8 @@ pub struct ChargeRow {
     pub rule: Option<String>,
     pub on_date: String,
     pub bill_id: Option<i64>,
+    /// The fee kind of SCENARIOS.md (reconnection, early_termination, …).
+    pub fee_kind: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -287,4 +292,21 @@ pub struct InterruptionRow {
     /// `interference` or `maintenance`.
     pub cause: String,
     pub announced_on: Option<String>,
+}
+
+/// A notice to a subscriber (NOT-3), in the outbox until delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub market: String,
+    pub customer_id: i64,
+    pub contract_id: Option<i64>,
+    pub on_date: String,
+    pub kind: String,
+    pub channel: String,
+    /// Rule IDs, comma-separated.
+    pub rules: String,
+    pub text: String,
+    pub sent_at: Option<String>,
+    pub attempts: i64,
 }

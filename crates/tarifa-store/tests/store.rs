@@ -91,6 +91,8 @@ fn contract(customer_id: i64, handle: &str, number: &str) -> ContractRow {
         device_instalments: Some(1),
         device_lent: Some(true),
         device_sim_locked: Some(false),
+        suspended_on: None,
+        suspension_cause: None,
     }
 }
 

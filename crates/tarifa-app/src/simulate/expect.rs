@@ -293,6 +293,56 @@ pub(super) async fn check(
             failures.push(format!("{handle} has {count} bills, expected {expected}"));
         }
     }
+    if let Some(expected) = &expect.notices {
+        let id = customers.get(&expected.customer).copied().ok_or_else(|| {
+            AppError::invalid(
+                "expect.notices",
+                format!("no customer {:?} was registered", expected.customer),
+            )
+        })?;
+        let count = tx
+            .notices(&market.id)
+            .await?
+            .iter()
+            .filter(|n| n.customer_id == id && n.kind == expected.kind)
+            .count();
+        if count != expected.count {
+            failures.push(format!(
+                "{} was sent {count} {} notices, expected {}",
+                expected.customer, expected.kind, expected.count
+            ));
+        }
+    }
+    if let Some(expected) = &expect.fee {
+        let id = contract_id(&expected.contract)?;
+        let fees: Vec<i64> = tx
+            .fees_charged(&market.id)
+            .await?
+            .iter()
+            .filter(|f| {
+                f.contract_id == Some(id) && f.fee_kind.as_deref() == Some(expected.kind.as_str())
+            })
+            .map(|f| f.amount_minor)
+            .collect();
+        let wanted = money("fee.amount", &expected.amount)?.minor();
+        if !fees.contains(&wanted) {
+            let shown: Vec<String> = fees
+                .iter()
+                .map(|m| tarifa_core::money::Money::from_minor(*m, market.currency).to_string())
+                .collect();
+            failures.push(format!(
+                "contract {}: no {} fee of {} (charged: {})",
+                expected.contract,
+                expected.kind,
+                expected.amount,
+                if shown.is_empty() {
+                    "none".to_owned()
+                } else {
+                    shown.join(", ")
+                }
+            ));
+        }
+    }
     if let Some(expected) = expect.ledger_balanced {
         let (total, unbalanced) = tx.ledger_check(&market.id).await?;
         let balanced = total == 0 && unbalanced == 0;

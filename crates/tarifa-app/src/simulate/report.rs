@@ -148,6 +148,42 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             })
         })
         .collect();
+    let contract_handles: BTreeMap<i64, String> = tx
+        .contracts(&market.id)
+        .await?
+        .iter()
+        .map(|c| (c.id, c.handle.clone().unwrap_or_else(|| c.id.to_string())))
+        .collect();
+    let fees: Vec<Value> = tx
+        .fees_charged(&market.id)
+        .await?
+        .iter()
+        .map(|f| {
+            json!({
+                "contract": f.contract_id.and_then(|c| contract_handles.get(&c)),
+                "kind": f.fee_kind,
+                "amount": money(f.amount_minor),
+                "rules": f.rule.iter().collect::<Vec<_>>(),
+                "on": f.on_date,
+            })
+        })
+        .collect();
+    let notices: Vec<Value> = tx
+        .notices(&market.id)
+        .await?
+        .iter()
+        .map(|n| {
+            json!({
+                "on": n.on_date,
+                "customer": handles.get(&n.customer_id),
+                "contract": n.contract_id.and_then(|c| contract_handles.get(&c)),
+                "channel": n.channel,
+                "kind": n.kind,
+                "rules": n.rules.split(',').filter(|r| !r.is_empty()).collect::<Vec<_>>(),
+                "text": n.text,
+            })
+        })
+        .collect();
     let (ledger_sum, unbalanced) = tx.ledger_check(&market.id).await?;
     tx.rollback().await?;
     Ok(json!({
@@ -158,7 +194,9 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         "contracts": contracts,
         "bills": bills,
         "payments": payments,
+        "fees": fees,
         "decisions": decisions,
+        "notices": notices,
         "ledger": { "balanced": ledger_sum == 0 && unbalanced == 0 },
     }))
 }

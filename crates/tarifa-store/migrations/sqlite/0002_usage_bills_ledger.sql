@@ -13,7 +13,7 @@ CREATE TABLE usage_records (
     bucket TEXT NOT NULL,
     units INTEGER NOT NULL,
     import_id INTEGER
-);
+) WITHOUT ROWID;
 
 -- Usage totals per contract, billing period ('YYYY-MM') and class: what the bill run rates.
 CREATE TABLE usage_totals (
@@ -24,7 +24,7 @@ CREATE TABLE usage_totals (
     quantity INTEGER NOT NULL,
     units INTEGER NOT NULL,
     PRIMARY KEY (contract_id, period, bucket)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE usage_imports (
     id INTEGER PRIMARY KEY,

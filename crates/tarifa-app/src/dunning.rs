@@ -1,0 +1,369 @@
+//! Dunning (DUN-1…6): an unpaid bill is reminded when it falls due, outgoing
+//! traffic of the services the market names is suspended when it is still
+//! unpaid after the grace days (emergency and customer-centre numbers stay
+//! open, USE-2), paying within the window restores it with the reconnection
+//! fee, and still unpaid after the window the number is permanently
+//! disconnected and the contract ends. Fees and instalments go on being
+//! billed while suspended (DUN-5: the bill run bills suspended contracts).
+//! Every step is a decision citing its rule and a notice (DUN-6).
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use tarifa_core::catalog::OneTimeCategory;
+use tarifa_core::contract::ContractStatus;
+use tarifa_core::ledger;
+use tarifa_core::market::Market;
+use tarifa_core::money::Money;
+use tarifa_core::rule::{Decision, RuleId, rules};
+use tarifa_core::time::add_days;
+use tarifa_store::{BillRow, ChargeRow, NoticeRow, Tx};
+
+use crate::{App, Ctx, Result, convert, record};
+
+/// The cause recorded with a suspension for non-payment.
+const DUNNING: &str = "dunning";
+
+/// A customer's bills with what is still open on each (oldest first).
+struct Account {
+    customer_id: i64,
+    open: Vec<(BillRow, Money)>,
+}
+
+impl Account {
+    /// The oldest bill still open after `days` past its due date on `day`.
+    fn overdue(&self, day: Date, days: u32) -> Option<&(BillRow, Money)> {
+        self.open.iter().find(|(bill, open)| {
+            open.is_positive()
+                && bill
+                    .due_on
+                    .parse::<Date>()
+                    .is_ok_and(|due| day > add_days(due, i64::from(days)))
+        })
+    }
+}
+
+/// Every account of a market with bills, and what is open on them.
+async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
+    let mut bills: HashMap<i64, Vec<BillRow>> = HashMap::new();
+    for bill in tx.bills(&market.id).await? {
+        bills.entry(bill.customer_id).or_default().push(bill);
+    }
+    let mut paid: HashMap<i64, i64> = HashMap::new();
+    for payment in tx.payments(&market.id).await? {
+        *paid.entry(payment.customer_id).or_default() += payment.amount_minor;
+    }
+    let mut out = Vec::with_capacity(bills.len());
+    for (customer_id, bills) in bills {
+        let amounts: Vec<(i64, Money)> = bills
+            .iter()
+            .map(|b| (b.id, Money::from_minor(b.total_minor, market.currency)))
+            .collect();
+        let credit = Money::from_minor(
+            paid.get(&customer_id).copied().unwrap_or(0),
+            market.currency,
+        );
+        let (open, _) = ledger::allocate_oldest_first(&amounts, credit);
+        out.push(Account {
+            customer_id,
+            open: bills
+                .into_iter()
+                .zip(open)
+                .map(|(b, (_, o))| (b, o))
+                .collect(),
+        });
+    }
+    out.sort_by_key(|a| a.customer_id);
+    Ok(out)
+}
+
+/// A notice about to be written.
+pub(crate) struct Notice<'a> {
+    pub customer_id: i64,
+    pub contract_id: Option<i64>,
+    pub on: Date,
+    pub kind: &'a str,
+    pub rules: &'a [RuleId],
+    pub text: String,
+}
+
+/// Writes a notice to the outbox (DUN-6: by e-mail where there is an address).
+pub(crate) async fn notify(tx: &mut Tx, market: &Market, notice: Notice<'_>) -> Result<()> {
+    let customer = tx.customer(notice.customer_id).await?;
+    let wanted = market.rules.dun_6.channel.as_str();
+    let channel = match (wanted, customer.as_ref().and_then(|c| c.email.as_ref())) {
+        ("email", None) => "post",
+        (channel, _) => channel,
+    };
+    tx.insert_notice(&NoticeRow {
+        id: 0,
+        market: market.id.clone(),
+        customer_id: notice.customer_id,
+        contract_id: notice.contract_id,
+        on_date: notice.on.to_string(),
+        kind: notice.kind.to_owned(),
+        channel: channel.to_owned(),
+        rules: notice
+            .rules
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        text: notice.text,
+        sent_at: None,
+        attempts: 0,
+    })
+    .await?;
+    Ok(())
+}
+
+impl App {
+    /// The day's dunning steps for a market, in the day's transaction.
+    pub(crate) async fn run_dunning(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        market: &Market,
+        day: Date,
+    ) -> Result<u32> {
+        if !market.applies(rules::DUN_1) && !market.applies(rules::DUN_2) {
+            return Ok(0);
+        }
+        let catalog = self.catalog(tx, market).await?;
+        let grace = market.rules.dun_2.suspend_after_days;
+        let window = i64::from(market.rules.dun_3.pay_window_days);
+        let mut decisions = 0;
+        for account in accounts(tx, market).await? {
+            // DUN-6: the debt has arisen: the deadlines and sanctions, by e-mail.
+            if let Some((bill, open)) = account.overdue(day, 0)
+                && tx
+                    .take_dunning_step(bill.id, "reminder", &day.to_string())
+                    .await?
+            {
+                let deadline = bill
+                    .due_on
+                    .parse::<Date>()
+                    .map(|d| add_days(d, i64::from(grace)))
+                    .ok();
+                let deadline = deadline.map_or_else(String::new, |d| d.to_string());
+                notify(tx, market, Notice { customer_id: account.customer_id, contract_id: None, on: day, kind: "dunning", rules: &[rules::DUN_6, rules::DUN_1], text: format!(
+                            "bill {} is due since {}: {open} is unpaid. Pay by {deadline} or outgoing calls are suspended \
+                             (emergency and customer-centre numbers stay open); {window} days after that the number is \
+                             disconnected for good.",
+                            bill.number, bill.due_on
+                        ) })
+                    .await?;
+            }
+            let contracts = tx.contracts_of_customer(account.customer_id).await?;
+            // DUN-2: still unpaid after the grace days: suspend the named services.
+            if market.applies(rules::DUN_2)
+                && let Some((bill, open)) = account.overdue(day, grace)
+            {
+                for row in contracts
+                    .iter()
+                    .filter(|c| c.status == ContractStatus::Active.as_str())
+                {
+                    let service = catalog
+                        .package(&row.package_id)
+                        .map(|p| p.service.as_str())
+                        .unwrap_or("");
+                    if !market.rules.dun_2.services.iter().any(|s| s == service) {
+                        continue;
+                    }
+                    tx.set_contract_status(row.id, "active", "suspended", &day.to_string(), None)
+                        .await?;
+                    tx.set_suspension(row.id, Some(&day.to_string()), Some(DUNNING))
+                        .await?;
+                    let mut decision = Decision::approved();
+                    decision.because(
+                            rules::DUN_2,
+                            format!(
+                                "bill {} ({open} open) unpaid {grace} days after its due date {}: outgoing traffic of {} suspended",
+                                bill.number, bill.due_on, row.number
+                            ),
+                        );
+                    decision.because(
+                        rules::USE_2,
+                        "emergency and customer-centre numbers stay open",
+                    );
+                    decision.because(
+                            rules::DUN_3,
+                            format!("paying within {window} days restores service, with the reconnection fee"),
+                        );
+                    decision.because(
+                        rules::DUN_5,
+                        "the monthly fee and instalments go on being billed",
+                    );
+                    record(
+                        tx,
+                        market,
+                        day,
+                        "dunning",
+                        Some(format!("contract:{}", row.id)),
+                        &decision,
+                        ctx,
+                    )
+                    .await?;
+                    notify(tx, market, Notice { customer_id: account.customer_id, contract_id: Some(row.id), on: day, kind: "suspension", rules: &[rules::DUN_2, rules::DUN_6], text: format!(
+                                "outgoing calls of {} are suspended for the unpaid bill {}; pay within {window} days to restore them",
+                                row.number, bill.number
+                            ) })
+                        .await?;
+                    decisions += 1;
+                }
+            }
+            // DUN-4: still unpaid when the window closes: permanent disconnection.
+            if market.applies(rules::DUN_4) && account.overdue(day, grace).is_some() {
+                for row in contracts.iter().filter(|c| {
+                    c.status == ContractStatus::Suspended.as_str()
+                        && c.suspension_cause.as_deref() == Some(DUNNING)
+                }) {
+                    let Some(since) = row
+                        .suspended_on
+                        .as_deref()
+                        .and_then(|d| d.parse::<Date>().ok())
+                    else {
+                        continue;
+                    };
+                    if day <= add_days(since, window) {
+                        continue;
+                    }
+                    tx.set_contract_status(
+                        row.id,
+                        "suspended",
+                        "disconnected",
+                        &day.to_string(),
+                        Some(&day.to_string()),
+                    )
+                    .await?;
+                    let mut decision = Decision::approved();
+                    decision.because(
+                        rules::DUN_4,
+                        format!(
+                            "unpaid {window} days after the suspension on {since}: {} is permanently disconnected and the contract ends",
+                            row.number
+                        ),
+                    );
+                    let contract = convert::contract(tx, market, row.clone()).await?;
+                    if contract.in_commitment(day) && market.applies(rules::TRM_5) {
+                        let discounts = contract
+                            .signed
+                            .benefits
+                            .iter()
+                            .fold(Money::zero(market.currency), |sum, b| sum + b.amount);
+                        if discounts.is_positive() {
+                            tx.insert_charge(&ChargeRow {
+                                id: 0,
+                                market: market.id.clone(),
+                                customer_id: account.customer_id,
+                                contract_id: Some(row.id),
+                                kind: "penalty".into(),
+                                category: Some(OneTimeCategory::Penalties.to_string()),
+                                description: format!("discounts received, claimed on termination for non-payment ({})", row.number),
+                                amount_minor: discounts.minor(),
+                                vat: "\"standard\"".into(),
+                                rule: Some(rules::TRM_5.to_string()),
+                                on_date: day.to_string(),
+                                bill_id: None,
+                                fee_kind: Some("early_termination".into()),
+                            })
+                            .await?;
+                            decision.because(
+                                rules::TRM_5,
+                                format!("terminated for non-payment during the commitment: the discounts received ({discounts}) are claimed"),
+                            );
+                        }
+                    }
+                    record(
+                        tx,
+                        market,
+                        day,
+                        "dunning",
+                        Some(format!("contract:{}", row.id)),
+                        &decision,
+                        ctx,
+                    )
+                    .await?;
+                    notify(tx, market, Notice { customer_id: account.customer_id, contract_id: Some(row.id), on: day, kind: "disconnection", rules: &[rules::DUN_4, rules::DUN_6], text: format!("{} is permanently disconnected for non-payment; the contract has ended", row.number) })
+                    .await?;
+                    decisions += 1;
+                }
+            }
+        }
+        Ok(decisions)
+    }
+
+    /// After a payment: when nothing is overdue any more, service suspended
+    /// for non-payment comes back, with the reconnection fee (DUN-3).
+    pub(crate) async fn restore_after_payment(
+        &self,
+        tx: &mut Tx,
+        market: &Market,
+        customer_id: i64,
+        day: Date,
+        decision: &mut Decision,
+    ) -> Result<()> {
+        let grace = market.rules.dun_2.suspend_after_days;
+        let still_overdue = accounts(tx, market)
+            .await?
+            .iter()
+            .any(|a| a.customer_id == customer_id && a.overdue(day, grace).is_some());
+        if still_overdue {
+            return Ok(());
+        }
+        let catalog = self.catalog(tx, market).await?;
+        for row in tx.contracts_of_customer(customer_id).await? {
+            if row.status != ContractStatus::Suspended.as_str()
+                || row.suspension_cause.as_deref() != Some(DUNNING)
+            {
+                continue;
+            }
+            tx.set_contract_status(row.id, "suspended", "active", &day.to_string(), None)
+                .await?;
+            tx.set_suspension(row.id, None, None).await?;
+            decision.because(
+                rules::DUN_3,
+                format!(
+                    "the debt is settled: outgoing traffic of {} is restored",
+                    row.number
+                ),
+            );
+            if let Some(fee) = catalog.fee("reconnection") {
+                tx.insert_charge(&ChargeRow {
+                    id: 0,
+                    market: market.id.clone(),
+                    customer_id,
+                    contract_id: Some(row.id),
+                    kind: "fee".into(),
+                    category: Some(OneTimeCategory::ReconnectionAfterSettledDebt.to_string()),
+                    description: format!("reconnection after settled debt, {}", row.number),
+                    amount_minor: fee.minor(),
+                    vat: "\"standard\"".into(),
+                    rule: Some(rules::DUN_3.to_string()),
+                    on_date: day.to_string(),
+                    bill_id: None,
+                    fee_kind: Some("reconnection".into()),
+                })
+                .await?;
+                decision.because(
+                    rules::DUN_3,
+                    format!("the reconnection fee of {fee} goes on the next bill"),
+                );
+            }
+            notify(
+                tx,
+                market,
+                Notice {
+                    customer_id,
+                    contract_id: Some(row.id),
+                    on: day,
+                    kind: "reconnection",
+                    rules: &[rules::DUN_3],
+                    text: format!("outgoing calls of {} are restored", row.number),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
