@@ -28,13 +28,17 @@ const DUNNING: &str = "dunning";
 struct Account {
     customer_id: i64,
     open: Vec<(BillRow, Money)>,
+    /// Amounts disputed by open complaints, by bill (CMP-5).
+    disputed: HashMap<i64, i64>,
 }
 
 impl Account {
     /// The oldest bill still open after `days` past its due date on `day`.
     fn overdue(&self, day: Date, days: u32) -> Option<&(BillRow, Money)> {
         self.open.iter().find(|(bill, open)| {
-            open.is_positive()
+            // CMP-5: while a complaint is open, only the undisputed part counts.
+            let owed = open.minor() - self.disputed.get(&bill.id).copied().unwrap_or(0);
+            owed > 0
                 && bill
                     .due_on
                     .parse::<Date>()
@@ -52,6 +56,20 @@ async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
     let mut paid: HashMap<i64, i64> = HashMap::new();
     for payment in tx.payments(&market.id).await? {
         *paid.entry(payment.customer_id).or_default() += payment.amount_minor;
+    }
+    let mut disputed: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
+    for complaint in tx.complaints(&market.id).await? {
+        let open = complaint
+            .status
+            .parse::<tarifa_core::complaint::ComplaintStatus>()
+            .is_ok_and(|s| s.is_open());
+        if let (true, Some(bill)) = (open, complaint.bill_id) {
+            *disputed
+                .entry(complaint.customer_id)
+                .or_default()
+                .entry(bill)
+                .or_default() += complaint.disputed_minor;
+        }
     }
     let mut out = Vec::with_capacity(bills.len());
     for (customer_id, bills) in bills {
@@ -71,6 +89,7 @@ async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
                 .zip(open)
                 .map(|(b, (_, o))| (b, o))
                 .collect(),
+            disputed: disputed.remove(&customer_id).unwrap_or_default(),
         });
     }
     out.sort_by_key(|a| a.customer_id);

@@ -88,6 +88,9 @@ impl App {
             .await?;
             decisions += 1;
         }
+        decisions += self
+            .run_complaint_deadlines(&mut tx, ctx, market, day)
+            .await?;
         decisions += self.run_dunning(&mut tx, ctx, market, day).await?;
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;

@@ -4,6 +4,7 @@
 pub mod bill;
 pub mod calendar;
 pub mod catalog;
+pub mod complaint;
 pub mod contract;
 pub mod device;
 pub mod ledger;

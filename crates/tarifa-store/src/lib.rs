@@ -11,6 +11,7 @@
 
 mod billing;
 mod catalog;
+mod complaints;
 mod contracts;
 mod journal;
 mod parties;

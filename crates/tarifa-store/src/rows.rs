@@ -310,3 +310,27 @@ pub struct NoticeRow {
     pub sent_at: Option<String>,
     pub attempts: i64,
 }
+
+/// A complaint (CMP-1…6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ComplaintRow {
+    pub id: i64,
+    pub market: String,
+    pub handle: Option<String>,
+    pub customer_id: i64,
+    pub bill_id: Option<i64>,
+    /// `bill` or `quality`.
+    pub kind: String,
+    pub channel: String,
+    pub filed_on: String,
+    pub disputed_minor: i64,
+    /// What must still be paid by the due date (CMP-1).
+    pub undisputed_minor: i64,
+    pub decide_by: String,
+    /// pending, upheld, rejected, appealed, closed.
+    pub status: String,
+    pub decided_on: Option<String>,
+    pub appeal_by: Option<String>,
+    pub appealed_on: Option<String>,
+    pub regulator_by: Option<String>,
+}

@@ -13,6 +13,7 @@ pub(super) async fn check(
     market: &Market,
     contracts: &BTreeMap<String, i64>,
     customers: &BTreeMap<String, i64>,
+    complaints: &BTreeMap<String, i64>,
     expect: &ExpectStep,
 ) -> Result<Vec<String>, AppError> {
     let mut failures = Vec::new();
@@ -340,6 +341,45 @@ pub(super) async fn check(
                 } else {
                     shown.join(", ")
                 }
+            ));
+        }
+    }
+    if let Some(expected) = &expect.complaint {
+        let id = complaints.get(&expected.id).copied().ok_or_else(|| {
+            AppError::invalid(
+                "expect.complaint",
+                format!("no complaint {:?} was filed", expected.id),
+            )
+        })?;
+        let row = tx
+            .complaint(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("complaint", expected.id.clone()))?;
+        let appeal_by = row.appeal_by.clone().unwrap_or_else(|| "none".into());
+        let undisputed =
+            tarifa_core::money::Money::from_minor(row.undisputed_minor, market.currency)
+                .to_string();
+        let checks = [
+            ("status", &expected.status, row.status.clone()),
+            ("decide_by", &expected.decide_by, row.decide_by.clone()),
+            ("appeal_by", &expected.appeal_by, appeal_by),
+        ];
+        for (name, wanted, actual) in checks {
+            if let Some(wanted) = wanted
+                && *wanted != actual
+            {
+                failures.push(format!(
+                    "complaint {}: {name} is {actual}, expected {wanted}",
+                    expected.id
+                ));
+            }
+        }
+        if let Some(wanted) = &expected.undisputed
+            && money("complaint.undisputed", wanted)?.minor() != row.undisputed_minor
+        {
+            failures.push(format!(
+                "complaint {}: undisputed is {undisputed}, expected {wanted}",
+                expected.id
             ));
         }
     }

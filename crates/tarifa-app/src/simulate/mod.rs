@@ -83,6 +83,7 @@ pub async fn run_on(
         market: &market,
         customers: BTreeMap::new(),
         contracts: BTreeMap::new(),
+        complaints: BTreeMap::new(),
         failures: Vec::new(),
         base_dir: base_dir.map(std::path::Path::to_path_buf),
     };
@@ -112,6 +113,7 @@ struct Runner<'a> {
     market: &'a Market,
     customers: BTreeMap<String, i64>,
     contracts: BTreeMap<String, i64>,
+    complaints: BTreeMap<String, i64>,
     failures: Vec<String>,
     base_dir: Option<std::path::PathBuf>,
 }
@@ -135,6 +137,15 @@ impl Runner<'_> {
             AppError::invalid(
                 "contract",
                 format!("no contract {handle:?} was signed before this step"),
+            )
+        })
+    }
+
+    fn complaint(&self, handle: &str) -> Result<i64, AppError> {
+        self.complaints.get(handle).copied().ok_or_else(|| {
+            AppError::invalid(
+                "complaint",
+                format!("no complaint {handle:?} was filed before this step"),
             )
         })
     }
@@ -286,11 +297,54 @@ impl Runner<'_> {
                     )
                     .await?;
             }
+            Action::Complaint(c) => {
+                if self.complaints.contains_key(&c.id) {
+                    return Err(AppError::invalid(
+                        "id",
+                        format!("complaint {:?} already exists", c.id),
+                    ));
+                }
+                let customer = self.customer(&c.customer)?;
+                let bill = c.bill.as_deref().map(|b| match b {
+                    "last" => crate::complaints::BillRef::Last,
+                    number => crate::complaints::BillRef::Number(number.to_owned()),
+                });
+                let disputed = c
+                    .disputed
+                    .as_deref()
+                    .map(|d| self.money("disputed", d))
+                    .transpose()?;
+                let decided = self
+                    .app
+                    .file_complaint(ctx, customer, Some(&c.id), bill, disputed, &c.channel)
+                    .await?;
+                if let Some(id) = decided.value {
+                    self.complaints.insert(c.id.clone(), id);
+                }
+            }
+            Action::ComplaintDecision(d) => {
+                let id = self.complaint(&d.complaint)?;
+                let verdict = d
+                    .outcome
+                    .parse()
+                    .map_err(|e: String| AppError::invalid("outcome", e))?;
+                self.app.decide_complaint(ctx, id, verdict).await?;
+            }
+            Action::Appeal(a) => {
+                let id = self.complaint(&a.complaint)?;
+                self.app.appeal_complaint(ctx, id).await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
-                let failures =
-                    expect::check(self.app, self.market, &self.contracts, &self.customers, e)
-                        .await?;
+                let failures = expect::check(
+                    self.app,
+                    self.market,
+                    &self.contracts,
+                    &self.customers,
+                    &self.complaints,
+                    e,
+                )
+                .await?;
                 self.failures.extend(
                     failures
                         .into_iter()

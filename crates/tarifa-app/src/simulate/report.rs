@@ -184,6 +184,33 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             })
         })
         .collect();
+    let bill_numbers: BTreeMap<i64, String> = tx
+        .bills(&market.id)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.number))
+        .collect();
+    let complaints: Vec<Value> = tx
+        .complaints(&market.id)
+        .await?
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.handle.clone().unwrap_or_else(|| c.id.to_string()),
+                "customer": handles.get(&c.customer_id),
+                "bill": c.bill_id.and_then(|b| bill_numbers.get(&b)),
+                "kind": c.kind,
+                "channel": c.channel,
+                "status": c.status,
+                "filed": c.filed_on,
+                "disputed": money(c.disputed_minor),
+                "undisputed": money(c.undisputed_minor),
+                "decide_by": c.decide_by,
+                "appeal_by": c.appeal_by,
+                "regulator_by": c.regulator_by,
+            })
+        })
+        .collect();
     let (ledger_sum, unbalanced) = tx.ledger_check(&market.id).await?;
     tx.rollback().await?;
     Ok(json!({
@@ -197,6 +224,7 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         "fees": fees,
         "decisions": decisions,
         "notices": notices,
+        "complaints": complaints,
         "ledger": { "balanced": ledger_sum == 0 && unbalanced == 0 },
     }))
 }

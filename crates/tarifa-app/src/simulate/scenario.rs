@@ -19,9 +19,6 @@ const NOT_YET: &[&str] = &[
     "unlock_request",
     "unlock_code_received",
     "unlock_code_entry",
-    "complaint",
-    "complaint_decision",
-    "appeal",
     "terminate",
     "price_change",
     "transfer",
@@ -231,6 +228,34 @@ pub struct UsageStep {
     pub file: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintStep {
+    pub id: String,
+    pub customer: String,
+    /// "last" or a bill number; omitted for a complaint about quality (CMP-6).
+    #[serde(default)]
+    pub bill: Option<String>,
+    /// The amount disputed (default: the whole bill).
+    #[serde(default)]
+    pub disputed: Option<String>,
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintDecisionStep {
+    pub complaint: String,
+    /// upheld or rejected.
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppealStep {
+    pub complaint: String,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -370,6 +395,24 @@ pub struct ExpectStep {
     /// A fee charged on a contract.
     #[serde(default)]
     pub fee: Option<ExpectedFee>,
+    /// A complaint's state and deadlines.
+    #[serde(default)]
+    pub complaint: Option<ExpectedComplaint>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedComplaint {
+    pub id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub decide_by: Option<String>,
+    /// A date, or "none" while no appeal is possible.
+    #[serde(default)]
+    pub appeal_by: Option<String>,
+    #[serde(default)]
+    pub undisputed: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -410,6 +453,9 @@ pub enum Action {
     Usage(UsageStep),
     Pay(PayStep),
     Interruption(InterruptionStep),
+    Complaint(ComplaintStep),
+    ComplaintDecision(ComplaintDecisionStep),
+    Appeal(AppealStep),
     Advance,
     Expect(ExpectStep),
 }
@@ -424,6 +470,9 @@ impl Action {
             Self::Usage(_) => "usage",
             Self::Pay(_) => "pay",
             Self::Interruption(_) => "interruption",
+            Self::Complaint(_) => "complaint",
+            Self::ComplaintDecision(_) => "complaint_decision",
+            Self::Appeal(_) => "appeal",
             Self::Advance => "advance",
             Self::Expect(_) => "expect",
         }
@@ -511,6 +560,15 @@ impl Scenario {
                     Action::Usage(step)
                 }
                 "pay" => Action::Pay(value.try_into().map_err(|e| typed("pay", e))?),
+                "complaint" => {
+                    Action::Complaint(value.try_into().map_err(|e| typed("complaint", e))?)
+                }
+                "complaint_decision" => Action::ComplaintDecision(
+                    value
+                        .try_into()
+                        .map_err(|e| typed("complaint_decision", e))?,
+                ),
+                "appeal" => Action::Appeal(value.try_into().map_err(|e| typed("appeal", e))?),
                 "interruption" => {
                     Action::Interruption(value.try_into().map_err(|e| typed("interruption", e))?)
                 }
@@ -587,10 +645,10 @@ mod tests {
         let err = Scenario::parse(&text).expect_err("typo");
         assert!(err.0.contains("line 5") && err.0.contains("nmae"), "{err}");
 
-        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"complaint\"\n");
+        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"transfer\"\n");
         let err = Scenario::parse(&text).expect_err("later issue");
         assert!(
-            err.0.contains("complaint") && err.0.contains("not supported"),
+            err.0.contains("transfer") && err.0.contains("not supported"),
             "{err}"
         );
 

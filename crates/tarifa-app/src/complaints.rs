@@ -1,0 +1,403 @@
+//! Complaints (CMP-1…6): filing, the operator's decision (a credit on the
+//! next bill when upheld), the appeal to the regulator, and the deadline job.
+
+use jiff::civil::Date;
+use tarifa_core::complaint::{self, ComplainedBill, ComplaintStatus};
+use tarifa_core::market::Market;
+use tarifa_core::money::Money;
+use tarifa_core::rule::{Decision, Outcome, rules};
+use tarifa_core::time::add_days;
+use tarifa_store::{ChargeRow, ComplaintRow, Tx};
+
+use crate::dunning::{Notice, notify};
+use crate::{App, AppError, Ctx, Decided, Result, record};
+
+/// Which bill a complaint is about.
+#[derive(Clone, Debug)]
+pub enum BillRef {
+    /// The customer's latest bill.
+    Last,
+    Number(String),
+}
+
+/// The operator's answer to a complaint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Upheld,
+    Rejected,
+}
+
+impl std::str::FromStr for Verdict {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "upheld" => Ok(Self::Upheld),
+            "rejected" => Ok(Self::Rejected),
+            other => Err(format!("{other:?} is not upheld or rejected")),
+        }
+    }
+}
+
+fn status(row: &ComplaintRow) -> Result<ComplaintStatus> {
+    row.status
+        .parse()
+        .map_err(|e: String| AppError::Conflict(format!("complaint {}: {e}", row.id)))
+}
+
+impl App {
+    /// Files a complaint about a bill (CMP-1…3), or about the quality of
+    /// service when `bill` is `None` (CMP-6).
+    pub async fn file_complaint(
+        &self,
+        ctx: &Ctx,
+        customer_id: i64,
+        handle: Option<&str>,
+        bill: Option<BillRef>,
+        disputed: Option<Money>,
+        channel: &str,
+    ) -> Result<Decided<i64>> {
+        let mut tx = self.begin(ctx).await?;
+        let customer = tx
+            .customer(customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
+        let market = self.market(&customer.market)?.clone();
+        let today = self.today(&market);
+        if let Some(handle) = handle
+            && tx.complaint_by_handle(&market.id, handle).await?.is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "complaint {handle:?} already exists"
+            )));
+        }
+        let mut row = ComplaintRow {
+            id: 0,
+            market: market.id.clone(),
+            handle: handle.map(str::to_owned),
+            customer_id,
+            bill_id: None,
+            kind: "quality".into(),
+            channel: channel.to_owned(),
+            filed_on: today.to_string(),
+            disputed_minor: 0,
+            undisputed_minor: 0,
+            decide_by: add_days(today, i64::from(market.rules.cmp_3.decide_within_days))
+                .to_string(),
+            status: ComplaintStatus::Pending.to_string(),
+            decided_on: None,
+            appeal_by: None,
+            appealed_on: None,
+            regulator_by: None,
+        };
+        let decision = match bill {
+            Some(reference) => {
+                let bills = tx.bills_of_customer(customer_id).await?;
+                let found = match &reference {
+                    BillRef::Last => bills.last(),
+                    BillRef::Number(n) => bills.iter().find(|b| &b.number == n),
+                };
+                let Some(bill) = found else {
+                    let mut d = Decision::approved();
+                    d.refuse(
+                        rules::CMP_1,
+                        "a complaint about a bill names a bill of this customer; there is none",
+                    );
+                    record(&mut tx, &market, today, "complaint", None, &d, ctx).await?;
+                    tx.commit().await?;
+                    return Ok(Decided {
+                        decision: d,
+                        value: None,
+                    });
+                };
+                let complained = ComplainedBill {
+                    number: bill.number.clone(),
+                    total: Money::from_minor(bill.total_minor, market.currency),
+                    issued: crate::convert::date("bill issue date", &bill.issued_on)?,
+                };
+                let disputed_bills: Vec<i64> = tx
+                    .complaints(&market.id)
+                    .await?
+                    .iter()
+                    .filter_map(|c| c.bill_id)
+                    .collect();
+                let previous: Vec<Money> = bills
+                    .iter()
+                    .rev()
+                    .filter(|b| b.id != bill.id && !disputed_bills.contains(&b.id))
+                    .map(|b| Money::from_minor(b.total_minor, market.currency))
+                    .collect();
+                let disputed = disputed.unwrap_or(complained.total);
+                let (filing, decision) = complaint::file_about_bill(
+                    &market,
+                    &complained,
+                    disputed,
+                    channel,
+                    today,
+                    &previous,
+                );
+                if let Some(filing) = filing {
+                    row.bill_id = Some(bill.id);
+                    row.kind = "bill".into();
+                    row.disputed_minor = disputed.minor();
+                    row.undisputed_minor = filing.undisputed.minor();
+                    row.decide_by = filing.decide_by.to_string();
+                }
+                decision
+            }
+            None => {
+                let mut d = Decision::new(Outcome::Pending);
+                d.because(
+                    rules::CMP_6,
+                    format!(
+                        "a complaint about access or quality; if the service is below contract the subscriber may, within {} days of learning it, terminate and get all prepaid charges back",
+                        market.rules.cmp_6.terminate_within_days
+                    ),
+                );
+                d.because(
+                    rules::CMP_3,
+                    format!("a reasoned written decision is due by {}", row.decide_by),
+                );
+                d
+            }
+        };
+        let id = if decision.is_rejected() {
+            None
+        } else {
+            Some(tx.insert_complaint(&row).await?)
+        };
+        record(
+            &mut tx,
+            &market,
+            today,
+            "complaint",
+            id.map(|i| format!("complaint:{i}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: id,
+        })
+    }
+
+    /// The operator decides a complaint (CMP-3): upheld, the disputed amount
+    /// is credited on the next bill; rejected, the subscriber may appeal to
+    /// the regulator within the days CMP-4 gives.
+    pub async fn decide_complaint(
+        &self,
+        ctx: &Ctx,
+        complaint_id: i64,
+        verdict: Verdict,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let mut row = tx
+            .complaint(complaint_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("complaint", complaint_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let mut decision = Decision::approved();
+        if status(&row)? != ComplaintStatus::Pending {
+            decision.refuse(
+                rules::CMP_3,
+                format!("the complaint was already decided: it is {}", row.status),
+            );
+        } else {
+            if today.to_string() > row.decide_by {
+                decision.because(
+                    rules::CMP_3,
+                    format!("decided after the deadline of {}", row.decide_by),
+                );
+            }
+            row.decided_on = Some(today.to_string());
+            match verdict {
+                Verdict::Upheld => {
+                    row.status = ComplaintStatus::Upheld.to_string();
+                    decision.because(rules::CMP_3, "the complaint is upheld");
+                    if row.disputed_minor > 0 {
+                        let credit = Money::from_minor(row.disputed_minor, market.currency);
+                        tx.insert_charge(&ChargeRow {
+                            id: 0,
+                            market: market.id.clone(),
+                            customer_id: row.customer_id,
+                            contract_id: None,
+                            kind: "credit".into(),
+                            category: Some(
+                                tarifa_core::catalog::OneTimeCategory::OtherChargesCredits
+                                    .to_string(),
+                            ),
+                            description: format!(
+                                "credit for the upheld complaint {}",
+                                row.handle.clone().unwrap_or_else(|| row.id.to_string())
+                            ),
+                            amount_minor: -row.disputed_minor,
+                            vat: "\"standard\"".into(),
+                            rule: Some(rules::CMP_3.to_string()),
+                            on_date: today.to_string(),
+                            bill_id: None,
+                            fee_kind: None,
+                        })
+                        .await?;
+                        decision.because(
+                            rules::CMP_3,
+                            format!("{credit} is credited on the next bill"),
+                        );
+                    }
+                }
+                Verdict::Rejected => {
+                    row.status = ComplaintStatus::Rejected.to_string();
+                    let appeal_by =
+                        add_days(today, i64::from(market.rules.cmp_4.appeal_within_days));
+                    row.appeal_by = Some(appeal_by.to_string());
+                    decision.because(rules::CMP_3, "the complaint is rejected, with reasons");
+                    decision.because(
+                        rules::CMP_4,
+                        format!("the subscriber may appeal to the regulator by {appeal_by}"),
+                    );
+                }
+            }
+            tx.update_complaint(&row, &today.to_string()).await?;
+            notify(
+                &mut tx,
+                &market,
+                Notice {
+                    customer_id: row.customer_id,
+                    contract_id: None,
+                    on: today,
+                    kind: "complaint_decision",
+                    rules: &[rules::CMP_3, rules::NOT_3],
+                    text: decision.reason_texts().join(" "),
+                },
+            )
+            .await?;
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "complaint_decision",
+            Some(format!("complaint:{complaint_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// The subscriber appeals to the regulator (CMP-4).
+    pub async fn appeal_complaint(&self, ctx: &Ctx, complaint_id: i64) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let mut row = tx
+            .complaint(complaint_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("complaint", complaint_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let mut decision = Decision::approved();
+        let state = status(&row)?;
+        let undecided_late = state == ComplaintStatus::Pending && today.to_string() > row.decide_by;
+        match &row.appeal_by {
+            _ if state != ComplaintStatus::Rejected && !undecided_late => {
+                decision.refuse(
+                    rules::CMP_4,
+                    format!(
+                        "an appeal is possible once the complaint is rejected or not decided by {}; it is {}",
+                        row.decide_by, row.status
+                    ),
+                );
+            }
+            Some(by) if today.to_string() > *by => {
+                decision.refuse(
+                    rules::CMP_4,
+                    format!("the appeal had to reach the regulator by {by}"),
+                );
+            }
+            _ => {
+                let regulator_by = add_days(
+                    today,
+                    i64::from(market.rules.cmp_4.regulator_decides_within_days),
+                );
+                row.status = ComplaintStatus::Appealed.to_string();
+                row.appealed_on = Some(today.to_string());
+                row.regulator_by = Some(regulator_by.to_string());
+                tx.update_complaint(&row, &today.to_string()).await?;
+                decision.because(
+                    rules::CMP_4,
+                    format!("appealed to the regulator, who decides by {regulator_by}"),
+                );
+                decision.because(
+                    rules::CMP_5,
+                    "until the regulator's decision, outgoing traffic is suspended only if the undisputed amount is unpaid",
+                );
+            }
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "appeal",
+            Some(format!("complaint:{complaint_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// The day's complaint deadlines (CMP-4): a complaint not decided in
+    /// time opens the appeal to the regulator.
+    pub(crate) async fn run_complaint_deadlines(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        market: &Market,
+        day: Date,
+    ) -> Result<u32> {
+        if !market.applies(rules::CMP_3) {
+            return Ok(0);
+        }
+        let mut decisions = 0;
+        for mut row in tx.complaints(&market.id).await? {
+            if row.status != ComplaintStatus::Pending.as_str()
+                || row.appeal_by.is_some()
+                || day.to_string() <= row.decide_by
+            {
+                continue;
+            }
+            let decide_by = crate::convert::date("complaint deadline", &row.decide_by)?;
+            let appeal_by = add_days(decide_by, i64::from(market.rules.cmp_4.appeal_within_days));
+            row.appeal_by = Some(appeal_by.to_string());
+            tx.update_complaint(&row, &day.to_string()).await?;
+            let mut decision = Decision::new(Outcome::Pending);
+            decision.because(
+                rules::CMP_4,
+                format!(
+                    "not decided by {}: the subscriber may appeal to the regulator by {appeal_by}",
+                    row.decide_by
+                ),
+            );
+            record(
+                tx,
+                market,
+                day,
+                "complaint_deadline",
+                Some(format!("complaint:{}", row.id)),
+                &decision,
+                ctx,
+            )
+            .await?;
+            decisions += 1;
+        }
+        Ok(decisions)
+    }
+}
