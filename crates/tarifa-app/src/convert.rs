@@ -224,6 +224,8 @@ pub(crate) fn contract_rows(
         device_sim_locked: device.map(|d| d.sim_locked),
         suspended_on: None,
         suspension_cause: None,
+        return_by: None,
+        equipment_returned_on: None,
     };
     let benefits = terms
         .benefits

@@ -11,6 +11,7 @@ mod dunning;
 pub mod presets;
 pub mod scheduler;
 pub mod simulate;
+pub mod termination;
 pub mod usage;
 
 use std::collections::BTreeMap;

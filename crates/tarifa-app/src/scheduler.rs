@@ -92,6 +92,9 @@ impl App {
             .run_complaint_deadlines(&mut tx, ctx, market, day)
             .await?;
         decisions += self.run_dunning(&mut tx, ctx, market, day).await?;
+        decisions += self
+            .run_equipment_returns(&mut tx, ctx, market, day)
+            .await?;
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;
         tx.commit().await?;

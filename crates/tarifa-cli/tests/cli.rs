@@ -144,7 +144,7 @@ fn a_step_of_a_later_version_is_refused_not_ignored() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("step 2 (line 9)") && stderr.contains("\"terminate\""),
+        stderr.contains("step 2 (line 9)") && stderr.contains("\"unlock_request\""),
         "{stderr}"
     );
 }

@@ -14,6 +14,7 @@ mod names;
 pub mod party;
 pub mod rating;
 pub mod rule;
+pub mod termination;
 pub mod time;
 pub mod usage;
 

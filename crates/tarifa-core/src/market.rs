@@ -213,8 +213,9 @@ params! {
     /// TRM-4: immediate termination for residential subscribers out of commitment;
     /// the notice period it replaced.
     Trm4 { former_notice_days: u32 }
-    /// TRM-6: days to refund a withdrawn distance sale.
-    Trm6 { refund_within_days: u32 }
+    /// TRM-6: days to refund a withdrawn distance sale; days to withdraw
+    /// (consumer law: 14).
+    Trm6 { refund_within_days: u32, withdrawal_days: u32 }
     /// NOT-1: notices within N days before a commitment ends.
     Not1 { window_days: u32, count: u32 }
     /// NOT-2: months before the end the bill letter carries the information.

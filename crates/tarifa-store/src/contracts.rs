@@ -350,4 +350,43 @@ impl Tx {
         });
         Ok(())
     }
+
+    /// DEV-4: sets the day lent equipment is due back, or records it back.
+    pub async fn set_equipment_return(
+        &mut self,
+        contract_id: i64,
+        return_by: Option<&str>,
+        returned_on: Option<&str>,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE contracts SET return_by = COALESCE($1, return_by), equipment_returned_on = $2 WHERE id = $3")
+                .bind(return_by)
+                .bind(returned_on)
+                .bind(contract_id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            returned_on.or(return_by),
+            "equipment",
+            "contract",
+            &contract_id.to_string(),
+            &serde_json::json!({ "return_by": return_by, "returned_on": returned_on }),
+        )
+        .await
+    }
+
+    /// Contracts of a market whose lent equipment was due back before `day` and is not.
+    pub async fn equipment_overdue(&mut self, market: &str, day: &str) -> Result<Vec<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>(
+                "SELECT * FROM contracts WHERE market = $1 AND return_by IS NOT NULL AND return_by < $2
+                 AND equipment_returned_on IS NULL ORDER BY id",
+            )
+            .bind(market)
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        }))
+    }
 }

@@ -93,6 +93,9 @@ pub struct ContractRow {
     /// When outgoing traffic was suspended, and why (dunning, complaint, abuse).
     pub suspended_on: Option<String>,
     pub suspension_cause: Option<String>,
+    /// DEV-4: lent equipment due back by this day; when it came back (or was billed).
+    pub return_by: Option<String>,
+    pub equipment_returned_on: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]

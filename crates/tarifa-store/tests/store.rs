@@ -93,6 +93,8 @@ fn contract(customer_id: i64, handle: &str, number: &str) -> ContractRow {
         device_sim_locked: Some(false),
         suspended_on: None,
         suspension_cause: None,
+        return_by: None,
+        equipment_returned_on: None,
     }
 }
 

@@ -334,6 +334,28 @@ impl Runner<'_> {
                 let id = self.complaint(&a.complaint)?;
                 self.app.appeal_complaint(ctx, id).await?;
             }
+            Action::Terminate(t) => {
+                let id = self.contract(&t.contract)?;
+                let by = match t.by.as_str() {
+                    "subscriber" => tarifa_core::termination::TerminatedBy::Subscriber,
+                    "operator" => tarifa_core::termination::TerminatedBy::Operator,
+                    other => {
+                        return Err(AppError::invalid(
+                            "by",
+                            format!("{other:?} is not subscriber or operator"),
+                        ));
+                    }
+                };
+                self.app
+                    .terminate(ctx, id, by, t.reason.as_deref().unwrap_or(""))
+                    .await?;
+            }
+            Action::ReturnEquipment(r) => {
+                let id = self.contract(&r.contract)?;
+                self.app
+                    .return_equipment(ctx, id, &r.device, r.damaged)
+                    .await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

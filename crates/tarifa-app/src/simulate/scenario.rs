@@ -19,11 +19,9 @@ const NOT_YET: &[&str] = &[
     "unlock_request",
     "unlock_code_received",
     "unlock_code_entry",
-    "terminate",
     "price_change",
     "transfer",
     "death",
-    "return_equipment",
     "spending_limit",
     "listing",
 ];
@@ -256,6 +254,33 @@ pub struct AppealStep {
     pub complaint: String,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminateStep {
+    pub contract: String,
+    /// subscriber or operator.
+    #[serde(default = "subscriber")]
+    pub by: String,
+    /// Free text or a rule id (CAT-4, CMP-6, TRM-5, TRM-6).
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub immediate: bool,
+}
+
+fn subscriber() -> String {
+    "subscriber".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnEquipmentStep {
+    pub contract: String,
+    pub device: String,
+    #[serde(default)]
+    pub damaged: bool,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -456,6 +481,8 @@ pub enum Action {
     Complaint(ComplaintStep),
     ComplaintDecision(ComplaintDecisionStep),
     Appeal(AppealStep),
+    Terminate(TerminateStep),
+    ReturnEquipment(ReturnEquipmentStep),
     Advance,
     Expect(ExpectStep),
 }
@@ -473,6 +500,8 @@ impl Action {
             Self::Complaint(_) => "complaint",
             Self::ComplaintDecision(_) => "complaint_decision",
             Self::Appeal(_) => "appeal",
+            Self::Terminate(_) => "terminate",
+            Self::ReturnEquipment(_) => "return_equipment",
             Self::Advance => "advance",
             Self::Expect(_) => "expect",
         }
@@ -569,6 +598,12 @@ impl Scenario {
                         .map_err(|e| typed("complaint_decision", e))?,
                 ),
                 "appeal" => Action::Appeal(value.try_into().map_err(|e| typed("appeal", e))?),
+                "terminate" => {
+                    Action::Terminate(value.try_into().map_err(|e| typed("terminate", e))?)
+                }
+                "return_equipment" => Action::ReturnEquipment(
+                    value.try_into().map_err(|e| typed("return_equipment", e))?,
+                ),
                 "interruption" => {
                     Action::Interruption(value.try_into().map_err(|e| typed("interruption", e))?)
                 }

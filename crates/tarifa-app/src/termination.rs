@@ -1,0 +1,338 @@
+//! Ending contracts (TRM-1, TRM-2, TRM-4, TRM-5, TRM-6, CMP-6) and the return
+//! of lent equipment (DEV-4). The quote is the core's; executing it ends the
+//! contract, queues its fees for the final bill and sets the return deadline.
+
+use jiff::civil::Date;
+use tarifa_core::catalog::OneTimeCategory;
+use tarifa_core::contract::ContractStatus;
+use tarifa_core::market::Market;
+use tarifa_core::money::Money;
+use tarifa_core::rule::{Decision, rules};
+use tarifa_core::termination::{self, Grounds, Quote, TerminatedBy, TerminationCase};
+use tarifa_store::{ChargeRow, Tx};
+
+use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+
+/// A fee a termination or DEV-4 puts on the final bill.
+struct Fee<'a> {
+    kind: &'a str,
+    amount: Money,
+    rule: tarifa_core::rule::RuleId,
+    description: String,
+}
+
+fn charge(
+    market: &Market,
+    customer_id: i64,
+    contract_id: i64,
+    on: Date,
+    fee: Fee<'_>,
+) -> ChargeRow {
+    let category = if fee.kind == "early_termination" {
+        OneTimeCategory::CommitmentBuyOut
+    } else {
+        OneTimeCategory::Penalties
+    };
+    ChargeRow {
+        id: 0,
+        market: market.id.clone(),
+        customer_id,
+        contract_id: Some(contract_id),
+        kind: "penalty".into(),
+        category: Some(category.to_string()),
+        description: fee.description,
+        amount_minor: fee.amount.minor(),
+        vat: "\"standard\"".into(),
+        rule: Some(fee.rule.to_string()),
+        on_date: on.to_string(),
+        bill_id: None,
+        fee_kind: Some(fee.kind.to_owned()),
+    }
+}
+
+impl App {
+    /// What ending a contract today would cost, and why (nothing is changed).
+    pub async fn quote_termination(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        by: TerminatedBy,
+        reason: &str,
+    ) -> Result<Quote> {
+        let mut tx = self.begin(ctx).await?;
+        let quote = self.quote_in(&mut tx, contract_id, by, reason).await?.1;
+        tx.rollback().await?;
+        Ok(quote)
+    }
+
+    async fn quote_in(
+        &self,
+        tx: &mut Tx,
+        contract_id: i64,
+        by: TerminatedBy,
+        reason: &str,
+    ) -> Result<(std::sync::Arc<Market>, Quote, i64)> {
+        let row = tx
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let customer = tx
+            .customer(row.customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", row.customer_id.to_string()))?;
+        let party = convert::party(&customer)?;
+        let catalog = self.catalog(tx, &market).await?;
+        let contract = convert::contract(tx, &market, row.clone()).await?;
+        let monthly_fee = catalog
+            .package(&contract.package)
+            .map_or(Money::zero(market.currency), |p| p.monthly_fee);
+        let quality_complaint_on = tx
+            .complaints(&market.id)
+            .await?
+            .iter()
+            .filter(|c| c.customer_id == customer.id && c.kind == "quality")
+            .filter_map(|c| c.filed_on.parse::<Date>().ok())
+            .max();
+        let owed = self.receivable(tx, customer.id).await?;
+        let prepaid = Money::from_minor((-owed).max(0), market.currency);
+        let lent_equipment_value = contract
+            .signed
+            .device
+            .as_ref()
+            .filter(|d| d.lent)
+            .and_then(|d| catalog.device(&d.device))
+            .map(|d| d.retail_price);
+        let case = TerminationCase {
+            contract: &contract,
+            party_kind: party.kind,
+            monthly_fee,
+            by,
+            grounds: Grounds::parse(reason),
+            today,
+            quality_complaint_on,
+            unfavourable_window_until: None,
+            prepaid,
+            lent_equipment_value,
+        };
+        let quote = termination::quote(&market, &case);
+        Ok((market, quote, customer.id))
+    }
+
+    /// Ends a contract today: its fees go on the final bill, lent equipment
+    /// is due back, and the last period is billed up to today.
+    pub async fn terminate(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        by: TerminatedBy,
+        reason: &str,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let (market, quote, customer_id) = self.quote_in(&mut tx, contract_id, by, reason).await?;
+        let today = self.today(&market);
+        let mut decision = quote.decision.clone();
+        if decision.is_approved() {
+            let row = tx
+                .contract(contract_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+            tx.set_contract_status(
+                contract_id,
+                &row.status,
+                ContractStatus::Terminated.as_str(),
+                &today.to_string(),
+                Some(&today.to_string()),
+            )
+            .await?;
+            for fee in &quote.fees {
+                let rule = if by == TerminatedBy::Operator {
+                    rules::TRM_5
+                } else {
+                    rules::TRM_2
+                };
+                tx.insert_charge(&charge(
+                    &market,
+                    customer_id,
+                    contract_id,
+                    today,
+                    Fee {
+                        kind: fee.kind,
+                        amount: fee.amount,
+                        rule,
+                        description: format!("early termination of {}", row.number),
+                    },
+                ))
+                .await?;
+            }
+            if let Some(by) = quote.return_by {
+                tx.set_equipment_return(contract_id, Some(&by.to_string()), None)
+                    .await?;
+            }
+            if let Some((amount, by)) = quote.refund
+                && amount.is_positive()
+            {
+                decision.note(format!("refund of {amount} due by {by}"));
+            }
+            decision.note(format!(
+                "the contract ends on {}; the final bill follows on the next billing day",
+                quote.ends_on
+            ));
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "terminate",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// Lent equipment comes back (DEV-4): undamaged, nothing is owed;
+    /// damaged, its price-list value is billed.
+    pub async fn return_equipment(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        device_id: &str,
+        damaged: bool,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let row = tx
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let catalog = self.catalog(&mut tx, &market).await?;
+        let mut decision = Decision::approved();
+        if row.device_id.as_deref() != Some(device_id) || row.device_lent != Some(true) {
+            decision.refuse(
+                rules::DEV_4,
+                format!("{device_id} is not equipment lent with this contract"),
+            );
+        } else if row.equipment_returned_on.is_some() {
+            decision.refuse(rules::DEV_4, "the equipment was already returned or billed");
+        }
+        if decision.is_approved() {
+            let value = catalog
+                .device(device_id)
+                .map_or(Money::zero(market.currency), |d| d.retail_price);
+            let late = row
+                .return_by
+                .as_deref()
+                .is_some_and(|by| today.to_string().as_str() > by);
+            if damaged || late {
+                let why = if damaged {
+                    "returned damaged"
+                } else {
+                    "returned after the deadline"
+                };
+                decision.because(
+                    rules::DEV_4,
+                    format!("{device_id} {why}: its price-list value of {value} is billed"),
+                );
+                tx.insert_charge(&charge(
+                    &market,
+                    row.customer_id,
+                    contract_id,
+                    today,
+                    Fee {
+                        kind: "equipment_not_returned",
+                        amount: value,
+                        rule: rules::DEV_4,
+                        description: format!("{device_id} {why}"),
+                    },
+                ))
+                .await?;
+            } else {
+                decision.because(
+                    rules::DEV_4,
+                    format!("{device_id} returned undamaged on {today}"),
+                );
+            }
+            tx.set_equipment_return(contract_id, None, Some(&today.to_string()))
+                .await?;
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "return_equipment",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// The day's DEV-4 job: lent equipment not back by its day is billed.
+    pub(crate) async fn run_equipment_returns(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        market: &Market,
+        day: Date,
+    ) -> Result<u32> {
+        if !market.applies(rules::DEV_4) {
+            return Ok(0);
+        }
+        let catalog = self.catalog(tx, market).await?;
+        let mut decisions = 0;
+        for row in tx.equipment_overdue(&market.id, &day.to_string()).await? {
+            let device = row.device_id.clone().unwrap_or_default();
+            let value = catalog
+                .device(&device)
+                .map_or(Money::zero(market.currency), |d| d.retail_price);
+            tx.insert_charge(&charge(
+                market,
+                row.customer_id,
+                row.id,
+                day,
+                Fee {
+                    kind: "equipment_not_returned",
+                    amount: value,
+                    rule: rules::DEV_4,
+                    description: format!("{device} not returned"),
+                },
+            ))
+            .await?;
+            tx.set_equipment_return(row.id, None, Some(&format!("billed {day}")))
+                .await?;
+            let mut decision = Decision::approved();
+            decision.because(
+                rules::DEV_4,
+                format!(
+                    "{device} was due back by {}: its price-list value of {value} is billed",
+                    row.return_by.clone().unwrap_or_default()
+                ),
+            );
+            record(
+                tx,
+                market,
+                day,
+                "equipment",
+                Some(format!("contract:{}", row.id)),
+                &decision,
+                ctx,
+            )
+            .await?;
+            decisions += 1;
+        }
+        Ok(decisions)
+    }
+}

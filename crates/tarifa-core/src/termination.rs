@@ -1,0 +1,418 @@
+//! Ending a contract (TRM-1, TRM-2, TRM-4, TRM-5, TRM-6, CMP-6, DEV-4): what
+//! it costs and when it takes effect, decided before anything is executed,
+//! so an agent can quote it first.
+
+use jiff::civil::Date;
+
+use crate::contract::{Contract, SalesChannel};
+use crate::market::Market;
+use crate::money::Money;
+use crate::party::PartyKind;
+use crate::rule::{Decision, rules};
+use crate::time::{add_days, months_left};
+
+/// Who ends the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TerminatedBy {
+    Subscriber,
+    Operator,
+}
+
+/// Why, as far as the rules care.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grounds {
+    /// Either side, at any time (TRM-1).
+    Ordinary,
+    /// For the subscriber's fault: non-payment, breach, abuse, harassment (TRM-5).
+    SubscriberFault(String),
+    /// A unilateral change unfavourable to the subscriber (CAT-4).
+    UnfavourableChange,
+    /// Service below the contracted quality (CMP-6).
+    Quality,
+    /// Withdrawal from a distance or off-premises sale (TRM-6).
+    Withdrawal,
+}
+
+impl Grounds {
+    /// Reads a `reason` of a termination request: a rule id or a word.
+    pub fn parse(reason: &str) -> Self {
+        let r = reason.trim().to_lowercase();
+        match r.as_str() {
+            "cat-4" | "unfavourable_change" | "unfavorable_change" => Self::UnfavourableChange,
+            "cmp-6" | "quality" => Self::Quality,
+            "trm-6" | "withdrawal" => Self::Withdrawal,
+            "trm-5" | "non-payment" | "non_payment" | "breach" | "abuse" | "harassment"
+            | "emergency_abuse" => Self::SubscriberFault(reason.trim().to_owned()),
+            other if other.starts_with("abu-") || other.starts_with("dun-") => {
+                Self::SubscriberFault(reason.trim().to_owned())
+            }
+            _ => Self::Ordinary,
+        }
+    }
+}
+
+/// What the situation is when the quote is asked for.
+#[derive(Clone, Debug)]
+pub struct TerminationCase<'a> {
+    pub contract: &'a Contract,
+    pub party_kind: PartyKind,
+    /// The monthly fee of the package now.
+    pub monthly_fee: Money,
+    pub by: TerminatedBy,
+    pub grounds: Grounds,
+    pub today: Date,
+    /// The day the subscriber filed a complaint about quality, if any (CMP-6).
+    pub quality_complaint_on: Option<Date>,
+    /// An open window of an unfavourable change: its last day (CAT-4).
+    pub unfavourable_window_until: Option<Date>,
+    /// Charges paid in advance, refunded on CMP-6 and TRM-6.
+    pub prepaid: Money,
+    /// The lent equipment's price-list value (DEV-4), if any.
+    pub lent_equipment_value: Option<Money>,
+}
+
+/// A fee the termination costs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TerminationFee {
+    /// The fee kind of SCENARIOS.md.
+    pub kind: &'static str,
+    pub amount: Money,
+}
+
+/// The quote: the decision, the end date, fees, refund and return deadline.
+#[derive(Clone, Debug)]
+pub struct Quote {
+    pub decision: Decision,
+    pub ends_on: Date,
+    pub fees: Vec<TerminationFee>,
+    /// Money to refund and the day it is due by.
+    pub refund: Option<(Money, Date)>,
+    /// Lent equipment must be back by this day (DEV-4).
+    pub return_by: Option<Date>,
+}
+
+/// Decides what ending a contract costs (TRM-2: the lesser of the fees left
+/// and the discounts received, counting a started month as whole) and lists
+/// every reason at once.
+pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
+    let contract = case.contract;
+    let today = case.today;
+    let currency = market.currency;
+    let mut decision = Decision::approved();
+    let mut fees = Vec::new();
+    let mut refund = None;
+    if !contract.status.is_live() {
+        decision.refuse_plainly(format!("the contract is {} already", contract.status));
+    }
+    let discounts = contract
+        .signed
+        .benefits
+        .iter()
+        .fold(Money::zero(currency), |sum, b| sum + b.amount);
+    let in_commitment = contract.in_commitment(today);
+    let end = contract.commitment().map(|c| c.end);
+
+    match (&case.grounds, case.by) {
+        (Grounds::Withdrawal, _) => {
+            let days = i64::from(market.rules.trm_6.withdrawal_days);
+            let distance = matches!(
+                contract.signed.channel,
+                SalesChannel::Distance | SalesChannel::OffPremises
+            );
+            if !market.applies(rules::TRM_6) {
+                decision.refuse(
+                    rules::TRM_6,
+                    format!(
+                        "withdrawal from a distance sale is not a right in {}",
+                        market.name
+                    ),
+                );
+            } else if !distance || case.party_kind != PartyKind::Individual {
+                decision.refuse(
+                    rules::TRM_6,
+                    "only a natural person who bought at a distance or off premises may withdraw",
+                );
+            } else if today > add_days(contract.signed.signed_on, days) {
+                decision.refuse(
+                    rules::TRM_6,
+                    format!(
+                        "the {days} days to withdraw from the sale of {} ended on {}",
+                        contract.signed.signed_on,
+                        add_days(contract.signed.signed_on, days)
+                    ),
+                );
+            } else {
+                let by = add_days(today, i64::from(market.rules.trm_6.refund_within_days));
+                decision.because(
+                    rules::TRM_6,
+                    format!(
+                        "withdrawal from a distance sale: no fee; {} refunded by {by}",
+                        case.prepaid
+                    ),
+                );
+                refund = Some((case.prepaid, by));
+            }
+        }
+        (Grounds::Quality, TerminatedBy::Subscriber) => {
+            let days = i64::from(market.rules.cmp_6.terminate_within_days);
+            match case.quality_complaint_on {
+                Some(on) if market.applies(rules::CMP_6) && today <= add_days(on, days) => {
+                    let by = add_days(today, i64::from(market.rules.trm_6.refund_within_days));
+                    decision.because(
+                        rules::CMP_6,
+                        format!("service below the contracted quality, reported on {on}: terminated without a fee; {} prepaid refunded", case.prepaid),
+                    );
+                    refund = Some((case.prepaid, by));
+                }
+                Some(on) => {
+                    decision.refuse(
+                        rules::CMP_6,
+                        format!(
+                            "termination for quality is open {days} days from the complaint of {on}"
+                        ),
+                    );
+                }
+                None => {
+                    decision.refuse(
+                        rules::CMP_6,
+                        "termination for quality needs a complaint about quality first",
+                    );
+                }
+            }
+        }
+        (Grounds::UnfavourableChange, TerminatedBy::Subscriber) => {
+            match case.unfavourable_window_until {
+                Some(until) if market.applies(rules::CAT_4) && today <= until => {
+                    decision.because(rules::CAT_4, format!("an unfavourable change: terminated until {until} with no penalty and no notice"));
+                }
+                _ => {
+                    decision.refuse(rules::CAT_4, "no unfavourable change of this contract's terms has an open termination window");
+                }
+            }
+        }
+        (Grounds::SubscriberFault(why), TerminatedBy::Operator) => {
+            decision.because(
+                rules::TRM_5,
+                format!("terminated by the operator for the subscriber's fault ({why})"),
+            );
+            if discounts.is_positive() && in_commitment {
+                decision.because(
+                    rules::TRM_5,
+                    format!("the discounts received are claimed: {discounts}"),
+                );
+                fees.push(TerminationFee {
+                    kind: "early_termination",
+                    amount: discounts,
+                });
+            }
+        }
+        (_, TerminatedBy::Operator) => {
+            decision.because(
+                rules::TRM_1,
+                "terminated by the operator in writing; no fee for the subscriber",
+            );
+        }
+        (_, TerminatedBy::Subscriber) => {
+            if in_commitment && let Some(end) = end {
+                let months = months_left(today, end);
+                let remaining = case.monthly_fee.times(i64::from(months));
+                let fee = remaining.min(discounts);
+                decision.because(
+                    rules::TRM_2,
+                    format!(
+                        "{months} months left until {end} (a started month counts whole) × {} = {remaining}; discounts received {discounts}; the lesser, {fee}, is due",
+                        case.monthly_fee
+                    ),
+                );
+                if fee.is_positive() {
+                    fees.push(TerminationFee {
+                        kind: "early_termination",
+                        amount: fee,
+                    });
+                }
+            } else if market.applies(rules::TRM_4) && case.party_kind.is_residential() {
+                decision.because(
+                    rules::TRM_4,
+                    "no live commitment: a residential subscriber terminates with immediate effect and no consequence; open bills and the final bill are settled with it",
+                );
+            } else {
+                let why = if end.is_some() {
+                    "the commitment has ended (CON-2)"
+                } else {
+                    "an indefinite contract"
+                };
+                decision.because(
+                    rules::TRM_1,
+                    format!("terminated by the subscriber in writing: {why}, no fee"),
+                );
+            }
+        }
+    }
+    let mut return_by = None;
+    if let Some(value) = case.lent_equipment_value
+        && market.applies(rules::DEV_4)
+    {
+        let by = add_days(today, i64::from(market.rules.dev_4.return_days));
+        decision.because(
+            rules::DEV_4,
+            format!("the lent equipment is returned undamaged by {by}, or its price-list value of {value} is billed"),
+        );
+        return_by = Some(by);
+    }
+    if decision.is_rejected() {
+        fees.clear();
+        refund = None;
+        return_by = None;
+    }
+    Quote {
+        decision,
+        ends_on: today,
+        fees,
+        refund,
+        return_by,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Benefit, BenefitKind, Commitment, ContractStatus, SignedTerms};
+    use jiff::civil::date;
+
+    fn me() -> Market {
+        Market::from_toml("me", include_str!("../../../markets/me.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn contract(market: &Market, discount: &str) -> Contract {
+        Contract {
+            id: 1,
+            handle: None,
+            customer_id: 1,
+            number: "+38220000001".into(),
+            status: ContractStatus::Active,
+            package: "fiber-100".into(),
+            signed: SignedTerms {
+                package: "fiber-100".into(),
+                signed_on: date(2026, 1, 10),
+                activated_on: date(2026, 1, 10),
+                commitment: Some(Commitment::new(date(2026, 1, 10), 24)),
+                benefits: vec![Benefit {
+                    kind: BenefitKind::ServiceDiscount,
+                    amount: market.money(discount).expect("money"),
+                }],
+                device: None,
+                channel: SalesChannel::Store,
+                deposit_may_be_required: false,
+            },
+            ended_on: None,
+        }
+    }
+
+    fn case<'a>(
+        market: &Market,
+        contract: &'a Contract,
+        today: Date,
+        grounds: Grounds,
+        by: TerminatedBy,
+    ) -> TerminationCase<'a> {
+        TerminationCase {
+            contract,
+            party_kind: PartyKind::Individual,
+            monthly_fee: market.money("25.00").expect("money"),
+            by,
+            grounds,
+            today,
+            quality_complaint_on: None,
+            unfavourable_window_until: None,
+            prepaid: Money::zero(market.currency),
+            lent_equipment_value: None,
+        }
+    }
+
+    #[test]
+    fn trm2_the_lesser_of_the_fees_left_and_the_discounts() {
+        let me = me();
+        let c = contract(&me, "97.50");
+        // 2027-10-11 to 2028-01-10: 3 months (the started one counts) × 25.00 = 75.00 < 97.50.
+        let q = quote(
+            &me,
+            &case(
+                &me,
+                &c,
+                date(2027, 10, 11),
+                Grounds::Ordinary,
+                TerminatedBy::Subscriber,
+            ),
+        );
+        assert_eq!(
+            q.fees,
+            vec![TerminationFee {
+                kind: "early_termination",
+                amount: me.money("75.00").expect("m")
+            }]
+        );
+        // A year left: 12 × 25.00 = 300.00 > 97.50: the discounts.
+        let q = quote(
+            &me,
+            &case(
+                &me,
+                &c,
+                date(2027, 1, 10),
+                Grounds::Ordinary,
+                TerminatedBy::Subscriber,
+            ),
+        );
+        assert_eq!(q.fees[0].amount.to_string(), "97.50");
+        assert!(q.decision.reason_texts()[0].contains("12 months left"));
+        // After the commitment: nothing.
+        let q = quote(
+            &me,
+            &case(
+                &me,
+                &c,
+                date(2028, 1, 10),
+                Grounds::Ordinary,
+                TerminatedBy::Subscriber,
+            ),
+        );
+        assert!(q.fees.is_empty());
+        assert_eq!(q.decision.rules, vec![rules::TRM_1]);
+    }
+
+    #[test]
+    fn trm5_fault_claims_the_discounts() {
+        let me = me();
+        let c = contract(&me, "60.00");
+        let q = quote(
+            &me,
+            &case(
+                &me,
+                &c,
+                date(2027, 12, 1),
+                Grounds::parse("non-payment"),
+                TerminatedBy::Operator,
+            ),
+        );
+        assert_eq!(q.fees[0].amount.to_string(), "60.00");
+        assert!(q.decision.rules.contains(&rules::TRM_5));
+    }
+
+    #[test]
+    fn cmp6_quality_within_8_days_costs_nothing() {
+        let me = me();
+        let c = contract(&me, "60.00");
+        let mut k = case(
+            &me,
+            &c,
+            date(2026, 6, 9),
+            Grounds::Quality,
+            TerminatedBy::Subscriber,
+        );
+        k.quality_complaint_on = Some(date(2026, 6, 1));
+        let q = quote(&me, &k);
+        assert!(q.decision.is_approved() && q.fees.is_empty());
+        k.today = date(2026, 6, 10);
+        assert!(quote(&me, &k).decision.is_rejected());
+    }
+}
