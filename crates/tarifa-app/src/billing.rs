@@ -70,6 +70,8 @@ struct Drafted {
     packages: Vec<String>,
     /// (contract, month, totals snapshot) the bill takes usage from.
     usage_billed: Vec<(i64, String, String)>,
+    /// The bill letter's text (NOT-2).
+    letters: Vec<String>,
 }
 
 /// Usage totals rows grouped by contract.
@@ -233,6 +235,7 @@ fn detail(
     market: &Market,
     owner: Option<&CustomerRow>,
     packages: &[String],
+    letters: &[String],
     draft: &BillDraft,
 ) -> String {
     serde_json::json!({
@@ -247,6 +250,7 @@ fn detail(
             "customer_centre": market.operator.customer_centre_phone,
         },
         "packages": packages,
+        "letter": letters,
         "delivery": market.billing.default_delivery,
         "usage": draft.usage,
         "allowances": draft.allowances,
@@ -487,6 +491,19 @@ impl App {
                 }
                 usage_billed.push((contract, month, to_snapshot(&all)));
             }
+            let letters: Vec<String> = contracts
+                .iter()
+                .filter_map(|c| {
+                    crate::notices::bill_letter(
+                        market,
+                        &catalog,
+                        issued_on,
+                        &c.package,
+                        c.commitment().map(|k| k.end),
+                        &c.number,
+                    )
+                })
+                .collect();
             let pending = charges.remove(customer_id).unwrap_or_default();
             let charge_ids: Vec<i64> = pending.iter().map(|c| c.id).collect();
             for charge in &pending {
@@ -511,6 +528,7 @@ impl App {
                 charge_ids,
                 packages,
                 usage_billed,
+                letters,
             });
         }
 
@@ -552,6 +570,7 @@ impl App {
                             market,
                             owners.get(&drafted.customer_id),
                             &drafted.packages,
+                            &drafted.letters,
                             draft,
                         ),
                         transfer_id: 0,

@@ -106,13 +106,14 @@ pub(crate) struct Notice<'a> {
     pub text: String,
 }
 
-/// Writes a notice to the outbox (DUN-6: by e-mail where there is an address).
+/// Writes a notice to the outbox, in the transaction of the change that causes it.
 pub(crate) async fn notify(tx: &mut Tx, market: &Market, notice: Notice<'_>) -> Result<()> {
+    // E-mail where the customer gave an address (DUN-6 asks for e-mail), else post.
     let customer = tx.customer(notice.customer_id).await?;
-    let wanted = market.rules.dun_6.channel.as_str();
-    let channel = match (wanted, customer.as_ref().and_then(|c| c.email.as_ref())) {
-        ("email", None) => "post",
-        (channel, _) => channel,
+    let channel = if customer.as_ref().and_then(|c| c.email.as_ref()).is_some() {
+        "email"
+    } else {
+        "post"
     };
     tx.insert_notice(&NoticeRow {
         id: 0,

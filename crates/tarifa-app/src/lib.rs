@@ -8,6 +8,7 @@ pub mod contracts;
 mod convert;
 pub mod customers;
 mod dunning;
+pub mod notices;
 pub mod presets;
 pub mod scheduler;
 pub mod simulate;

@@ -95,6 +95,7 @@ impl App {
         decisions += self
             .run_equipment_returns(&mut tx, ctx, market, day)
             .await?;
+        self.run_commitment_notices(&mut tx, market, day).await?;
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;
         tx.commit().await?;

@@ -239,6 +239,16 @@ pub(super) async fn check(
                     ));
                 }
             }
+            if let Some(wanted) = want.letter {
+                let has = detail["letter"].as_array().is_some_and(|l| !l.is_empty());
+                if has != wanted {
+                    failures.push(format!(
+                        "bill {}: {} the NOT-2 letter",
+                        bill.number,
+                        if has { "carries" } else { "does not carry" }
+                    ));
+                }
+            }
             if let Some(count) = want.usage_classes {
                 let actual = detail["usage"].as_array().map_or(0, Vec::len);
                 if actual != count {

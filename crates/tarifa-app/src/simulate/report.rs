@@ -121,6 +121,7 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             "customer": handles.get(&b.customer_id),
             "owner": detail["owner"],
             "packages": detail["packages"],
+            "letter": detail["letter"],
             "delivery": detail["delivery"],
             "period": { "from": b.period_from, "to": b.period_to },
             "issued": b.issued_on,

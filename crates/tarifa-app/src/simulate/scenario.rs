@@ -334,6 +334,9 @@ pub struct ExpectedBill {
     pub owner: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
+    /// Whether the bill carries the NOT-2 letter about the end of a commitment.
+    #[serde(default)]
+    pub letter: Option<bool>,
     /// The number of usage classes listed (BIL-3 elements 2–4).
     #[serde(default)]
     pub usage_classes: Option<usize>,

@@ -1,0 +1,110 @@
+//! Scheduled notices: the commitment-ending notices of NOT-1 and the bill
+//! letter of NOT-2.
+
+use jiff::civil::Date;
+use tarifa_core::catalog::Catalog;
+use tarifa_core::market::Market;
+use tarifa_core::rule::rules;
+use tarifa_core::time::{add_days, add_months};
+use tarifa_store::Tx;
+
+use crate::dunning::{Notice, notify};
+use crate::{App, Result};
+
+/// The public offer closest to a package: the public, unwithdrawn package
+/// whose monthly fee is nearest (the package itself when it is public).
+pub fn closest_public_offer<'a>(
+    catalog: &'a Catalog,
+    package_id: &str,
+) -> Option<&'a tarifa_core::catalog::Package> {
+    let current = catalog.package(package_id)?;
+    catalog
+        .packages
+        .iter()
+        .filter(|p| p.public && !p.withdrawn && !p.prepaid)
+        .min_by_key(|p| {
+            (
+                (p.monthly_fee.minor() - current.monthly_fee.minor()).abs(),
+                p.id != current.id,
+            )
+        })
+}
+
+/// What the subscriber is told about the end of a commitment (NOT-1, NOT-2).
+pub fn commitment_ending_text(
+    catalog: &Catalog,
+    package_id: &str,
+    end: Date,
+    number: &str,
+) -> String {
+    let offer = closest_public_offer(catalog, package_id)
+        .map(|p| format!("{} at {} a month", p.name, p.monthly_fee))
+        .unwrap_or_else(|| "any public offer".into());
+    format!(
+        "the commitment of {number} ends on {end}; from then the contract goes on unchanged, as a contract of \
+         indefinite term (CON-2), and may be ended at any time without consequence. The public offer closest \
+         to your package: {offer}; any public offer may be chosen instead."
+    )
+}
+
+impl App {
+    /// NOT-1: within the days before a commitment ends, the notices it
+    /// names, spread evenly (90 days, 3 notices: 90, 60 and 30 days before).
+    pub(crate) async fn run_commitment_notices(
+        &self,
+        tx: &mut Tx,
+        market: &Market,
+        day: Date,
+    ) -> Result<u32> {
+        if !market.applies(rules::NOT_1) {
+            return Ok(0);
+        }
+        let window = i64::from(market.rules.not_1.window_days);
+        let count = i64::from(market.rules.not_1.count.max(1));
+        let catalog = self.catalog(tx, market).await?;
+        let mut sent = 0;
+        for k in 0..count {
+            let before = window - k * window / count;
+            let end = add_days(day, before);
+            for row in tx
+                .contracts_with_commitment_end(&market.id, &end.to_string())
+                .await?
+            {
+                let text = commitment_ending_text(&catalog, &row.package_id, end, &row.number);
+                notify(
+                    tx,
+                    market,
+                    Notice {
+                        customer_id: row.customer_id,
+                        contract_id: Some(row.id),
+                        on: day,
+                        kind: "commitment_ending",
+                        rules: &[rules::NOT_1],
+                        text: format!("notice {} of {count}: {text}", k + 1),
+                    },
+                )
+                .await?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// NOT-2: the bill letter, on bills issued in the months before a commitment ends.
+pub fn bill_letter(
+    market: &Market,
+    catalog: &Catalog,
+    issued: Date,
+    package_id: &str,
+    end: Option<Date>,
+    number: &str,
+) -> Option<String> {
+    let end = end?;
+    if !market.applies(rules::NOT_2) || end <= issued {
+        return None;
+    }
+    let months = i32::try_from(market.rules.not_2.bill_letter_months).unwrap_or(4);
+    (end <= add_months(issued, months))
+        .then(|| commitment_ending_text(catalog, package_id, end, number))
+}
