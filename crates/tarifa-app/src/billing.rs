@@ -152,8 +152,34 @@ fn overlaps(contract: &Contract, from: Date, to: Date) -> Option<(Date, Date)> {
 }
 
 /// The package periods of a contract within `[from, to]`.
+/// The price changes of a market by package: (effective day, fee before, fee from then).
+pub(crate) type PriceHistory = HashMap<String, Vec<(Date, i64, i64)>>;
+
+/// The fee of a package on a day, from its price changes (CAT-3).
+fn fee_on(package: &tarifa_core::catalog::Package, prices: &PriceHistory, day: Date) -> Money {
+    let currency = package.monthly_fee.currency();
+    let Some(changes) = prices.get(&package.id) else {
+        return package.monthly_fee;
+    };
+    match changes
+        .iter()
+        .rev()
+        .find(|(effective, _, _)| *effective <= day)
+    {
+        Some((_, _, after)) => Money::from_minor(*after, currency),
+        None => changes
+            .first()
+            .map_or(package.monthly_fee, |(_, before, _)| {
+                Money::from_minor(*before, currency)
+            }),
+    }
+}
+
+/// The package periods of a contract within `[from, to]`, split where a
+/// price change took effect.
 fn package_periods<'a>(
     catalog: &'a Catalog,
+    prices: &PriceHistory,
     history: &[(Date, String)],
     from: Date,
     to: Date,
@@ -171,11 +197,32 @@ fn package_periods<'a>(
                 "package {package_id} of a contract is not in the catalog"
             ))
         })?;
-        periods.push(PackagePeriod {
-            package,
-            from: start,
-            to: end,
-        });
+        let mut cuts: Vec<Date> = prices
+            .get(package_id)
+            .map(|c| {
+                c.iter()
+                    .map(|(d, _, _)| *d)
+                    .filter(|d| start < *d && *d <= end)
+                    .collect()
+            })
+            .unwrap_or_default();
+        cuts.sort();
+        let mut segment_start = start;
+        for cut in cuts
+            .into_iter()
+            .chain(std::iter::once(end.tomorrow().unwrap_or(end)))
+        {
+            let segment_end = cut.yesterday().unwrap_or(cut).min(end);
+            if segment_start <= segment_end {
+                periods.push(PackagePeriod {
+                    package,
+                    fee: fee_on(package, prices, segment_start),
+                    from: segment_start,
+                    to: segment_end,
+                });
+            }
+            segment_start = cut;
+        }
     }
     Ok(periods)
 }
@@ -292,6 +339,14 @@ impl App {
         let period = period_code(month_start);
         let mut tx = self.begin(ctx).await?;
         let catalog = self.catalog(&mut tx, market).await?;
+        let mut prices: PriceHistory = HashMap::new();
+        for change in tx.price_changes(&market.id).await? {
+            prices.entry(change.package_id.clone()).or_default().push((
+                convert::date("price change", &change.effective_on)?,
+                change.previous_fee_minor,
+                change.monthly_fee_minor,
+            ));
+        }
         let billed: HashSet<i64> = tx
             .billed_customers(&market.id, &period)
             .await?
@@ -423,6 +478,7 @@ impl App {
                 let empty = Vec::new();
                 let periods = package_periods(
                     &catalog,
+                    &prices,
                     history.get(&contract.id).unwrap_or(&empty),
                     from,
                     to,
@@ -455,6 +511,7 @@ impl App {
                 let empty = Vec::new();
                 let periods = package_periods(
                     &catalog,
+                    &prices,
                     history.get(&contract).unwrap_or(&empty),
                     month_start_late,
                     month_start_late.last_of_month(),

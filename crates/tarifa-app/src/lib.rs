@@ -10,6 +10,7 @@ pub mod customers;
 mod dunning;
 pub mod notices;
 pub mod presets;
+pub mod pricing;
 pub mod scheduler;
 pub mod simulate;
 pub mod termination;

@@ -96,6 +96,7 @@ impl App {
             .run_equipment_returns(&mut tx, ctx, market, day)
             .await?;
         self.run_commitment_notices(&mut tx, market, day).await?;
+        self.run_price_changes(&mut tx, market, day).await?;
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;
         tx.commit().await?;

@@ -112,7 +112,9 @@ impl App {
             grounds: Grounds::parse(reason),
             today,
             quality_complaint_on,
-            unfavourable_window_until: None,
+            unfavourable_window_until: self
+                .open_unfavourable_window(tx, &market, &contract.package, today)
+                .await?,
             prepaid,
             lent_equipment_value,
         };

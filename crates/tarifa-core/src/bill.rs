@@ -74,6 +74,9 @@ pub struct BillLine {
 #[derive(Clone, Debug)]
 pub struct PackagePeriod<'a> {
     pub package: &'a Package,
+    /// The monthly fee in force in this period (the package's, unless a
+    /// price change took effect since).
+    pub fee: Money,
     pub from: Date,
     pub to: Date,
 }
@@ -201,7 +204,7 @@ pub fn draft(
             to = to.max(period.to);
             let interrupted = interrupted_days(&contract.interruptions, period.from, period.to);
             let days = days_between(period.from, period.to) - interrupted;
-            let fee = period.package.monthly_fee;
+            let fee = period.fee;
             let amount = if days == month_days {
                 fee
             } else {
@@ -407,6 +410,7 @@ mod tests {
             number: "+38220000001".into(),
             packages: vec![PackagePeriod {
                 package,
+                fee: package.monthly_fee,
                 from: date(2026, 1, 10),
                 to: date(2026, 1, 31),
             }],
@@ -430,6 +434,7 @@ mod tests {
             number: "+36201234567".into(),
             packages: vec![PackagePeriod {
                 package,
+                fee: package.monthly_fee,
                 from: date(2026, 2, 1),
                 to: date(2026, 2, 28),
             }],
@@ -477,11 +482,13 @@ mod tests {
             packages: vec![
                 PackagePeriod {
                     package: a,
+                    fee: a.monthly_fee,
                     from: date(2026, 4, 1),
                     to: date(2026, 4, 14),
                 },
                 PackagePeriod {
                     package: b,
+                    fee: b.monthly_fee,
                     from: date(2026, 4, 15),
                     to: date(2026, 4, 30),
                 },
@@ -513,6 +520,7 @@ mod interruption_tests {
             number: "+38220000001".into(),
             packages: vec![PackagePeriod {
                 package,
+                fee: package.monthly_fee,
                 from: date(2026, 3, 1),
                 to: date(2026, 3, 31),
             }],

@@ -149,6 +149,7 @@ mod tests {
                 number: "+38220000001".into(),
                 packages: vec![crate::bill::PackagePeriod {
                     package,
+                    fee: package.monthly_fee,
                     from: jiff::civil::date(2026, 1, 10),
                     to: jiff::civil::date(2026, 1, 31),
                 }],

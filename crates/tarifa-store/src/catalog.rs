@@ -172,4 +172,73 @@ impl Tx {
         });
         Ok(count > 0)
     }
+
+    /// Records an announced price change.
+    pub async fn insert_price_change(&mut self, row: &crate::PriceChangeRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO price_changes (market, package_id, monthly_fee_minor, previous_fee_minor, announced_on,
+                    effective_on, unfavourable, window_from, window_to)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(&row.market)
+            .bind(&row.package_id)
+            .bind(row.monthly_fee_minor)
+            .bind(row.previous_fee_minor)
+            .bind(&row.announced_on)
+            .bind(&row.effective_on)
+            .bind(row.unfavourable)
+            .bind(&row.window_from)
+            .bind(&row.window_to)
+            .fetch_one(c)
+            .await?
+        });
+        self.audit(
+            Some(&row.announced_on),
+            "announce",
+            "price_change",
+            &id.to_string(),
+            &serde_json::to_value(row).unwrap_or_default(),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A market's price changes, in the order they take effect.
+    pub async fn price_changes(&mut self, market: &str) -> Result<Vec<crate::PriceChangeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::PriceChangeRow>(
+                "SELECT * FROM price_changes WHERE market = $1 ORDER BY effective_on, id",
+            )
+            .bind(market)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Sets a package's monthly fee (a price change taking effect).
+    pub async fn set_package_fee(
+        &mut self,
+        market: &str,
+        package_id: &str,
+        monthly_fee_minor: i64,
+        business_date: &str,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE packages SET monthly_fee_minor = $1 WHERE market = $2 AND id = $3")
+                .bind(monthly_fee_minor)
+                .bind(market)
+                .bind(package_id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            Some(business_date),
+            "price",
+            "package",
+            &format!("{market}/{package_id}"),
+            &serde_json::json!({ "monthly_fee": monthly_fee_minor }),
+        )
+        .await
+    }
 }

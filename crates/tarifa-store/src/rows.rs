@@ -337,3 +337,19 @@ pub struct ComplaintRow {
     pub appealed_on: Option<String>,
     pub regulator_by: Option<String>,
 }
+
+/// A price change of a package (CAT-3, CAT-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PriceChangeRow {
+    pub id: i64,
+    pub market: String,
+    pub package_id: String,
+    pub monthly_fee_minor: i64,
+    pub previous_fee_minor: i64,
+    pub announced_on: String,
+    pub effective_on: String,
+    pub unfavourable: bool,
+    /// The penalty-free termination window of an unfavourable change (CAT-4).
+    pub window_from: Option<String>,
+    pub window_to: Option<String>,
+}

@@ -356,6 +356,21 @@ impl Runner<'_> {
                     .return_equipment(ctx, id, &r.device, r.damaged)
                     .await?;
             }
+            Action::PriceChange(p) => {
+                let fee = self.money("monthly_fee", &p.monthly_fee)?;
+                let effective = tarifa_core::time::parse_date(&p.effective)
+                    .map_err(|e| AppError::invalid("effective", e))?;
+                self.app
+                    .announce_price_change(
+                        ctx,
+                        &self.market.id,
+                        &p.package,
+                        fee,
+                        effective,
+                        p.unfavourable,
+                    )
+                    .await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

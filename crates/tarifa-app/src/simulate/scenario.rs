@@ -19,7 +19,6 @@ const NOT_YET: &[&str] = &[
     "unlock_request",
     "unlock_code_received",
     "unlock_code_entry",
-    "price_change",
     "transfer",
     "death",
     "spending_limit",
@@ -281,6 +280,16 @@ pub struct ReturnEquipmentStep {
     pub damaged: bool,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceChangeStep {
+    pub package: String,
+    pub monthly_fee: String,
+    pub effective: String,
+    #[serde(default)]
+    pub unfavourable: bool,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -485,6 +494,7 @@ pub enum Action {
     ComplaintDecision(ComplaintDecisionStep),
     Appeal(AppealStep),
     Terminate(TerminateStep),
+    PriceChange(PriceChangeStep),
     ReturnEquipment(ReturnEquipmentStep),
     Advance,
     Expect(ExpectStep),
@@ -504,6 +514,7 @@ impl Action {
             Self::ComplaintDecision(_) => "complaint_decision",
             Self::Appeal(_) => "appeal",
             Self::Terminate(_) => "terminate",
+            Self::PriceChange(_) => "price_change",
             Self::ReturnEquipment(_) => "return_equipment",
             Self::Advance => "advance",
             Self::Expect(_) => "expect",
@@ -603,6 +614,9 @@ impl Scenario {
                 "appeal" => Action::Appeal(value.try_into().map_err(|e| typed("appeal", e))?),
                 "terminate" => {
                     Action::Terminate(value.try_into().map_err(|e| typed("terminate", e))?)
+                }
+                "price_change" => {
+                    Action::PriceChange(value.try_into().map_err(|e| typed("price_change", e))?)
                 }
                 "return_equipment" => Action::ReturnEquipment(
                     value.try_into().map_err(|e| typed("return_equipment", e))?,
