@@ -140,6 +140,119 @@ fn same_totals(a: &[BucketTotal], b: &[BucketTotal]) -> bool {
     key(a) == key(b)
 }
 
+/// What a bill is, besides its draft.
+struct BillHeader<'a> {
+    market: &'a Market,
+    number: String,
+    kind: &'a str,
+    customer_id: i64,
+    period: &'a str,
+    issued_on: Date,
+    due_on: Date,
+    /// The customer's balance before this bill (+ owed, − credit).
+    previous: i64,
+}
+
+/// A drafted bill as the store writes it, with its ledger transfer.
+fn to_new_bill(
+    header: BillHeader<'_>,
+    draft: &BillDraft,
+    detail: String,
+    charge_ids: Vec<i64>,
+    usage_billed: Vec<(i64, String, String)>,
+) -> NewBill {
+    let transfer = ledger::bill_transfer(header.customer_id, draft);
+    NewBill {
+        bill: BillRow {
+            id: 0,
+            market: header.market.id.clone(),
+            number: header.number,
+            kind: header.kind.to_owned(),
+            customer_id: header.customer_id,
+            period: header.period.to_owned(),
+            period_from: draft.from.to_string(),
+            period_to: draft.to.to_string(),
+            issued_on: header.issued_on.to_string(),
+            due_on: header.due_on.to_string(),
+            total_minor: draft.total.minor(),
+            vat_minor: draft.vat_total.minor(),
+            previous_balance_minor: header.previous,
+            total_due_minor: header.previous + draft.total.minor(),
+            detail,
+            transfer_id: 0,
+        },
+        lines: draft
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| line_row(i, l))
+            .collect(),
+        entries: transfer
+            .entries
+            .iter()
+            .map(|e| NewEntry {
+                account: e.account.clone(),
+                amount_minor: e.amount.minor(),
+            })
+            .collect(),
+        charge_ids,
+        usage_billed,
+    }
+}
+
+/// The number of a market's bill: `ME-2026-0000042`.
+fn bill_number(market: &Market, year: i64, sequence: i64) -> String {
+    format!("{}-{year}-{sequence:07}", market.id.to_uppercase())
+}
+
+impl App {
+    /// Issues a bill of its own for queued charges (TRM-3 puts the downgrade
+    /// fee on a separate bill): numbered from the market's sequence, with its
+    /// ledger transfer; returns its number.
+    pub(crate) async fn issue_separate_bill(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        customer_id: i64,
+        charges: &[ChargeRow],
+        on: Date,
+    ) -> Result<String> {
+        let lines = charges
+            .iter()
+            .map(|c| charge_line(market, c))
+            .collect::<Result<Vec<_>>>()?;
+        let mut draft = bill::draft(market, on.first_of_month(), &[], lines);
+        draft.from = on;
+        draft.to = on;
+        let year = i64::from(on.year());
+        let number = bill_number(
+            market,
+            year,
+            tx.reserve_bill_numbers(&market.id, year, 1).await?,
+        );
+        let previous = tx.account_balance(&ledger::receivable(customer_id)).await?;
+        let owner = tx.customer(customer_id).await?;
+        let new = to_new_bill(
+            BillHeader {
+                market,
+                number: number.clone(),
+                kind: "separate",
+                customer_id,
+                period: &period_code(on.first_of_month()),
+                issued_on: on,
+                due_on: market.due_date(on),
+                previous,
+            },
+            &draft,
+            detail(market, owner.as_ref(), &[], &[], &draft),
+            charges.iter().map(|c| c.id).collect(),
+            Vec::new(),
+        );
+        tx.insert_bills(&[new]).await?;
+        Ok(number)
+    }
+}
+
 /// `YYYY-MM` of a month.
 pub fn period_code(month_start: Date) -> String {
     format!("{:04}-{:02}", month_start.year(), month_start.month())
@@ -597,58 +710,34 @@ impl App {
             let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
             let mut batch = Vec::with_capacity(chunk.len());
             for (i, drafted) in chunk.iter().enumerate() {
-                let number = format!(
-                    "{}-{year}-{:07}",
-                    market.id.to_uppercase(),
-                    first + i64::try_from(i).unwrap_or(0)
-                );
+                let number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
                 let previous = balances
                     .get(&ledger::receivable(drafted.customer_id))
                     .copied()
                     .unwrap_or(0);
                 let draft = &drafted.draft;
-                let transfer = ledger::bill_transfer(drafted.customer_id, draft);
-                let new = NewBill {
-                    bill: BillRow {
-                        id: 0,
-                        market: market.id.clone(),
+                let new = to_new_bill(
+                    BillHeader {
+                        market,
                         number,
+                        kind: "monthly",
                         customer_id: drafted.customer_id,
-                        period: period.clone(),
-                        period_from: draft.from.to_string(),
-                        period_to: draft.to.to_string(),
-                        issued_on: issued_on.to_string(),
-                        due_on: due_on.to_string(),
-                        total_minor: draft.total.minor(),
-                        vat_minor: draft.vat_total.minor(),
-                        previous_balance_minor: previous,
-                        total_due_minor: previous + draft.total.minor(),
-                        detail: detail(
-                            market,
-                            owners.get(&drafted.customer_id),
-                            &drafted.packages,
-                            &drafted.letters,
-                            draft,
-                        ),
-                        transfer_id: 0,
+                        period: &period,
+                        issued_on,
+                        due_on,
+                        previous,
                     },
-                    lines: draft
-                        .lines
-                        .iter()
-                        .enumerate()
-                        .map(|(i, l)| line_row(i, l))
-                        .collect(),
-                    entries: transfer
-                        .entries
-                        .iter()
-                        .map(|e| NewEntry {
-                            account: e.account.clone(),
-                            amount_minor: e.amount.minor(),
-                        })
-                        .collect(),
-                    charge_ids: drafted.charge_ids.clone(),
-                    usage_billed: drafted.usage_billed.clone(),
-                };
+                    draft,
+                    detail(
+                        market,
+                        owners.get(&drafted.customer_id),
+                        &drafted.packages,
+                        &drafted.letters,
+                        draft,
+                    ),
+                    drafted.charge_ids.clone(),
+                    drafted.usage_billed.clone(),
+                );
                 batch.push(new);
                 summary.issued += 1;
                 summary.total_minor += draft.total.minor();

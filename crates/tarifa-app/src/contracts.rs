@@ -188,7 +188,7 @@ impl App {
         let today = self.today(&market);
         let current = convert::contract(&mut tx, &market, row).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
-        let decision = match catalog.package(package_id) {
+        let mut decision = match catalog.package(package_id) {
             Some(package) => {
                 contract::change_package(&current.package, package, current.status, today)
             }
@@ -204,6 +204,60 @@ impl App {
         if decision.is_approved() {
             tx.change_contract_package(contract_id, package_id, &today.to_string())
                 .await?;
+            // TRM-3: a cheaper package during the commitment costs the difference
+            // from the package signed for, for the months left, on a bill of its own.
+            let signed = catalog.package(&current.signed.package);
+            let new = catalog.package(package_id);
+            if let (true, Some(commitment), Some(signed), Some(new)) = (
+                market.applies(rules::TRM_3),
+                current.commitment().filter(|c| c.is_live(today)),
+                signed,
+                new,
+            ) && new.monthly_fee.minor() < signed.monthly_fee.minor()
+            {
+                let months = tarifa_core::time::months_left(today, commitment.end);
+                let difference = signed.monthly_fee - new.monthly_fee;
+                let fee = difference.times(i64::from(months));
+                if fee.is_positive() {
+                    let mut charge = tarifa_store::ChargeRow {
+                        id: 0,
+                        market: market.id.clone(),
+                        customer_id: current.customer_id,
+                        contract_id: Some(contract_id),
+                        kind: "fee".into(),
+                        category: Some(
+                            tarifa_core::catalog::OneTimeCategory::OtherChargesCredits.to_string(),
+                        ),
+                        description: format!(
+                            "move to the cheaper package {} during the commitment, {}",
+                            new.name, current.number
+                        ),
+                        amount_minor: fee.minor(),
+                        vat: "\"standard\"".into(),
+                        rule: Some(rules::TRM_3.to_string()),
+                        on_date: today.to_string(),
+                        bill_id: None,
+                        fee_kind: Some("downgrade".into()),
+                    };
+                    charge.id = tx.insert_charge(&charge).await?;
+                    let number = self
+                        .issue_separate_bill(
+                            &mut tx,
+                            &market,
+                            current.customer_id,
+                            &[charge],
+                            today,
+                        )
+                        .await?;
+                    decision.because(
+                        rules::TRM_3,
+                        format!(
+                            "({} − {}) × {months} months left until {} = {fee}, on the separate bill {number}",
+                            signed.monthly_fee, new.monthly_fee, commitment.end
+                        ),
+                    );
+                }
+            }
         }
         record(
             &mut tx,

@@ -103,7 +103,7 @@ impl Tx {
     /// Customers of a market already billed for a period.
     pub async fn billed_customers(&mut self, market: &str, period: &str) -> Result<Vec<i64>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_scalar("SELECT customer_id FROM bills WHERE market = $1 AND period = $2 ORDER BY customer_id")
+            sqlx::query_scalar("SELECT customer_id FROM bills WHERE market = $1 AND period = $2 AND kind = 'monthly' ORDER BY customer_id")
                 .bind(market)
                 .bind(period)
                 .fetch_all(c)
@@ -201,12 +201,13 @@ impl Tx {
             }
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
                 let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO bills (market, number, customer_id, period, period_from, period_to, issued_on, due_on,
+                    "INSERT INTO bills (market, number, kind, customer_id, period, period_from, period_to, issued_on, due_on,
                         total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id) ",
                 );
                 query.push_values(&with_transfer, |mut row, (transfer, b)| {
                     row.push_bind(&b.market)
                         .push_bind(&b.number)
+                        .push_bind(&b.kind)
                         .push_bind(b.customer_id)
                         .push_bind(&b.period)
                         .push_bind(&b.period_from)

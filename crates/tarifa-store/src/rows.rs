@@ -202,6 +202,8 @@ pub struct BillRow {
     pub id: i64,
     pub market: String,
     pub number: String,
+    /// `monthly` (BIL-1) or `separate` (TRM-3).
+    pub kind: String,
     pub customer_id: i64,
     /// `YYYY-MM`.
     pub period: String,

@@ -156,10 +156,9 @@ pub(super) async fn check(
                     format!("no customer {:?} was registered", want.customer),
                 )
             })?;
-            let Some(bill) = bills
-                .iter()
-                .find(|b| b.customer_id == customer_id && b.period == want.period)
-            else {
+            let Some(bill) = bills.iter().find(|b| {
+                b.customer_id == customer_id && b.period == want.period && b.kind == "monthly"
+            }) else {
                 let periods: Vec<&str> = bills
                     .iter()
                     .filter(|b| b.customer_id == customer_id)

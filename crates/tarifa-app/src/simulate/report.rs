@@ -118,6 +118,7 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             .unwrap_or_default();
         bills.push(json!({
             "number": b.number,
+            "kind": b.kind,
             "customer": handles.get(&b.customer_id),
             "owner": detail["owner"],
             "packages": detail["packages"],

@@ -58,6 +58,8 @@ CREATE TABLE bills (
     id INTEGER PRIMARY KEY,
     market TEXT NOT NULL,
     number TEXT NOT NULL UNIQUE,
+    -- monthly (BIL-1), or separate (TRM-3: a bill of its own for one charge).
+    kind TEXT NOT NULL,
     customer_id INTEGER NOT NULL REFERENCES customers(id),
     period TEXT NOT NULL,
     period_from TEXT NOT NULL,
@@ -69,9 +71,10 @@ CREATE TABLE bills (
     previous_balance_minor INTEGER NOT NULL,
     total_due_minor INTEGER NOT NULL,
     detail TEXT NOT NULL,
-    transfer_id INTEGER NOT NULL REFERENCES ledger_transfers(id),
-    UNIQUE (customer_id, period)
+    transfer_id INTEGER NOT NULL REFERENCES ledger_transfers(id)
 );
+-- One monthly bill per account and period: what makes bill runs re-runnable.
+CREATE UNIQUE INDEX bills_monthly ON bills (customer_id, period) WHERE kind = 'monthly';
 
 CREATE TABLE bill_lines (
     bill_id INTEGER NOT NULL REFERENCES bills(id),
