@@ -12,6 +12,7 @@ pub mod notices;
 pub mod presets;
 pub mod pricing;
 pub mod scheduler;
+pub mod services;
 pub mod simulate;
 pub mod termination;
 pub mod usage;

@@ -17,6 +17,7 @@ mod journal;
 mod parties;
 mod rows;
 mod scheduler;
+mod services;
 pub mod testing;
 mod usage;
 

@@ -371,6 +371,15 @@ impl Runner<'_> {
                     )
                     .await?;
             }
+            Action::SpendingLimit(l) => {
+                let id = self.contract(&l.contract)?;
+                let amount = self.money("amount", &l.amount)?;
+                self.app.set_spending_limit(ctx, id, amount).await?;
+            }
+            Action::Listing(l) => {
+                let id = self.contract(&l.contract)?;
+                self.app.request_listing(ctx, id, &l.period).await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

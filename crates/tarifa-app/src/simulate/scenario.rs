@@ -21,8 +21,6 @@ const NOT_YET: &[&str] = &[
     "unlock_code_entry",
     "transfer",
     "death",
-    "spending_limit",
-    "listing",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -290,6 +288,21 @@ pub struct PriceChangeStep {
     pub unfavourable: bool,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpendingLimitStep {
+    pub contract: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingStep {
+    pub contract: String,
+    /// `YYYY-MM`.
+    pub period: String,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -495,6 +508,8 @@ pub enum Action {
     Appeal(AppealStep),
     Terminate(TerminateStep),
     PriceChange(PriceChangeStep),
+    SpendingLimit(SpendingLimitStep),
+    Listing(ListingStep),
     ReturnEquipment(ReturnEquipmentStep),
     Advance,
     Expect(ExpectStep),
@@ -515,6 +530,8 @@ impl Action {
             Self::Appeal(_) => "appeal",
             Self::Terminate(_) => "terminate",
             Self::PriceChange(_) => "price_change",
+            Self::SpendingLimit(_) => "spending_limit",
+            Self::Listing(_) => "listing",
             Self::ReturnEquipment(_) => "return_equipment",
             Self::Advance => "advance",
             Self::Expect(_) => "expect",
@@ -618,6 +635,10 @@ impl Scenario {
                 "price_change" => {
                     Action::PriceChange(value.try_into().map_err(|e| typed("price_change", e))?)
                 }
+                "spending_limit" => {
+                    Action::SpendingLimit(value.try_into().map_err(|e| typed("spending_limit", e))?)
+                }
+                "listing" => Action::Listing(value.try_into().map_err(|e| typed("listing", e))?),
                 "return_equipment" => Action::ReturnEquipment(
                     value.try_into().map_err(|e| typed("return_equipment", e))?,
                 ),
