@@ -167,6 +167,7 @@ pub(crate) fn customer_row(
         marketing_consent: party.marketing_consent,
         language: party.language.clone(),
         registered_on: registered_on.to_string(),
+        anonymised_on: None,
     }
 }
 

@@ -108,3 +108,46 @@ pub fn bill_letter(
     (end <= add_months(issued, months))
         .then(|| commitment_ending_text(catalog, package_id, end, number))
 }
+
+impl App {
+    /// CON-14: subscriber data are kept at least the months it names after
+    /// service ends, then erased: personal data and the traffic's
+    /// destinations. Bills, amounts and the ledger are kept.
+    pub(crate) async fn run_retention(
+        &self,
+        tx: &mut Tx,
+        ctx: &crate::Ctx,
+        market: &Market,
+        day: Date,
+    ) -> Result<u32> {
+        if !market.applies(rules::CON_14) {
+            return Ok(0);
+        }
+        let months = i32::try_from(market.rules.con_14.retention_months).unwrap_or(12);
+        let until = add_days(add_months(day, -months), -1);
+        let mut erased = 0;
+        for customer in tx
+            .customers_to_erase(&market.id, &until.to_string())
+            .await?
+        {
+            tx.erase_personal_data(customer, &day.to_string()).await?;
+            let mut decision = tarifa_core::rule::Decision::approved();
+            decision.because(
+                rules::CON_14,
+                format!("service ended on or before {until}, {months} months ago: personal and traffic data erased"),
+            );
+            crate::record(
+                tx,
+                market,
+                day,
+                "retention",
+                Some(format!("customer:{customer}")),
+                &decision,
+                ctx,
+            )
+            .await?;
+            erased += 1;
+        }
+        Ok(erased)
+    }
+}

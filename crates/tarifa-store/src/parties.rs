@@ -147,4 +147,53 @@ impl Tx {
         )
         .await
     }
+
+    /// Customers of a market whose every contract ended on or before `until`
+    /// and whose data are not yet erased (CON-14).
+    pub async fn customers_to_erase(&mut self, market: &str, until: &str) -> Result<Vec<i64>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "SELECT k.customer_id FROM contracts k JOIN customers p ON p.id = k.customer_id
+                 WHERE k.market = $1 AND p.anonymised_on IS NULL
+                 GROUP BY k.customer_id
+                 HAVING SUM(CASE WHEN k.ended_on IS NULL OR k.ended_on > $2 THEN 1 ELSE 0 END) = 0
+                 ORDER BY k.customer_id",
+            )
+            .bind(market)
+            .bind(until)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Erases a customer's personal data and the destinations of their
+    /// traffic (CON-14); bills, amounts and the ledger stay for the accounts.
+    pub async fn erase_personal_data(&mut self, customer_id: i64, on: &str) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE customers SET name = 'erased', email = NULL, phone = NULL, address = NULL,
+                    id_document_number = NULL, anonymised_on = $1 WHERE id = $2",
+            )
+            .bind(on)
+            .bind(customer_id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE usage_records SET to_number = 'erased'
+                 WHERE contract_id IN (SELECT id FROM contracts WHERE customer_id = $1)",
+            )
+            .bind(customer_id)
+            .execute(&mut *c)
+            .await?;
+            Ok::<(), crate::StoreError>(())
+        })?;
+        self.audit(
+            Some(on),
+            "erase",
+            "customer",
+            &customer_id.to_string(),
+            &serde_json::json!({ "rule": "CON-14" }),
+        )
+        .await
+    }
 }

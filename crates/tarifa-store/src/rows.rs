@@ -21,6 +21,8 @@ pub struct CustomerRow {
     pub marketing_consent: bool,
     pub language: Option<String>,
     pub registered_on: String,
+    /// When personal data were erased (CON-14).
+    pub anonymised_on: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]

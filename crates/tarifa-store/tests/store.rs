@@ -44,6 +44,7 @@ fn customer(handle: &str) -> CustomerRow {
         marketing_consent: true,
         language: None,
         registered_on: "2026-01-10".into(),
+        anonymised_on: None,
     }
 }
 
@@ -391,4 +392,119 @@ async fn a_file_database_survives_reopening() {
     drop(tx);
     store.close().await;
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn erasing_personal_data_touches_nothing_else() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let a = tx.insert_customer(&customer("a")).await.expect("a");
+        let b = tx.insert_customer(&customer("b")).await.expect("b");
+        let mut ended = contract(a, "ka", "+38220000001");
+        ended.status = "terminated".into();
+        ended.ended_on = Some("2026-03-31".into());
+        let ka = tx.insert_contract(&ended, &[]).await.expect("ka");
+        let kb = tx
+            .insert_contract(&contract(b, "kb", "+38220000002"), &[])
+            .await
+            .expect("kb");
+        let record = |id: &str, contract_id: i64| tarifa_store::UsageRow {
+            id: id.into(),
+            contract_id,
+            period: "2026-02".into(),
+            at: "2026-02-10T10:00:00".into(),
+            kind: "voice".into(),
+            to_number: "+38267555444".into(),
+            quantity: 60,
+            roaming: None,
+            bucket: "voice.national".into(),
+            units: 1,
+            import_id: None,
+        };
+        tx.insert_usage(&[record("r1", ka), record("r2", kb)])
+            .await
+            .expect("usage");
+        let entries = [
+            tarifa_store::NewEntry {
+                account: "receivable:customer:1".into(),
+                amount_minor: 2500,
+            },
+            tarifa_store::NewEntry {
+                account: "revenue:subscription".into(),
+                amount_minor: -2500,
+            },
+        ];
+        tx.insert_transfer("me", "bill", "ME-2026-0000001", "2026-02-01", &entries)
+            .await
+            .expect("transfer");
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let b_before = tx.customer(b).await.expect("read");
+        let kb_before = tx.contract(kb).await.expect("read");
+        let ka_before = tx.contract(ka).await.expect("read");
+        let b_usage_before = tx.usage_records(kb, "2026-02").await.expect("usage");
+        assert_eq!(
+            tx.customers_to_erase("me", "2026-04-01")
+                .await
+                .expect("due"),
+            vec![a]
+        );
+        assert!(
+            tx.customers_to_erase("me", "2026-03-30")
+                .await
+                .expect("not yet")
+                .is_empty()
+        );
+        tx.erase_personal_data(a, "2027-04-01")
+            .await
+            .expect("erase");
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let erased = tx.customer(a).await.expect("read").expect("kept");
+        assert_eq!(erased.name, "erased");
+        assert_eq!(
+            (erased.email, erased.address, erased.id_document_number),
+            (None, None, None)
+        );
+        assert_eq!(erased.anonymised_on.as_deref(), Some("2027-04-01"));
+        assert_eq!(erased.kind, "individual", "what is not personal stays");
+        let a_usage = tx.usage_records(ka, "2026-02").await.expect("usage");
+        assert_eq!(a_usage[0].to_number, "erased");
+        assert_eq!(
+            a_usage[0].quantity, 60,
+            "the traffic itself stays for the accounts"
+        );
+        assert_eq!(
+            tx.customer(b).await.expect("read"),
+            b_before,
+            "another customer is untouched"
+        );
+        assert_eq!(tx.contract(kb).await.expect("read"), kb_before);
+        assert_eq!(
+            tx.contract(ka).await.expect("read"),
+            ka_before,
+            "contracts stay"
+        );
+        assert_eq!(
+            tx.usage_records(kb, "2026-02").await.expect("usage"),
+            b_usage_before
+        );
+        assert_eq!(tx.ledger_check("me").await.expect("ledger"), (0, 0));
+        assert_eq!(
+            tx.account_balance("receivable:customer:1")
+                .await
+                .expect("balance"),
+            2500
+        );
+        assert!(
+            tx.customers_to_erase("me", "2027-04-01")
+                .await
+                .expect("done")
+                .is_empty()
+        );
+    })
+    .await;
 }
