@@ -224,6 +224,87 @@ impl App {
         let mut draft = bill::draft(market, on.first_of_month(), &[], lines);
         draft.from = on;
         draft.to = on;
+        let ids = charges.iter().map(|c| c.id).collect();
+        self.write_separate_bill(tx, market, customer_id, draft, ids, Vec::new(), on)
+            .await
+    }
+
+    /// Bills a contract's month so far to its owner on a bill of its own
+    /// (CON-9: the assignor pays up to the day of assignment), marking the
+    /// usage it took as billed; returns the bill's number, if there was
+    /// anything to bill.
+    pub(crate) async fn bill_month_so_far(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        contract: &Contract,
+        on: Date,
+    ) -> Result<Option<String>> {
+        let month_start = on.first_of_month();
+        let period = period_code(month_start);
+        let Some(to) = on.yesterday().ok().filter(|y| *y >= month_start) else {
+            return Ok(None);
+        };
+        let Some((from, to)) = overlaps(contract, month_start, to) else {
+            return Ok(None);
+        };
+        let catalog = self.catalog(tx, market).await?;
+        let prices = price_history(tx, market).await?;
+        let history: Vec<(Date, String)> = tx
+            .package_history(contract.id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                Ok((
+                    convert::date("package period", &p.valid_from)?,
+                    p.package_id,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let periods = package_periods(&catalog, &prices, &history, from, to)?;
+        let Some(last) = periods.last() else {
+            return Ok(None);
+        };
+        let package = last.package;
+        let used = totals_by_contract(tx.contract_usage_totals(contract.id, &period).await?)?
+            .remove(&contract.id)
+            .unwrap_or_default();
+        let usage_billed = vec![(contract.id, period.clone(), to_snapshot(&used))];
+        let part = ContractPeriod {
+            contract_id: contract.id,
+            number: contract.number.clone(),
+            allowances: package.allowances,
+            rates: &package.rates,
+            usage: used,
+            interruptions: Vec::new(),
+            packages: periods,
+        };
+        let draft = bill::draft(market, month_start, &[part], Vec::new());
+        let number = self
+            .write_separate_bill(
+                tx,
+                market,
+                contract.customer_id,
+                draft,
+                Vec::new(),
+                usage_billed,
+                on,
+            )
+            .await?;
+        Ok(Some(number))
+    }
+
+    #[allow(clippy::too_many_arguments)] // the parts of one bill, written together
+    async fn write_separate_bill(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        customer_id: i64,
+        draft: BillDraft,
+        charge_ids: Vec<i64>,
+        usage_billed: Vec<(i64, String, String)>,
+        on: Date,
+    ) -> Result<String> {
         let year = i64::from(on.year());
         let number = bill_number(
             market,
@@ -245,11 +326,32 @@ impl App {
             },
             &draft,
             detail(market, owner.as_ref(), &[], &[], &draft),
-            charges.iter().map(|c| c.id).collect(),
-            Vec::new(),
+            charge_ids,
+            usage_billed,
         );
         tx.insert_bills(&[new]).await?;
         Ok(number)
+    }
+}
+
+/// The price changes of a market by package.
+async fn price_history(tx: &mut tarifa_store::Tx, market: &Market) -> Result<PriceHistory> {
+    let mut prices: PriceHistory = HashMap::new();
+    for change in tx.price_changes(&market.id).await? {
+        prices.entry(change.package_id.clone()).or_default().push((
+            convert::date("price change", &change.effective_on)?,
+            change.previous_fee_minor,
+            change.monthly_fee_minor,
+        ));
+    }
+    Ok(prices)
+}
+
+/// The VAT class of a usage line (HU: data is internet access).
+fn usage_vat(market: &Market, bucket: Bucket) -> VatAssignment {
+    match (bucket.kind, market.vat.usage.get("data")) {
+        (tarifa_core::usage::UsageKind::Data, Some(class)) => VatAssignment::Class(class.clone()),
+        _ => VatAssignment::Standard,
     }
 }
 
@@ -258,8 +360,13 @@ pub fn period_code(month_start: Date) -> String {
     format!("{:04}-{:02}", month_start.year(), month_start.month())
 }
 
+/// The days of `[from, to]` the contract served its current owner.
 fn overlaps(contract: &Contract, from: Date, to: Date) -> Option<(Date, Date)> {
-    let start = contract.signed.activated_on.max(from);
+    let start = contract
+        .signed
+        .activated_on
+        .max(contract.owner_since.unwrap_or(from))
+        .max(from);
     let end = contract.ended_on.map_or(to, |e| e.min(to));
     (start <= end).then_some((start, end))
 }
@@ -452,14 +559,7 @@ impl App {
         let period = period_code(month_start);
         let mut tx = self.begin(ctx).await?;
         let catalog = self.catalog(&mut tx, market).await?;
-        let mut prices: PriceHistory = HashMap::new();
-        for change in tx.price_changes(&market.id).await? {
-            prices.entry(change.package_id.clone()).or_default().push((
-                convert::date("price change", &change.effective_on)?,
-                change.previous_fee_minor,
-                change.monthly_fee_minor,
-            ));
-        }
+        let prices = price_history(&mut tx, market).await?;
         let billed: HashSet<i64> = tx
             .billed_customers(&market.id, &period)
             .await?
@@ -480,6 +580,12 @@ impl App {
             ));
         }
         let mut usage = totals_by_contract(tx.usage_totals(&market.id, &period).await?)?;
+        let mut partly_billed: HashMap<i64, Vec<BucketTotal>> = tx
+            .usage_billed(&market.id, &period)
+            .await?
+            .into_iter()
+            .map(|(contract, snapshot)| Ok((contract, from_snapshot(&snapshot)?)))
+            .collect::<Result<_>>()?;
         // Usage that came after its month was billed: last month's totals that
         // differ from what its bills took, and older months noted by imports.
         let previous = period_code(add_months(month_start, -1));
@@ -598,9 +704,35 @@ impl App {
                 )?;
                 let Some(last) = periods.last() else { continue };
                 let package = last.package;
-                let used = usage.remove(&contract.id).unwrap_or_default();
+                let mut used = usage.remove(&contract.id).unwrap_or_default();
                 if !used.is_empty() {
                     usage_billed.push((contract.id, period.clone(), to_snapshot(&used)));
+                }
+                // Part of the month was billed already (to the previous owner,
+                // CON-9): only what came on top goes on this bill.
+                if let Some(billed) = partly_billed.remove(&contract.id) {
+                    for (bucket, amount) in late_charges(
+                        &package.allowances,
+                        &package.rates,
+                        &used,
+                        &billed,
+                        market.currency,
+                        market.rounding,
+                    ) {
+                        extra_lines.push(BillLine {
+                            kind: LineKind::Usage,
+                            contract_id: Some(contract.id),
+                            description: format!(
+                                "{} {} since {from}, {}",
+                                bucket.kind, bucket.destination, contract.number
+                            ),
+                            amount,
+                            vat: usage_vat(market, bucket),
+                            rule: Some(rules::USE_1),
+                            category: None,
+                        });
+                    }
+                    used = Vec::new();
                 }
                 parts.push(ContractPeriod {
                     contract_id: contract.id,
@@ -648,12 +780,7 @@ impl App {
                                 bucket.kind, bucket.destination
                             ),
                             amount,
-                            vat: match (bucket.kind, market.vat.usage.get("data")) {
-                                (tarifa_core::usage::UsageKind::Data, Some(class)) => {
-                                    VatAssignment::Class(class.clone())
-                                }
-                                _ => VatAssignment::Standard,
-                            },
+                            vat: usage_vat(market, bucket),
                             rule: Some(rules::USE_1),
                             category: None,
                         });

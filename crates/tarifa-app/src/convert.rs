@@ -227,6 +227,7 @@ pub(crate) fn contract_rows(
         suspension_cause: None,
         return_by: None,
         equipment_returned_on: None,
+        owner_since: None,
     };
     let benefits = terms
         .benefits
@@ -317,5 +318,6 @@ fn build_contract(
             deposit_may_be_required: row.deposit_may_be_required,
         },
         ended_on: opt_date("end date", row.ended_on.as_deref())?,
+        owner_since: opt_date("owner since", row.owner_since.as_deref())?,
     })
 }

@@ -47,6 +47,22 @@ impl Account {
     }
 }
 
+/// The oldest bill of a customer past its due date with money open (CON-7,
+/// CON-9): its number and what is open.
+pub(crate) async fn overdue_bill(
+    tx: &mut Tx,
+    market: &Market,
+    customer_id: i64,
+    day: Date,
+) -> Result<Option<(String, Money)>> {
+    Ok(accounts(tx, market)
+        .await?
+        .iter()
+        .find(|a| a.customer_id == customer_id)
+        .and_then(|a| a.overdue(day, 0))
+        .map(|(bill, open)| (bill.number.clone(), *open)))
+}
+
 /// Every account of a market with bills, and what is open on them.
 async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
     let mut bills: HashMap<i64, Vec<BillRow>> = HashMap::new();

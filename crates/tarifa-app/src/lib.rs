@@ -9,6 +9,7 @@ mod convert;
 pub mod customers;
 mod dunning;
 pub mod notices;
+pub mod ownership;
 pub mod presets;
 pub mod pricing;
 pub mod scheduler;

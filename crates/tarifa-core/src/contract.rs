@@ -196,6 +196,8 @@ pub struct Contract {
     /// The terms signed (the package then, commitment, benefits, device).
     pub signed: SignedTerms,
     pub ended_on: Option<Date>,
+    /// The day the current owner took over, after a transfer or succession.
+    pub owner_since: Option<Date>,
 }
 
 impl Contract {

@@ -306,6 +306,7 @@ mod tests {
                 deposit_may_be_required: false,
             },
             ended_on: None,
+            owner_since: None,
         }
     }
 

@@ -389,4 +389,37 @@ impl Tx {
             .await?
         }))
     }
+
+    /// Hands a contract to a new owner from `on` (CON-9, CON-11).
+    pub async fn transfer_contract(
+        &mut self,
+        contract_id: i64,
+        from_customer: i64,
+        to_customer: i64,
+        on: &str,
+    ) -> Result<()> {
+        let affected = on_tx!(self, c => {
+            sqlx::query("UPDATE contracts SET customer_id = $1, owner_since = $2 WHERE id = $3 AND customer_id = $4")
+                .bind(to_customer)
+                .bind(on)
+                .bind(contract_id)
+                .bind(from_customer)
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        if affected != 1 {
+            return Err(StoreError::Conflict(format!(
+                "contract {contract_id} is no longer the customer's {from_customer}"
+            )));
+        }
+        self.audit(
+            Some(on),
+            "transfer",
+            "contract",
+            &contract_id.to_string(),
+            &serde_json::json!({ "old": from_customer, "new": to_customer }),
+        )
+        .await
+    }
 }

@@ -98,6 +98,8 @@ pub struct ContractRow {
     /// DEV-4: lent equipment due back by this day; when it came back (or was billed).
     pub return_by: Option<String>,
     pub equipment_returned_on: Option<String>,
+    /// The day the current owner took the contract over (CON-9, CON-11).
+    pub owner_since: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]

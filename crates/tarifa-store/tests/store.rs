@@ -96,6 +96,7 @@ fn contract(customer_id: i64, handle: &str, number: &str) -> ContractRow {
         suspension_cause: None,
         return_by: None,
         equipment_returned_on: None,
+        owner_since: None,
     }
 }
 

@@ -380,6 +380,11 @@ impl Runner<'_> {
                 let id = self.contract(&l.contract)?;
                 self.app.request_listing(ctx, id, &l.period).await?;
             }
+            Action::Transfer(t) => {
+                let id = self.contract(&t.contract)?;
+                let to = self.customer(&t.to)?;
+                self.app.transfer(ctx, id, to).await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

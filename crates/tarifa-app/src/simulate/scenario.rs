@@ -19,7 +19,6 @@ const NOT_YET: &[&str] = &[
     "unlock_request",
     "unlock_code_received",
     "unlock_code_entry",
-    "transfer",
     "death",
 ];
 
@@ -303,6 +302,14 @@ pub struct ListingStep {
     pub period: String,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferStep {
+    pub contract: String,
+    /// The new owner (a customer handle).
+    pub to: String,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -508,6 +515,7 @@ pub enum Action {
     Appeal(AppealStep),
     Terminate(TerminateStep),
     PriceChange(PriceChangeStep),
+    Transfer(TransferStep),
     SpendingLimit(SpendingLimitStep),
     Listing(ListingStep),
     ReturnEquipment(ReturnEquipmentStep),
@@ -530,6 +538,7 @@ impl Action {
             Self::Appeal(_) => "appeal",
             Self::Terminate(_) => "terminate",
             Self::PriceChange(_) => "price_change",
+            Self::Transfer(_) => "transfer",
             Self::SpendingLimit(_) => "spending_limit",
             Self::Listing(_) => "listing",
             Self::ReturnEquipment(_) => "return_equipment",
@@ -639,6 +648,7 @@ impl Scenario {
                     Action::SpendingLimit(value.try_into().map_err(|e| typed("spending_limit", e))?)
                 }
                 "listing" => Action::Listing(value.try_into().map_err(|e| typed("listing", e))?),
+                "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "return_equipment" => Action::ReturnEquipment(
                     value.try_into().map_err(|e| typed("return_equipment", e))?,
                 ),
@@ -718,10 +728,10 @@ mod tests {
         let err = Scenario::parse(&text).expect_err("typo");
         assert!(err.0.contains("line 5") && err.0.contains("nmae"), "{err}");
 
-        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"transfer\"\n");
+        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"death\"\n");
         let err = Scenario::parse(&text).expect_err("later issue");
         assert!(
-            err.0.contains("transfer") && err.0.contains("not supported"),
+            err.0.contains("death") && err.0.contains("not supported"),
             "{err}"
         );
 
