@@ -7,8 +7,9 @@ use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, Outcome, rules};
 use tarifa_core::time::add_days;
-use tarifa_store::{ChargeRow, ComplaintRow, Tx};
+use tarifa_store::{ComplaintRow, Tx};
 
+use crate::charges::{Charge, charge_row};
 use crate::dunning::{Notice, notify};
 use crate::{App, AppError, Ctx, Decided, Result, record};
 
@@ -218,27 +219,24 @@ impl App {
                     decision.because(rules::CMP_3, "the complaint is upheld");
                     if row.disputed_minor > 0 {
                         let credit = Money::from_minor(row.disputed_minor, market.currency);
-                        tx.insert_charge(&ChargeRow {
-                            id: 0,
-                            market: market.id.clone(),
-                            customer_id: row.customer_id,
-                            contract_id: None,
-                            kind: "credit".into(),
-                            category: Some(
-                                tarifa_core::catalog::OneTimeCategory::OtherChargesCredits
-                                    .to_string(),
-                            ),
-                            description: format!(
-                                "credit for the upheld complaint {}",
-                                row.handle.clone().unwrap_or_else(|| row.id.to_string())
-                            ),
-                            amount_minor: -row.disputed_minor,
-                            vat: "\"standard\"".into(),
-                            rule: Some(rules::CMP_3.to_string()),
-                            on_date: today.to_string(),
-                            bill_id: None,
-                            fee_kind: None,
-                        })
+                        tx.insert_charge(&charge_row(
+                            &market,
+                            Charge {
+                                customer_id: row.customer_id,
+                                contract_id: None,
+                                on: today,
+                                line: "credit",
+                                category:
+                                    tarifa_core::catalog::OneTimeCategory::OtherChargesCredits,
+                                fee_kind: None,
+                                amount: -credit,
+                                rule: rules::CMP_3,
+                                description: format!(
+                                    "credit for the upheld complaint {}",
+                                    row.handle.clone().unwrap_or_else(|| row.id.to_string())
+                                ),
+                            },
+                        ))
                         .await?;
                         decision.because(
                             rules::CMP_3,

@@ -4,6 +4,7 @@ use tarifa_core::contract::{self, Benefit, ContractApplication, DeviceRequest, S
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 
+use crate::charges::{Charge, charge_row};
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
 
 /// A device handed over at signing, as asked.
@@ -219,26 +220,23 @@ impl App {
                 let difference = signed.monthly_fee - new.monthly_fee;
                 let fee = difference.times(i64::from(months));
                 if fee.is_positive() {
-                    let mut charge = tarifa_store::ChargeRow {
-                        id: 0,
-                        market: market.id.clone(),
-                        customer_id: current.customer_id,
-                        contract_id: Some(contract_id),
-                        kind: "fee".into(),
-                        category: Some(
-                            tarifa_core::catalog::OneTimeCategory::OtherChargesCredits.to_string(),
-                        ),
-                        description: format!(
-                            "move to the cheaper package {} during the commitment, {}",
-                            new.name, current.number
-                        ),
-                        amount_minor: fee.minor(),
-                        vat: "\"standard\"".into(),
-                        rule: Some(rules::TRM_3.to_string()),
-                        on_date: today.to_string(),
-                        bill_id: None,
-                        fee_kind: Some("downgrade".into()),
-                    };
+                    let mut charge = charge_row(
+                        &market,
+                        Charge {
+                            customer_id: current.customer_id,
+                            contract_id: Some(contract_id),
+                            on: today,
+                            line: "fee",
+                            category: tarifa_core::catalog::OneTimeCategory::OtherChargesCredits,
+                            fee_kind: Some("downgrade"),
+                            amount: fee,
+                            rule: rules::TRM_3,
+                            description: format!(
+                                "move to the cheaper package {} during the commitment, {}",
+                                new.name, current.number
+                            ),
+                        },
+                    );
                     charge.id = tx.insert_charge(&charge).await?;
                     let number = self
                         .issue_separate_bill(

@@ -17,8 +17,9 @@ use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, RuleId, rules};
 use tarifa_core::time::add_days;
-use tarifa_store::{BillRow, ChargeRow, NoticeRow, Tx};
+use tarifa_store::{BillRow, NoticeRow, Tx};
 
+use crate::charges::{Charge, charge_row};
 use crate::{App, Ctx, Result, convert, record};
 
 /// The cause recorded with a suspension for non-payment.
@@ -288,21 +289,7 @@ impl App {
                             .iter()
                             .fold(Money::zero(market.currency), |sum, b| sum + b.amount);
                         if discounts.is_positive() {
-                            tx.insert_charge(&ChargeRow {
-                                id: 0,
-                                market: market.id.clone(),
-                                customer_id: account.customer_id,
-                                contract_id: Some(row.id),
-                                kind: "penalty".into(),
-                                category: Some(OneTimeCategory::Penalties.to_string()),
-                                description: format!("discounts received, claimed on termination for non-payment ({})", row.number),
-                                amount_minor: discounts.minor(),
-                                vat: "\"standard\"".into(),
-                                rule: Some(rules::TRM_5.to_string()),
-                                on_date: day.to_string(),
-                                bill_id: None,
-                                fee_kind: Some("early_termination".into()),
-                            })
+                            tx.insert_charge(&charge_row(market, Charge { customer_id: account.customer_id, contract_id: Some(row.id), on: day, line: "penalty", category: OneTimeCategory::Penalties, fee_kind: Some("early_termination"), amount: discounts, rule: rules::TRM_5, description: format!("discounts received, claimed on termination for non-payment ({})", row.number) }))
                             .await?;
                             decision.because(
                                 rules::TRM_5,
@@ -365,21 +352,20 @@ impl App {
                 ),
             );
             if let Some(fee) = catalog.fee("reconnection") {
-                tx.insert_charge(&ChargeRow {
-                    id: 0,
-                    market: market.id.clone(),
-                    customer_id,
-                    contract_id: Some(row.id),
-                    kind: "fee".into(),
-                    category: Some(OneTimeCategory::ReconnectionAfterSettledDebt.to_string()),
-                    description: format!("reconnection after settled debt, {}", row.number),
-                    amount_minor: fee.minor(),
-                    vat: "\"standard\"".into(),
-                    rule: Some(rules::DUN_3.to_string()),
-                    on_date: day.to_string(),
-                    bill_id: None,
-                    fee_kind: Some("reconnection".into()),
-                })
+                tx.insert_charge(&charge_row(
+                    market,
+                    Charge {
+                        customer_id,
+                        contract_id: Some(row.id),
+                        on: day,
+                        line: "fee",
+                        category: OneTimeCategory::ReconnectionAfterSettledDebt,
+                        fee_kind: Some("reconnection"),
+                        amount: fee,
+                        rule: rules::DUN_3,
+                        description: format!("reconnection after settled debt, {}", row.number),
+                    },
+                ))
                 .await?;
                 decision.because(
                     rules::DUN_3,

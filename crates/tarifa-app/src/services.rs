@@ -4,8 +4,8 @@ use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
-use tarifa_store::ChargeRow;
 
+use crate::charges::{Charge, charge_row};
 use crate::{App, AppError, Ctx, Decided, Result, record};
 
 /// Records on one page of a printed listing.
@@ -71,21 +71,23 @@ impl App {
                         this_year + 1
                     ),
                 );
-                tx.insert_charge(&ChargeRow {
-                    id: 0,
-                    market: market.id.clone(),
-                    customer_id: row.customer_id,
-                    contract_id: Some(contract_id),
-                    kind: "fee".into(),
-                    category: Some(OneTimeCategory::AgreedSpend.to_string()),
-                    description: format!("spending limit, activation {} in {year}", this_year + 1),
-                    amount_minor: fee.minor(),
-                    vat: "\"standard\"".into(),
-                    rule: Some(rules::USE_4.to_string()),
-                    on_date: today.to_string(),
-                    bill_id: None,
-                    fee_kind: Some("spending_limit".into()),
-                })
+                tx.insert_charge(&charge_row(
+                    &market,
+                    Charge {
+                        customer_id: row.customer_id,
+                        contract_id: Some(contract_id),
+                        on: today,
+                        line: "fee",
+                        category: OneTimeCategory::AgreedSpend,
+                        fee_kind: Some("spending_limit"),
+                        amount: fee,
+                        rule: rules::USE_4,
+                        description: format!(
+                            "spending limit, activation {} in {year}",
+                            this_year + 1
+                        ),
+                    },
+                ))
                 .await?;
             }
         }
@@ -187,21 +189,20 @@ impl App {
                     rules::USE_5,
                     format!("another listing this month: the fee of {fee} applies"),
                 );
-                tx.insert_charge(&ChargeRow {
-                    id: 0,
-                    market: market.id.clone(),
-                    customer_id: row.customer_id,
-                    contract_id: Some(contract_id),
-                    kind: "fee".into(),
-                    category: Some(OneTimeCategory::ItemisationOnRequest.to_string()),
-                    description: format!("itemised listing of {period}"),
-                    amount_minor: fee.minor(),
-                    vat: "\"standard\"".into(),
-                    rule: Some(rules::USE_5.to_string()),
-                    on_date: today.to_string(),
-                    bill_id: None,
-                    fee_kind: Some("listing".into()),
-                })
+                tx.insert_charge(&charge_row(
+                    &market,
+                    Charge {
+                        customer_id: row.customer_id,
+                        contract_id: Some(contract_id),
+                        on: today,
+                        line: "fee",
+                        category: OneTimeCategory::ItemisationOnRequest,
+                        fee_kind: Some("listing"),
+                        amount: fee,
+                        rule: rules::USE_5,
+                        description: format!("itemised listing of {period}"),
+                    },
+                ))
                 .await?;
             }
         }

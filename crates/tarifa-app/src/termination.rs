@@ -11,6 +11,7 @@ use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{self, Grounds, Quote, TerminatedBy, TerminationCase};
 use tarifa_store::{ChargeRow, Tx};
 
+use crate::charges::{Charge, charge_row};
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
 
 /// A fee a termination or DEV-4 puts on the final bill.
@@ -33,21 +34,20 @@ fn charge(
     } else {
         OneTimeCategory::Penalties
     };
-    ChargeRow {
-        id: 0,
-        market: market.id.clone(),
-        customer_id,
-        contract_id: Some(contract_id),
-        kind: "penalty".into(),
-        category: Some(category.to_string()),
-        description: fee.description,
-        amount_minor: fee.amount.minor(),
-        vat: "\"standard\"".into(),
-        rule: Some(fee.rule.to_string()),
-        on_date: on.to_string(),
-        bill_id: None,
-        fee_kind: Some(fee.kind.to_owned()),
-    }
+    charge_row(
+        market,
+        Charge {
+            customer_id,
+            contract_id: Some(contract_id),
+            on,
+            line: "penalty",
+            category,
+            fee_kind: Some(fee.kind),
+            amount: fee.amount,
+            rule: fee.rule,
+            description: fee.description,
+        },
+    )
 }
 
 impl App {
