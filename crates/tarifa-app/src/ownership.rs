@@ -52,34 +52,16 @@ impl App {
             );
         }
         if decision.is_approved() {
-            if let Some(number) = self
-                .bill_month_so_far(&mut tx, &market, &contract, today)
-                .await?
-            {
-                decision.because(
-                    rules::CON_9,
-                    format!("the assignor pays up to the day before the assignment: bill {number}"),
-                );
-            }
-            tx.transfer_contract(
-                contract_id,
-                row.customer_id,
-                assignee.id,
-                &today.to_string(),
+            self.hand_over(
+                &mut tx,
+                &market,
+                &contract,
+                &assignee,
+                today,
+                rules::CON_9,
+                &mut decision,
             )
             .await?;
-            let commitment = contract
-                .commitment()
-                .filter(|c| c.is_live(today))
-                .map(|c| format!(", the commitment until {} included", c.end))
-                .unwrap_or_default();
-            decision.because(
-                rules::CON_9,
-                format!(
-                    "{} takes over all rights and obligations of {} from {today}{commitment}",
-                    assignee.name, contract.number
-                ),
-            );
         }
         record(
             &mut tx,
@@ -87,6 +69,135 @@ impl App {
             today,
             "transfer",
             Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// Hands a contract over from today: the previous owner is billed up to
+    /// the day before, the new one takes over everything, commitment included.
+    #[allow(clippy::too_many_arguments)] // one hand-over, told its parts
+    async fn hand_over(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &tarifa_core::market::Market,
+        contract: &tarifa_core::contract::Contract,
+        new_owner: &tarifa_store::CustomerRow,
+        today: jiff::civil::Date,
+        rule: tarifa_core::rule::RuleId,
+        decision: &mut Decision,
+    ) -> Result<()> {
+        if let Some(number) = self.bill_month_so_far(tx, market, contract, today).await? {
+            decision.because(
+                rule,
+                format!("the previous subscriber pays up to the day before: bill {number}"),
+            );
+        }
+        tx.transfer_contract(
+            contract.id,
+            contract.customer_id,
+            new_owner.id,
+            &today.to_string(),
+        )
+        .await?;
+        let commitment = contract
+            .commitment()
+            .filter(|c| c.is_live(today))
+            .map(|c| format!(", the commitment until {} included", c.end))
+            .unwrap_or_default();
+        decision.because(
+            rule,
+            format!(
+                "{} takes over all rights and obligations of {} from {today}{commitment}",
+                new_owner.name, contract.number
+            ),
+        );
+        Ok(())
+    }
+
+    /// A subscriber died on `died_on`: an heir who asks within the days
+    /// CON-11 gives takes over the subscriber's contracts and numbers.
+    pub async fn succession(
+        &self,
+        ctx: &Ctx,
+        customer_id: i64,
+        died_on: jiff::civil::Date,
+        heir_id: i64,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let deceased = tx
+            .customer(customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
+        let heir = tx
+            .customer(heir_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", heir_id.to_string()))?;
+        let market = self.market(&deceased.market)?.clone();
+        let today = self.today(&market);
+        let days = i64::from(market.rules.con_11.heir_request_days);
+        let last_day = tarifa_core::time::add_days(died_on, days);
+        let mut decision = Decision::approved();
+        if !market.applies(rules::CON_11) {
+            decision.refuse(
+                rules::CON_11,
+                format!("succession to a number is not a rule in {}", market.name),
+            );
+        } else if died_on > today {
+            decision.refuse_plainly(format!("the date of death {died_on} is in the future"));
+        } else if today > last_day {
+            decision.refuse(
+                rules::CON_11,
+                format!(
+                    "an heir could ask to take over until {last_day}, {days} days after the death"
+                ),
+            );
+        }
+        if heir.id == deceased.id || heir.market != market.id {
+            decision.refuse(
+                rules::CON_11,
+                "the heir is another customer of the same market",
+            );
+        }
+        if decision.is_approved() {
+            let contracts = tx.contracts_of_customer(customer_id).await?;
+            let mut any = false;
+            for row in contracts
+                .into_iter()
+                .filter(|c| c.status == "active" || c.status == "suspended")
+            {
+                let contract = convert::contract(&mut tx, &market, row).await?;
+                self.hand_over(
+                    &mut tx,
+                    &market,
+                    &contract,
+                    &heir,
+                    today,
+                    rules::CON_11,
+                    &mut decision,
+                )
+                .await?;
+                any = true;
+            }
+            if !any {
+                decision.refuse(
+                    rules::CON_11,
+                    "the subscriber had no live contract to take over",
+                );
+            }
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "death",
+            Some(format!("customer:{customer_id}")),
             &decision,
             ctx,
         )

@@ -385,6 +385,13 @@ impl Runner<'_> {
                 let to = self.customer(&t.to)?;
                 self.app.transfer(ctx, id, to).await?;
             }
+            Action::Death(d) => {
+                let customer = self.customer(&d.customer)?;
+                let heir = self.customer(&d.heir)?;
+                let died_on = tarifa_core::time::parse_date(&d.died_on)
+                    .map_err(|e| AppError::invalid("died_on", e))?;
+                self.app.succession(ctx, customer, died_on, heir).await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

@@ -19,7 +19,6 @@ const NOT_YET: &[&str] = &[
     "unlock_request",
     "unlock_code_received",
     "unlock_code_entry",
-    "death",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -310,6 +309,15 @@ pub struct TransferStep {
     pub to: String,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeathStep {
+    pub customer: String,
+    pub died_on: String,
+    /// The heir taking over (a customer handle).
+    pub heir: String,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -516,6 +524,7 @@ pub enum Action {
     Terminate(TerminateStep),
     PriceChange(PriceChangeStep),
     Transfer(TransferStep),
+    Death(DeathStep),
     SpendingLimit(SpendingLimitStep),
     Listing(ListingStep),
     ReturnEquipment(ReturnEquipmentStep),
@@ -539,6 +548,7 @@ impl Action {
             Self::Terminate(_) => "terminate",
             Self::PriceChange(_) => "price_change",
             Self::Transfer(_) => "transfer",
+            Self::Death(_) => "death",
             Self::SpendingLimit(_) => "spending_limit",
             Self::Listing(_) => "listing",
             Self::ReturnEquipment(_) => "return_equipment",
@@ -649,6 +659,7 @@ impl Scenario {
                 }
                 "listing" => Action::Listing(value.try_into().map_err(|e| typed("listing", e))?),
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
+                "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "return_equipment" => Action::ReturnEquipment(
                     value.try_into().map_err(|e| typed("return_equipment", e))?,
                 ),
@@ -728,10 +739,10 @@ mod tests {
         let err = Scenario::parse(&text).expect_err("typo");
         assert!(err.0.contains("line 5") && err.0.contains("nmae"), "{err}");
 
-        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"death\"\n");
+        let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"buy_device\"\n");
         let err = Scenario::parse(&text).expect_err("later issue");
         assert!(
-            err.0.contains("death") && err.0.contains("not supported"),
+            err.0.contains("buy_device") && err.0.contains("not supported"),
             "{err}"
         );
 
