@@ -1097,12 +1097,7 @@ impl App {
         announced_on: Option<Date>,
     ) -> Result<Decided<i64>> {
         let mut tx = self.begin(ctx).await?;
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (_, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let mut decision = Decision::approved();
         if to < from {
             decision.refuse_plainly(format!(

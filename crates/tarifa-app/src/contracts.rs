@@ -181,12 +181,7 @@ impl App {
         package_id: &str,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let current = convert::contract(&mut tx, &market, row).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let mut decision = match catalog.package(package_id) {

@@ -169,6 +169,22 @@ impl App {
             .await?)
     }
 
+    /// A contract's row, its market and today there: where most commands
+    /// about a contract start.
+    pub(crate) async fn load_contract(
+        &self,
+        tx: &mut Tx,
+        contract_id: i64,
+    ) -> Result<(tarifa_store::ContractRow, Arc<Market>, Date)> {
+        let row = tx
+            .contract(contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        Ok((row, market, today))
+    }
+
     /// The market's current catalog: the preset plus every change stored since.
     pub async fn catalog(&self, tx: &mut Tx, market: &Market) -> Result<Catalog> {
         convert::load_catalog(tx, market).await

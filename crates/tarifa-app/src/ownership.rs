@@ -17,12 +17,7 @@ impl App {
         to_customer: i64,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let assignee = tx
             .customer(to_customer)
             .await?

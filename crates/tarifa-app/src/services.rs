@@ -21,12 +21,7 @@ impl App {
         amount: Money,
     ) -> Result<Decided<i64>> {
         let mut tx = self.begin(ctx).await?;
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let mut decision = Decision::approved();
         if !amount.is_positive() {
@@ -118,12 +113,7 @@ impl App {
         period: &str,
     ) -> Result<Decided<i64>> {
         let mut tx = self.begin(ctx).await?;
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let params = &market.rules.use_5;
         let mut decision = Decision::approved();

@@ -72,12 +72,7 @@ impl App {
         by: TerminatedBy,
         reason: &str,
     ) -> Result<(std::sync::Arc<Market>, Quote, i64)> {
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (row, market, today) = self.load_contract(tx, contract_id).await?;
         let customer = tx
             .customer(row.customer_id)
             .await?
@@ -209,12 +204,7 @@ impl App {
         damaged: bool,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let row = tx
-            .contract(contract_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-        let market = self.market(&row.market)?.clone();
-        let today = self.today(&market);
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let mut decision = Decision::approved();
         if row.device_id.as_deref() != Some(device_id) || row.device_lent != Some(true) {
