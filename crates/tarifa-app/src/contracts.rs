@@ -157,7 +157,7 @@ impl App {
     }
 
     /// The next free number of the market's numbering plan (CON-13).
-    async fn assign_number(
+    pub(crate) async fn assign_number(
         &self,
         tx: &mut tarifa_store::Tx,
         market: &tarifa_core::market::Market,

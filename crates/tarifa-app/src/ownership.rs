@@ -204,3 +204,171 @@ impl App {
         })
     }
 }
+
+/// Who asks for a number change (CON-13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberChangeBy {
+    /// On request, for the price-list fee, from today.
+    Subscriber,
+    /// By the operator, announced at least the days CON-13 names before.
+    Operator,
+}
+
+impl App {
+    /// Changes a contract's number (CON-13). `effective` is the day an
+    /// operator's change takes effect; a subscriber's takes effect today.
+    pub async fn change_number(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        by: NumberChangeBy,
+        number: Option<String>,
+        effective: Option<jiff::civil::Date>,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let mut decision = Decision::approved();
+        if row.status != "active" && row.status != "suspended" {
+            decision.refuse_plainly(format!("the contract is {}", row.status));
+        }
+        let notice_days = i64::from(market.rules.con_13.operator_change_notice_days);
+        let effective = match by {
+            NumberChangeBy::Subscriber => today,
+            NumberChangeBy::Operator => {
+                let earliest = tarifa_core::time::add_days(today, notice_days);
+                let day = effective.unwrap_or(earliest);
+                if day < earliest {
+                    decision.refuse(
+                        rules::CON_13,
+                        format!("the operator changes a number with at least {notice_days} days' notice: not before {earliest}"),
+                    );
+                }
+                day
+            }
+        };
+        let new_number = match number {
+            Some(n) => {
+                let valid = n.starts_with(&market.country_code)
+                    && n[1..].chars().all(|c| c.is_ascii_digit());
+                if !valid {
+                    decision.refuse(
+                        rules::CON_13,
+                        format!("{n:?} is not a number of the {} plan", market.id),
+                    );
+                } else if tx.number_in_use(&n).await? {
+                    decision.refuse(
+                        rules::CON_13,
+                        format!("number {n} is assigned to another subscriber"),
+                    );
+                }
+                n
+            }
+            None => self.assign_number(&mut tx, &market).await?,
+        };
+        if decision.is_approved() {
+            let who = match by {
+                NumberChangeBy::Subscriber => "subscriber",
+                NumberChangeBy::Operator => "operator",
+            };
+            let change = tx
+                .insert_number_change(
+                    contract_id,
+                    &row.number,
+                    &new_number,
+                    who,
+                    &today.to_string(),
+                    &effective.to_string(),
+                )
+                .await?;
+            match by {
+                NumberChangeBy::Subscriber => {
+                    tx.apply_number_change(change, contract_id, &new_number, &today.to_string())
+                        .await?;
+                    decision.because(
+                        rules::CON_13,
+                        format!("{} becomes {new_number} on request", row.number),
+                    );
+                    let catalog = self.catalog(&mut tx, &market).await?;
+                    if let Some(fee) = catalog.fee("number_change") {
+                        tx.insert_charge(&crate::charges::charge_row(
+                            &market,
+                            crate::charges::Charge {
+                                customer_id: row.customer_id,
+                                contract_id: Some(contract_id),
+                                on: today,
+                                line: "fee",
+                                category:
+                                    tarifa_core::catalog::OneTimeCategory::NumberChangeOnRequest,
+                                fee_kind: Some("number_change"),
+                                amount: fee,
+                                rule: rules::CON_13,
+                                description: format!(
+                                    "number change on request, {} → {new_number}",
+                                    row.number
+                                ),
+                            },
+                        ))
+                        .await?;
+                        decision.because(
+                            rules::CON_13,
+                            format!("the price-list fee of {fee} goes on the next bill"),
+                        );
+                    }
+                }
+                NumberChangeBy::Operator => {
+                    decision.because(
+                        rules::CON_13,
+                        format!("{} becomes {new_number} on {effective}, announced {notice_days} days or more before", row.number),
+                    );
+                    crate::dunning::notify(
+                        &mut tx,
+                        &market,
+                        crate::dunning::Notice {
+                            customer_id: row.customer_id,
+                            contract_id: Some(contract_id),
+                            on: today,
+                            kind: "number_change",
+                            rules: &[rules::CON_13, rules::NOT_3],
+                            text: format!(
+                                "your number {} becomes {new_number} on {effective}",
+                                row.number
+                            ),
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "number_change",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// The day's number changes taking effect (CON-13).
+    pub(crate) async fn run_number_changes(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &tarifa_core::market::Market,
+        day: jiff::civil::Date,
+    ) -> Result<()> {
+        for (change, contract, number) in
+            tx.due_number_changes(&market.id, &day.to_string()).await?
+        {
+            tx.apply_number_change(change, contract, &number, &day.to_string())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -53,13 +53,31 @@ impl NumberIndex {
             .map(|r| (r.contract_id, r.market.clone()))
             .collect();
         let mut by_number: HashMap<String, Vec<(NumberRow, Date, Option<Date>)>> = HashMap::new();
+        // CON-13: a number a contract held before a change points to it until
+        // the day before the change; the current number from that day.
+        let mut changed: HashMap<i64, Vec<(String, Date)>> = HashMap::new();
+        for (contract, old, applied) in tx.applied_number_changes().await? {
+            changed
+                .entry(contract)
+                .or_default()
+                .push((old, convert::date("number change", &applied)?));
+        }
         for row in rows {
-            let from = convert::date("activation date", &row.activated_on)?;
+            let mut from = convert::date("activation date", &row.activated_on)?;
             let to = row
                 .ended_on
                 .as_deref()
                 .map(|d| convert::date("end date", d))
                 .transpose()?;
+            for (old, applied) in changed.remove(&row.contract_id).unwrap_or_default() {
+                let mut earlier = row.clone();
+                earlier.number = old.clone();
+                by_number
+                    .entry(old)
+                    .or_default()
+                    .push((earlier, from, applied.yesterday().ok()));
+                from = applied;
+            }
             by_number
                 .entry(row.number.clone())
                 .or_default()

@@ -422,4 +422,91 @@ impl Tx {
         )
         .await
     }
+
+    /// Records a number change, applied now or on its effective day (CON-13).
+    pub async fn insert_number_change(
+        &mut self,
+        contract_id: i64,
+        old_number: &str,
+        new_number: &str,
+        requested_by: &str,
+        announced_on: &str,
+        effective_on: &str,
+    ) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO number_changes (contract_id, old_number, new_number, requested_by, announced_on, effective_on)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(contract_id)
+            .bind(old_number)
+            .bind(new_number)
+            .bind(requested_by)
+            .bind(announced_on)
+            .bind(effective_on)
+            .fetch_one(c)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// Number changes due on or before `day` and not applied: (id, contract, new number).
+    pub async fn due_number_changes(
+        &mut self,
+        market: &str,
+        day: &str,
+    ) -> Result<Vec<(i64, i64, String)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (i64, i64, String)>(
+                "SELECT n.id, n.contract_id, n.new_number FROM number_changes n JOIN contracts k ON k.id = n.contract_id
+                 WHERE k.market = $1 AND n.applied_on IS NULL AND n.effective_on <= $2 ORDER BY n.id",
+            )
+            .bind(market)
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Gives a contract its new number and marks the change applied.
+    pub async fn apply_number_change(
+        &mut self,
+        change_id: i64,
+        contract_id: i64,
+        new_number: &str,
+        on: &str,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE contracts SET number = $1 WHERE id = $2")
+                .bind(new_number)
+                .bind(contract_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE number_changes SET applied_on = $1 WHERE id = $2")
+                .bind(on)
+                .bind(change_id)
+                .execute(&mut *c)
+                .await?;
+            Ok::<(), crate::StoreError>(())
+        })?;
+        self.audit(
+            Some(on),
+            "number_change",
+            "contract",
+            &contract_id.to_string(),
+            &serde_json::json!({ "new": new_number }),
+        )
+        .await
+    }
+
+    /// Applied number changes, in order: (contract, old number, applied on).
+    pub async fn applied_number_changes(&mut self) -> Result<Vec<(i64, String, String)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (i64, String, String)>(
+                "SELECT contract_id, old_number, applied_on FROM number_changes WHERE applied_on IS NOT NULL ORDER BY applied_on, id",
+            )
+            .fetch_all(c)
+            .await?
+        }))
+    }
 }

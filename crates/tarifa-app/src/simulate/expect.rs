@@ -53,6 +53,15 @@ pub(super) async fn check(
             ));
         }
     }
+    for (handle, expected) in &expect.number {
+        let row = tx.contract(contract_id(handle)?).await?;
+        let actual = row.map(|r| r.number).unwrap_or_default();
+        if &actual != expected {
+            failures.push(format!(
+                "contract {handle} has number {actual}, expected {expected}"
+            ));
+        }
+    }
     for (handle, fields) in &expect.customer {
         let id = customers.get(handle).copied().ok_or_else(|| {
             AppError::invalid("expect", format!("no customer {handle:?} was registered"))

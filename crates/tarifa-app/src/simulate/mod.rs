@@ -392,6 +392,30 @@ impl Runner<'_> {
                     .map_err(|e| AppError::invalid("died_on", e))?;
                 self.app.succession(ctx, customer, died_on, heir).await?;
             }
+            Action::NumberChange(n) => {
+                let id = self.contract(&n.contract)?;
+                let by = match n.by.as_str() {
+                    "subscriber" => crate::ownership::NumberChangeBy::Subscriber,
+                    "operator" => crate::ownership::NumberChangeBy::Operator,
+                    other => {
+                        return Err(AppError::invalid(
+                            "by",
+                            format!("{other:?} is not subscriber or operator"),
+                        ));
+                    }
+                };
+                let effective = n
+                    .effective
+                    .as_deref()
+                    .map(|d| {
+                        tarifa_core::time::parse_date(d)
+                            .map_err(|e| AppError::invalid("effective", e))
+                    })
+                    .transpose()?;
+                self.app
+                    .change_number(ctx, id, by, n.number.clone(), effective)
+                    .await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

@@ -318,6 +318,21 @@ pub struct DeathStep {
     pub heir: String,
 }
 
+/// A number change (CON-13).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberChangeStep {
+    pub contract: String,
+    /// subscriber (on request, with the fee) or operator (with notice).
+    #[serde(default = "subscriber")]
+    pub by: String,
+    #[serde(default)]
+    pub number: Option<String>,
+    /// When an operator's change takes effect.
+    #[serde(default)]
+    pub effective: Option<String>,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -437,6 +452,9 @@ pub struct ExpectStep {
     /// Contract → current package.
     #[serde(default)]
     pub package: BTreeMap<String, String>,
+    /// Contract → its subscriber number now.
+    #[serde(default)]
+    pub number: BTreeMap<String, String>,
     /// Customer → field → value, as stored (CON-12 changes, directory listing …).
     #[serde(default)]
     pub customer: BTreeMap<String, BTreeMap<String, String>>,
@@ -525,6 +543,7 @@ pub enum Action {
     PriceChange(PriceChangeStep),
     Transfer(TransferStep),
     Death(DeathStep),
+    NumberChange(NumberChangeStep),
     SpendingLimit(SpendingLimitStep),
     Listing(ListingStep),
     ReturnEquipment(ReturnEquipmentStep),
@@ -549,6 +568,7 @@ impl Action {
             Self::PriceChange(_) => "price_change",
             Self::Transfer(_) => "transfer",
             Self::Death(_) => "death",
+            Self::NumberChange(_) => "number_change",
             Self::SpendingLimit(_) => "spending_limit",
             Self::Listing(_) => "listing",
             Self::ReturnEquipment(_) => "return_equipment",
@@ -660,6 +680,9 @@ impl Scenario {
                 "listing" => Action::Listing(value.try_into().map_err(|e| typed("listing", e))?),
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
+                "number_change" => {
+                    Action::NumberChange(value.try_into().map_err(|e| typed("number_change", e))?)
+                }
                 "return_equipment" => Action::ReturnEquipment(
                     value.try_into().map_err(|e| typed("return_equipment", e))?,
                 ),
