@@ -2,6 +2,7 @@
 //! one transaction, lets `tarifa-core` decide, and writes the new state, the
 //! decision and the audit trail in that one transaction.
 
+pub mod abuse;
 pub mod billing;
 mod charges;
 pub mod complaints;

@@ -98,6 +98,7 @@ impl App {
         self.run_commitment_notices(&mut tx, market, day).await?;
         self.run_price_changes(&mut tx, market, day).await?;
         self.run_number_changes(&mut tx, market, day).await?;
+        decisions += self.run_abuse(&mut tx, ctx, market, day).await?;
         decisions += self.run_retention(&mut tx, ctx, market, day).await?;
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;

@@ -127,7 +127,38 @@ impl App {
         reason: &str,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let (market, quote, customer_id) = self.quote_in(&mut tx, contract_id, by, reason).await?;
+        let (market, today, decision) = self
+            .end_contract(&mut tx, contract_id, by, reason, ContractStatus::Terminated)
+            .await?;
+        record(
+            &mut tx,
+            &market,
+            today,
+            "terminate",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
+
+    /// Ends a contract today in `tx` as its quote says, leaving it in
+    /// `status` (terminated, or disconnected for abuse); the decision is the
+    /// quote's, with what was done added.
+    pub(crate) async fn end_contract(
+        &self,
+        tx: &mut Tx,
+        contract_id: i64,
+        by: TerminatedBy,
+        reason: &str,
+        status: ContractStatus,
+    ) -> Result<(std::sync::Arc<Market>, Date, Decision)> {
+        let (market, quote, customer_id) = self.quote_in(tx, contract_id, by, reason).await?;
         let today = self.today(&market);
         let mut decision = quote.decision.clone();
         if decision.is_approved() {
@@ -138,7 +169,7 @@ impl App {
             tx.set_contract_status(
                 contract_id,
                 &row.status,
-                ContractStatus::Terminated.as_str(),
+                status.as_str(),
                 &today.to_string(),
                 Some(&today.to_string()),
             )
@@ -177,21 +208,7 @@ impl App {
                 quote.ends_on
             ));
         }
-        record(
-            &mut tx,
-            &market,
-            today,
-            "terminate",
-            Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        Ok((market, today, decision))
     }
 
     /// Lent equipment comes back (DEV-4): undamaged, nothing is owed;

@@ -1,6 +1,7 @@
 //! The tarifa domain. Everything here is a pure function of its inputs:
 //! no I/O, no async, no system clock, no floats for money.
 
+pub mod abuse;
 pub mod bill;
 pub mod calendar;
 pub mod catalog;

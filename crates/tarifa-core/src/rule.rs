@@ -288,6 +288,19 @@ impl Decision {
         self.note(text)
     }
 
+    /// Takes in a decision taken as part of this one: its reasons and rules
+    /// follow this one's, and its refusal refuses this one.
+    pub fn absorb(&mut self, part: Decision) -> &mut Self {
+        if part.outcome == Outcome::Rejected {
+            self.outcome = Outcome::Rejected;
+        }
+        for rule in part.rules {
+            self.cite(rule);
+        }
+        self.reasons.extend(part.reasons);
+        self
+    }
+
     pub fn is_approved(&self) -> bool {
         self.outcome == Outcome::Approved
     }

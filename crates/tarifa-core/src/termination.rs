@@ -43,7 +43,7 @@ impl Grounds {
             "trm-6" | "withdrawal" => Self::Withdrawal,
             "trm-5" | "non-payment" | "non_payment" | "breach" | "abuse" | "harassment"
             | "emergency_abuse" => Self::SubscriberFault(reason.trim().to_owned()),
-            other if other.starts_with("abu-") || other.starts_with("dun-") => {
+            other if other.starts_with("abu") || other.starts_with("dun-") => {
                 Self::SubscriberFault(reason.trim().to_owned())
             }
             _ => Self::Ordinary,

@@ -359,3 +359,21 @@ pub struct PriceChangeRow {
     pub window_from: Option<String>,
     pub window_to: Option<String>,
 }
+
+/// A finding of abuse against a contract (ABU-1…5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AbuseRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub kind: String,
+    pub found_on: String,
+    /// warning, suspension, deadline or disconnection.
+    pub action: String,
+    /// Without the remedy by this day (a signed statement of no further
+    /// abuse, access granted, over-use remedied) the contract is
+    /// disconnected for good (ABU-3, ABU-5).
+    pub remedy_by: Option<String>,
+    pub remedy_on: Option<String>,
+    /// The earliest day a suspension may end (ABU-2).
+    pub suspended_until: Option<String>,
+}

@@ -416,6 +416,27 @@ impl Runner<'_> {
                     .change_number(ctx, id, by, n.number.clone(), effective)
                     .await?;
             }
+            Action::Abuse(a) => {
+                let id = self.contract(&a.contract)?;
+                let kind = a
+                    .kind
+                    .parse()
+                    .map_err(|e: String| AppError::invalid("kind", e))?;
+                self.app.report_abuse(ctx, id, kind, a.remedy_days).await?;
+            }
+            Action::AbuseRemedied(a) => {
+                let id = self.contract(&a.contract)?;
+                self.app.remedy_abuse(ctx, id).await?;
+            }
+            Action::Compensation(c) => {
+                let id = self.contract(&c.contract)?;
+                let amount = self.money("amount", &c.amount)?;
+                let cause = c
+                    .cause
+                    .parse()
+                    .map_err(|e: String| AppError::invalid("cause", e))?;
+                self.app.compensate(ctx, id, cause, amount).await?;
+            }
             Action::Advance => {}
             Action::Expect(e) => {
                 let failures = expect::check(

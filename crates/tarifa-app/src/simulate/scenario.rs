@@ -333,6 +333,35 @@ pub struct NumberChangeStep {
     pub effective: Option<String>,
 }
 
+/// A finding of abuse (ABU-1, ABU-2, ABU-3, ABU-5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbuseStep {
+    pub contract: String,
+    /// bypass, harassment, flooding, access_refused, over_use, reselling,
+    /// fraud, emergency_abuse, …
+    pub kind: String,
+    /// The days given to remedy over-use (ABU-5).
+    pub remedy_days: Option<u32>,
+}
+
+/// A contract reference alone (abuse_remedied).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractRef {
+    pub contract: String,
+}
+
+/// Compensation claimed from the operator (ABU-4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompensationStep {
+    pub contract: String,
+    pub amount: String,
+    /// intent, gross_negligence or other.
+    pub cause: String,
+}
+
 /// Service interrupted by the operator (BIL-7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -544,6 +573,9 @@ pub enum Action {
     Transfer(TransferStep),
     Death(DeathStep),
     NumberChange(NumberChangeStep),
+    Abuse(AbuseStep),
+    AbuseRemedied(ContractRef),
+    Compensation(CompensationStep),
     SpendingLimit(SpendingLimitStep),
     Listing(ListingStep),
     ReturnEquipment(ReturnEquipmentStep),
@@ -569,6 +601,9 @@ impl Action {
             Self::Transfer(_) => "transfer",
             Self::Death(_) => "death",
             Self::NumberChange(_) => "number_change",
+            Self::Abuse(_) => "abuse",
+            Self::AbuseRemedied(_) => "abuse_remedied",
+            Self::Compensation(_) => "compensation",
             Self::SpendingLimit(_) => "spending_limit",
             Self::Listing(_) => "listing",
             Self::ReturnEquipment(_) => "return_equipment",
@@ -680,6 +715,13 @@ impl Scenario {
                 "listing" => Action::Listing(value.try_into().map_err(|e| typed("listing", e))?),
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
+                "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "abuse_remedied" => {
+                    Action::AbuseRemedied(value.try_into().map_err(|e| typed("abuse_remedied", e))?)
+                }
+                "compensation" => {
+                    Action::Compensation(value.try_into().map_err(|e| typed("compensation", e))?)
+                }
                 "number_change" => {
                     Action::NumberChange(value.try_into().map_err(|e| typed("number_change", e))?)
                 }
