@@ -11,9 +11,10 @@ use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::TerminatedBy;
 use tarifa_store::{AbuseRow, Tx};
+use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
-use crate::dunning::{Notice, notify};
+use crate::outbox::{Notice, notify};
 use crate::{App, Ctx, Decided, Result, record};
 
 /// The cause recorded with a suspension for abuse.
@@ -62,10 +63,22 @@ impl App {
                 },
             })
             .await?;
-            let notice_kind = match action {
-                AbuseAction::Warning => "abuse_warning",
-                AbuseAction::Deadline { .. } => "abuse_deadline",
-                AbuseAction::Suspension { .. } => {
+            let mut args = vec![("number", Arg::from(row.number.as_str()))];
+            let (notice_kind, message) = match action {
+                AbuseAction::Warning => {
+                    args.push((
+                        "days",
+                        Arg::from(i64::from(market.rules.abu_2.min_suspension_days)),
+                    ));
+                    ("abuse_warning", "abuse-warning")
+                }
+                AbuseAction::Deadline { remedy_by } => {
+                    args.push(("remedy_by", Arg::from(remedy_by)));
+                    ("abuse_deadline", "abuse-deadline")
+                }
+                AbuseAction::Suspension { until, remedy_by } => {
+                    args.push(("until", Arg::from(until)));
+                    args.push(("remedy_by", Arg::from(remedy_by)));
                     if row.status == ContractStatus::Active.as_str() {
                         tx.set_contract_status(
                             contract_id,
@@ -80,14 +93,14 @@ impl App {
                     // paying does not lift it, the remedy does.
                     tx.set_suspension(contract_id, Some(&today.to_string()), Some(ABUSE))
                         .await?;
-                    "suspension"
+                    ("suspension", "abuse-suspension")
                 }
                 AbuseAction::Disconnection => {
                     let ended = self
                         .disconnect_for_abuse(&mut tx, contract_id, kind)
                         .await?;
                     decision.absorb(ended);
-                    "disconnection"
+                    ("disconnection", "abuse-disconnection")
                 }
             };
             notify(
@@ -99,7 +112,8 @@ impl App {
                     on: today,
                     kind: notice_kind,
                     rules: &decision.rules.clone(),
-                    text: decision.reason_texts().join(" "),
+                    message,
+                    args,
                 },
             )
             .await?;
@@ -267,7 +281,8 @@ impl App {
                     on: day,
                     kind: "disconnection",
                     rules: &decision.rules.clone(),
-                    text: decision.reason_texts().join(" "),
+                    message: "abuse-disconnection",
+                    args: vec![("number", Arg::from(row.number.as_str()))],
                 },
             )
             .await?;

@@ -8,9 +8,10 @@ use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, Outcome, rules};
 use tarifa_core::time::add_days;
 use tarifa_store::{ComplaintRow, Tx};
+use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
-use crate::dunning::{Notice, notify};
+use crate::outbox::{Notice, date_arg, notify};
 use crate::{App, AppError, Ctx, Decided, Result, record};
 
 /// Which bill a complaint is about.
@@ -257,6 +258,36 @@ impl App {
                 }
             }
             tx.update_complaint(&row, &today.to_string()).await?;
+            let subject = match row.bill_id {
+                Some(bill_id) => tx
+                    .bills_of_customer(row.customer_id)
+                    .await?
+                    .into_iter()
+                    .find(|b| b.id == bill_id)
+                    .map(|b| b.number),
+                None => None,
+            }
+            .unwrap_or_else(|| row.handle.clone().unwrap_or_else(|| row.id.to_string()));
+            let (message, mut args) = match verdict {
+                Verdict::Upheld => (
+                    "complaint-upheld",
+                    vec![(
+                        "credit",
+                        Arg::from(Money::from_minor(
+                            row.disputed_minor.max(0),
+                            market.currency,
+                        )),
+                    )],
+                ),
+                Verdict::Rejected => (
+                    "complaint-rejected",
+                    vec![(
+                        "appeal_by",
+                        date_arg(row.appeal_by.as_deref().unwrap_or_default()),
+                    )],
+                ),
+            };
+            args.push(("bill", Arg::from(subject)));
             notify(
                 &mut tx,
                 &market,
@@ -266,7 +297,8 @@ impl App {
                     on: today,
                     kind: "complaint_decision",
                     rules: &[rules::CMP_3, rules::NOT_3],
-                    text: decision.reason_texts().join(" "),
+                    message,
+                    args,
                 },
             )
             .await?;

@@ -15,11 +15,13 @@ use tarifa_core::contract::ContractStatus;
 use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
-use tarifa_core::rule::{Decision, RuleId, rules};
+use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_days;
-use tarifa_store::{BillRow, NoticeRow, Tx};
+use tarifa_store::{BillRow, Tx};
+use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
+use crate::outbox::{Notice, date_arg, notify};
 use crate::{App, Ctx, Result, convert, record};
 
 /// The cause recorded with a suspension for non-payment.
@@ -113,47 +115,6 @@ async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
     Ok(out)
 }
 
-/// A notice about to be written.
-pub(crate) struct Notice<'a> {
-    pub customer_id: i64,
-    pub contract_id: Option<i64>,
-    pub on: Date,
-    pub kind: &'a str,
-    pub rules: &'a [RuleId],
-    pub text: String,
-}
-
-/// Writes a notice to the outbox, in the transaction of the change that causes it.
-pub(crate) async fn notify(tx: &mut Tx, market: &Market, notice: Notice<'_>) -> Result<()> {
-    // E-mail where the customer gave an address (DUN-6 asks for e-mail), else post.
-    let customer = tx.customer(notice.customer_id).await?;
-    let channel = if customer.as_ref().and_then(|c| c.email.as_ref()).is_some() {
-        "email"
-    } else {
-        "post"
-    };
-    tx.insert_notice(&NoticeRow {
-        id: 0,
-        market: market.id.clone(),
-        customer_id: notice.customer_id,
-        contract_id: notice.contract_id,
-        on_date: notice.on.to_string(),
-        kind: notice.kind.to_owned(),
-        channel: channel.to_owned(),
-        rules: notice
-            .rules
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-        text: notice.text,
-        sent_at: None,
-        attempts: 0,
-    })
-    .await?;
-    Ok(())
-}
-
 impl App {
     /// The day's dunning steps for a market, in the day's transaction.
     pub(crate) async fn run_dunning(
@@ -182,14 +143,29 @@ impl App {
                     .parse::<Date>()
                     .map(|d| add_days(d, i64::from(grace)))
                     .ok();
-                let deadline = deadline.map_or_else(String::new, |d| d.to_string());
-                notify(tx, market, Notice { customer_id: account.customer_id, contract_id: None, on: day, kind: "dunning", rules: &[rules::DUN_6, rules::DUN_1], text: format!(
-                            "bill {} is due since {}: {open} is unpaid. Pay by {deadline} or outgoing calls are suspended \
-                             (emergency and customer-centre numbers stay open); {window} days after that the number is \
-                             disconnected for good.",
-                            bill.number, bill.due_on
-                        ) })
-                    .await?;
+                notify(
+                    tx,
+                    market,
+                    Notice {
+                        customer_id: account.customer_id,
+                        contract_id: None,
+                        on: day,
+                        kind: "dunning",
+                        rules: &[rules::DUN_6, rules::DUN_1],
+                        message: "dunning",
+                        args: vec![
+                            ("bill", Arg::from(bill.number.as_str())),
+                            ("due_on", date_arg(&bill.due_on)),
+                            ("open", Arg::from(*open)),
+                            (
+                                "deadline",
+                                deadline.map_or_else(|| Arg::from(""), Arg::from),
+                            ),
+                            ("window", Arg::from(window)),
+                        ],
+                    },
+                )
+                .await?;
             }
             let contracts = tx.contracts_of_customer(account.customer_id).await?;
             // DUN-2: still unpaid after the grace days: suspend the named services.
@@ -241,11 +217,24 @@ impl App {
                         ctx,
                     )
                     .await?;
-                    notify(tx, market, Notice { customer_id: account.customer_id, contract_id: Some(row.id), on: day, kind: "suspension", rules: &[rules::DUN_2, rules::DUN_6], text: format!(
-                                "outgoing calls of {} are suspended for the unpaid bill {}; pay within {window} days to restore them",
-                                row.number, bill.number
-                            ) })
-                        .await?;
+                    notify(
+                        tx,
+                        market,
+                        Notice {
+                            customer_id: account.customer_id,
+                            contract_id: Some(row.id),
+                            on: day,
+                            kind: "suspension",
+                            rules: &[rules::DUN_2, rules::DUN_6],
+                            message: "suspension-unpaid",
+                            args: vec![
+                                ("number", Arg::from(row.number.as_str())),
+                                ("bill", Arg::from(bill.number.as_str())),
+                                ("window", Arg::from(window)),
+                            ],
+                        },
+                    )
+                    .await?;
                     decisions += 1;
                 }
             }
@@ -307,7 +296,19 @@ impl App {
                         ctx,
                     )
                     .await?;
-                    notify(tx, market, Notice { customer_id: account.customer_id, contract_id: Some(row.id), on: day, kind: "disconnection", rules: &[rules::DUN_4, rules::DUN_6], text: format!("{} is permanently disconnected for non-payment; the contract has ended", row.number) })
+                    notify(
+                        tx,
+                        market,
+                        Notice {
+                            customer_id: account.customer_id,
+                            contract_id: Some(row.id),
+                            on: day,
+                            kind: "disconnection",
+                            rules: &[rules::DUN_4, rules::DUN_6],
+                            message: "disconnection-unpaid",
+                            args: vec![("number", Arg::from(row.number.as_str()))],
+                        },
+                    )
                     .await?;
                     decisions += 1;
                 }
@@ -381,7 +382,8 @@ impl App {
                     on: day,
                     kind: "reconnection",
                     rules: &[rules::DUN_3],
-                    text: format!("outgoing calls of {} are restored", row.number),
+                    message: "reconnection",
+                    args: vec![("number", Arg::from(row.number.as_str()))],
                 },
             )
             .await?;

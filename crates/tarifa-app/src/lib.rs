@@ -9,8 +9,10 @@ pub mod complaints;
 pub mod contracts;
 mod convert;
 pub mod customers;
+pub mod delivery;
 mod dunning;
 pub mod notices;
+mod outbox;
 pub mod ownership;
 pub mod presets;
 pub mod pricing;
@@ -43,6 +45,8 @@ pub enum AppError {
     Invalid { field: String, reason: String },
     #[error("{0}")]
     Conflict(String),
+    #[error(transparent)]
+    Text(#[from] tarifa_texts::TextError),
 }
 
 impl AppError {

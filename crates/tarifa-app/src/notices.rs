@@ -7,8 +7,9 @@ use tarifa_core::market::Market;
 use tarifa_core::rule::rules;
 use tarifa_core::time::{add_days, add_months};
 use tarifa_store::Tx;
+use tarifa_texts::Arg;
 
-use crate::dunning::{Notice, notify};
+use crate::outbox::{Notice, notify};
 use crate::{App, Result};
 
 /// The public offer closest to a package: the public, unwithdrawn package
@@ -70,7 +71,17 @@ impl App {
                 .contracts_with_commitment_end(&market.id, &end.to_string())
                 .await?
             {
-                let text = commitment_ending_text(&catalog, &row.package_id, end, &row.number);
+                let offer = closest_public_offer(&catalog, &row.package_id);
+                let mut args = vec![
+                    ("notice", Arg::from(k + 1)),
+                    ("count", Arg::from(count)),
+                    ("number", Arg::from(row.number.as_str())),
+                    ("ends_on", Arg::from(end)),
+                ];
+                if let Some(offer) = offer {
+                    args.push(("offer", Arg::from(offer.name.as_str())));
+                    args.push(("offer_fee", Arg::from(offer.monthly_fee)));
+                }
                 notify(
                     tx,
                     market,
@@ -80,7 +91,12 @@ impl App {
                         on: day,
                         kind: "commitment_ending",
                         rules: &[rules::NOT_1],
-                        text: format!("notice {} of {count}: {text}", k + 1),
+                        message: if offer.is_some() {
+                            "commitment-ending"
+                        } else {
+                            "commitment-ending-no-offer"
+                        },
+                        args,
                     },
                 )
                 .await?;

@@ -4,6 +4,7 @@
 //! from it, the commitment included.
 
 use tarifa_core::rule::{Decision, rules};
+use tarifa_texts::Arg;
 
 use crate::dunning::overdue_bill;
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
@@ -320,19 +321,21 @@ impl App {
                         rules::CON_13,
                         format!("{} becomes {new_number} on {effective}, announced {notice_days} days or more before", row.number),
                     );
-                    crate::dunning::notify(
+                    crate::outbox::notify(
                         &mut tx,
                         &market,
-                        crate::dunning::Notice {
+                        crate::outbox::Notice {
                             customer_id: row.customer_id,
                             contract_id: Some(contract_id),
                             on: today,
                             kind: "number_change",
                             rules: &[rules::CON_13, rules::NOT_3],
-                            text: format!(
-                                "your number {} becomes {new_number} on {effective}",
-                                row.number
-                            ),
+                            message: "number-change",
+                            args: vec![
+                                ("number", Arg::from(row.number.as_str())),
+                                ("new_number", Arg::from(new_number.as_str())),
+                                ("effective", Arg::from(effective)),
+                            ],
                         },
                     )
                     .await?;

@@ -8,8 +8,9 @@ use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_days;
 use tarifa_store::{PriceChangeRow, Tx};
+use tarifa_texts::Arg;
 
-use crate::dunning::{Notice, notify};
+use crate::outbox::{Notice, notify};
 use crate::{App, AppError, Ctx, Decided, Result, record};
 
 /// The termination window an unfavourable change opens (CAT-4).
@@ -93,15 +94,16 @@ impl App {
                 })
                 .collect();
             for contract in &affected {
-                let mut text = format!(
-                    "the monthly fee of {} changes from {} to {monthly_fee} on {effective}",
-                    package.name, package.monthly_fee
-                );
+                let mut args = vec![
+                    ("package", Arg::from(package.name.as_str())),
+                    ("old_fee", Arg::from(package.monthly_fee)),
+                    ("new_fee", Arg::from(monthly_fee)),
+                    ("effective", Arg::from(effective)),
+                ];
                 if let Some((from, to)) = window {
-                    text.push_str(&format!(
-                        "; the change is unfavourable to you: you may end the contract of {} from {from} to {to} with no penalty",
-                        contract.number
-                    ));
+                    args.push(("number", Arg::from(contract.number.as_str())));
+                    args.push(("from", Arg::from(from)));
+                    args.push(("to", Arg::from(to)));
                 }
                 let rules_cited = if window.is_some() {
                     vec![rules::CAT_3, rules::CAT_4, rules::NOT_3]
@@ -117,7 +119,12 @@ impl App {
                         on: today,
                         kind: "price_change",
                         rules: &rules_cited,
-                        text,
+                        message: if window.is_some() {
+                            "price-change-unfavourable"
+                        } else {
+                            "price-change"
+                        },
+                        args,
                     },
                 )
                 .await?;

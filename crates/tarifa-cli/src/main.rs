@@ -4,6 +4,7 @@ mod bench;
 mod bill_run;
 mod calendar;
 mod demo;
+mod notices;
 mod simulate;
 mod usage;
 
@@ -45,6 +46,9 @@ enum Command {
     /// Benchmarks: generate a month of usage, then load, import and bill it.
     #[command(subcommand)]
     Bench(bench::Command),
+    /// Notices to subscribers: list the outbox, deliver it.
+    #[command(subcommand)]
+    Notices(notices::Command),
 }
 
 /// The demo's database, the default of every command that takes `--db`.
@@ -86,6 +90,9 @@ fn main() -> ExitCode {
         }
         Command::Usage(command) => {
             usage::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Notices(command) => {
+            notices::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
         Command::BillRun(args) => {
             bill_run::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)

@@ -220,10 +220,15 @@ fn calendar_prints_working_days_and_holidays() {
 
 #[test]
 fn demo_seeds_and_reports_json() {
+    let dir = std::env::temp_dir().join(format!("tarifa-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("demo.sqlite");
+    let db = db.to_str().expect("utf-8 path");
     let out = tarifa(&[
         "demo",
         "--db",
-        "sqlite::memory:",
+        db,
         "--customers",
         "20",
         "--start",
@@ -248,6 +253,41 @@ fn demo_seeds_and_reports_json() {
                 > 0
         );
     }
+
+    // The demo's notices: letters go to the print queue, the rest wait for their channels; none goes twice.
+    let mut outbox = 0;
+    for market in ["rs", "hu", "me"] {
+        let out = tarifa(&["notices", "list", "--db", db, "--market", market]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let notices: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+        outbox += notices.len() as i64;
+    }
+    assert!(outbox > 0, "the demo's dunning writes notices");
+    let queue = dir.join("print");
+    let queue = queue.to_str().expect("utf-8 path");
+    let deliver = || {
+        let out = tarifa(&["notices", "deliver", "--db", db, "--print-queue", queue]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("one JSON line")
+    };
+    let first = deliver();
+    let letters = std::fs::read_dir(queue).map_or(0, |d| d.count()) as i64;
+    assert_eq!(first["sent"].as_i64(), Some(letters), "{first}");
+    assert_eq!(
+        letters + first["waiting"].as_i64().expect("waiting"),
+        outbox,
+        "{first}"
+    );
+    let second = deliver();
+    assert_eq!(second["sent"].as_i64(), Some(0), "{second}");
+    let out = tarifa(&["notices", "deliver", "--db", db]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no channel given"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -520,33 +520,4 @@ impl Tx {
         });
         Ok(affected == 1)
     }
-
-    /// Puts a notice in the outbox; returns its id.
-    pub async fn insert_notice(&mut self, notice: &crate::NoticeRow) -> Result<i64> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_scalar(
-                "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, rules, text)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(&notice.market)
-            .bind(notice.customer_id)
-            .bind(notice.contract_id)
-            .bind(&notice.on_date)
-            .bind(&notice.kind)
-            .bind(&notice.channel)
-            .bind(&notice.rules)
-            .bind(&notice.text)
-            .fetch_one(c)
-            .await?
-        }))
-    }
-
-    pub async fn notices(&mut self, market: &str) -> Result<Vec<crate::NoticeRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, crate::NoticeRow>("SELECT * FROM notices WHERE market = $1 ORDER BY id")
-                .bind(market)
-                .fetch_all(c)
-                .await?
-        }))
-    }
 }

@@ -9,11 +9,13 @@
 //! The store speaks in rows (integer minor units, ISO date strings); turning
 //! them into domain types is the application's job.
 
+mod abuse;
 mod billing;
 mod catalog;
 mod complaints;
 mod contracts;
 mod journal;
+mod notices;
 mod parties;
 mod rows;
 mod scheduler;

@@ -185,6 +185,13 @@ impl Tx {
             .bind(customer_id)
             .execute(&mut *c)
             .await?;
+            // Notices name the number and the address they went to.
+            sqlx::query(
+                "UPDATE notices SET subject = 'erased', text = 'erased', destination = NULL WHERE customer_id = $1",
+            )
+            .bind(customer_id)
+            .execute(&mut *c)
+            .await?;
             Ok::<(), crate::StoreError>(())
         })?;
         self.audit(

@@ -318,6 +318,17 @@ pub struct NoticeRow {
     pub text: String,
     pub sent_at: Option<String>,
     pub attempts: i64,
+    /// The language the text was written in (BCP 47).
+    pub language: String,
+    /// The e-mail subject; the first line of an SMS or letter.
+    pub subject: String,
+    /// A worker holds the notice until then while it sends it.
+    pub claimed_until: Option<String>,
+    /// After a failed attempt: not before then.
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    /// Where it was delivered: the address, number or print-queue file.
+    pub destination: Option<String>,
 }
 
 /// A complaint (CMP-1…6).

@@ -439,9 +439,31 @@ async fn erasing_personal_data_touches_nothing_else() {
         tx.insert_transfer("me", "bill", "ME-2026-0000001", "2026-02-01", &entries)
             .await
             .expect("transfer");
+        let notice = |customer_id: i64, contract_id: i64| tarifa_store::NoticeRow {
+            id: 0,
+            market: "me".into(),
+            customer_id,
+            contract_id: Some(contract_id),
+            on_date: "2026-02-16".into(),
+            kind: "dunning".into(),
+            channel: "email".into(),
+            rules: "DUN-6".into(),
+            text: "Račun za +38220000001 nije plaćen".into(),
+            sent_at: None,
+            attempts: 0,
+            language: "sr-Latn-ME".into(),
+            subject: "Račun nije plaćen".into(),
+            claimed_until: None,
+            next_attempt_at: None,
+            last_error: None,
+            destination: None,
+        };
+        tx.insert_notice(&notice(a, ka)).await.expect("notice a");
+        tx.insert_notice(&notice(b, kb)).await.expect("notice b");
         tx.commit().await.expect("commit");
 
         let mut tx = store.begin("test", AT).await.expect("begin");
+        let notices_before = tx.notices("me").await.expect("notices");
         let b_before = tx.customer(b).await.expect("read");
         let kb_before = tx.contract(kb).await.expect("read");
         let ka_before = tx.contract(ka).await.expect("read");
@@ -492,6 +514,16 @@ async fn erasing_personal_data_touches_nothing_else() {
         assert_eq!(
             tx.usage_records(kb, "2026-02").await.expect("usage"),
             b_usage_before
+        );
+        let notices = tx.notices("me").await.expect("notices");
+        assert_eq!(
+            (notices[0].text.as_str(), notices[0].subject.as_str()),
+            ("erased", "erased")
+        );
+        assert_eq!(notices[0].kind, "dunning", "that a notice was sent stays");
+        assert_eq!(
+            notices[1], notices_before[1],
+            "another customer's notice is untouched"
         );
         assert_eq!(tx.ledger_check("me").await.expect("ledger"), (0, 0));
         assert_eq!(

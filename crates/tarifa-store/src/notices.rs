@@ -1,0 +1,138 @@
+//! The outbox of notices (NOT-3) and the state of their delivery.
+
+use crate::{NoticeRow, Result, Tx, on_tx};
+
+impl Tx {
+    /// Puts a notice in the outbox; returns its id.
+    pub async fn insert_notice(&mut self, notice: &NoticeRow) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, rules, text, language, subject)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(&notice.market)
+            .bind(notice.customer_id)
+            .bind(notice.contract_id)
+            .bind(&notice.on_date)
+            .bind(&notice.kind)
+            .bind(&notice.channel)
+            .bind(&notice.rules)
+            .bind(&notice.text)
+            .bind(&notice.language)
+            .bind(&notice.subject)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
+    /// A market's notices, oldest first.
+    pub async fn notices(&mut self, market: &str) -> Result<Vec<NoticeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, NoticeRow>("SELECT * FROM notices WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// Unsent notices whose next attempt is due at `now` (timestamps as
+    /// RFC 3339 UTC text, which orders like time) and that no worker holds.
+    pub async fn due_notices(&mut self, now: &str, limit: i64) -> Result<Vec<NoticeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, NoticeRow>(
+                "SELECT * FROM notices WHERE sent_at IS NULL
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                 AND (claimed_until IS NULL OR claimed_until <= $1)
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Takes a notice for sending until `until`; false when another worker
+    /// holds it or it was sent meanwhile.
+    pub async fn claim_notice(&mut self, id: i64, now: &str, until: &str) -> Result<bool> {
+        let affected = on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE notices SET claimed_until = $1 WHERE id = $2 AND sent_at IS NULL
+                 AND (claimed_until IS NULL OR claimed_until <= $3)",
+            )
+            .bind(until)
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// The notice went out.
+    pub async fn notice_sent(
+        &mut self,
+        notice: &NoticeRow,
+        at: &str,
+        destination: &str,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE notices SET sent_at = $1, destination = $2, attempts = attempts + 1,
+                 claimed_until = NULL, last_error = NULL WHERE id = $3",
+            )
+            .bind(at)
+            .bind(destination)
+            .bind(notice.id)
+            .execute(c)
+            .await?;
+        });
+        let detail = serde_json::json!({ "channel": notice.channel, "destination": destination, "sent_at": at });
+        self.audit(
+            None,
+            "notice_sent",
+            "notice",
+            &notice.id.to_string(),
+            &detail,
+        )
+        .await
+    }
+
+    /// An attempt failed: try again at `next_attempt_at` on `channel` (the
+    /// same, or post when the customer's own channel cannot be reached).
+    pub async fn notice_failed(
+        &mut self,
+        notice: &NoticeRow,
+        channel: &str,
+        next_attempt_at: &str,
+        error: &str,
+        attempts: i64,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE notices SET channel = $1, next_attempt_at = $2, last_error = $3, attempts = $4,
+                 claimed_until = NULL WHERE id = $5",
+            )
+            .bind(channel)
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(attempts)
+            .bind(notice.id)
+            .execute(c)
+            .await?;
+        });
+        let detail = serde_json::json!({
+            "channel": notice.channel, "next_channel": channel, "error": error,
+            "attempts": attempts, "next_attempt_at": next_attempt_at,
+        });
+        self.audit(
+            None,
+            "notice_failed",
+            "notice",
+            &notice.id.to_string(),
+            &detail,
+        )
+        .await
+    }
+}

@@ -1,0 +1,45 @@
+# Obavještenja pretplatnicima (NOT-3), crnogorski (ijekavica, latinica).
+
+rules-cited = Pravila: { $rules }.
+
+commitment-ending-subject = Period obaveznog trajanja za { $number } ističe { $ends_on }
+commitment-ending = Obavještenje { $notice } od { $count }: period obaveznog trajanja za { $number } ističe { $ends_on }. Od tada ugovor važi nepromijenjen na neodređeno vrijeme i možete ga raskinuti u svakom trenutku bez posljedica. Javna ponuda najbliža vašem paketu je { $offer } po cijeni od { $offer_fee } mjesečno; umjesto nje možete izabrati bilo koju javnu ponudu.
+commitment-ending-no-offer-subject = Period obaveznog trajanja za { $number } ističe { $ends_on }
+commitment-ending-no-offer = Obavještenje { $notice } od { $count }: period obaveznog trajanja za { $number } ističe { $ends_on }. Od tada ugovor važi nepromijenjen na neodređeno vrijeme i možete ga raskinuti u svakom trenutku bez posljedica. Možete izabrati bilo koju javnu ponudu.
+
+dunning-subject = Račun { $bill } nije plaćen
+dunning = Račun { $bill } je dospio { $due_on }, a { $open } još nije plaćeno. Molimo vas da platite do { $deadline }; u suprotnom biće isključeni odlazni pozivi (hitni brojevi i korisnički centar ostaju dostupni), a { $window } dana kasnije broj će biti trajno isključen.
+
+suspension-unpaid-subject = Odlazni pozivi sa { $number } su isključeni
+suspension-unpaid = Odlazni pozivi sa broja { $number } su isključeni jer račun { $bill } nije plaćen. Platite u roku od { $window } dana da bi bili ponovo uključeni; hitni brojevi i korisnički centar ostaju dostupni.
+
+disconnection-unpaid-subject = Broj { $number } je isključen
+disconnection-unpaid = Broj { $number } je trajno isključen zbog neplaćanja i ugovor je prestao.
+
+reconnection-subject = Odlazni pozivi sa { $number } su ponovo uključeni
+reconnection = Hvala na uplati: odlazni pozivi sa broja { $number } su ponovo uključeni.
+
+price-change-subject = Nova cijena paketa { $package } od { $effective }
+price-change = Mjesečna pretplata za paket { $package } mijenja se sa { $old_fee } na { $new_fee } od { $effective }.
+price-change-unfavourable-subject = Nova cijena paketa { $package } od { $effective }
+price-change-unfavourable = Mjesečna pretplata za paket { $package } mijenja se sa { $old_fee } na { $new_fee } od { $effective }. Izmjena je za vas nepovoljna: od { $from } do { $to } možete raskinuti ugovor za broj { $number } bez naknade.
+
+number-change-subject = Vaš broj { $number } se mijenja { $effective }
+number-change = Vaš broj { $number } postaje { $new_number } od { $effective }.
+
+complaint-upheld-subject = Vaš prigovor na račun { $bill } je usvojen
+complaint-upheld = Vaš prigovor na račun { $bill } je usvojen; iznos od { $credit } biće odobren na sljedećem računu.
+complaint-rejected-subject = Odluka o vašem prigovoru na račun { $bill }
+complaint-rejected = Vaš prigovor na račun { $bill } je odbijen, uz navedeno obrazloženje. Regulatoru se možete obratiti do { $appeal_by }.
+
+abuse-warning-subject = Upozorenje o korišćenju broja { $number }
+abuse-warning = Utvrdili smo korišćenje broja { $number } koje uslovi zabranjuju. Ovo je upozorenje: ako se nastavi, odlazni saobraćaj biće isključen najmanje { $days } dana.
+
+abuse-suspension-subject = Odlazni saobraćaj sa { $number } je isključen
+abuse-suspension = Odlazni saobraćaj sa broja { $number } je isključen zbog korišćenja koje uslovi zabranjuju, najmanje do { $until }. Potpišite izjavu da se zloupotreba neće ponoviti do { $remedy_by }; u suprotnom broj će biti trajno isključen.
+
+abuse-deadline-subject = Potrebno je postupiti za { $number } do { $remedy_by }
+abuse-deadline = Broj { $number } biće trajno isključen ako nedostatak na koji smo ukazali ne bude otklonjen do { $remedy_by }.
+
+abuse-disconnection-subject = Broj { $number } je isključen
+abuse-disconnection = Broj { $number } je trajno isključen zbog korišćenja koje uslovi zabranjuju i ugovor je prestao.
