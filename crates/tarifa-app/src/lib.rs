@@ -16,6 +16,7 @@ mod outbox;
 pub mod ownership;
 pub mod presets;
 pub mod pricing;
+pub mod relocation;
 pub mod scheduler;
 pub mod services;
 pub mod simulate;

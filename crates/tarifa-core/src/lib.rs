@@ -14,6 +14,7 @@ pub mod money;
 mod names;
 pub mod party;
 pub mod rating;
+pub mod relocation;
 pub mod rule;
 pub mod termination;
 pub mod time;

@@ -17,6 +17,7 @@ mod contracts;
 mod journal;
 mod notices;
 mod parties;
+mod relocations;
 mod rows;
 mod scheduler;
 mod services;

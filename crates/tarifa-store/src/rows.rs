@@ -388,3 +388,22 @@ pub struct AbuseRow {
     /// The earliest day a suspension may end (ABU-2).
     pub suspended_until: Option<String>,
 }
+
+/// A relocation request (CON-10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct RelocationRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub new_address: String,
+    pub requested_on: String,
+    pub answer_by: String,
+    /// requested, possible, needs_infrastructure, impossible, annexed, done.
+    pub status: String,
+    pub answered_on: Option<String>,
+    pub infrastructure_minor: Option<i64>,
+    /// subscriber_pays or new_commitment.
+    pub infrastructure: Option<String>,
+    pub annexed_on: Option<String>,
+    pub done_by: Option<String>,
+    pub done_on: Option<String>,
+}

@@ -14,11 +14,13 @@ use std::sync::Arc;
 use tarifa_core::contract::{Benefit, BenefitKind, SalesChannel};
 use tarifa_core::market::Market;
 use tarifa_core::party::{IdDocumentKind, PartyApplication, PartyKind, Residency};
+use tarifa_core::relocation::{Answer, Infrastructure};
 use tarifa_core::time::ManualClock;
 use tarifa_store::Store;
 
 use crate::contracts::{DeviceInput, SignRequest};
 use crate::customers::CustomerChanges;
+use crate::relocation::RelocationStep;
 use crate::{App, AppError, Ctx};
 pub use scenario::{InvalidScenario, Scenario};
 
@@ -415,6 +417,63 @@ impl Runner<'_> {
                 self.app
                     .change_number(ctx, id, by, n.number.clone(), effective)
                     .await?;
+            }
+            Action::Relocation(r) => {
+                let id = self.contract(&r.contract)?;
+                let step = RelocationStep::Request {
+                    address: r.address.clone(),
+                };
+                self.app.relocate(ctx, id, step).await?;
+            }
+            Action::RelocationAnswer(r) => {
+                let id = self.contract(&r.contract)?;
+                let answer = match r.outcome.as_str() {
+                    "possible" => Answer::Possible,
+                    "impossible" => Answer::Impossible,
+                    "infrastructure" => {
+                        let cost = r.cost.as_deref().ok_or_else(|| {
+                            AppError::invalid("cost", "infrastructure needs its cost")
+                        })?;
+                        Answer::Infrastructure(self.money("cost", cost)?)
+                    }
+                    other => {
+                        return Err(AppError::invalid(
+                            "outcome",
+                            format!("{other:?}: possible, infrastructure or impossible"),
+                        ));
+                    }
+                };
+                self.app
+                    .relocate(ctx, id, RelocationStep::Answer(answer))
+                    .await?;
+            }
+            Action::RelocationAnnex(r) => {
+                let id = self.contract(&r.contract)?;
+                let infrastructure = match r.infrastructure.as_deref() {
+                    None => None,
+                    Some("subscriber_pays") => Some(Infrastructure::SubscriberPays),
+                    Some("new_commitment") => Some(Infrastructure::NewCommitment(
+                        r.commitment_months.ok_or_else(|| {
+                            AppError::invalid(
+                                "commitment_months",
+                                "a new commitment needs its months",
+                            )
+                        })?,
+                    )),
+                    Some(other) => {
+                        return Err(AppError::invalid(
+                            "infrastructure",
+                            format!("{other:?}: subscriber_pays or new_commitment"),
+                        ));
+                    }
+                };
+                self.app
+                    .relocate(ctx, id, RelocationStep::Annex(infrastructure))
+                    .await?;
+            }
+            Action::RelocationDone(r) => {
+                let id = self.contract(&r.contract)?;
+                self.app.relocate(ctx, id, RelocationStep::Done).await?;
             }
             Action::Abuse(a) => {
                 let id = self.contract(&a.contract)?;

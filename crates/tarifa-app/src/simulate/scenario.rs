@@ -352,6 +352,35 @@ pub struct ContractRef {
     pub contract: String,
 }
 
+/// A relocation request (CON-10).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelocationStep {
+    pub contract: String,
+    pub address: String,
+}
+
+/// The operator's answer to a relocation request (CON-10).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelocationAnswerStep {
+    pub contract: String,
+    /// possible, infrastructure or impossible.
+    pub outcome: String,
+    /// The cost of new access infrastructure (with `infrastructure`).
+    pub cost: Option<String>,
+}
+
+/// The relocation annex (CON-10).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelocationAnnexStep {
+    pub contract: String,
+    /// subscriber_pays or new_commitment, when infrastructure is needed.
+    pub infrastructure: Option<String>,
+    pub commitment_months: Option<u32>,
+}
+
 /// Compensation claimed from the operator (ABU-4).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -573,6 +602,10 @@ pub enum Action {
     Transfer(TransferStep),
     Death(DeathStep),
     NumberChange(NumberChangeStep),
+    Relocation(RelocationStep),
+    RelocationAnswer(RelocationAnswerStep),
+    RelocationAnnex(RelocationAnnexStep),
+    RelocationDone(ContractRef),
     Abuse(AbuseStep),
     AbuseRemedied(ContractRef),
     Compensation(CompensationStep),
@@ -601,6 +634,10 @@ impl Action {
             Self::Transfer(_) => "transfer",
             Self::Death(_) => "death",
             Self::NumberChange(_) => "number_change",
+            Self::Relocation(_) => "relocation",
+            Self::RelocationAnswer(_) => "relocation_answer",
+            Self::RelocationAnnex(_) => "relocation_annex",
+            Self::RelocationDone(_) => "relocation_done",
             Self::Abuse(_) => "abuse",
             Self::AbuseRemedied(_) => "abuse_remedied",
             Self::Compensation(_) => "compensation",
@@ -716,6 +753,20 @@ impl Scenario {
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "relocation" => {
+                    Action::Relocation(value.try_into().map_err(|e| typed("relocation", e))?)
+                }
+                "relocation_answer" => Action::RelocationAnswer(
+                    value
+                        .try_into()
+                        .map_err(|e| typed("relocation_answer", e))?,
+                ),
+                "relocation_annex" => Action::RelocationAnnex(
+                    value.try_into().map_err(|e| typed("relocation_annex", e))?,
+                ),
+                "relocation_done" => Action::RelocationDone(
+                    value.try_into().map_err(|e| typed("relocation_done", e))?,
+                ),
                 "abuse_remedied" => {
                     Action::AbuseRemedied(value.try_into().map_err(|e| typed("abuse_remedied", e))?)
                 }
