@@ -27,6 +27,8 @@ pub struct SignRequest {
     pub benefits: Vec<Benefit>,
     pub device: Option<DeviceInput>,
     pub channel: SalesChannel,
+    /// The operator the number is ported in from (CON-13); `number` is then required.
+    pub ported_from: Option<String>,
 }
 
 impl App {
@@ -110,6 +112,9 @@ impl App {
             }
             None => None,
         };
+        if request.ported_from.is_some() && number.is_none() {
+            refusal.refuse(rules::CON_13, "a number ported in must be given");
+        }
 
         let (terms, mut decision) = match package {
             Some(package) if refusal.is_approved() => contract::sign(
@@ -135,7 +140,6 @@ impl App {
                     Some(number) => number,
                     None => self.assign_number(&mut tx, &market).await?,
                 };
-                decision.because(rules::CON_13, format!("number {number} assigned"));
                 let (row, benefits) = convert::contract_rows(
                     &market,
                     request.handle.clone(),
@@ -143,7 +147,28 @@ impl App {
                     &number,
                     &terms,
                 );
-                Some(tx.insert_contract(&row, &benefits).await?)
+                let id = tx.insert_contract(&row, &benefits).await?;
+                match &request.ported_from {
+                    Some(operator) => {
+                        tx.insert_number_port(&tarifa_store::NumberPortRow {
+                            id: 0,
+                            contract_id: id,
+                            number: number.clone(),
+                            direction: "in".into(),
+                            operator: operator.clone(),
+                            on_date: today.to_string(),
+                        })
+                        .await?;
+                        decision.because(
+                            rules::CON_13,
+                            format!("number {number} ported in from {operator}"),
+                        );
+                    }
+                    None => {
+                        decision.because(rules::CON_13, format!("number {number} assigned"));
+                    }
+                }
+                Some(id)
             }
             None => None,
         };

@@ -374,4 +374,78 @@ impl App {
         }
         Ok(())
     }
+
+    /// The subscriber ports the number out to another operator (CON-13):
+    /// the contract ends today as a termination by the subscriber, with
+    /// what TRM-2 charges during a commitment.
+    pub async fn port_out(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        operator: &str,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let (_, _, mut decision) = self
+            .end_contract(
+                &mut tx,
+                contract_id,
+                tarifa_core::termination::TerminatedBy::Subscriber,
+                "port-out",
+                tarifa_core::contract::ContractStatus::Terminated,
+            )
+            .await?;
+        if operator.trim().is_empty() {
+            decision.refuse(rules::CON_13, "the operator the number goes to is missing");
+        }
+        if decision.is_approved() {
+            tx.insert_number_port(&tarifa_store::NumberPortRow {
+                id: 0,
+                contract_id,
+                number: row.number.clone(),
+                direction: "out".into(),
+                operator: operator.trim().to_owned(),
+                on_date: today.to_string(),
+            })
+            .await?;
+            decision.because(
+                rules::CON_13,
+                format!("number {} is ported out to {}", row.number, operator.trim()),
+            );
+        } else {
+            // Nothing of a refused port-out may stay written.
+            tx.rollback().await?;
+            let mut tx = self.begin(ctx).await?;
+            record(
+                &mut tx,
+                &market,
+                today,
+                "port_out",
+                Some(format!("contract:{contract_id}")),
+                &decision,
+                ctx,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Decided {
+                decision,
+                value: None,
+            });
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "port_out",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
+        })
+    }
 }

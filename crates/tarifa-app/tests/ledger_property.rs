@@ -114,6 +114,7 @@ async fn run(ops: Vec<Op>) {
                             benefits: vec![],
                             device: None,
                             channel: SalesChannel::Store,
+                            ported_from: None,
                         },
                     )
                     .await

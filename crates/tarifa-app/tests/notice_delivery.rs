@@ -178,6 +178,7 @@ async fn app_with_notices(url: &str) -> (App, Arc<ManualClock>, Ctx) {
                 benefits: vec![],
                 device: None,
                 channel: SalesChannel::Store,
+                ported_from: None,
             },
         )
         .await

@@ -445,6 +445,7 @@ async fn sign_up(
         commitment_months: None,
         benefits: Vec::new(),
         device: None,
+        ported_from: None,
         channel: if dice.chance(15) {
             SalesChannel::Distance
         } else {

@@ -31,6 +31,8 @@ pub enum Grounds {
     Quality,
     /// Withdrawal from a distance or off-premises sale (TRM-6).
     Withdrawal,
+    /// Bankruptcy or liquidation of a legal entity (CON-11).
+    Insolvency,
 }
 
 impl Grounds {
@@ -41,6 +43,7 @@ impl Grounds {
             "cat-4" | "unfavourable_change" | "unfavorable_change" => Self::UnfavourableChange,
             "cmp-6" | "quality" => Self::Quality,
             "trm-6" | "withdrawal" => Self::Withdrawal,
+            "con-11" | "bankruptcy" | "liquidation" => Self::Insolvency,
             "trm-5" | "non-payment" | "non_payment" | "breach" | "abuse" | "harassment"
             | "emergency_abuse" => Self::SubscriberFault(reason.trim().to_owned()),
             other if other.starts_with("abu") || other.starts_with("dun-") => {
@@ -113,6 +116,33 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
     let end = contract.commitment().map(|c| c.end);
 
     match (&case.grounds, case.by) {
+        (Grounds::Insolvency, TerminatedBy::Operator) => {
+            if !market.applies(rules::CON_11) {
+                decision.refuse(
+                    rules::CON_11,
+                    format!(
+                        "the terms of market {} give no ground of insolvency",
+                        market.id
+                    ),
+                );
+            } else if case.party_kind == PartyKind::Individual {
+                decision.refuse(
+                    rules::CON_11,
+                    "bankruptcy or liquidation is a ground only against a legal entity",
+                );
+            } else {
+                decision.because(
+                    rules::CON_11,
+                    "the subscriber is in bankruptcy or liquidation: the operator terminates; what is owed is claimed in the proceedings",
+                );
+            }
+        }
+        (Grounds::Insolvency, TerminatedBy::Subscriber) => {
+            decision.refuse(
+                rules::CON_11,
+                "bankruptcy or liquidation is the operator's ground to terminate",
+            );
+        }
         (Grounds::Withdrawal, _) => {
             let days = i64::from(market.rules.trm_6.withdrawal_days);
             let distance = matches!(

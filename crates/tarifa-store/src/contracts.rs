@@ -509,4 +509,41 @@ impl Tx {
             .await?
         }))
     }
+
+    /// Records a number ported in or out (CON-13).
+    pub async fn insert_number_port(&mut self, row: &crate::NumberPortRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO number_ports (contract_id, number, direction, operator, on_date)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(row.contract_id)
+            .bind(&row.number)
+            .bind(&row.direction)
+            .bind(&row.operator)
+            .bind(&row.on_date)
+            .fetch_one(c)
+            .await?
+        });
+        let detail = serde_json::to_value(row).unwrap_or_default();
+        self.audit(
+            Some(&row.on_date),
+            "number_port",
+            "contract",
+            &row.contract_id.to_string(),
+            &detail,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A contract's ports, oldest first.
+    pub async fn number_ports(&mut self, contract_id: i64) -> Result<Vec<crate::NumberPortRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::NumberPortRow>("SELECT * FROM number_ports WHERE contract_id = $1 ORDER BY id")
+                .bind(contract_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
 }

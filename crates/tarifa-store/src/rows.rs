@@ -407,3 +407,16 @@ pub struct RelocationRow {
     pub done_by: Option<String>,
     pub done_on: Option<String>,
 }
+
+/// A number ported in or out (CON-13).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct NumberPortRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub number: String,
+    /// in or out.
+    pub direction: String,
+    /// The other operator.
+    pub operator: String,
+    pub on_date: String,
+}

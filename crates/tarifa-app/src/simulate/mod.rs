@@ -258,6 +258,7 @@ impl Runner<'_> {
                     benefits,
                     device,
                     channel: field::<SalesChannel>("channel", &c.channel)?,
+                    ported_from: c.ported_from.clone(),
                 };
                 let decided = self.app.sign_contract(ctx, request).await?;
                 if let Some(id) = decided.value {
@@ -417,6 +418,10 @@ impl Runner<'_> {
                 self.app
                     .change_number(ctx, id, by, n.number.clone(), effective)
                     .await?;
+            }
+            Action::PortOut(p) => {
+                let id = self.contract(&p.contract)?;
+                self.app.port_out(ctx, id, &p.operator).await?;
             }
             Action::Relocation(r) => {
                 let id = self.contract(&r.contract)?;

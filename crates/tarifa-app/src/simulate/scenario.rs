@@ -177,6 +177,9 @@ pub struct ContractStep {
     pub promotion: Option<String>,
     #[serde(default = "store")]
     pub channel: String,
+    /// The operator the number is ported in from (CON-13).
+    #[serde(default)]
+    pub ported_from: Option<String>,
 }
 
 fn store() -> String {
@@ -350,6 +353,14 @@ pub struct AbuseStep {
 #[serde(deny_unknown_fields)]
 pub struct ContractRef {
     pub contract: String,
+}
+
+/// A number ported out to another operator (CON-13): the contract ends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortOutStep {
+    pub contract: String,
+    pub operator: String,
 }
 
 /// A relocation request (CON-10).
@@ -602,6 +613,7 @@ pub enum Action {
     Transfer(TransferStep),
     Death(DeathStep),
     NumberChange(NumberChangeStep),
+    PortOut(PortOutStep),
     Relocation(RelocationStep),
     RelocationAnswer(RelocationAnswerStep),
     RelocationAnnex(RelocationAnnexStep),
@@ -634,6 +646,7 @@ impl Action {
             Self::Transfer(_) => "transfer",
             Self::Death(_) => "death",
             Self::NumberChange(_) => "number_change",
+            Self::PortOut(_) => "port_out",
             Self::Relocation(_) => "relocation",
             Self::RelocationAnswer(_) => "relocation_answer",
             Self::RelocationAnnex(_) => "relocation_annex",
@@ -753,6 +766,7 @@ impl Scenario {
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "port_out" => Action::PortOut(value.try_into().map_err(|e| typed("port_out", e))?),
                 "relocation" => {
                     Action::Relocation(value.try_into().map_err(|e| typed("relocation", e))?)
                 }
