@@ -22,6 +22,7 @@ pub mod services;
 pub mod simulate;
 pub mod termination;
 pub mod usage;
+pub mod withdrawal;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -12,25 +12,6 @@ use tarifa_texts::Arg;
 use crate::outbox::{Notice, notify};
 use crate::{App, Result};
 
-/// The public offer closest to a package: the public, unwithdrawn package
-/// whose monthly fee is nearest (the package itself when it is public).
-pub fn closest_public_offer<'a>(
-    catalog: &'a Catalog,
-    package_id: &str,
-) -> Option<&'a tarifa_core::catalog::Package> {
-    let current = catalog.package(package_id)?;
-    catalog
-        .packages
-        .iter()
-        .filter(|p| p.public && !p.withdrawn && !p.prepaid)
-        .min_by_key(|p| {
-            (
-                (p.monthly_fee.minor() - current.monthly_fee.minor()).abs(),
-                p.id != current.id,
-            )
-        })
-}
-
 /// What the subscriber is told about the end of a commitment (NOT-1, NOT-2).
 pub fn commitment_ending_text(
     catalog: &Catalog,
@@ -38,7 +19,8 @@ pub fn commitment_ending_text(
     end: Date,
     number: &str,
 ) -> String {
-    let offer = closest_public_offer(catalog, package_id)
+    let offer = catalog
+        .closest_public_package(package_id, false)
         .map(|p| format!("{} at {} a month", p.name, p.monthly_fee))
         .unwrap_or_else(|| "any public offer".into());
     format!(
@@ -71,7 +53,7 @@ impl App {
                 .contracts_with_commitment_end(&market.id, &end.to_string())
                 .await?
             {
-                let offer = closest_public_offer(&catalog, &row.package_id);
+                let offer = catalog.closest_public_package(&row.package_id, false);
                 let mut args = vec![
                     ("notice", Arg::from(k + 1)),
                     ("count", Arg::from(count)),

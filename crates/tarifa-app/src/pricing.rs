@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use tarifa_core::market::{Market, WindowAnchor};
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
+use tarifa_core::termination::OpenWindow;
 use tarifa_core::time::add_days;
 use tarifa_store::{PriceChangeRow, Tx};
 use tarifa_texts::Arg;
@@ -169,14 +170,14 @@ impl App {
         Ok(())
     }
 
-    /// The last day of an open CAT-4 window for a package, if any.
+    /// The open CAT-4 window of a package, if any (the one that stays open longest).
     pub(crate) async fn open_unfavourable_window(
         &self,
         tx: &mut Tx,
         market: &Market,
         package_id: &str,
         day: Date,
-    ) -> Result<Option<Date>> {
+    ) -> Result<Option<OpenWindow>> {
         let today = day.to_string();
         Ok(tx
             .price_changes(&market.id)
@@ -184,9 +185,12 @@ impl App {
             .iter()
             .filter(|c| c.package_id == package_id && c.unfavourable)
             .filter_map(|c| match (&c.window_from, &c.window_to) {
-                (Some(from), Some(to)) if *from <= today && today <= *to => to.parse::<Date>().ok(),
+                (Some(from), Some(to)) if *from <= today && today <= *to => Some(OpenWindow {
+                    until: to.parse::<Date>().ok()?,
+                    effective: c.effective_on.parse::<Date>().ok()?,
+                }),
                 _ => None,
             })
-            .max())
+            .max_by_key(|w| w.until))
     }
 }

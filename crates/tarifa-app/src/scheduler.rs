@@ -89,6 +89,9 @@ impl App {
             decisions += 1;
         }
         decisions += self
+            .run_scheduled_terminations(&mut tx, ctx, market, day)
+            .await?;
+        decisions += self
             .run_complaint_deadlines(&mut tx, ctx, market, day)
             .await?;
         decisions += self.run_dunning(&mut tx, ctx, market, day).await?;
@@ -97,6 +100,9 @@ impl App {
             .await?;
         self.run_commitment_notices(&mut tx, market, day).await?;
         self.run_price_changes(&mut tx, market, day).await?;
+        decisions += self
+            .run_package_withdrawals(&mut tx, ctx, market, day)
+            .await?;
         self.run_number_changes(&mut tx, market, day).await?;
         decisions += self.run_abuse(&mut tx, ctx, market, day).await?;
         decisions += self.run_retention(&mut tx, ctx, market, day).await?;

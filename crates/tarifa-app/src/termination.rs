@@ -9,7 +9,7 @@ use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{self, Grounds, Quote, TerminatedBy, TerminationCase};
-use tarifa_store::{ChargeRow, Tx};
+use tarifa_store::{ChargeRow, ScheduledTerminationRow, Tx};
 
 use crate::charges::{Charge, charge_row};
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
@@ -107,7 +107,7 @@ impl App {
             grounds: Grounds::parse(reason),
             today,
             quality_complaint_on,
-            unfavourable_window_until: self
+            unfavourable_window: self
                 .open_unfavourable_window(tx, &market, &contract.package, today)
                 .await?,
             prepaid,
@@ -161,19 +161,41 @@ impl App {
         let (market, quote, customer_id) = self.quote_in(tx, contract_id, by, reason).await?;
         let today = self.today(&market);
         let mut decision = quote.decision.clone();
+        if let Some(pending) = tx.scheduled_termination(contract_id).await? {
+            decision.refuse_plainly(format!(
+                "the contract is already terminated with effect from {} ({})",
+                pending.ends_on, pending.reason
+            ));
+        }
         if decision.is_approved() {
             let row = tx
                 .contract(contract_id)
                 .await?
                 .ok_or_else(|| AppError::not_found("contract", contract_id.to_string()))?;
-            tx.set_contract_status(
-                contract_id,
-                &row.status,
-                status.as_str(),
-                &today.to_string(),
-                Some(&today.to_string()),
-            )
-            .await?;
+            if quote.ends_on > today {
+                // Service runs on until the day the termination takes effect (CAT-4 in ME).
+                tx.schedule_termination(&ScheduledTerminationRow {
+                    contract_id,
+                    decided_on: today.to_string(),
+                    ends_on: quote.ends_on.to_string(),
+                    by_whom: match by {
+                        TerminatedBy::Subscriber => "subscriber".into(),
+                        TerminatedBy::Operator => "operator".into(),
+                    },
+                    reason: reason.to_owned(),
+                    done_on: None,
+                })
+                .await?;
+            } else {
+                tx.set_contract_status(
+                    contract_id,
+                    &row.status,
+                    status.as_str(),
+                    &today.to_string(),
+                    Some(&today.to_string()),
+                )
+                .await?;
+            }
             for fee in &quote.fees {
                 let rule = if by == TerminatedBy::Operator {
                     rules::TRM_5
@@ -209,6 +231,64 @@ impl App {
             ));
         }
         Ok((market, today, decision))
+    }
+
+    /// The day's scheduled terminations: the contract ends, its service
+    /// having run to the day before.
+    pub(crate) async fn run_scheduled_terminations(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        market: &Market,
+        day: Date,
+    ) -> Result<u32> {
+        let mut decisions = 0;
+        for due in tx.due_terminations(&market.id, &day.to_string()).await? {
+            let Some(row) = tx.contract(due.contract_id).await? else {
+                continue;
+            };
+            tx.termination_done(due.contract_id, &day.to_string())
+                .await?;
+            if row.status != ContractStatus::Active.as_str()
+                && row.status != ContractStatus::Suspended.as_str()
+            {
+                continue;
+            }
+            let last_day = tarifa_core::time::add_days(day, -1);
+            tx.set_contract_status(
+                row.id,
+                &row.status,
+                ContractStatus::Terminated.as_str(),
+                &day.to_string(),
+                Some(&last_day.to_string()),
+            )
+            .await?;
+            let rule = if Grounds::parse(&due.reason) == Grounds::UnfavourableChange {
+                rules::CAT_4
+            } else {
+                rules::TRM_1
+            };
+            let mut decision = Decision::approved();
+            decision.because(
+                rule,
+                format!(
+                    "terminated by the {} on {} ({}): deemed terminated today, served and billed to {last_day}",
+                    due.by_whom, due.decided_on, due.reason
+                ),
+            );
+            record(
+                tx,
+                market,
+                day,
+                "terminate",
+                Some(format!("contract:{}", row.id)),
+                &decision,
+                ctx,
+            )
+            .await?;
+            decisions += 1;
+        }
+        Ok(decisions)
     }
 
     /// Lent equipment comes back (DEV-4): undamaged, nothing is owed;

@@ -330,6 +330,27 @@ impl Catalog {
         self.devices.iter().find(|d| d.id == id)
     }
 
+    /// The public offer closest to a package (NOT-1, CAT-3): a public,
+    /// unwithdrawn, postpaid package of the same service whose monthly fee
+    /// is nearest; the package itself counts unless `other_than_itself`.
+    pub fn closest_public_package(
+        &self,
+        package_id: &str,
+        other_than_itself: bool,
+    ) -> Option<&Package> {
+        let current = self.package(package_id)?;
+        self.packages
+            .iter()
+            .filter(|p| p.public && !p.withdrawn && !p.prepaid && p.service == current.service)
+            .filter(|p| !(other_than_itself && p.id == current.id))
+            .min_by_key(|p| {
+                (
+                    (p.monthly_fee.minor() - current.monthly_fee.minor()).abs(),
+                    p.id != current.id,
+                )
+            })
+    }
+
     pub fn fee(&self, kind: &str) -> Option<Money> {
         self.fees.get(kind).copied()
     }

@@ -54,6 +54,15 @@ impl Grounds {
     }
 }
 
+/// The open termination window of an unfavourable change (CAT-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenWindow {
+    /// The window's last day.
+    pub until: Date,
+    /// The day the change takes effect.
+    pub effective: Date,
+}
+
 /// What the situation is when the quote is asked for.
 #[derive(Clone, Debug)]
 pub struct TerminationCase<'a> {
@@ -66,8 +75,8 @@ pub struct TerminationCase<'a> {
     pub today: Date,
     /// The day the subscriber filed a complaint about quality, if any (CMP-6).
     pub quality_complaint_on: Option<Date>,
-    /// An open window of an unfavourable change: its last day (CAT-4).
-    pub unfavourable_window_until: Option<Date>,
+    /// An open window of an unfavourable change (CAT-4).
+    pub unfavourable_window: Option<OpenWindow>,
     /// Charges paid in advance, refunded on CMP-6 and TRM-6.
     pub prepaid: Money,
     /// The lent equipment's price-list value (DEV-4), if any.
@@ -104,6 +113,7 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
     let mut decision = Decision::approved();
     let mut fees = Vec::new();
     let mut refund = None;
+    let mut ends_on = today;
     if !contract.status.is_live() {
         decision.refuse_plainly(format!("the contract is {} already", contract.status));
     }
@@ -210,16 +220,25 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
                 }
             }
         }
-        (Grounds::UnfavourableChange, TerminatedBy::Subscriber) => {
-            match case.unfavourable_window_until {
-                Some(until) if market.applies(rules::CAT_4) && today <= until => {
-                    decision.because(rules::CAT_4, format!("an unfavourable change: terminated until {until} with no penalty and no notice"));
-                }
-                _ => {
-                    decision.refuse(rules::CAT_4, "no unfavourable change of this contract's terms has an open termination window");
+        (Grounds::UnfavourableChange, TerminatedBy::Subscriber) => match case.unfavourable_window {
+            Some(OpenWindow { until, effective })
+                if market.applies(rules::CAT_4) && today <= until =>
+            {
+                decision.because(rules::CAT_4, format!("an unfavourable change: terminated until {until} with no penalty and no notice"));
+                if market.rules.cat_4.terminated_on_effective {
+                    ends_on = effective;
+                    decision.because(
+                            rules::CAT_4,
+                            format!(
+                                "the contract is deemed terminated on {effective}, the day the change takes effect; until then it runs on the old terms"
+                            ),
+                        );
                 }
             }
-        }
+            _ => {
+                decision.refuse(rules::CAT_4, "no unfavourable change of this contract's terms has an open termination window");
+            }
+        },
         (Grounds::SubscriberFault(why), TerminatedBy::Operator) => {
             decision.because(
                 rules::TRM_5,
@@ -282,7 +301,7 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
     if let Some(value) = case.lent_equipment_value
         && market.applies(rules::DEV_4)
     {
-        let by = add_days(today, i64::from(market.rules.dev_4.return_days));
+        let by = add_days(ends_on, i64::from(market.rules.dev_4.return_days));
         decision.because(
             rules::DEV_4,
             format!("the lent equipment is returned undamaged by {by}, or its price-list value of {value} is billed"),
@@ -296,7 +315,7 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
     }
     Quote {
         decision,
-        ends_on: today,
+        ends_on,
         fees,
         refund,
         return_by,
@@ -355,10 +374,62 @@ mod tests {
             grounds,
             today,
             quality_complaint_on: None,
-            unfavourable_window_until: None,
+            unfavourable_window: None,
             prepaid: Money::zero(market.currency),
             lent_equipment_value: None,
         }
+    }
+
+    #[test]
+    fn cat4_in_montenegro_ends_on_the_day_the_change_takes_effect() {
+        let me = me();
+        let c = contract(&me, "97.50");
+        let mut in_window = case(
+            &me,
+            &c,
+            date(2026, 4, 1),
+            Grounds::UnfavourableChange,
+            TerminatedBy::Subscriber,
+        );
+        in_window.unfavourable_window = Some(OpenWindow {
+            until: date(2026, 4, 14),
+            effective: date(2026, 4, 15),
+        });
+        let q = quote(&me, &in_window);
+        assert!(q.decision.is_approved());
+        assert!(q.fees.is_empty(), "no penalty in the window");
+        assert_eq!(q.ends_on, date(2026, 4, 15));
+        let mut late = in_window.clone();
+        late.today = date(2026, 4, 15);
+        assert!(quote(&me, &late).decision.is_rejected());
+        let mut hu = me.clone();
+        hu.rules.cat_4.terminated_on_effective = false;
+        assert_eq!(
+            quote(&hu, &in_window).ends_on,
+            date(2026, 4, 1),
+            "elsewhere it ends when asked"
+        );
+    }
+
+    #[test]
+    fn con11_insolvency_only_against_a_legal_entity_by_the_operator() {
+        let me = me();
+        let c = contract(&me, "97.50");
+        let individual = case(
+            &me,
+            &c,
+            date(2026, 4, 1),
+            Grounds::parse("bankruptcy"),
+            TerminatedBy::Operator,
+        );
+        assert!(quote(&me, &individual).decision.is_rejected());
+        let mut company = individual.clone();
+        company.party_kind = PartyKind::Business;
+        let q = quote(&me, &company);
+        assert!(q.decision.is_approved() && q.fees.is_empty());
+        let mut by_subscriber = company.clone();
+        by_subscriber.by = TerminatedBy::Subscriber;
+        assert!(quote(&me, &by_subscriber).decision.is_rejected());
     }
 
     #[test]

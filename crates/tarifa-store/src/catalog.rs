@@ -241,4 +241,93 @@ impl Tx {
         )
         .await
     }
+
+    /// Announces the withdrawal of a package; returns its id.
+    pub async fn insert_package_withdrawal(
+        &mut self,
+        row: &crate::PackageWithdrawalRow,
+    ) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO package_withdrawals (market, package_id, announced_on, effective_on, moved_to)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(&row.market)
+            .bind(&row.package_id)
+            .bind(&row.announced_on)
+            .bind(&row.effective_on)
+            .bind(&row.moved_to)
+            .fetch_one(c)
+            .await?
+        });
+        let detail = serde_json::to_value(row).unwrap_or_default();
+        self.audit(
+            Some(&row.announced_on),
+            "withdraw",
+            "package",
+            &format!("{}/{}", row.market, row.package_id),
+            &detail,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A market's withdrawals taking effect on `day`.
+    pub async fn package_withdrawals_on(
+        &mut self,
+        market: &str,
+        day: &str,
+    ) -> Result<Vec<crate::PackageWithdrawalRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::PackageWithdrawalRow>(
+                "SELECT * FROM package_withdrawals WHERE market = $1 AND effective_on = $2 ORDER BY id",
+            )
+            .bind(market)
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Whether a package's withdrawal was already announced.
+    pub async fn package_withdrawal(
+        &mut self,
+        market: &str,
+        package_id: &str,
+    ) -> Result<Option<crate::PackageWithdrawalRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::PackageWithdrawalRow>(
+                "SELECT * FROM package_withdrawals WHERE market = $1 AND package_id = $2",
+            )
+            .bind(market)
+            .bind(package_id)
+            .fetch_optional(c)
+            .await?
+        }))
+    }
+
+    /// Takes a package off sale.
+    pub async fn set_package_withdrawn(
+        &mut self,
+        market: &str,
+        package_id: &str,
+        business_date: &str,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE packages SET withdrawn = $1 WHERE market = $2 AND id = $3")
+                .bind(true)
+                .bind(market)
+                .bind(package_id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            Some(business_date),
+            "withdrawn",
+            "package",
+            &format!("{market}/{package_id}"),
+            &serde_json::json!({ "withdrawn": true }),
+        )
+        .await
+    }
 }

@@ -546,4 +546,85 @@ impl Tx {
                 .await?
         }))
     }
+
+    /// Records a termination that takes effect on `row.ends_on`.
+    pub async fn schedule_termination(
+        &mut self,
+        row: &crate::ScheduledTerminationRow,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query(
+                "INSERT INTO scheduled_terminations (contract_id, decided_on, ends_on, by_whom, reason)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(row.contract_id)
+            .bind(&row.decided_on)
+            .bind(&row.ends_on)
+            .bind(&row.by_whom)
+            .bind(&row.reason)
+            .execute(c)
+            .await?;
+        });
+        let detail = serde_json::to_value(row).unwrap_or_default();
+        self.audit(
+            Some(&row.decided_on),
+            "schedule_termination",
+            "contract",
+            &row.contract_id.to_string(),
+            &detail,
+        )
+        .await
+    }
+
+    /// The contract's pending termination, if one is scheduled.
+    pub async fn scheduled_termination(
+        &mut self,
+        contract_id: i64,
+    ) -> Result<Option<crate::ScheduledTerminationRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::ScheduledTerminationRow>(
+                "SELECT * FROM scheduled_terminations WHERE contract_id = $1 AND done_on IS NULL",
+            )
+            .bind(contract_id)
+            .fetch_optional(c)
+            .await?
+        }))
+    }
+
+    /// Scheduled terminations of a market due on or before `day`, not yet done.
+    pub async fn due_terminations(
+        &mut self,
+        market: &str,
+        day: &str,
+    ) -> Result<Vec<crate::ScheduledTerminationRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::ScheduledTerminationRow>(
+                "SELECT s.* FROM scheduled_terminations s JOIN contracts k ON k.id = s.contract_id
+                 WHERE k.market = $1 AND s.ends_on <= $2 AND s.done_on IS NULL ORDER BY s.contract_id",
+            )
+            .bind(market)
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// Marks a scheduled termination carried out.
+    pub async fn termination_done(&mut self, contract_id: i64, on: &str) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE scheduled_terminations SET done_on = $1 WHERE contract_id = $2")
+                .bind(on)
+                .bind(contract_id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            Some(on),
+            "termination_done",
+            "contract",
+            &contract_id.to_string(),
+            &serde_json::json!({ "done_on": on }),
+        )
+        .await
+    }
 }

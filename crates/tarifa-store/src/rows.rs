@@ -420,3 +420,27 @@ pub struct NumberPortRow {
     pub operator: String,
     pub on_date: String,
 }
+
+/// A package withdrawn from sale (CAT-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PackageWithdrawalRow {
+    pub id: i64,
+    pub market: String,
+    pub package_id: String,
+    pub announced_on: String,
+    pub effective_on: String,
+    /// The closest package its subscribers move to.
+    pub moved_to: String,
+}
+
+/// A termination that takes effect on a later day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ScheduledTerminationRow {
+    pub contract_id: i64,
+    pub decided_on: String,
+    /// The day the contract is deemed terminated; service runs to the day before.
+    pub ends_on: String,
+    pub by_whom: String,
+    pub reason: String,
+    pub done_on: Option<String>,
+}

@@ -419,6 +419,13 @@ impl Runner<'_> {
                     .change_number(ctx, id, by, n.number.clone(), effective)
                     .await?;
             }
+            Action::WithdrawPackage(w) => {
+                let effective = tarifa_core::time::parse_date(&w.effective)
+                    .map_err(|e| AppError::invalid("effective", e))?;
+                self.app
+                    .withdraw_package(ctx, &self.market.id, &w.package, effective)
+                    .await?;
+            }
             Action::PortOut(p) => {
                 let id = self.contract(&p.contract)?;
                 self.app.port_out(ctx, id, &p.operator).await?;

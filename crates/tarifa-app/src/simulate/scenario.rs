@@ -355,6 +355,14 @@ pub struct ContractRef {
     pub contract: String,
 }
 
+/// A package withdrawn from sale (CAT-3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawPackageStep {
+    pub package: String,
+    pub effective: String,
+}
+
 /// A number ported out to another operator (CON-13): the contract ends.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -614,6 +622,7 @@ pub enum Action {
     Death(DeathStep),
     NumberChange(NumberChangeStep),
     PortOut(PortOutStep),
+    WithdrawPackage(WithdrawPackageStep),
     Relocation(RelocationStep),
     RelocationAnswer(RelocationAnswerStep),
     RelocationAnnex(RelocationAnnexStep),
@@ -647,6 +656,7 @@ impl Action {
             Self::Death(_) => "death",
             Self::NumberChange(_) => "number_change",
             Self::PortOut(_) => "port_out",
+            Self::WithdrawPackage(_) => "withdraw_package",
             Self::Relocation(_) => "relocation",
             Self::RelocationAnswer(_) => "relocation_answer",
             Self::RelocationAnnex(_) => "relocation_annex",
@@ -766,6 +776,9 @@ impl Scenario {
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "withdraw_package" => Action::WithdrawPackage(
+                    value.try_into().map_err(|e| typed("withdraw_package", e))?,
+                ),
                 "port_out" => Action::PortOut(value.try_into().map_err(|e| typed("port_out", e))?),
                 "relocation" => {
                     Action::Relocation(value.try_into().map_err(|e| typed("relocation", e))?)

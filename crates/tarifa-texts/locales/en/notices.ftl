@@ -24,6 +24,9 @@ price-change = The monthly fee of { $package } changes from { $old_fee } to { $n
 price-change-unfavourable-subject = New price of { $package } from { $effective }
 price-change-unfavourable = The monthly fee of { $package } changes from { $old_fee } to { $new_fee } on { $effective }. The change is unfavourable to you: from { $from } to { $to } you may end the contract of { $number } with no penalty.
 
+package-withdrawn-subject = { $package } is withdrawn on { $effective }
+package-withdrawn = The package { $package } is withdrawn from sale on { $effective }. From that day your contract continues on { $new_package }, the closest package we offer, at { $new_fee } a month.
+
 number-change-subject = Your number { $number } changes on { $effective }
 number-change = Your number { $number } becomes { $new_number } on { $effective }.
 

@@ -24,6 +24,9 @@ price-change = A(z) { $package } havi díja { $effective } naptól { $old_fee } 
 price-change-unfavourable-subject = A(z) { $package } új díja { $effective } naptól
 price-change-unfavourable = A(z) { $package } havi díja { $effective } naptól { $old_fee } helyett { $new_fee }. A módosítás Önre nézve hátrányos: { $from } és { $to } között a(z) { $number } szerződését díjmentesen felmondhatja.
 
+package-withdrawn-subject = A(z) { $package } csomag { $effective } naptól megszűnik
+package-withdrawn = A(z) { $package } csomagot { $effective } naptól kivezetjük. Ettől a naptól szerződése a legközelebbi ajánlatunkkal, a(z) { $new_package } csomaggal folytatódik, havi { $new_fee } díjjal.
+
 number-change-subject = A(z) { $number } hívószám { $effective } naptól megváltozik
 number-change = A(z) { $number } hívószám { $effective } naptól { $new_number } lesz.
 

@@ -24,6 +24,9 @@ price-change = Mjesečna pretplata za paket { $package } mijenja se sa { $old_fe
 price-change-unfavourable-subject = Nova cijena paketa { $package } od { $effective }
 price-change-unfavourable = Mjesečna pretplata za paket { $package } mijenja se sa { $old_fee } na { $new_fee } od { $effective }. Izmjena je za vas nepovoljna: od { $from } do { $to } možete raskinuti ugovor za broj { $number } bez naknade.
 
+package-withdrawn-subject = Paket { $package } se ukida { $effective }
+package-withdrawn = Paket { $package } se povlači iz ponude { $effective }. Od tog dana vaš ugovor se nastavlja na paketu { $new_package }, najbližem iz naše ponude, uz mjesečnu pretplatu od { $new_fee }.
+
 number-change-subject = Vaš broj { $number } se mijenja { $effective }
 number-change = Vaš broj { $number } postaje { $new_number } od { $effective }.
 
