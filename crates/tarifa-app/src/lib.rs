@@ -21,6 +21,7 @@ pub mod scheduler;
 pub mod services;
 pub mod simulate;
 pub mod termination;
+pub mod terms;
 pub mod usage;
 pub mod withdrawal;
 

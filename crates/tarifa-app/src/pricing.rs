@@ -170,7 +170,8 @@ impl App {
         Ok(())
     }
 
-    /// The open CAT-4 window of a package, if any (the one that stays open longest).
+    /// The open CAT-4 window of a package, from a price change of it or a
+    /// change of the general terms, if any (the one that stays open longest).
     pub(crate) async fn open_unfavourable_window(
         &self,
         tx: &mut Tx,
@@ -179,18 +180,27 @@ impl App {
         day: Date,
     ) -> Result<Option<OpenWindow>> {
         let today = day.to_string();
-        Ok(tx
+        let open = |from: &Option<String>, to: &Option<String>, effective: &str| match (from, to) {
+            (Some(from), Some(to)) if *from <= today && today <= *to => Some(OpenWindow {
+                until: to.parse::<Date>().ok()?,
+                effective: effective.parse::<Date>().ok()?,
+            }),
+            _ => None,
+        };
+        let prices: Vec<OpenWindow> = tx
             .price_changes(&market.id)
             .await?
             .iter()
             .filter(|c| c.package_id == package_id && c.unfavourable)
-            .filter_map(|c| match (&c.window_from, &c.window_to) {
-                (Some(from), Some(to)) if *from <= today && today <= *to => Some(OpenWindow {
-                    until: to.parse::<Date>().ok()?,
-                    effective: c.effective_on.parse::<Date>().ok()?,
-                }),
-                _ => None,
-            })
-            .max_by_key(|w| w.until))
+            .filter_map(|c| open(&c.window_from, &c.window_to, &c.effective_on))
+            .collect();
+        let terms: Vec<OpenWindow> = tx
+            .terms_changes(&market.id)
+            .await?
+            .iter()
+            .filter(|c| c.unfavourable)
+            .filter_map(|c| open(&c.window_from, &c.window_to, &c.effective_on))
+            .collect();
+        Ok(prices.into_iter().chain(terms).max_by_key(|w| w.until))
     }
 }

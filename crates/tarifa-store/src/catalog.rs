@@ -330,4 +330,43 @@ impl Tx {
         )
         .await
     }
+
+    /// Records a change of the general terms; returns its id.
+    pub async fn insert_terms_change(&mut self, row: &crate::TermsChangeRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO terms_changes (market, summary, published_on, effective_on, unfavourable, window_from, window_to)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(&row.market)
+            .bind(&row.summary)
+            .bind(&row.published_on)
+            .bind(&row.effective_on)
+            .bind(row.unfavourable)
+            .bind(&row.window_from)
+            .bind(&row.window_to)
+            .fetch_one(c)
+            .await?
+        });
+        let detail = serde_json::to_value(row).unwrap_or_default();
+        self.audit(
+            Some(&row.published_on),
+            "terms_change",
+            "market",
+            &row.market,
+            &detail,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A market's changes of the general terms, oldest first.
+    pub async fn terms_changes(&mut self, market: &str) -> Result<Vec<crate::TermsChangeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::TermsChangeRow>("SELECT * FROM terms_changes WHERE market = $1 ORDER BY id")
+                .bind(market)
+                .fetch_all(c)
+                .await?
+        }))
+    }
 }

@@ -444,3 +444,16 @@ pub struct ScheduledTerminationRow {
     pub reason: String,
     pub done_on: Option<String>,
 }
+
+/// A change of the general terms (CAT-2, CAT-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TermsChangeRow {
+    pub id: i64,
+    pub market: String,
+    pub summary: String,
+    pub published_on: String,
+    pub effective_on: String,
+    pub unfavourable: bool,
+    pub window_from: Option<String>,
+    pub window_to: Option<String>,
+}

@@ -419,6 +419,21 @@ impl Runner<'_> {
                     .change_number(ctx, id, by, n.number.clone(), effective)
                     .await?;
             }
+            Action::TermsChange(t) => {
+                let effective = t
+                    .effective
+                    .as_deref()
+                    .map(tarifa_core::time::parse_date)
+                    .transpose()
+                    .map_err(|e| AppError::invalid("effective", e))?;
+                let change = crate::terms::TermsChange {
+                    summary: t.summary.clone(),
+                    approved: t.approved,
+                    unfavourable: t.unfavourable,
+                    effective,
+                };
+                self.app.change_terms(ctx, &self.market.id, change).await?;
+            }
             Action::WithdrawPackage(w) => {
                 let effective = tarifa_core::time::parse_date(&w.effective)
                     .map_err(|e| AppError::invalid("effective", e))?;

@@ -355,6 +355,19 @@ pub struct ContractRef {
     pub contract: String,
 }
 
+/// A change of the general terms (CAT-2, CAT-4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsChangeStep {
+    pub summary: String,
+    /// The regulator approved it in advance (CAT-2).
+    #[serde(default)]
+    pub approved: bool,
+    #[serde(default)]
+    pub unfavourable: bool,
+    pub effective: Option<String>,
+}
+
 /// A package withdrawn from sale (CAT-3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -623,6 +636,7 @@ pub enum Action {
     NumberChange(NumberChangeStep),
     PortOut(PortOutStep),
     WithdrawPackage(WithdrawPackageStep),
+    TermsChange(TermsChangeStep),
     Relocation(RelocationStep),
     RelocationAnswer(RelocationAnswerStep),
     RelocationAnnex(RelocationAnnexStep),
@@ -657,6 +671,7 @@ impl Action {
             Self::NumberChange(_) => "number_change",
             Self::PortOut(_) => "port_out",
             Self::WithdrawPackage(_) => "withdraw_package",
+            Self::TermsChange(_) => "terms_change",
             Self::Relocation(_) => "relocation",
             Self::RelocationAnswer(_) => "relocation_answer",
             Self::RelocationAnnex(_) => "relocation_annex",
@@ -776,6 +791,9 @@ impl Scenario {
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "terms_change" => {
+                    Action::TermsChange(value.try_into().map_err(|e| typed("terms_change", e))?)
+                }
                 "withdraw_package" => Action::WithdrawPackage(
                     value.try_into().map_err(|e| typed("withdraw_package", e))?,
                 ),

@@ -27,6 +27,11 @@ price-change-unfavourable = The monthly fee of { $package } changes from { $old_
 package-withdrawn-subject = { $package } is withdrawn on { $effective }
 package-withdrawn = The package { $package } is withdrawn from sale on { $effective }. From that day your contract continues on { $new_package }, the closest package we offer, at { $new_fee } a month.
 
+terms-change-subject = Our general terms change from { $effective }
+terms-change = Our general terms change from { $effective }: { $summary }
+terms-change-unfavourable-subject = Our general terms change from { $effective }
+terms-change-unfavourable = Our general terms change from { $effective }: { $summary } The change is unfavourable to you: from { $from } to { $to } you may end your contracts with no penalty and no notice period.
+
 number-change-subject = Your number { $number } changes on { $effective }
 number-change = Your number { $number } becomes { $new_number } on { $effective }.
 

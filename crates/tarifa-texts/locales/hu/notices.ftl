@@ -27,6 +27,11 @@ price-change-unfavourable = A(z) { $package } havi díja { $effective } naptól 
 package-withdrawn-subject = A(z) { $package } csomag { $effective } naptól megszűnik
 package-withdrawn = A(z) { $package } csomagot { $effective } naptól kivezetjük. Ettől a naptól szerződése a legközelebbi ajánlatunkkal, a(z) { $new_package } csomaggal folytatódik, havi { $new_fee } díjjal.
 
+terms-change-subject = Általános szerződési feltételeink { $effective } naptól változnak
+terms-change = Általános szerződési feltételeink { $effective } naptól változnak: { $summary }
+terms-change-unfavourable-subject = Általános szerződési feltételeink { $effective } naptól változnak
+terms-change-unfavourable = Általános szerződési feltételeink { $effective } naptól változnak: { $summary } A módosítás Önre nézve hátrányos: { $from } és { $to } között szerződéseit díjmentesen, felmondási idő nélkül felmondhatja.
+
 number-change-subject = A(z) { $number } hívószám { $effective } naptól megváltozik
 number-change = A(z) { $number } hívószám { $effective } naptól { $new_number } lesz.
 

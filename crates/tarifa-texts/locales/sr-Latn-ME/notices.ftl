@@ -27,6 +27,11 @@ price-change-unfavourable = Mjesečna pretplata za paket { $package } mijenja se
 package-withdrawn-subject = Paket { $package } se ukida { $effective }
 package-withdrawn = Paket { $package } se povlači iz ponude { $effective }. Od tog dana vaš ugovor se nastavlja na paketu { $new_package }, najbližem iz naše ponude, uz mjesečnu pretplatu od { $new_fee }.
 
+terms-change-subject = Opšti uslovi se mijenjaju od { $effective }
+terms-change = Naši opšti uslovi se mijenjaju od { $effective }: { $summary }
+terms-change-unfavourable-subject = Opšti uslovi se mijenjaju od { $effective }
+terms-change-unfavourable = Naši opšti uslovi se mijenjaju od { $effective }: { $summary } Izmjena je za vas nepovoljna: od { $from } do { $to } možete raskinuti ugovore bez naknade i bez otkaznog roka.
+
 number-change-subject = Vaš broj { $number } se mijenja { $effective }
 number-change = Vaš broj { $number } postaje { $new_number } od { $effective }.
 

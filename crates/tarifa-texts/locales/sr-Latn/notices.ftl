@@ -27,6 +27,11 @@ price-change-unfavourable = Mesečna pretplata za paket { $package } menja se sa
 package-withdrawn-subject = Paket { $package } se ukida { $effective }
 package-withdrawn = Paket { $package } se povlači iz ponude { $effective }. Od tog dana vaš ugovor se nastavlja na paketu { $new_package }, najbližem iz naše ponude, uz mesečnu pretplatu od { $new_fee }.
 
+terms-change-subject = Opšti uslovi se menjaju od { $effective }
+terms-change = Naši opšti uslovi se menjaju od { $effective }: { $summary }
+terms-change-unfavourable-subject = Opšti uslovi se menjaju od { $effective }
+terms-change-unfavourable = Naši opšti uslovi se menjaju od { $effective }: { $summary } Izmena je za vas nepovoljna: od { $from } do { $to } možete raskinuti ugovore bez naknade i bez otkaznog roka.
+
 number-change-subject = Vaš broj { $number } se menja { $effective }
 number-change = Vaš broj { $number } postaje { $new_number } od { $effective }.
 
