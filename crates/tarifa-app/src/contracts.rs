@@ -50,14 +50,40 @@ impl App {
         }
         let party = convert::party(&customer)?;
         let catalog = self.catalog(&mut tx, &market).await?;
-        let other_live_contracts = tx
-            .contracts_of_customer(customer.id)
-            .await?
+        let held = tx.contracts_of_customer(customer.id).await?;
+        let other_live_contracts = held
             .iter()
             .filter(|c| c.status == "active" || c.status == "suspended")
             .count();
 
         let mut refusal = Decision::approved();
+        // CON-7: the operator's own records, without the party's consent.
+        if market.applies(rules::CON_7)
+            && let Some((bill, open)) =
+                crate::dunning::overdue_bill(&mut tx, &market, customer.id, today).await?
+        {
+            refusal.refuse(
+                rules::CON_7,
+                format!("due obligations are not settled: bill {bill} has {open} open past its due date; paying it lifts the refusal"),
+            );
+        }
+        // CON-6: a party whose service was ended for abuse.
+        if market.applies(rules::CON_6) {
+            for contract in held.iter().filter(|c| c.status == "disconnected") {
+                let abused = tx.abuse_cases(contract.id).await?.into_iter().find(|c| {
+                    c.action == "disconnection" || (c.remedy_by.is_some() && c.remedy_on.is_none())
+                });
+                if let Some(case) = abused {
+                    refusal.refuse(
+                        rules::CON_6,
+                        format!(
+                            "{} was disconnected for abuse ({}, found on {}): the operator refuses a new contract",
+                            contract.number, case.kind, case.found_on
+                        ),
+                    );
+                }
+            }
+        }
         let package = catalog.package(&request.package);
         if package.is_none() {
             refusal.refuse(

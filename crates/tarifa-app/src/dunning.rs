@@ -17,7 +17,7 @@ use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_days;
-use tarifa_store::{BillRow, Tx};
+use tarifa_store::{BillRow, ComplaintRow, PaymentRow, Tx};
 use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
@@ -58,8 +58,16 @@ pub(crate) async fn overdue_bill(
     customer_id: i64,
     day: Date,
 ) -> Result<Option<(String, Money)>> {
-    Ok(accounts(tx, market)
+    // One customer's records only: this runs at every signing (CON-7).
+    let bills = tx.bills_of_customer(customer_id).await?;
+    let payments = tx.payments_of_customer(customer_id).await?;
+    let complaints: Vec<ComplaintRow> = tx
+        .complaints(&market.id)
         .await?
+        .into_iter()
+        .filter(|c| c.customer_id == customer_id)
+        .collect();
+    Ok(build_accounts(market, bills, payments, complaints)
         .iter()
         .find(|a| a.customer_id == customer_id)
         .and_then(|a| a.overdue(day, 0))
@@ -68,16 +76,28 @@ pub(crate) async fn overdue_bill(
 
 /// Every account of a market with bills, and what is open on them.
 async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
+    let bills = tx.bills(&market.id).await?;
+    let payments = tx.payments(&market.id).await?;
+    let complaints = tx.complaints(&market.id).await?;
+    Ok(build_accounts(market, bills, payments, complaints))
+}
+
+fn build_accounts(
+    market: &Market,
+    all_bills: Vec<BillRow>,
+    payments: Vec<PaymentRow>,
+    complaints: Vec<ComplaintRow>,
+) -> Vec<Account> {
     let mut bills: HashMap<i64, Vec<BillRow>> = HashMap::new();
-    for bill in tx.bills(&market.id).await? {
+    for bill in all_bills {
         bills.entry(bill.customer_id).or_default().push(bill);
     }
     let mut paid: HashMap<i64, i64> = HashMap::new();
-    for payment in tx.payments(&market.id).await? {
+    for payment in payments {
         *paid.entry(payment.customer_id).or_default() += payment.amount_minor;
     }
     let mut disputed: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
-    for complaint in tx.complaints(&market.id).await? {
+    for complaint in complaints {
         let open = complaint
             .status
             .parse::<tarifa_core::complaint::ComplaintStatus>()
@@ -112,7 +132,7 @@ async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
         });
     }
     out.sort_by_key(|a| a.customer_id);
-    Ok(out)
+    out
 }
 
 impl App {
