@@ -27,7 +27,9 @@ use tarifa_store::{
     StoreError,
 };
 
+use crate::outbox::{Notice, date_arg};
 use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use tarifa_texts::Arg;
 
 /// How a bill run writes.
 #[derive(Clone, Copy, Debug)]
@@ -329,7 +331,11 @@ impl App {
             charge_ids,
             usage_billed,
         );
-        tx.insert_bills(&[new]).await?;
+        tx.insert_bills(std::slice::from_ref(&new)).await?;
+        if let Some(owner) = &owner {
+            tx.insert_notice(&bill_notice(market, owner, &new.bill)?)
+                .await?;
+        }
         Ok(number)
     }
 }
@@ -870,6 +876,12 @@ impl App {
                 summary.total_minor += draft.total.minor();
             }
             tx.insert_bills(&batch).await?;
+            for new in &batch {
+                if let Some(owner) = owners.get(&new.bill.customer_id) {
+                    tx.insert_notice(&bill_notice(market, owner, &new.bill)?)
+                        .await?;
+                }
+            }
             tx.commit().await?;
             if let Some(pause) = options.pause_between_batches {
                 tokio::time::sleep(pause).await;
@@ -1159,4 +1171,44 @@ impl App {
             value: id,
         })
     }
+}
+
+/// The notice that a bill is issued (BIL-6: delivered on the customer's channel).
+fn bill_notice(
+    market: &Market,
+    owner: &CustomerRow,
+    bill: &BillRow,
+) -> Result<tarifa_store::NoticeRow> {
+    let due = Money::from_minor(bill.total_due_minor, market.currency);
+    let mut args = vec![
+        ("bill", Arg::from(bill.number.as_str())),
+        ("from", date_arg(&bill.period_from)),
+        ("to", date_arg(&bill.period_to)),
+    ];
+    let message = if due.is_positive() {
+        args.push(("total_due", Arg::from(due)));
+        args.push(("due_on", date_arg(&bill.due_on)));
+        "bill-issued"
+    } else {
+        args.push(("credit", Arg::from(-due)));
+        "bill-issued-nothing-due"
+    };
+    let cited: &[tarifa_core::rule::RuleId] = if market.applies(rules::BIL_6) {
+        &[rules::BIL_1, rules::BIL_6]
+    } else {
+        &[rules::BIL_1]
+    };
+    crate::outbox::render(
+        market,
+        owner,
+        Notice {
+            customer_id: owner.id,
+            contract_id: None,
+            on: convert::date("issue date", &bill.issued_on)?,
+            kind: "bill",
+            rules: cited,
+            message,
+            args,
+        },
+    )
 }

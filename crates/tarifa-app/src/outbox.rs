@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use tarifa_core::market::Market;
 use tarifa_core::rule::RuleId;
-use tarifa_store::{NoticeRow, Tx};
+use tarifa_store::{CustomerRow, NoticeRow, Tx};
 use tarifa_texts::{Arg, Lang, Texts};
 
 use crate::{AppError, Result};
@@ -46,6 +46,17 @@ pub(crate) async fn notify(tx: &mut Tx, market: &Market, notice: Notice<'_>) -> 
         .customer(notice.customer_id)
         .await?
         .ok_or_else(|| AppError::not_found("customer", notice.customer_id.to_string()))?;
+    tx.insert_notice(&render(market, &customer, notice)?)
+        .await?;
+    Ok(())
+}
+
+/// A notice as the outbox keeps it: in the customer's language, on their channel.
+pub(crate) fn render(
+    market: &Market,
+    customer: &CustomerRow,
+    notice: Notice<'_>,
+) -> Result<NoticeRow> {
     let lang = Lang::negotiate(customer.language.as_deref().unwrap_or(&market.language));
     let texts = Texts::shipped();
     let render = |id: &str, args: &[(&str, Arg)]| texts.message(lang, id, args);
@@ -64,7 +75,7 @@ pub(crate) async fn notify(tx: &mut Tx, market: &Market, notice: Notice<'_>) -> 
             &[("rules", Arg::from(rules.as_str()))],
         )?);
     }
-    tx.insert_notice(&NoticeRow {
+    Ok(NoticeRow {
         id: 0,
         market: market.id.clone(),
         customer_id: notice.customer_id,
@@ -88,8 +99,6 @@ pub(crate) async fn notify(tx: &mut Tx, market: &Market, notice: Notice<'_>) -> 
         last_error: None,
         destination: None,
     })
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -201,6 +201,12 @@ impl Texts {
                 reason: format!("{error:?}"),
             });
         }
+        // A date written with its closing period (15.06.2026.) that ends a
+        // sentence takes no second one.
+        let mut text = text.replace(".. ", ". ");
+        if text.ends_with("..") {
+            text.pop();
+        }
         Ok(text)
     }
 
@@ -354,6 +360,24 @@ mod tests {
             texts.message(Lang::Hu, "no-such-message", &[]),
             Err(TextError::Missing { .. })
         ));
+    }
+
+    #[test]
+    fn a_date_at_the_end_of_a_sentence_has_one_period() {
+        let texts = Texts::shipped();
+        let day: Date = "2026-06-15".parse().expect("date");
+        let args = [
+            ("number", Arg::from("+38220100200")),
+            ("new_number", Arg::from("+38220100300")),
+            ("effective", Arg::from(day)),
+        ];
+        let text = texts
+            .message(Lang::SrLatnMe, "number-change", &args)
+            .expect("me");
+        assert!(
+            text.ends_with("15.06.2026.") && !text.contains(".."),
+            "{text}"
+        );
     }
 
     #[test]

@@ -7,6 +7,11 @@ commitment-ending = Notice { $notice } of { $count }: the commitment of { $numbe
 commitment-ending-no-offer-subject = Your commitment for { $number } ends on { $ends_on }
 commitment-ending-no-offer = Notice { $notice } of { $count }: the commitment of { $number } ends on { $ends_on }. From then on the contract continues unchanged for an indefinite term and may be ended at any time without consequence. You may choose any public offer.
 
+bill-issued-subject = Your bill { $bill }
+bill-issued = Your bill { $bill } for { $from } to { $to } is issued: { $total_due } to pay by { $due_on }.
+bill-issued-nothing-due-subject = Your bill { $bill }
+bill-issued-nothing-due = Your bill { $bill } for { $from } to { $to } is issued: nothing to pay; { $credit } stays to your credit.
+
 dunning-subject = Bill { $bill } is overdue
 dunning = Bill { $bill } was due on { $due_on } and { $open } is still unpaid. Please pay by { $deadline }; otherwise outgoing calls will be suspended (emergency and customer-centre numbers stay open), and { $window } days later the number will be disconnected for good.
 

@@ -7,6 +7,11 @@ commitment-ending = { $notice }. értesítés ({ $count } közül): a(z) { $numb
 commitment-ending-no-offer-subject = A(z) { $number } hűségideje { $ends_on } napon lejár
 commitment-ending-no-offer = { $notice }. értesítés ({ $count } közül): a(z) { $number } hűségideje { $ends_on } napon lejár. Ezt követően a szerződés változatlan feltételekkel, határozatlan időre folytatódik, és bármikor következmények nélkül felmondható. Bármely nyilvános ajánlatot választhatja.
 
+bill-issued-subject = A(z) { $bill } számla
+bill-issued = Elkészült a(z) { $bill } számla a(z) { $from } – { $to } időszakra: { $total_due } fizetendő { $due_on } napig.
+bill-issued-nothing-due-subject = A(z) { $bill } számla
+bill-issued-nothing-due = Elkészült a(z) { $bill } számla a(z) { $from } – { $to } időszakra: nincs fizetendő összeg; { $credit } javára marad.
+
 dunning-subject = A(z) { $bill } számla lejárt
 dunning = A(z) { $bill } számla { $due_on } napon esedékes volt, és { $open } még kifizetetlen. Kérjük, fizessen { $deadline } napig; ellenkező esetben a kimenő hívásokat korlátozzuk (a segélyhívó és az ügyfélszolgálati számok elérhetők maradnak), majd { $window } nap múlva a hívószámot véglegesen kikapcsoljuk.
 

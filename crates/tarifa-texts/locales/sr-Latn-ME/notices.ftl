@@ -7,6 +7,11 @@ commitment-ending = Obavještenje { $notice } od { $count }: period obaveznog tr
 commitment-ending-no-offer-subject = Period obaveznog trajanja za { $number } ističe { $ends_on }
 commitment-ending-no-offer = Obavještenje { $notice } od { $count }: period obaveznog trajanja za { $number } ističe { $ends_on }. Od tada ugovor važi nepromijenjen na neodređeno vrijeme i možete ga raskinuti u svakom trenutku bez posljedica. Možete izabrati bilo koju javnu ponudu.
 
+bill-issued-subject = Vaš račun { $bill }
+bill-issued = Vaš račun { $bill } za period od { $from } do { $to } je izdat: za uplatu { $total_due }, rok plaćanja { $due_on }.
+bill-issued-nothing-due-subject = Vaš račun { $bill }
+bill-issued-nothing-due = Vaš račun { $bill } za period od { $from } do { $to } je izdat: nema iznosa za uplatu; u vašu korist ostaje { $credit }.
+
 dunning-subject = Račun { $bill } nije plaćen
 dunning = Račun { $bill } je dospio { $due_on }, a { $open } još nije plaćeno. Molimo vas da platite do { $deadline }; u suprotnom biće isključeni odlazni pozivi (hitni brojevi i korisnički centar ostaju dostupni), a { $window } dana kasnije broj će biti trajno isključen.
 
