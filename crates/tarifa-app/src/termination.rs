@@ -223,7 +223,35 @@ impl App {
             if let Some((amount, by)) = quote.refund
                 && amount.is_positive()
             {
-                decision.note(format!("refund of {amount} due by {by}"));
+                // Paid back as a payment the other way: out of the bank,
+                // the customer's credit gone; the final bill for the days
+                // used follows as usual.
+                let transfer =
+                    tarifa_core::ledger::payment_transfer(&market.id, customer_id, -amount);
+                let entries: Vec<tarifa_store::NewEntry> = transfer
+                    .entries
+                    .iter()
+                    .map(|e| tarifa_store::NewEntry {
+                        account: e.account.clone(),
+                        amount_minor: e.amount.minor(),
+                    })
+                    .collect();
+                tx.insert_payment(
+                    &tarifa_store::PaymentRow {
+                        id: 0,
+                        market: market.id.clone(),
+                        customer_id,
+                        reference: format!("refund:contract:{contract_id}"),
+                        amount_minor: -amount.minor(),
+                        received_on: today.to_string(),
+                        transfer_id: 0,
+                    },
+                    &entries,
+                )
+                .await?;
+                decision.note(format!(
+                    "{amount} paid in advance is refunded today (due by {by})"
+                ));
             }
             decision.note(format!(
                 "the contract ends on {}; the final bill follows on the next billing day",
