@@ -924,25 +924,10 @@ impl App {
         }
         let mut id = None;
         if decision.is_approved() {
-            let transfer = ledger::payment_transfer(&market.id, customer_id, amount);
-            let entries: Vec<NewEntry> = transfer
-                .entries
-                .iter()
-                .map(|e| NewEntry {
-                    account: e.account.clone(),
-                    amount_minor: e.amount.minor(),
-                })
-                .collect();
-            let row = PaymentRow {
-                id: 0,
-                market: market.id.clone(),
-                customer_id,
-                reference: reference.to_owned(),
-                amount_minor: amount.minor(),
-                received_on: today.to_string(),
-                transfer_id: 0,
-            };
-            id = Some(tx.insert_payment(&row, &entries).await?);
+            id = Some(
+                self.record_payment(&mut tx, &market, customer_id, amount, reference, today)
+                    .await?,
+            );
             for text in self.allocation_text(&mut tx, &market, customer_id).await? {
                 decision.note(text);
             }
@@ -1022,6 +1007,38 @@ impl App {
     }
 
     /// What a customer owes (positive) or has in credit (negative), from the ledger.
+    /// Writes a payment and its ledger transfer: money into the bank and off
+    /// what the customer owes; a negative amount is a refund paid back.
+    pub(crate) async fn record_payment(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        customer_id: i64,
+        amount: Money,
+        reference: &str,
+        on: Date,
+    ) -> Result<i64> {
+        let transfer = ledger::payment_transfer(&market.id, customer_id, amount);
+        let entries: Vec<NewEntry> = transfer
+            .entries
+            .iter()
+            .map(|e| NewEntry {
+                account: e.account.clone(),
+                amount_minor: e.amount.minor(),
+            })
+            .collect();
+        let row = PaymentRow {
+            id: 0,
+            market: market.id.clone(),
+            customer_id,
+            reference: reference.to_owned(),
+            amount_minor: amount.minor(),
+            received_on: on.to_string(),
+            transfer_id: 0,
+        };
+        Ok(tx.insert_payment(&row, &entries).await?)
+    }
+
     pub async fn receivable(&self, tx: &mut tarifa_store::Tx, customer_id: i64) -> Result<i64> {
         Ok(tx.account_balance(&ledger::receivable(customer_id)).await?)
     }

@@ -22,6 +22,7 @@ pub mod services;
 pub mod simulate;
 pub mod termination;
 pub mod terms;
+pub mod unlock;
 pub mod usage;
 pub mod withdrawal;
 

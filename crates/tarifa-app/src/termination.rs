@@ -65,7 +65,7 @@ impl App {
         Ok(quote)
     }
 
-    async fn quote_in(
+    pub(crate) async fn quote_in(
         &self,
         tx: &mut Tx,
         contract_id: i64,
@@ -226,29 +226,9 @@ impl App {
                 // Paid back as a payment the other way: out of the bank,
                 // the customer's credit gone; the final bill for the days
                 // used follows as usual.
-                let transfer =
-                    tarifa_core::ledger::payment_transfer(&market.id, customer_id, -amount);
-                let entries: Vec<tarifa_store::NewEntry> = transfer
-                    .entries
-                    .iter()
-                    .map(|e| tarifa_store::NewEntry {
-                        account: e.account.clone(),
-                        amount_minor: e.amount.minor(),
-                    })
-                    .collect();
-                tx.insert_payment(
-                    &tarifa_store::PaymentRow {
-                        id: 0,
-                        market: market.id.clone(),
-                        customer_id,
-                        reference: format!("refund:contract:{contract_id}"),
-                        amount_minor: -amount.minor(),
-                        received_on: today.to_string(),
-                        transfer_id: 0,
-                    },
-                    &entries,
-                )
-                .await?;
+                let reference = format!("refund:contract:{contract_id}");
+                self.record_payment(tx, &market, customer_id, -amount, &reference, today)
+                    .await?;
                 decision.note(format!(
                     "{amount} paid in advance is refunded today (due by {by})"
                 ));

@@ -18,6 +18,7 @@ pub mod relocation;
 pub mod rule;
 pub mod termination;
 pub mod time;
+pub mod unlock;
 pub mod usage;
 
 pub use jiff::civil::Date;

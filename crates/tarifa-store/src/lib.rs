@@ -22,6 +22,7 @@ mod rows;
 mod scheduler;
 mod services;
 pub mod testing;
+mod unlock;
 mod usage;
 
 use std::str::FromStr;

@@ -457,3 +457,27 @@ pub struct TermsChangeRow {
     pub window_from: Option<String>,
     pub window_to: Option<String>,
 }
+
+/// An unlock request (UNL-1…12).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UnlockRow {
+    pub id: i64,
+    pub market: String,
+    pub handle: Option<String>,
+    pub contract_id: i64,
+    pub imei: String,
+    pub device_id: String,
+    pub requester: String,
+    pub channel: String,
+    /// The request's data as given (JSON object).
+    pub fields: String,
+    pub received_on: String,
+    /// received, rejected, awaiting_manufacturer, code_sent, unlocked, disabled.
+    pub status: String,
+    pub respond_by: Option<String>,
+    pub wrong_entries: i64,
+    pub code_received_on: Option<String>,
+    pub closed_on: Option<String>,
+    /// Paid on the spot (UNL-2) or as the fee after UNL-9.
+    pub paid_minor: Option<i64>,
+}

@@ -86,6 +86,7 @@ pub async fn run_on(
         customers: BTreeMap::new(),
         contracts: BTreeMap::new(),
         complaints: BTreeMap::new(),
+        unlocks: BTreeMap::new(),
         failures: Vec::new(),
         base_dir: base_dir.map(std::path::Path::to_path_buf),
     };
@@ -116,6 +117,7 @@ struct Runner<'a> {
     customers: BTreeMap<String, i64>,
     contracts: BTreeMap<String, i64>,
     complaints: BTreeMap<String, i64>,
+    unlocks: BTreeMap<String, i64>,
     failures: Vec<String>,
     base_dir: Option<std::path::PathBuf>,
 }
@@ -148,6 +150,15 @@ impl Runner<'_> {
             AppError::invalid(
                 "complaint",
                 format!("no complaint {handle:?} was filed before this step"),
+            )
+        })
+    }
+
+    fn unlock(&self, handle: &str) -> Result<i64, AppError> {
+        self.unlocks.get(handle).copied().ok_or_else(|| {
+            AppError::invalid(
+                "request",
+                format!("no unlock request {handle:?} was recorded before this step"),
             )
         })
     }
@@ -418,6 +429,49 @@ impl Runner<'_> {
                 self.app
                     .change_number(ctx, id, by, n.number.clone(), effective)
                     .await?;
+            }
+            Action::UnlockRequest(u) => {
+                if self.unlocks.contains_key(&u.id) {
+                    return Err(AppError::invalid(
+                        "id",
+                        format!("unlock request {:?} exists already", u.id),
+                    ));
+                }
+                // A `false` flag is the same as leaving the field out.
+                let fields = u
+                    .fields
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let text = match v {
+                            toml::Value::String(s) => s.clone(),
+                            toml::Value::Boolean(false) => return None,
+                            other => other.to_string(),
+                        };
+                        Some((k.clone(), text))
+                    })
+                    .collect();
+                let request = crate::unlock::UnlockRequest {
+                    handle: Some(u.id.clone()),
+                    imei: u.imei.clone(),
+                    requester: field("requester", &u.requester)?,
+                    channel: u.channel.clone(),
+                    fields,
+                };
+                let decided = self
+                    .app
+                    .request_unlock(ctx, &self.market.id, request)
+                    .await?;
+                if let Some(id) = decided.value {
+                    self.unlocks.insert(u.id.clone(), id);
+                }
+            }
+            Action::UnlockCodeReceived(u) => {
+                let id = self.unlock(&u.request)?;
+                self.app.unlock_code_received(ctx, id).await?;
+            }
+            Action::UnlockCodeEntry(u) => {
+                let id = self.unlock(&u.request)?;
+                self.app.unlock_code_entry(ctx, id, u.correct).await?;
             }
             Action::TermsChange(t) => {
                 let effective = t

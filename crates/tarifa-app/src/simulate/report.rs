@@ -213,6 +213,24 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             })
         })
         .collect();
+    let unlock_requests: Vec<Value> = tx
+        .unlock_requests(&market.id)
+        .await?
+        .iter()
+        .map(|u| {
+            let wrong = u32::try_from(u.wrong_entries).unwrap_or(u32::MAX);
+            json!({
+                "id": u.handle.clone().unwrap_or_else(|| u.id.to_string()),
+                "imei": u.imei,
+                "contract": contract_handles.get(&u.contract_id),
+                "status": u.status,
+                "received": u.received_on,
+                "respond_by": u.respond_by,
+                "attempts_left": tarifa_core::unlock::attempts_left(market, wrong),
+                "paid": u.paid_minor.map(money),
+            })
+        })
+        .collect();
     let (ledger_sum, unbalanced) = tx.ledger_check(&market.id).await?;
     tx.rollback().await?;
     Ok(json!({
@@ -226,6 +244,7 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         "fees": fees,
         "decisions": decisions,
         "notices": notices,
+        "unlock_requests": unlock_requests,
         "complaints": complaints,
         "ledger": { "balanced": ledger_sum == 0 && unbalanced == 0 },
     }))

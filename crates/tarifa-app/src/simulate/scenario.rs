@@ -14,12 +14,7 @@ use tarifa_core::time::parse_date;
 pub struct InvalidScenario(pub String);
 
 /// The steps later versions implement are refused by name, never ignored.
-const NOT_YET: &[&str] = &[
-    "buy_device",
-    "unlock_request",
-    "unlock_code_received",
-    "unlock_code_entry",
-];
+const NOT_YET: &[&str] = &["buy_device"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -355,6 +350,45 @@ pub struct ContractRef {
     pub contract: String,
 }
 
+/// An unlock request (UNL-1…12).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockRequestStep {
+    pub id: String,
+    pub imei: String,
+    /// owner, contact or proxy.
+    #[serde(default = "owner")]
+    pub requester: String,
+    /// The request's data (UNL-4, UNL-5, UNL-7, UNL-10, UNL-11).
+    #[serde(default)]
+    pub fields: BTreeMap<String, toml::Value>,
+    #[serde(default = "in_writing")]
+    pub channel: String,
+}
+
+fn owner() -> String {
+    "owner".into()
+}
+
+fn in_writing() -> String {
+    "post".into()
+}
+
+/// A reference to an unlock request (unlock_code_received).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockRef {
+    pub request: String,
+}
+
+/// A code entered on the device (UNL-9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockCodeEntryStep {
+    pub request: String,
+    pub correct: bool,
+}
+
 /// A change of the general terms (CAT-2, CAT-4).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -637,6 +671,9 @@ pub enum Action {
     PortOut(PortOutStep),
     WithdrawPackage(WithdrawPackageStep),
     TermsChange(TermsChangeStep),
+    UnlockRequest(UnlockRequestStep),
+    UnlockCodeReceived(UnlockRef),
+    UnlockCodeEntry(UnlockCodeEntryStep),
     Relocation(RelocationStep),
     RelocationAnswer(RelocationAnswerStep),
     RelocationAnnex(RelocationAnnexStep),
@@ -672,6 +709,9 @@ impl Action {
             Self::PortOut(_) => "port_out",
             Self::WithdrawPackage(_) => "withdraw_package",
             Self::TermsChange(_) => "terms_change",
+            Self::UnlockRequest(_) => "unlock_request",
+            Self::UnlockCodeReceived(_) => "unlock_code_received",
+            Self::UnlockCodeEntry(_) => "unlock_code_entry",
             Self::Relocation(_) => "relocation",
             Self::RelocationAnswer(_) => "relocation_answer",
             Self::RelocationAnnex(_) => "relocation_annex",
@@ -791,6 +831,19 @@ impl Scenario {
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "unlock_request" => {
+                    Action::UnlockRequest(value.try_into().map_err(|e| typed("unlock_request", e))?)
+                }
+                "unlock_code_received" => Action::UnlockCodeReceived(
+                    value
+                        .try_into()
+                        .map_err(|e| typed("unlock_code_received", e))?,
+                ),
+                "unlock_code_entry" => Action::UnlockCodeEntry(
+                    value
+                        .try_into()
+                        .map_err(|e| typed("unlock_code_entry", e))?,
+                ),
                 "terms_change" => {
                     Action::TermsChange(value.try_into().map_err(|e| typed("terms_change", e))?)
                 }

@@ -56,3 +56,6 @@ abuse-deadline = { $number } will be disconnected for good unless the matter we 
 
 abuse-disconnection-subject = { $number } is disconnected
 abuse-disconnection = { $number } is permanently disconnected for a use the terms prohibit, and the contract has ended.
+
+unlock-code-ready-subject = The unlock code for your { $model } has arrived
+unlock-code-ready = The manufacturer has delivered the unlock code for your { $model } (IMEI { $imei }). Enter it carefully: more than { $attempts } wrong entries disable unlocking by code, and further unlocking is at your cost.

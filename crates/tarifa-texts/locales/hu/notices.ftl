@@ -56,3 +56,6 @@ abuse-deadline = A(z) { $number } hívószámot véglegesen kikapcsoljuk, ha a j
 
 abuse-disconnection-subject = A(z) { $number } kikapcsolva
 abuse-disconnection = A(z) { $number } hívószámot a feltételek által tiltott használat miatt véglegesen kikapcsoltuk, a szerződés megszűnt.
+
+unlock-code-ready-subject = Megérkezett a(z) { $model } feloldó kódja
+unlock-code-ready = A gyártó megküldte a(z) { $model } készülék (IMEI { $imei }) feloldó kódját. Gondosan adja meg: { $attempts } hibás próbálkozásnál több letiltja a kódos feloldást, és a további feloldás az Ön költségére történik.

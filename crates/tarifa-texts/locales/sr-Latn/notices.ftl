@@ -56,3 +56,6 @@ abuse-deadline = Broj { $number } biće trajno isključen ako nedostatak na koji
 
 abuse-disconnection-subject = Broj { $number } je isključen
 abuse-disconnection = Broj { $number } je trajno isključen zbog korišćenja koje uslovi zabranjuju i ugovor je prestao.
+
+unlock-code-ready-subject = Stigao je kod za otključavanje uređaja { $model }
+unlock-code-ready = Proizvođač je dostavio kod za otključavanje vašeg uređaja { $model } (IMEI { $imei }). Unesite ga pažljivo: više od { $attempts } pogrešnih unosa onemogućava otključavanje kodom, a dalje otključavanje je o vašem trošku.
