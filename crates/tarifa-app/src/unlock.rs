@@ -245,16 +245,7 @@ impl App {
     /// The manufacturer delivered the code (UNL-8): the customer is told.
     pub async fn unlock_code_received(&self, ctx: &Ctx, request_id: i64) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let old = tx
-            .unlock_request(request_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("unlock request", request_id.to_string()))?;
-        let market = self.market(&old.market)?.clone();
-        let today = self.today(&market);
-        let status: UnlockStatus = old
-            .status
-            .parse()
-            .map_err(|e: String| AppError::Conflict(e))?;
+        let (old, status, market, today) = self.load_unlock(&mut tx, request_id).await?;
         let (next, decision) = unlock::code_received(status);
         if decision.is_approved() {
             let mut new = old.clone();
@@ -318,16 +309,7 @@ impl App {
         correct: bool,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let old = tx
-            .unlock_request(request_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("unlock request", request_id.to_string()))?;
-        let market = self.market(&old.market)?.clone();
-        let today = self.today(&market);
-        let status: UnlockStatus = old
-            .status
-            .parse()
-            .map_err(|e: String| AppError::Conflict(e))?;
+        let (old, status, market, today) = self.load_unlock(&mut tx, request_id).await?;
         let wrong_before = u32::try_from(old.wrong_entries).unwrap_or(u32::MAX);
         let (next, wrong, decision) = unlock::code_entry(&market, status, wrong_before, correct);
         if decision.is_approved() {
@@ -354,6 +336,30 @@ impl App {
             decision,
             value: Some(()),
         })
+    }
+
+    /// A request with its status, market and today.
+    async fn load_unlock(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        request_id: i64,
+    ) -> Result<(
+        UnlockRow,
+        UnlockStatus,
+        std::sync::Arc<tarifa_core::market::Market>,
+        jiff::civil::Date,
+    )> {
+        let row = tx
+            .unlock_request(request_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("unlock request", request_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        let status = row
+            .status
+            .parse()
+            .map_err(|e: String| AppError::Conflict(e))?;
+        Ok((row, status, market, today))
     }
 
     /// A market's unlock requests.
