@@ -94,6 +94,7 @@ impl App {
             .ok_or_else(|| AppError::not_found("customer", row.customer_id.to_string()))?;
         let party = convert::party(&customer)?;
         let contract = convert::contract(&mut tx, &market, row.clone()).await?;
+        let repair = tx.imei_change_to(imei.as_str()).await?;
         let prepaid_route = catalog
             .package(&contract.signed.package)
             .is_some_and(|p| p.prepaid && p.prepaid_unlock_route);
@@ -135,7 +136,8 @@ impl App {
             total_debt,
             instalments_left,
             commitment_penalty,
-            imei_changed: previous.is_some(),
+            imei_changed: previous.is_some() || repair.is_some(),
+            recorded_repair: repair.as_ref().map(|r| r.service_report.as_str()),
             requester: request.requester,
             channel: &request.channel,
             fields: &request.fields,
@@ -239,6 +241,79 @@ impl App {
         Ok(Decided {
             decision,
             value: Some(id),
+        })
+    }
+
+    /// An authorised service changed a sold device's IMEI: recorded with its
+    /// service report, the contract's device carries the new IMEI (UNL-10).
+    pub async fn record_imei_change(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        new_imei: &str,
+        service_report: &str,
+    ) -> Result<Decided<()>> {
+        let mut tx = self.begin(ctx).await?;
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let imei: Imei = new_imei
+            .parse()
+            .map_err(|e| AppError::invalid("imei", format!("{e}")))?;
+        let mut decision = Decision::approved();
+        let Some(old) = row.device_imei.clone() else {
+            return Err(AppError::invalid(
+                "contract",
+                "no device with an IMEI was sold with this contract",
+            ));
+        };
+        if service_report.trim().is_empty() {
+            decision.refuse(
+                rules::UNL_10,
+                "an IMEI change is recorded with the authorised service's report",
+            );
+        }
+        if !tx
+            .contracts_with_imei(&market.id, imei.as_str())
+            .await?
+            .is_empty()
+        {
+            decision.refuse_plainly(format!(
+                "IMEI {} belongs to another device sold",
+                imei.as_str()
+            ));
+        }
+        if decision.is_approved() {
+            tx.insert_imei_change(&tarifa_store::ImeiChangeRow {
+                id: 0,
+                contract_id,
+                old_imei: old.clone(),
+                new_imei: imei.as_str().to_owned(),
+                on_date: today.to_string(),
+                service_report: service_report.trim().to_owned(),
+            })
+            .await?;
+            decision.because(
+                rules::UNL_10,
+                format!(
+                    "IMEI {old} became {} at an authorised service (report {})",
+                    imei.as_str(),
+                    service_report.trim()
+                ),
+            );
+        }
+        record(
+            &mut tx,
+            &market,
+            today,
+            "imei_change",
+            Some(format!("contract:{contract_id}")),
+            &decision,
+            ctx,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Decided {
+            decision,
+            value: Some(()),
         })
     }
 

@@ -70,6 +70,8 @@ pub struct UnlockCase<'a> {
     pub commitment_penalty: Money,
     /// An authorised service changed the IMEI (UNL-10).
     pub imei_changed: bool,
+    /// The service report of that change, when the operator recorded it.
+    pub recorded_repair: Option<&'a str>,
     pub requester: Requester,
     pub channel: &'a str,
     /// The request's data: owner_name, model, number, software_version, …
@@ -137,7 +139,15 @@ fn missing_data(market: &Market, case: &UnlockCase<'_>, decision: &mut Decision)
             );
         }
     }
-    if market.applies(rules::UNL_10) && case.imei_changed {
+    if market.applies(rules::UNL_10)
+        && case.imei_changed
+        && let Some(report) = case.recorded_repair
+    {
+        decision.because(
+            rules::UNL_10,
+            format!("the IMEI change is on record with the service report {report}"),
+        );
+    } else if market.applies(rules::UNL_10) && case.imei_changed {
         let proofs: &[&str] = if market.id == "hu" {
             &["swap_certificate", "warranty_card"]
         } else {

@@ -481,3 +481,15 @@ pub struct UnlockRow {
     /// Paid on the spot (UNL-2) or as the fee after UNL-9.
     pub paid_minor: Option<i64>,
 }
+
+/// An IMEI changed by an authorised repair (UNL-10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ImeiChangeRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub old_imei: String,
+    pub new_imei: String,
+    pub on_date: String,
+    /// The service report's reference.
+    pub service_report: String,
+}

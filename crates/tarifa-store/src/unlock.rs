@@ -117,4 +117,50 @@ impl Tx {
             .await?
         }))
     }
+
+    /// Records an IMEI changed by an authorised repair and moves the
+    /// contract's device to the new IMEI.
+    pub async fn insert_imei_change(&mut self, row: &crate::ImeiChangeRow) -> Result<i64> {
+        let id: i64 = on_tx!(self, c => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO imei_changes (contract_id, old_imei, new_imei, on_date, service_report)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(row.contract_id)
+            .bind(&row.old_imei)
+            .bind(&row.new_imei)
+            .bind(&row.on_date)
+            .bind(&row.service_report)
+            .fetch_one(&mut *c)
+            .await?;
+            sqlx::query("UPDATE contracts SET device_imei = $1 WHERE id = $2")
+                .bind(&row.new_imei)
+                .bind(row.contract_id)
+                .execute(&mut *c)
+                .await?;
+            Ok::<i64, crate::StoreError>(id)
+        })?;
+        let detail = serde_json::to_value(row).unwrap_or_default();
+        self.audit(
+            Some(&row.on_date),
+            "imei_change",
+            "contract",
+            &row.contract_id.to_string(),
+            &detail,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// The recorded change that gave a device this IMEI, if any.
+    pub async fn imei_change_to(&mut self, imei: &str) -> Result<Option<crate::ImeiChangeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::ImeiChangeRow>(
+                "SELECT * FROM imei_changes WHERE new_imei = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(imei)
+            .fetch_optional(c)
+            .await?
+        }))
+    }
 }

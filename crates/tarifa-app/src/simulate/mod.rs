@@ -465,6 +465,12 @@ impl Runner<'_> {
                     self.unlocks.insert(u.id.clone(), id);
                 }
             }
+            Action::ImeiChange(i) => {
+                let id = self.contract(&i.contract)?;
+                self.app
+                    .record_imei_change(ctx, id, &i.imei, &i.service_report)
+                    .await?;
+            }
             Action::UnlockCodeReceived(u) => {
                 let id = self.unlock(&u.request)?;
                 self.app.unlock_code_received(ctx, id).await?;

@@ -374,6 +374,15 @@ fn in_writing() -> String {
     "post".into()
 }
 
+/// An IMEI changed by an authorised repair (UNL-10).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImeiChangeStep {
+    pub contract: String,
+    pub imei: String,
+    pub service_report: String,
+}
+
 /// A reference to an unlock request (unlock_code_received).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -672,6 +681,7 @@ pub enum Action {
     WithdrawPackage(WithdrawPackageStep),
     TermsChange(TermsChangeStep),
     UnlockRequest(UnlockRequestStep),
+    ImeiChange(ImeiChangeStep),
     UnlockCodeReceived(UnlockRef),
     UnlockCodeEntry(UnlockCodeEntryStep),
     Relocation(RelocationStep),
@@ -710,6 +720,7 @@ impl Action {
             Self::WithdrawPackage(_) => "withdraw_package",
             Self::TermsChange(_) => "terms_change",
             Self::UnlockRequest(_) => "unlock_request",
+            Self::ImeiChange(_) => "imei_change",
             Self::UnlockCodeReceived(_) => "unlock_code_received",
             Self::UnlockCodeEntry(_) => "unlock_code_entry",
             Self::Relocation(_) => "relocation",
@@ -831,6 +842,9 @@ impl Scenario {
                 "transfer" => Action::Transfer(value.try_into().map_err(|e| typed("transfer", e))?),
                 "death" => Action::Death(value.try_into().map_err(|e| typed("death", e))?),
                 "abuse" => Action::Abuse(value.try_into().map_err(|e| typed("abuse", e))?),
+                "imei_change" => {
+                    Action::ImeiChange(value.try_into().map_err(|e| typed("imei_change", e))?)
+                }
                 "unlock_request" => {
                     Action::UnlockRequest(value.try_into().map_err(|e| typed("unlock_request", e))?)
                 }
