@@ -9,13 +9,13 @@ use tarifa_core::contract::ContractStatus;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
-use tarifa_core::termination::TerminatedBy;
+use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_store::{AbuseRow, Tx};
 use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
 use crate::outbox::{Notice, notify};
-use crate::{App, Ctx, Decided, Result, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, record};
 
 /// The cause recorded with a suspension for abuse.
 const ABUSE: &str = "abuse";
@@ -118,21 +118,19 @@ impl App {
             )
             .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "abuse",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// Permanent disconnection (ABU-2, ABU-3, ABU-5): the contract ends for
@@ -148,10 +146,18 @@ impl App {
                 tx,
                 contract_id,
                 TerminatedBy::Operator,
-                &format!("abuse: {kind}"),
+                Grounds::SubscriberFault(format!("abuse: {kind}")),
                 ContractStatus::Disconnected,
             )
             .await?;
+        if decision.is_rejected() {
+            // The finding was written in this transaction: undo it whole
+            // rather than keep a disconnection that did not happen.
+            return Err(AppError::Conflict(format!(
+                "contract {contract_id} cannot be disconnected: {}",
+                decision.reason_texts().join(" ")
+            )));
+        }
         Ok(decision)
     }
 
@@ -213,21 +219,19 @@ impl App {
                 }
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "abuse_remedy",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The day's abuse jobs: a remedy missing after its deadline disconnects
@@ -359,21 +363,19 @@ impl App {
             ))
             .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "compensation",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(granted),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(granted),
-        })
+        .await
     }
 }
 

@@ -28,7 +28,7 @@ use tarifa_store::{
 };
 
 use crate::outbox::{Notice, date_arg};
-use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 use tarifa_texts::Arg;
 
 /// How a bill run writes.
@@ -934,21 +934,19 @@ impl App {
             self.restore_after_payment(&mut tx, &market, customer_id, today, &mut decision)
                 .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "pay",
             Some(format!("customer:{customer_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 
     /// How a customer's payments settle their bills, oldest first.
@@ -1172,21 +1170,19 @@ impl App {
                 .await?,
             );
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "interruption",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 }
 

@@ -12,7 +12,7 @@ use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
 use crate::outbox::{Notice, date_arg, notify};
-use crate::{App, AppError, Ctx, Decided, Result, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, record};
 
 /// Which bill a complaint is about.
 #[derive(Clone, Debug)]
@@ -104,12 +104,11 @@ impl App {
                         rules::CMP_1,
                         "a complaint about a bill names a bill of this customer; there is none",
                     );
-                    record(&mut tx, &market, today, "complaint", None, &d, ctx).await?;
-                    tx.commit().await?;
-                    return Ok(Decided {
+                    let refused = Decided {
                         decision: d,
                         value: None,
-                    });
+                    };
+                    return conclude(tx, ctx, &market, today, "complaint", None, refused).await;
                 };
                 let complained = ComplainedBill {
                     number: bill.number.clone(),
@@ -167,21 +166,20 @@ impl App {
         } else {
             Some(tx.insert_complaint(&row).await?)
         };
-        record(
-            &mut tx,
+        let subject = id.map(|i| format!("complaint:{i}"));
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "complaint",
-            id.map(|i| format!("complaint:{i}")),
-            &decision,
-            ctx,
+            subject,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 
     /// The operator decides a complaint (CMP-3): upheld, the disputed amount
@@ -303,21 +301,19 @@ impl App {
             )
             .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "complaint_decision",
             Some(format!("complaint:{complaint_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The subscriber appeals to the regulator (CMP-4).
@@ -367,21 +363,19 @@ impl App {
                 );
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "appeal",
             Some(format!("complaint:{complaint_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The day's complaint deadlines (CMP-4): a complaint not decided in

@@ -5,7 +5,7 @@ use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
 
 use crate::charges::{Charge, charge_row};
-use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 
 /// A device handed over at signing, as asked.
 #[derive(Clone, Debug)]
@@ -199,12 +199,19 @@ impl App {
             None => None,
         };
         let subject = id.map(|id| format!("contract:{id}"));
-        record(&mut tx, &market, today, "contract", subject, &decision, ctx).await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        conclude(
+            tx,
+            ctx,
+            &market,
+            today,
+            "contract",
+            subject,
+            Decided {
+                decision,
+                value: id,
+            },
+        )
+        .await
     }
 
     /// The next free number of the market's numbering plan (CON-13).
@@ -303,21 +310,19 @@ impl App {
                 }
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "change_package",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// A contract by id, as the core sees it.

@@ -5,7 +5,7 @@ use tarifa_core::party::{
 };
 use tarifa_core::rule::{Decision, rules};
 
-use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 
 /// Changes to a customer's data; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
@@ -54,12 +54,19 @@ impl App {
             None => None,
         };
         let subject = id.map(|id| format!("customer:{id}"));
-        record(&mut tx, &market, today, "customer", subject, &decision, ctx).await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        conclude(
+            tx,
+            ctx,
+            &market,
+            today,
+            "customer",
+            subject,
+            Decided {
+                decision,
+                value: id,
+            },
+        )
+        .await
     }
 
     /// Changes a customer's data, recording each field's old and new value
@@ -161,20 +168,18 @@ impl App {
                 .await?;
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "update_customer",
             Some(format!("customer:{customer_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 }

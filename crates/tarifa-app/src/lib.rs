@@ -208,6 +208,22 @@ impl App {
     }
 }
 
+/// The last steps of a command: its decision recorded, its transaction
+/// committed, the decision handed back with its value.
+pub(crate) async fn conclude<T>(
+    mut tx: Tx,
+    ctx: &Ctx,
+    market: &Market,
+    on: Date,
+    action: &str,
+    subject: Option<String>,
+    decided: Decided<T>,
+) -> Result<Decided<T>> {
+    record(&mut tx, market, on, action, subject, &decided.decision, ctx).await?;
+    tx.commit().await?;
+    Ok(decided)
+}
+
 /// Writes a decision with its context.
 pub(crate) async fn record(
     tx: &mut Tx,

@@ -7,7 +7,7 @@ use tarifa_core::rule::{Decision, rules};
 use tarifa_texts::Arg;
 
 use crate::dunning::overdue_bill;
-use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 
 impl App {
     /// Hands a contract to another customer of the same market from today.
@@ -59,21 +59,19 @@ impl App {
             )
             .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "transfer",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// Hands a contract over from today: the previous owner is billed up to
@@ -188,21 +186,19 @@ impl App {
                 );
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "death",
             Some(format!("customer:{customer_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 }
 
@@ -342,21 +338,19 @@ impl App {
                 }
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "number_change",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The day's number changes taking effect (CON-13).
@@ -391,7 +385,7 @@ impl App {
                 &mut tx,
                 contract_id,
                 tarifa_core::termination::TerminatedBy::Subscriber,
-                "port-out",
+                tarifa_core::termination::Grounds::Ordinary,
                 tarifa_core::contract::ContractStatus::Terminated,
             )
             .await?;
@@ -415,37 +409,27 @@ impl App {
         } else {
             // Nothing of a refused port-out may stay written.
             tx.rollback().await?;
-            let mut tx = self.begin(ctx).await?;
-            record(
-                &mut tx,
-                &market,
-                today,
-                "port_out",
-                Some(format!("contract:{contract_id}")),
-                &decision,
-                ctx,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Decided {
+            let tx = self.begin(ctx).await?;
+            let subject = Some(format!("contract:{contract_id}"));
+            let refused = Decided {
                 decision,
                 value: None,
-            });
+            };
+            return conclude(tx, ctx, &market, today, "port_out", subject, refused).await;
         }
-        record(
-            &mut tx,
+        let subject = Some(format!("contract:{contract_id}"));
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "port_out",
-            Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            subject,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 }

@@ -12,7 +12,7 @@ use tarifa_store::{PriceChangeRow, Tx};
 use tarifa_texts::Arg;
 
 use crate::outbox::{Notice, notify};
-use crate::{App, AppError, Ctx, Decided, Result, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude};
 
 /// The termination window an unfavourable change opens (CAT-4).
 pub fn unfavourable_window(market: &Market, announced: Date, effective: Date) -> (Date, Date) {
@@ -132,21 +132,19 @@ impl App {
             }
             decision.note(format!("{} subscribers notified", affected.len()));
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "price_change",
             Some(format!("package:{package_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 
     /// The day's price changes taking effect.

@@ -9,7 +9,7 @@ use tarifa_store::{RelocationRow, Tx};
 
 use crate::charges::{Charge, charge_row};
 use crate::dunning::overdue_bill;
-use crate::{App, AppError, Ctx, Decided, Result, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude};
 
 /// The step a relocation request takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,21 +195,19 @@ impl App {
                 }
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "relocation",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 }
 

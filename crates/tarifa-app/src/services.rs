@@ -6,7 +6,7 @@ use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
 
 use crate::charges::{Charge, charge_row};
-use crate::{App, AppError, Ctx, Decided, Result, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude};
 
 /// Records on one page of a printed listing.
 pub const RECORDS_PER_PAGE: i64 = 40;
@@ -86,21 +86,19 @@ impl App {
                 .await?;
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "spending_limit",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 
     /// An itemised listing of a period's usage (USE-5): the current period
@@ -196,20 +194,18 @@ impl App {
                 .await?;
             }
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "listing",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 }

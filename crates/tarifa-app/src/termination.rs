@@ -12,7 +12,7 @@ use tarifa_core::termination::{self, Grounds, Quote, TerminatedBy, TerminationCa
 use tarifa_store::{ChargeRow, ScheduledTerminationRow, Tx};
 
 use crate::charges::{Charge, charge_row};
-use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, convert, record};
 
 /// A fee a termination or DEV-4 puts on the final bill.
 struct Fee<'a> {
@@ -60,7 +60,10 @@ impl App {
         reason: &str,
     ) -> Result<Quote> {
         let mut tx = self.begin(ctx).await?;
-        let quote = self.quote_in(&mut tx, contract_id, by, reason).await?.1;
+        let quote = self
+            .quote_in(&mut tx, contract_id, by, Grounds::parse(reason))
+            .await?
+            .1;
         tx.rollback().await?;
         Ok(quote)
     }
@@ -70,7 +73,7 @@ impl App {
         tx: &mut Tx,
         contract_id: i64,
         by: TerminatedBy,
-        reason: &str,
+        grounds: Grounds,
     ) -> Result<(std::sync::Arc<Market>, Quote, i64)> {
         let (row, market, today) = self.load_contract(tx, contract_id).await?;
         let customer = tx
@@ -104,7 +107,7 @@ impl App {
             party_kind: party.kind,
             monthly_fee,
             by,
-            grounds: Grounds::parse(reason),
+            grounds,
             today,
             quality_complaint_on,
             unfavourable_window: self
@@ -128,23 +131,27 @@ impl App {
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
         let (market, today, decision) = self
-            .end_contract(&mut tx, contract_id, by, reason, ContractStatus::Terminated)
+            .end_contract(
+                &mut tx,
+                contract_id,
+                by,
+                Grounds::parse(reason),
+                ContractStatus::Terminated,
+            )
             .await?;
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "terminate",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// Ends a contract today in `tx` as its quote says, leaving it in
@@ -155,17 +162,23 @@ impl App {
         tx: &mut Tx,
         contract_id: i64,
         by: TerminatedBy,
-        reason: &str,
+        grounds: Grounds,
         status: ContractStatus,
     ) -> Result<(std::sync::Arc<Market>, Date, Decision)> {
-        let (market, quote, customer_id) = self.quote_in(tx, contract_id, by, reason).await?;
+        let reason = grounds.label();
+        let (market, quote, customer_id) = self.quote_in(tx, contract_id, by, grounds).await?;
         let today = self.today(&market);
         let mut decision = quote.decision.clone();
         if let Some(pending) = tx.scheduled_termination(contract_id).await? {
-            decision.refuse_plainly(format!(
-                "the contract is already terminated with effect from {} ({})",
-                pending.ends_on, pending.reason
-            ));
+            if by == TerminatedBy::Operator {
+                // The operator's own termination (e.g. for abuse) comes first.
+                tx.termination_done(contract_id, &today.to_string()).await?;
+            } else {
+                decision.refuse_plainly(format!(
+                    "the contract is already terminated with effect from {} ({})",
+                    pending.ends_on, pending.reason
+                ));
+            }
         }
         if decision.is_approved() {
             let row = tx
@@ -182,7 +195,7 @@ impl App {
                         TerminatedBy::Subscriber => "subscriber".into(),
                         TerminatedBy::Operator => "operator".into(),
                     },
-                    reason: reason.to_owned(),
+                    reason: reason.clone(),
                     done_on: None,
                 })
                 .await?;
@@ -360,21 +373,19 @@ impl App {
             tx.set_equipment_return(contract_id, None, Some(&today.to_string()))
                 .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "return_equipment",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The day's DEV-4 job: lent equipment not back by its day is billed.

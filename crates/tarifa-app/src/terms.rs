@@ -13,7 +13,7 @@ use tarifa_texts::Arg;
 
 use crate::outbox::{Notice, notify};
 use crate::pricing::unfavourable_window;
-use crate::{App, Ctx, Decided, Result, record};
+use crate::{App, Ctx, Decided, Result, conclude};
 
 /// A change of the general terms as the operator submits it.
 #[derive(Clone, Debug)]
@@ -140,20 +140,18 @@ impl App {
             }
             decision.note(format!("{} subscribers notified", subscribers.len()));
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "terms_change",
             Some(format!("market:{}", market.id)),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 }

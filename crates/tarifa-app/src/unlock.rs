@@ -7,7 +7,7 @@ use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::device::Imei;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
-use tarifa_core::termination::TerminatedBy;
+use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_core::unlock::{self, Requester, UnlockCase, UnlockStatus};
 use tarifa_store::UnlockRow;
 use tarifa_texts::Arg;
@@ -15,7 +15,7 @@ use tarifa_texts::Arg;
 use crate::charges::{Charge, charge_row};
 use crate::dunning::overdue_bill;
 use crate::outbox::{Notice, notify};
-use crate::{App, AppError, Ctx, Decided, Result, convert, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 
 /// A request as the customer files it.
 #[derive(Clone, Debug)]
@@ -64,21 +64,11 @@ impl App {
                 imei.as_str(),
                 market.id
             ));
-            record(
-                &mut tx,
-                &market,
-                today,
-                "unlock_request",
-                None,
-                &decision,
-                ctx,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Decided {
+            let refused = Decided {
                 decision,
                 value: None,
-            });
+            };
+            return conclude(tx, ctx, &market, today, "unlock_request", None, refused).await;
         };
         let catalog = self.catalog(&mut tx, &market).await?;
         let device_id = row.device_id.clone().unwrap_or_default();
@@ -123,7 +113,7 @@ impl App {
             _ => zero,
         };
         let (_, quote, _) = self
-            .quote_in(&mut tx, row.id, TerminatedBy::Subscriber, "ordinary")
+            .quote_in(&mut tx, row.id, TerminatedBy::Subscriber, Grounds::Ordinary)
             .await?;
         let commitment_penalty = quote.fees.iter().fold(zero, |sum, f| sum + f.amount);
         let case = UnlockCase {
@@ -227,21 +217,20 @@ impl App {
                 paid_minor: paid.map(|m| m.minor()),
             })
             .await?;
-        record(
-            &mut tx,
+        let subject = Some(format!("unlock:{id}"));
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "unlock_request",
-            Some(format!("unlock:{id}")),
-            &decision,
-            ctx,
+            subject,
+            Decided {
+                decision,
+                value: Some(id),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(id),
-        })
+        .await
     }
 
     /// An authorised service changed a sold device's IMEI: recorded with its
@@ -300,21 +289,19 @@ impl App {
                 ),
             );
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "imei_change",
             Some(format!("contract:{contract_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The manufacturer delivered the code (UNL-8): the customer is told.
@@ -359,21 +346,19 @@ impl App {
             )
             .await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "unlock_code_received",
             Some(format!("unlock:{request_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// The customer enters the code on the device (UNL-9).
@@ -396,21 +381,19 @@ impl App {
             }
             tx.update_unlock(&old, &new, &today.to_string()).await?;
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "unlock_code_entry",
             Some(format!("unlock:{request_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: Some(()),
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: Some(()),
-        })
+        .await
     }
 
     /// A request with its status, market and today.

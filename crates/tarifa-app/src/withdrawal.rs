@@ -10,7 +10,7 @@ use tarifa_texts::Arg;
 
 use crate::outbox::{Notice, notify};
 use crate::pricing::unfavourable_window;
-use crate::{App, AppError, Ctx, Decided, Result, record};
+use crate::{App, AppError, Ctx, Decided, Result, conclude, record};
 
 impl App {
     /// Announces that a package is withdrawn from `effective`.
@@ -138,21 +138,19 @@ impl App {
             }
             decision.note(format!("{} subscribers notified", affected.len()));
         }
-        record(
-            &mut tx,
+        conclude(
+            tx,
+            ctx,
             &market,
             today,
             "withdraw_package",
             Some(format!("package:{package_id}")),
-            &decision,
-            ctx,
+            Decided {
+                decision,
+                value: id,
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Decided {
-            decision,
-            value: id,
-        })
+        .await
     }
 
     /// The day's withdrawals: the package goes off sale and its subscribers

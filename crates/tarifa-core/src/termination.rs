@@ -46,10 +46,22 @@ impl Grounds {
             "con-11" | "bankruptcy" | "liquidation" => Self::Insolvency,
             "trm-5" | "non-payment" | "non_payment" | "breach" | "abuse" | "harassment"
             | "emergency_abuse" => Self::SubscriberFault(reason.trim().to_owned()),
-            other if other.starts_with("abu") || other.starts_with("dun-") => {
+            other if other.starts_with("abu-") || other.starts_with("dun-") => {
                 Self::SubscriberFault(reason.trim().to_owned())
             }
             _ => Self::Ordinary,
+        }
+    }
+
+    /// The grounds as a reason `parse` reads back the same.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Ordinary => "ordinary".into(),
+            Self::SubscriberFault(why) => why.clone(),
+            Self::UnfavourableChange => "CAT-4".into(),
+            Self::Quality => "quality".into(),
+            Self::Withdrawal => "withdrawal".into(),
+            Self::Insolvency => "bankruptcy".into(),
         }
     }
 }
