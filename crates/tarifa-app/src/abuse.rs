@@ -15,6 +15,7 @@ use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
 use crate::outbox::{Notice, notify};
+use crate::termination::Ending;
 use crate::{App, AppError, Ctx, Decided, Result, conclude, record};
 
 /// The cause recorded with a suspension for abuse.
@@ -43,8 +44,7 @@ impl App {
             })
             .collect();
         let (action, mut decision) = abuse::decide(&market, kind, &earlier, remedy_days, today);
-        let live = row.status == ContractStatus::Active.as_str()
-            || row.status == ContractStatus::Suspended.as_str();
+        let live = crate::convert::is_live(&row);
         if !live {
             decision.refuse_plainly(format!("the contract is {}", row.status));
         }
@@ -97,7 +97,7 @@ impl App {
                 }
                 AbuseAction::Disconnection => {
                     let ended = self
-                        .disconnect_for_abuse(&mut tx, contract_id, kind)
+                        .disconnect_for_abuse(&mut tx, contract_id, kind, today)
                         .await?;
                     decision.absorb(ended);
                     ("disconnection", "abuse-disconnection")
@@ -140,16 +140,15 @@ impl App {
         tx: &mut Tx,
         contract_id: i64,
         kind: AbuseKind,
+        on: Date,
     ) -> Result<Decision> {
-        let (_, _, decision) = self
-            .end_contract(
-                tx,
-                contract_id,
-                TerminatedBy::Operator,
-                Grounds::SubscriberFault(format!("abuse: {kind}")),
-                ContractStatus::Disconnected,
-            )
-            .await?;
+        let ending = Ending {
+            by: TerminatedBy::Operator,
+            grounds: Grounds::SubscriberFault(format!("abuse: {kind}")),
+            status: ContractStatus::Disconnected,
+            on,
+        };
+        let decision = self.end_contract(tx, contract_id, ending).await?;
         if decision.is_rejected() {
             // The finding was written in this transaction: undo it whole
             // rather than keep a disconnection that did not happen.
@@ -180,10 +179,7 @@ impl App {
                     "no finding of abuse on this contract awaits a remedy",
                 );
             }
-            Some(case)
-                if row.status != ContractStatus::Active.as_str()
-                    && row.status != ContractStatus::Suspended.as_str() =>
-            {
+            Some(case) if !crate::convert::is_live(&row) => {
                 decision.refuse(
                     rules::ABU_3,
                     format!(
@@ -274,7 +270,7 @@ impl App {
                     format!("no statement of no further abuse by {due}: {} is disconnected for good", row.number),
                 ),
             };
-            let ended = self.disconnect_for_abuse(tx, row.id, kind).await?;
+            let ended = self.disconnect_for_abuse(tx, row.id, kind, day).await?;
             decision.absorb(ended);
             notify(
                 tx,

@@ -8,6 +8,7 @@
 //! run twice, issues each bill exactly once.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+pub use tarifa_core::bill::InterruptionCause;
 
 use jiff::civil::Date;
 use tarifa_core::bill::{
@@ -1091,26 +1092,6 @@ fn device_lines(market: &Market, contract: &Contract, already_billed: i64) -> Ve
     }]
 }
 
-/// Why the operator interrupted a service (BIL-7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InterruptionCause {
-    /// Interference, until it is removed.
-    Interference,
-    /// Maintenance, announced in public media at least one day before.
-    Maintenance,
-}
-
-impl std::str::FromStr for InterruptionCause {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "interference" => Ok(Self::Interference),
-            "maintenance" => Ok(Self::Maintenance),
-            other => Err(format!("{other:?} is not interference or maintenance")),
-        }
-    }
-}
-
 impl App {
     /// Records that the operator interrupted a contract's service from `from`
     /// to `to` (inclusive): no subscription is charged for those days (BIL-7).
@@ -1161,10 +1142,7 @@ impl App {
                     contract_id,
                     from_date: from.to_string(),
                     to_date: to.to_string(),
-                    cause: match cause {
-                        InterruptionCause::Interference => "interference".into(),
-                        InterruptionCause::Maintenance => "maintenance".into(),
-                    },
+                    cause: cause.to_string(),
                     announced_on: announced_on.map(|d| d.to_string()),
                 })
                 .await?,

@@ -2,6 +2,7 @@
 //! next bill when upheld), the appeal to the regulator, and the deadline job.
 
 use jiff::civil::Date;
+pub use tarifa_core::complaint::Verdict;
 use tarifa_core::complaint::{self, ComplainedBill, ComplaintStatus};
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
@@ -20,24 +21,6 @@ pub enum BillRef {
     /// The customer's latest bill.
     Last,
     Number(String),
-}
-
-/// The operator's answer to a complaint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Upheld,
-    Rejected,
-}
-
-impl std::str::FromStr for Verdict {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "upheld" => Ok(Self::Upheld),
-            "rejected" => Ok(Self::Rejected),
-            other => Err(format!("{other:?} is not upheld or rejected")),
-        }
-    }
 }
 
 fn status(row: &ComplaintRow) -> Result<ComplaintStatus> {

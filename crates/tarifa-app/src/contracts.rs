@@ -51,10 +51,7 @@ impl App {
         let party = convert::party(&customer)?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let held = tx.contracts_of_customer(customer.id).await?;
-        let other_live_contracts = held
-            .iter()
-            .filter(|c| c.status == "active" || c.status == "suspended")
-            .count();
+        let other_live_contracts = held.iter().filter(|c| convert::is_live(c)).count();
 
         let mut refusal = Decision::approved();
         // CON-7: the operator's own records, without the party's consent.

@@ -192,6 +192,13 @@ pub(crate) fn party(row: &CustomerRow) -> Result<Party> {
     })
 }
 
+/// Active or suspended: the contract still runs.
+pub(crate) fn is_live(row: &ContractRow) -> bool {
+    row.status
+        .parse::<tarifa_core::contract::ContractStatus>()
+        .is_ok_and(tarifa_core::contract::ContractStatus::is_live)
+}
+
 pub(crate) fn contract_rows(
     market: &Market,
     handle: Option<String>,

@@ -16,13 +16,15 @@ use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, rules};
+use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_core::time::add_days;
 use tarifa_store::{BillRow, ComplaintRow, PaymentRow, Tx};
 use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
 use crate::outbox::{Notice, date_arg, notify};
-use crate::{App, Ctx, Result, convert, record};
+use crate::termination::Ending;
+use crate::{App, AppError, Ctx, Result, record};
 
 /// The cause recorded with a suspension for non-payment.
 const DUNNING: &str = "dunning";
@@ -61,12 +63,7 @@ pub(crate) async fn overdue_bill(
     // One customer's records only: this runs at every signing (CON-7).
     let bills = tx.bills_of_customer(customer_id).await?;
     let payments = tx.payments_of_customer(customer_id).await?;
-    let complaints: Vec<ComplaintRow> = tx
-        .complaints(&market.id)
-        .await?
-        .into_iter()
-        .filter(|c| c.customer_id == customer_id)
-        .collect();
+    let complaints = tx.complaints_of_customer(customer_id).await?;
     Ok(build_accounts(market, bills, payments, complaints)
         .iter()
         .find(|a| a.customer_id == customer_id)
@@ -274,14 +271,6 @@ impl App {
                     if day <= add_days(since, window) {
                         continue;
                     }
-                    tx.set_contract_status(
-                        row.id,
-                        "suspended",
-                        "disconnected",
-                        &day.to_string(),
-                        Some(&day.to_string()),
-                    )
-                    .await?;
                     let mut decision = Decision::approved();
                     decision.because(
                         rules::DUN_4,
@@ -290,22 +279,23 @@ impl App {
                             row.number
                         ),
                     );
-                    let contract = convert::contract(tx, market, row.clone()).await?;
-                    if contract.in_commitment(day) && market.applies(rules::TRM_5) {
-                        let discounts = contract
-                            .signed
-                            .benefits
-                            .iter()
-                            .fold(Money::zero(market.currency), |sum, b| sum + b.amount);
-                        if discounts.is_positive() {
-                            tx.insert_charge(&charge_row(market, Charge { customer_id: account.customer_id, contract_id: Some(row.id), on: day, line: "penalty", category: OneTimeCategory::Penalties, fee_kind: Some("early_termination"), amount: discounts, rule: rules::TRM_5, description: format!("discounts received, claimed on termination for non-payment ({})", row.number) }))
-                            .await?;
-                            decision.because(
-                                rules::TRM_5,
-                                format!("terminated for non-payment during the commitment: the discounts received ({discounts}) are claimed"),
-                            );
-                        }
+                    // Ended for the subscriber's fault, as any other
+                    // termination: TRM-5 claims the discounts in a commitment.
+                    let ending = Ending {
+                        by: TerminatedBy::Operator,
+                        grounds: Grounds::SubscriberFault("non-payment".into()),
+                        status: ContractStatus::Disconnected,
+                        on: day,
+                    };
+                    let ended = self.end_contract(tx, row.id, ending).await?;
+                    if ended.is_rejected() {
+                        return Err(AppError::Conflict(format!(
+                            "contract {} cannot be disconnected: {}",
+                            row.id,
+                            ended.reason_texts().join(" ")
+                        )));
                     }
+                    decision.absorb(ended);
                     record(
                         tx,
                         market,

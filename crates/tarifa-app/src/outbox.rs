@@ -61,18 +61,13 @@ pub(crate) fn render(
     let texts = Texts::shipped();
     let render = |id: &str, args: &[(&str, Arg)]| texts.message(lang, id, args);
     let subject = render(&format!("{}-subject", notice.message), &notice.args)?;
-    let rules = notice
-        .rules
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let ids: Vec<String> = notice.rules.iter().map(ToString::to_string).collect();
     let mut text = render(notice.message, &notice.args)?;
-    if !rules.is_empty() {
+    if !ids.is_empty() {
         text.push(' ');
         text.push_str(&render(
             "rules-cited",
-            &[("rules", Arg::from(rules.as_str()))],
+            &[("rules", Arg::from(ids.join(", ")))],
         )?);
     }
     Ok(NoticeRow {
@@ -83,12 +78,7 @@ pub(crate) fn render(
         on_date: notice.on.to_string(),
         kind: notice.kind.to_owned(),
         channel: channel_for(customer.email.as_deref(), customer.phone.as_deref()).to_owned(),
-        rules: notice
-            .rules
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        rules: ids.join(","),
         text,
         sent_at: None,
         attempts: 0,

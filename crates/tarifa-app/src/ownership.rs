@@ -162,10 +162,7 @@ impl App {
         if decision.is_approved() {
             let contracts = tx.contracts_of_customer(customer_id).await?;
             let mut any = false;
-            for row in contracts
-                .into_iter()
-                .filter(|c| c.status == "active" || c.status == "suspended")
-            {
+            for row in contracts.into_iter().filter(convert::is_live) {
                 let contract = convert::contract(&mut tx, &market, row).await?;
                 self.hand_over(
                     &mut tx,
@@ -225,7 +222,7 @@ impl App {
         let mut tx = self.begin(ctx).await?;
         let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let mut decision = Decision::approved();
-        if row.status != "active" && row.status != "suspended" {
+        if !convert::is_live(&row) {
             decision.refuse_plainly(format!("the contract is {}", row.status));
         }
         let notice_days = i64::from(market.rules.con_13.operator_change_notice_days);
@@ -380,43 +377,38 @@ impl App {
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
         let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
-        let (_, _, mut decision) = self
-            .end_contract(
-                &mut tx,
-                contract_id,
-                tarifa_core::termination::TerminatedBy::Subscriber,
-                tarifa_core::termination::Grounds::Ordinary,
-                tarifa_core::contract::ContractStatus::Terminated,
-            )
-            .await?;
-        if operator.trim().is_empty() {
-            decision.refuse(rules::CON_13, "the operator the number goes to is missing");
-        }
-        if decision.is_approved() {
-            tx.insert_number_port(&tarifa_store::NumberPortRow {
-                id: 0,
-                contract_id,
-                number: row.number.clone(),
-                direction: "out".into(),
-                operator: operator.trim().to_owned(),
-                on_date: today.to_string(),
-            })
-            .await?;
-            decision.because(
-                rules::CON_13,
-                format!("number {} is ported out to {}", row.number, operator.trim()),
-            );
+        let operator = operator.trim();
+        let decision = if operator.is_empty() {
+            // Refused before anything is written.
+            let mut refused = Decision::approved();
+            refused.refuse(rules::CON_13, "the operator the number goes to is missing");
+            refused
         } else {
-            // Nothing of a refused port-out may stay written.
-            tx.rollback().await?;
-            let tx = self.begin(ctx).await?;
-            let subject = Some(format!("contract:{contract_id}"));
-            let refused = Decided {
-                decision,
-                value: None,
+            let ending = crate::termination::Ending {
+                by: tarifa_core::termination::TerminatedBy::Subscriber,
+                grounds: tarifa_core::termination::Grounds::Ordinary,
+                status: tarifa_core::contract::ContractStatus::Terminated,
+                on: today,
             };
-            return conclude(tx, ctx, &market, today, "port_out", subject, refused).await;
-        }
+            let mut ended = self.end_contract(&mut tx, contract_id, ending).await?;
+            if ended.is_approved() {
+                tx.insert_number_port(&tarifa_store::NumberPortRow {
+                    id: 0,
+                    contract_id,
+                    number: row.number.clone(),
+                    direction: "out".into(),
+                    operator: operator.to_owned(),
+                    on_date: today.to_string(),
+                })
+                .await?;
+                ended.because(
+                    rules::CON_13,
+                    format!("number {} is ported out to {operator}", row.number),
+                );
+            }
+            ended
+        };
+        let value = decision.is_approved().then_some(());
         let subject = Some(format!("contract:{contract_id}"));
         conclude(
             tx,
@@ -425,10 +417,7 @@ impl App {
             today,
             "port_out",
             subject,
-            Decided {
-                decision,
-                value: Some(()),
-            },
+            Decided { decision, value },
         )
         .await
     }

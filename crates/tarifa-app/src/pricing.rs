@@ -86,14 +86,7 @@ impl App {
                 })
                 .await?,
             );
-            let affected: Vec<_> = tx
-                .contracts(&market.id)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    c.package_id == package_id && (c.status == "active" || c.status == "suspended")
-                })
-                .collect();
+            let affected = tx.live_contracts_on_package(&market.id, package_id).await?;
             for contract in &affected {
                 let mut args = vec![
                     ("package", Arg::from(package.name.as_str())),

@@ -34,7 +34,7 @@ impl App {
             r.status != RelocationStatus::Done.as_str()
                 && r.status != RelocationStatus::Impossible.as_str()
         });
-        let live = row.status == "active" || row.status == "suspended";
+        let live = crate::convert::is_live(&row);
         let mut decision = Decision::approved();
         let status = |r: &RelocationRow| {
             r.status

@@ -29,7 +29,7 @@ impl App {
                 "a spending limit is a positive amount, not {amount}"
             ));
         }
-        if row.status != "active" && row.status != "suspended" {
+        if !crate::convert::is_live(&row) {
             decision.refuse_plainly(format!("the contract is {}", row.status));
         }
         let year = today.year().to_string();

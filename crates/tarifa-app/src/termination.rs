@@ -14,6 +14,16 @@ use tarifa_store::{ChargeRow, ScheduledTerminationRow, Tx};
 use crate::charges::{Charge, charge_row};
 use crate::{App, AppError, Ctx, Decided, Result, conclude, convert, record};
 
+/// How and when a contract ends.
+pub(crate) struct Ending {
+    pub by: TerminatedBy,
+    pub grounds: Grounds,
+    /// Terminated, or disconnected (DUN-4, ABU-*).
+    pub status: ContractStatus,
+    /// The day it ends (a scheduler job's day, or today).
+    pub on: Date,
+}
+
 /// A fee a termination or DEV-4 puts on the final bill.
 struct Fee<'a> {
     kind: &'a str,
@@ -60,8 +70,9 @@ impl App {
         reason: &str,
     ) -> Result<Quote> {
         let mut tx = self.begin(ctx).await?;
+        let (_, _, today) = self.load_contract(&mut tx, contract_id).await?;
         let quote = self
-            .quote_in(&mut tx, contract_id, by, Grounds::parse(reason))
+            .quote_in(&mut tx, contract_id, by, Grounds::parse(reason), today)
             .await?
             .1;
         tx.rollback().await?;
@@ -74,8 +85,9 @@ impl App {
         contract_id: i64,
         by: TerminatedBy,
         grounds: Grounds,
+        today: Date,
     ) -> Result<(std::sync::Arc<Market>, Quote, i64)> {
-        let (row, market, today) = self.load_contract(tx, contract_id).await?;
+        let (row, market, _) = self.load_contract(tx, contract_id).await?;
         let customer = tx
             .customer(row.customer_id)
             .await?
@@ -87,10 +99,10 @@ impl App {
             .package(&contract.package)
             .map_or(Money::zero(market.currency), |p| p.monthly_fee);
         let quality_complaint_on = tx
-            .complaints(&market.id)
+            .complaints_of_customer(customer.id)
             .await?
             .iter()
-            .filter(|c| c.customer_id == customer.id && c.kind == "quality")
+            .filter(|c| c.kind == "quality")
             .filter_map(|c| c.filed_on.parse::<Date>().ok())
             .max();
         let owed = self.receivable(tx, customer.id).await?;
@@ -130,15 +142,14 @@ impl App {
         reason: &str,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let (market, today, decision) = self
-            .end_contract(
-                &mut tx,
-                contract_id,
-                by,
-                Grounds::parse(reason),
-                ContractStatus::Terminated,
-            )
-            .await?;
+        let (_, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let ending = Ending {
+            by,
+            grounds: Grounds::parse(reason),
+            status: ContractStatus::Terminated,
+            on: today,
+        };
+        let decision = self.end_contract(&mut tx, contract_id, ending).await?;
         conclude(
             tx,
             ctx,
@@ -154,20 +165,24 @@ impl App {
         .await
     }
 
-    /// Ends a contract today in `tx` as its quote says, leaving it in
-    /// `status` (terminated, or disconnected for abuse); the decision is the
+    /// Ends a contract on `ending.on` in `tx` as its quote says, leaving it
+    /// in `ending.status` (terminated, or disconnected); the decision is the
     /// quote's, with what was done added.
     pub(crate) async fn end_contract(
         &self,
         tx: &mut Tx,
         contract_id: i64,
-        by: TerminatedBy,
-        grounds: Grounds,
-        status: ContractStatus,
-    ) -> Result<(std::sync::Arc<Market>, Date, Decision)> {
+        ending: Ending,
+    ) -> Result<Decision> {
+        let Ending {
+            by,
+            grounds,
+            status,
+            on: today,
+        } = ending;
         let reason = grounds.label();
-        let (market, quote, customer_id) = self.quote_in(tx, contract_id, by, grounds).await?;
-        let today = self.today(&market);
+        let (market, quote, customer_id) =
+            self.quote_in(tx, contract_id, by, grounds, today).await?;
         let mut decision = quote.decision.clone();
         if let Some(pending) = tx.scheduled_termination(contract_id).await? {
             if by == TerminatedBy::Operator {
@@ -251,7 +266,7 @@ impl App {
                 quote.ends_on
             ));
         }
-        Ok((market, today, decision))
+        Ok(decision)
     }
 
     /// The day's scheduled terminations: the contract ends, its service
@@ -270,9 +285,7 @@ impl App {
             };
             tx.termination_done(due.contract_id, &day.to_string())
                 .await?;
-            if row.status != ContractStatus::Active.as_str()
-                && row.status != ContractStatus::Suspended.as_str()
-            {
+            if !crate::convert::is_live(&row) {
                 continue;
             }
             let last_day = tarifa_core::time::add_days(day, -1);

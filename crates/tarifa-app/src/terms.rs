@@ -3,8 +3,6 @@
 //! publication, told to every subscriber; an unfavourable change opens the
 //! CAT-4 window for all of them.
 
-use std::collections::BTreeSet;
-
 use jiff::civil::Date;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_days;
@@ -98,13 +96,7 @@ impl App {
                 .await?,
             );
             // One letter per subscriber, however many contracts they hold.
-            let subscribers: BTreeSet<i64> = tx
-                .contracts(&market.id)
-                .await?
-                .into_iter()
-                .filter(|c| c.status == "active" || c.status == "suspended")
-                .map(|c| c.customer_id)
-                .collect();
+            let subscribers = tx.customers_with_live_contracts(&market.id).await?;
             let cited = if window.is_some() {
                 vec![rules::CAT_2, rules::CAT_4, rules::NOT_3]
             } else {

@@ -98,12 +98,8 @@ impl App {
         );
         let instalments_left = match &contract.signed.device {
             Some(d) if d.instalments > 1 => {
-                let billed = tx
-                    .device_lines_billed(&market.id)
-                    .await?
-                    .into_iter()
-                    .find(|(id, _)| *id == row.id)
-                    .map_or(0, |(_, n)| usize::try_from(n).unwrap_or(0));
+                let billed = tx.device_lines_billed_for(row.id).await?;
+                let billed = usize::try_from(billed).unwrap_or(0);
                 d.price
                     .split(d.instalments)
                     .into_iter()
@@ -113,7 +109,13 @@ impl App {
             _ => zero,
         };
         let (_, quote, _) = self
-            .quote_in(&mut tx, row.id, TerminatedBy::Subscriber, Grounds::Ordinary)
+            .quote_in(
+                &mut tx,
+                row.id,
+                TerminatedBy::Subscriber,
+                Grounds::Ordinary,
+                today,
+            )
             .await?;
         let commitment_penalty = quote.fees.iter().fold(zero, |sum, f| sum + f.amount);
         let case = UnlockCase {

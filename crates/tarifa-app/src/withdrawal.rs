@@ -102,14 +102,7 @@ impl App {
                 })
                 .await?,
             );
-            let affected: Vec<_> = tx
-                .contracts(&market.id)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    c.package_id == package_id && (c.status == "active" || c.status == "suspended")
-                })
-                .collect();
+            let affected = tx.live_contracts_on_package(&market.id, package_id).await?;
             let cited: Vec<_> = if window.is_some() {
                 vec![rules::CAT_3, rules::CAT_4, rules::NOT_3]
             } else {
@@ -169,15 +162,9 @@ impl App {
         {
             tx.set_package_withdrawn(&market.id, &withdrawal.package_id, &day.to_string())
                 .await?;
-            let moving: Vec<_> = tx
-                .contracts(&market.id)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    c.package_id == withdrawal.package_id
-                        && (c.status == "active" || c.status == "suspended")
-                })
-                .collect();
+            let moving = tx
+                .live_contracts_on_package(&market.id, &withdrawal.package_id)
+                .await?;
             for contract in moving {
                 tx.change_contract_package(contract.id, &withdrawal.moved_to, &day.to_string())
                     .await?;

@@ -304,8 +304,7 @@ mod tests {
     use super::*;
 
     fn me() -> Market {
-        Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset("me")
     }
 
     fn day(text: &str) -> Date {
@@ -422,8 +421,7 @@ mod tests {
 
     #[test]
     fn markets_without_the_rules_refuse() {
-        let rs = Market::from_toml("rs", include_str!("../../../markets/rs.toml"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let rs = crate::market::preset("rs");
         let (_, decision) = decide(&rs, AbuseKind::Fraud, &[], None, day("2026-03-02"));
         assert!(decision.is_rejected());
         assert_eq!(decision.rules, vec![rules::ABU_5]);

@@ -386,6 +386,20 @@ pub fn vat_shares(market: &Market, lines: &[BillLine]) -> Vec<VatShare> {
         .collect()
 }
 
+/// Why the operator interrupted a service (BIL-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterruptionCause {
+    /// Interference, until it is removed.
+    Interference,
+    /// Maintenance, announced in public media at least one day before.
+    Maintenance,
+}
+
+snake_case_str!(InterruptionCause {
+    Interference = "interference",
+    Maintenance = "maintenance",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,12 +407,7 @@ mod tests {
     use jiff::civil::date;
 
     fn market(id: &str) -> Market {
-        let text = match id {
-            "hu" => include_str!("../../../markets/hu.toml"),
-            "rs" => include_str!("../../../markets/rs.toml"),
-            _ => include_str!("../../../markets/me.toml"),
-        };
-        Market::from_toml(id, text).unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset(id)
     }
 
     #[test]
@@ -512,8 +521,7 @@ mod interruption_tests {
 
     #[test]
     fn bil7_interrupted_days_are_not_charged() {
-        let me = Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let me = crate::market::preset("me");
         let package = me.catalog.package("fiber-100").expect("preset");
         let contract = ContractPeriod {
             contract_id: 1,

@@ -154,14 +154,25 @@ pub fn file_about_bill(
     )
 }
 
+/// The operator's answer to a complaint (CMP-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Upheld,
+    Rejected,
+}
+
+snake_case_str!(Verdict {
+    Upheld = "upheld",
+    Rejected = "rejected",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
 
     fn me() -> Market {
-        Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset("me")
     }
 
     #[test]

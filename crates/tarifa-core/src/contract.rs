@@ -539,12 +539,7 @@ mod tests {
     use jiff::civil::date;
 
     fn market(id: &str) -> Market {
-        let text = match id {
-            "rs" => include_str!("../../../markets/rs.toml"),
-            "hu" => include_str!("../../../markets/hu.toml"),
-            _ => include_str!("../../../markets/me.toml"),
-        };
-        Market::from_toml(id, text).unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset(id)
     }
 
     fn application<'a>(

@@ -118,7 +118,6 @@ pub fn allocate_oldest_first(bills: &[(i64, Money)], paid: Money) -> (Vec<(i64, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::Market;
     use proptest::prelude::*;
 
     fn eur(minor: i64) -> Money {
@@ -138,8 +137,7 @@ mod tests {
 
     #[test]
     fn a_bill_transfer_balances() {
-        let me = Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let me = crate::market::preset("me");
         let package = me.catalog.package("fiber-100").expect("preset");
         let bill = crate::bill::draft(
             &me,

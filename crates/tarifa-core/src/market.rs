@@ -575,6 +575,17 @@ impl Market {
     }
 }
 
+/// A shipped preset by id (rs, hu, me), read at compile time: the markets
+/// every unit test of the core works with.
+#[cfg(test)]
+pub(crate) fn preset(id: &str) -> Market {
+    let (id, text) = tests::PRESETS
+        .into_iter()
+        .find(|(p, _)| *p == id)
+        .unwrap_or_else(|| panic!("no preset {id:?}"));
+    Market::from_toml(id, text).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,8 +211,7 @@ mod tests {
     use super::*;
 
     fn me() -> Market {
-        Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset("me")
     }
 
     fn day(text: &str) -> Date {

@@ -341,8 +341,7 @@ mod tests {
     use jiff::civil::date;
 
     fn me() -> Market {
-        Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset("me")
     }
 
     fn contract(market: &Market, discount: &str) -> Contract {

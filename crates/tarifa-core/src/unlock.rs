@@ -415,13 +415,9 @@ pub fn attempts_left(market: &Market, wrong: u32) -> u32 {
 mod tests {
     use super::*;
 
-    fn market(id: &str, text: &str) -> Market {
-        Market::from_toml(id, text).unwrap_or_else(|e| panic!("{e}"))
-    }
-
     #[test]
     fn the_fourth_wrong_entry_disables() {
-        let rs = market("rs", include_str!("../../../markets/rs.toml"));
+        let rs = crate::market::preset("rs");
         let mut status = UnlockStatus::CodeSent;
         let mut wrong = 0;
         for _ in 0..3 {

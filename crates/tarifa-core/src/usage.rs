@@ -294,13 +294,11 @@ mod tests {
     use super::*;
 
     fn me() -> Market {
-        Market::from_toml("me", include_str!("../../../markets/me.toml"))
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset("me")
     }
 
     fn hu() -> Market {
-        Market::from_toml("hu", include_str!("../../../markets/hu.toml"))
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::market::preset("hu")
     }
 
     fn record(

@@ -360,6 +360,19 @@ impl Tx {
         Ok(rows)
     }
 
+    /// How many device lines one contract's bills carried.
+    pub async fn device_lines_billed_for(&mut self, contract_id: i64) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bill_lines
+                 WHERE contract_id = $1 AND category IN ('device', 'device_instalment')",
+            )
+            .bind(contract_id)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
     /// The package periods of every contract of a market.
     pub async fn market_package_history(&mut self, market: &str) -> Result<Vec<PackagePeriodRow>> {
         Ok(on_tx!(self, c => {

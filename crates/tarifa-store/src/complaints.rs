@@ -96,6 +96,16 @@ impl Tx {
         }))
     }
 
+    /// One customer's complaints, oldest first.
+    pub async fn complaints_of_customer(&mut self, customer_id: i64) -> Result<Vec<ComplaintRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ComplaintRow>("SELECT * FROM complaints WHERE customer_id = $1 ORDER BY id")
+                .bind(customer_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
     pub async fn complaints(&mut self, market: &str) -> Result<Vec<ComplaintRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, ComplaintRow>("SELECT * FROM complaints WHERE market = $1 ORDER BY id")

@@ -133,6 +133,37 @@ impl Tx {
         }))
     }
 
+    /// The live (active or suspended) contracts of a market on a package.
+    pub async fn live_contracts_on_package(
+        &mut self,
+        market: &str,
+        package_id: &str,
+    ) -> Result<Vec<ContractRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ContractRow>(
+                "SELECT * FROM contracts WHERE market = $1 AND package_id = $2
+                 AND status IN ('active', 'suspended') ORDER BY id",
+            )
+            .bind(market)
+            .bind(package_id)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// The customers of a market with a live (active or suspended) contract.
+    pub async fn customers_with_live_contracts(&mut self, market: &str) -> Result<Vec<i64>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT customer_id FROM contracts WHERE market = $1
+                 AND status IN ('active', 'suspended') ORDER BY customer_id",
+            )
+            .bind(market)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     pub async fn count_contracts(&mut self, market: &str) -> Result<i64> {
         Ok(on_tx!(self, c => {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM contracts WHERE market = $1")

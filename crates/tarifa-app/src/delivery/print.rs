@@ -8,6 +8,7 @@ use super::{Channel, Outgoing, SendError, SendFuture};
 
 /// One text file per notice, named by its reference: writing the same
 /// notice again replaces the file, so the print shop never sees it twice.
+#[derive(Clone)]
 pub struct PrintQueue {
     dir: PathBuf,
 }
@@ -44,9 +45,7 @@ impl PrintQueue {
 impl Channel for PrintQueue {
     fn send<'a>(&'a self, notice: &'a Outgoing) -> SendFuture<'a> {
         Box::pin(async move {
-            let queue = PrintQueue {
-                dir: self.dir.clone(),
-            };
+            let queue = self.clone();
             let notice = notice.clone();
             tokio::task::spawn_blocking(move || queue.write(&notice))
                 .await

@@ -7,6 +7,7 @@ use super::{Channel, Outgoing, SendError, SendFuture};
 /// A gateway that takes `{"to", "text", "reference"}` as JSON at one URL,
 /// with an optional bearer token. 2xx is accepted; 408, 429 and 5xx are
 /// worth retrying; any other status is a refusal.
+#[derive(Clone)]
 pub struct SmsGateway {
     url: String,
     token: Option<String>,
@@ -61,11 +62,7 @@ impl Channel for SmsGateway {
     fn send<'a>(&'a self, notice: &'a Outgoing) -> SendFuture<'a> {
         Box::pin(async move {
             // ureq blocks: keep it off the async workers.
-            let gateway = SmsGateway {
-                url: self.url.clone(),
-                token: self.token.clone(),
-                agent: self.agent.clone(),
-            };
+            let gateway = self.clone();
             let notice = notice.clone();
             tokio::task::spawn_blocking(move || gateway.post(&notice))
                 .await
