@@ -93,6 +93,10 @@ impl App {
                     // paying does not lift it, the remedy does.
                     tx.set_suspension(contract_id, Some(&today.to_string()), Some(ABUSE))
                         .await?;
+                    decision.absorb(
+                        crate::promotions::after_deactivation(&mut tx, &market, contract_id, today)
+                            .await?,
+                    );
                     ("suspension", "abuse-suspension")
                 }
                 AbuseAction::Disconnection => {

@@ -8,7 +8,8 @@
 //! run twice, issues each bill exactly once.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-pub use tarifa_core::bill::InterruptionCause;
+use tarifa_core::bill::InterruptionCause;
+pub use tarifa_core::promotion;
 
 use jiff::civil::Date;
 use tarifa_core::bill::{
@@ -273,10 +274,18 @@ impl App {
             .remove(&contract.id)
             .unwrap_or_default();
         let usage_billed = vec![(contract.id, period.clone(), to_snapshot(&used))];
+        let promotion = crate::promotions::current(tx, market, contract.id).await?;
+        let (allowances, fee_discount) = promotion::period_terms(
+            promotion.as_ref().map(|h| &h.promotion),
+            &catalog,
+            package,
+            month_start.last_of_month(),
+        );
         let part = ContractPeriod {
             contract_id: contract.id,
             number: contract.number.clone(),
-            allowances: package.allowances,
+            allowances,
+            fee_discount,
             rates: &package.rates,
             usage: used,
             interruptions: Vec::new(),
@@ -633,11 +642,7 @@ impl App {
             .into_iter()
             .map(|b| (b.account, b.amount_minor))
             .collect();
-        let instalments: HashMap<i64, i64> = tx
-            .device_lines_billed(&market.id)
-            .await?
-            .into_iter()
-            .collect();
+        let promotions = crate::promotions::of_market(&mut tx, market).await?;
         let mut interruptions: HashMap<i64, Vec<(Date, Date)>> = HashMap::new();
         for row in tx
             .interruptions(&market.id, &month_start.to_string(), &month_end.to_string())
@@ -711,6 +716,12 @@ impl App {
                 )?;
                 let Some(last) = periods.last() else { continue };
                 let package = last.package;
+                let (allowances, fee_discount) = promotion::period_terms(
+                    promotions.get(&contract.id),
+                    &catalog,
+                    package,
+                    month_end,
+                );
                 let mut used = usage.remove(&contract.id).unwrap_or_default();
                 if !used.is_empty() {
                     usage_billed.push((contract.id, period.clone(), to_snapshot(&used)));
@@ -719,7 +730,7 @@ impl App {
                 // CON-9): only what came on top goes on this bill.
                 if let Some(billed) = partly_billed.remove(&contract.id) {
                     for (bucket, amount) in late_charges(
-                        &package.allowances,
+                        &allowances,
                         &package.rates,
                         &used,
                         &billed,
@@ -744,17 +755,13 @@ impl App {
                 parts.push(ContractPeriod {
                     contract_id: contract.id,
                     number: contract.number.clone(),
-                    allowances: package.allowances,
+                    allowances,
+                    fee_discount,
                     rates: &package.rates,
                     usage: used,
                     interruptions: interruptions.remove(&contract.id).unwrap_or_default(),
                     packages: periods,
                 });
-                extra_lines.extend(device_lines(
-                    market,
-                    contract,
-                    instalments.get(&contract.id).copied().unwrap_or(0),
-                ));
             }
             for (contract, month, all, billed) in
                 late_by_account.remove(customer_id).unwrap_or_default()
@@ -771,8 +778,14 @@ impl App {
                 let number = number_of.get(&contract).cloned().unwrap_or_default();
                 if let Some(last) = periods.last() {
                     let package = last.package;
+                    let (allowances, _) = promotion::period_terms(
+                        promotions.get(&contract),
+                        &catalog,
+                        package,
+                        month_start_late.last_of_month(),
+                    );
                     for (bucket, amount) in late_charges(
-                        &package.allowances,
+                        &allowances,
                         &package.rates,
                         &all,
                         &billed,
@@ -1041,55 +1054,6 @@ impl App {
     pub async fn receivable(&self, tx: &mut tarifa_store::Tx, customer_id: i64) -> Result<i64> {
         Ok(tx.account_balance(&ledger::receivable(customer_id)).await?)
     }
-}
-
-/// A device's lines on the bill (DEV-1, DEV-3): the whole price on the first
-/// bill, or the next instalment while some remain.
-fn device_lines(market: &Market, contract: &Contract, already_billed: i64) -> Vec<BillLine> {
-    let Some(device) = &contract.signed.device else {
-        return Vec::new();
-    };
-    if device.lent || device.price.is_zero() {
-        return Vec::new();
-    }
-    let count = device.instalments.max(1);
-    let billed = u32::try_from(already_billed).unwrap_or(u32::MAX);
-    if billed >= count {
-        return Vec::new();
-    }
-    let parts = device.price.split(count);
-    let amount = parts[usize::try_from(billed).unwrap_or(0)];
-    let (kind, category, description) = if count == 1 {
-        (
-            LineKind::OneTime,
-            OneTimeCategory::Device,
-            format!("device {}", device.device),
-        )
-    } else {
-        (
-            LineKind::Instalment,
-            OneTimeCategory::DeviceInstalment,
-            format!(
-                "device {}, instalment {} of {count}",
-                device.device,
-                billed + 1
-            ),
-        )
-    };
-    let rule = if market.applies(rules::DEV_3) {
-        Some(rules::DEV_3)
-    } else {
-        Some(rules::DEV_1)
-    };
-    vec![BillLine {
-        kind,
-        contract_id: Some(contract.id),
-        description,
-        amount,
-        vat: VatAssignment::Standard,
-        rule,
-        category: Some(category),
-    }]
 }
 
 impl App {

@@ -39,5 +39,6 @@ pub(crate) fn charge_row(market: &Market, charge: Charge<'_>) -> ChargeRow {
         on_date: charge.on.to_string(),
         bill_id: None,
         fee_kind: charge.fee_kind.map(str::to_owned),
+        device_sale_id: None,
     }
 }

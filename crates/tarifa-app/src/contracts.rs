@@ -29,6 +29,29 @@ pub struct SignRequest {
     pub channel: SalesChannel,
     /// The operator the number is ported in from (CON-13); `number` is then required.
     pub ported_from: Option<String>,
+    /// A promotion accepted with the contract (PRM-1).
+    pub promotion: Option<String>,
+}
+
+/// CON-7 (and DEV-1 for a device): a party with obligations past their due
+/// date, as the operator's own records show them, is refused.
+pub(crate) async fn refuse_if_in_debt(
+    tx: &mut tarifa_store::Tx,
+    market: &tarifa_core::market::Market,
+    customer_id: i64,
+    today: jiff::civil::Date,
+    decision: &mut Decision,
+) -> Result<()> {
+    if market.applies(rules::CON_7)
+        && let Some((bill, open)) =
+            crate::dunning::overdue_bill(tx, market, customer_id, today).await?
+    {
+        decision.refuse(
+            rules::CON_7,
+            format!("due obligations are not settled: bill {bill} has {open} open past its due date; paying it lifts the refusal"),
+        );
+    }
+    Ok(())
 }
 
 impl App {
@@ -54,16 +77,7 @@ impl App {
         let other_live_contracts = held.iter().filter(|c| convert::is_live(c)).count();
 
         let mut refusal = Decision::approved();
-        // CON-7: the operator's own records, without the party's consent.
-        if market.applies(rules::CON_7)
-            && let Some((bill, open)) =
-                crate::dunning::overdue_bill(&mut tx, &market, customer.id, today).await?
-        {
-            refusal.refuse(
-                rules::CON_7,
-                format!("due obligations are not settled: bill {bill} has {open} open past its due date; paying it lifts the refusal"),
-            );
-        }
+        refuse_if_in_debt(&mut tx, &market, customer.id, today, &mut refusal).await?;
         // CON-6: a party whose service was ended for abuse.
         if market.applies(rules::CON_6) {
             for contract in held.iter().filter(|c| c.status == "disconnected") {
@@ -157,6 +171,32 @@ impl App {
             _ => (None, refusal),
         };
 
+        // PRM-1, PRM-6: a promotion accepted with the contract.
+        let mut granted = None;
+        if let (Some(asked), Some(terms), Some(package)) = (&request.promotion, &terms, package) {
+            let lost_before = match &number {
+                Some(number) => {
+                    crate::promotions::lost_before(&mut tx, &market, customer.id, number).await?
+                }
+                None => None,
+            };
+            let (promotion, grant_decision) = tarifa_core::promotion::grant(
+                &market,
+                &tarifa_core::promotion::Grant {
+                    offer: catalog.promotion(asked),
+                    asked,
+                    package,
+                    base_fee: package.monthly_fee,
+                    commitment: terms.commitment.as_ref(),
+                    on: today,
+                    lost_before,
+                },
+            );
+            decision.absorb(grant_decision);
+            granted = promotion;
+        }
+        let terms = terms.filter(|_| decision.is_approved());
+
         let id = match terms {
             Some(terms) => {
                 let number = match number {
@@ -171,6 +211,23 @@ impl App {
                     &terms,
                 );
                 let id = tx.insert_contract(&row, &benefits).await?;
+                if let Some(device) = terms.device.as_ref().filter(|d| !d.lent) {
+                    crate::sales::record_sale(
+                        &mut tx,
+                        &market,
+                        customer.id,
+                        id,
+                        device,
+                        &terms.package,
+                        terms.commitment.as_ref(),
+                        false,
+                        today,
+                    )
+                    .await?;
+                }
+                if let Some(promotion) = &granted {
+                    crate::promotions::attach(&mut tx, id, promotion).await?;
+                }
                 match &request.ported_from {
                     Some(operator) => {
                         tx.insert_number_port(&tarifa_store::NumberPortRow {
@@ -306,6 +363,15 @@ impl App {
                     );
                 }
             }
+        }
+        if decision.is_approved()
+            && let Some(new) = catalog.package(package_id)
+        {
+            let effect = crate::promotions::after_package_change(
+                &mut tx, &market, &catalog, &current, new, today,
+            )
+            .await?;
+            decision.absorb(effect);
         }
         conclude(
             tx,

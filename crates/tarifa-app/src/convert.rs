@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use tarifa_core::catalog::{Allowance, Allowances, Catalog, Device, Package, Rates, UnlockMethod};
+use tarifa_core::catalog::{
+    Allowance, Allowances, Catalog, Device, Package, PromotionOffer, Rates, UnlockMethod,
+};
 use tarifa_core::contract::{
     Benefit, BenefitKind, Commitment, Contract, ContractStatus, DeviceHandover, SalesChannel,
     SignedTerms,
@@ -13,7 +15,8 @@ use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::party::{DirectoryListing, IdDocumentKind, Party, PartyKind, Residency};
 use tarifa_store::{
-    BenefitRow, ContractRow, CustomerRow, DeviceRow, FeeRow, PackageRow, StoreError, Tx,
+    BenefitRow, ContractRow, CustomerRow, DeviceRow, FeeRow, PackageRow, PromotionOfferRow,
+    StoreError, Tx,
 };
 
 use crate::Result;
@@ -30,7 +33,7 @@ pub(crate) fn date(what: &'static str, text: &str) -> Result<Date, StoreError> {
         .map_err(|e| corrupt(what, format!("{text:?}: {e}")))
 }
 
-fn opt_date(what: &'static str, text: Option<&str>) -> Result<Option<Date>, StoreError> {
+pub(crate) fn opt_date(what: &'static str, text: Option<&str>) -> Result<Option<Date>, StoreError> {
     text.map(|t| date(what, t)).transpose()
 }
 
@@ -83,6 +86,18 @@ pub(crate) async fn store_catalog(tx: &mut Tx, market: &Market, catalog: &Catalo
             market: market.id.clone(),
             kind: kind.clone(),
             amount_minor: amount.minor(),
+        })
+        .await?;
+    }
+    for p in &catalog.promotions {
+        tx.upsert_promotion_offer(&PromotionOfferRow {
+            market: market.id.clone(),
+            id: p.id.clone(),
+            name: p.name.clone(),
+            data_factor: i64::from(p.data_factor),
+            voice_factor: i64::from(p.voice_factor),
+            sms_factor: i64::from(p.sms_factor),
+            fee_discount_percent: p.fee_discount_percent.to_string(),
         })
         .await?;
     }
@@ -140,6 +155,20 @@ pub(crate) async fn load_catalog(tx: &mut Tx, market: &Market) -> Result<Catalog
         catalog
             .fees
             .insert(row.kind, Money::from_minor(row.amount_minor, currency));
+    }
+    let factor = |v: i64| u32::try_from(v).map_err(|e| corrupt("promotion factor", e));
+    for row in tx.promotion_offers(&market.id).await? {
+        catalog.promotions.push(PromotionOffer {
+            id: row.id,
+            name: row.name,
+            data_factor: factor(row.data_factor)?,
+            voice_factor: factor(row.voice_factor)?,
+            sms_factor: factor(row.sms_factor)?,
+            fee_discount_percent: row
+                .fee_discount_percent
+                .parse()
+                .map_err(|e| corrupt("promotion discount", e))?,
+        });
     }
     Ok(catalog)
 }
@@ -270,10 +299,21 @@ pub(crate) async fn contract(tx: &mut Tx, market: &Market, row: ContractRow) -> 
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let history = tx.package_history(row.id).await?;
-    let signed_package = history
-        .first()
-        .map_or_else(|| row.package_id.clone(), |p| p.package_id.clone());
+    // The package signed for: a renewal's (DEV-1), else the first one.
+    let renewed = tx
+        .device_sales(row.id)
+        .await?
+        .into_iter()
+        .rfind(|s| s.renewal)
+        .map(|s| s.package_id);
+    let signed_package = match renewed {
+        Some(package) => package,
+        None => tx
+            .package_history(row.id)
+            .await?
+            .first()
+            .map_or_else(|| row.package_id.clone(), |p| p.package_id.clone()),
+    };
     build_contract(market, &row, benefits, signed_package)
 }
 

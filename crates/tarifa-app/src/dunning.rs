@@ -205,6 +205,8 @@ impl App {
                     tx.set_suspension(row.id, Some(&day.to_string()), Some(DUNNING))
                         .await?;
                     let mut decision = Decision::approved();
+                    let promotion =
+                        crate::promotions::after_deactivation(tx, market, row.id, day).await?;
                     decision.because(
                             rules::DUN_2,
                             format!(
@@ -224,6 +226,7 @@ impl App {
                         rules::DUN_5,
                         "the monthly fee and instalments go on being billed",
                     );
+                    decision.absorb(promotion);
                     record(
                         tx,
                         market,

@@ -112,6 +112,10 @@ impl App {
                 new_owner.name, contract.number
             ),
         );
+        let catalog = self.catalog(tx, market).await?;
+        decision.absorb(
+            crate::promotions::after_transfer(tx, market, &catalog, contract, today).await?,
+        );
         Ok(())
     }
 

@@ -224,8 +224,13 @@ async fn renew(
         &start.to_string(),
         i64::from(months),
         &end.to_string(),
-        "service_discount",
-        benefit.minor(),
+        &[tarifa_store::BenefitRow {
+            contract_id,
+            position: 0,
+            kind: tarifa_core::contract::BenefitKind::ServiceDiscount.to_string(),
+            amount_minor: benefit.minor(),
+        }],
+        false,
     )
     .await?;
     Ok(())

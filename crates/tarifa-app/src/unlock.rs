@@ -51,13 +51,13 @@ impl App {
             .get("previous_imei")
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
-        let mut sold = tx.contracts_with_imei(&market.id, imei.as_str()).await?;
+        let mut sold = tx.sales_with_imei(&market.id, imei.as_str()).await?;
         if sold.is_empty()
             && let Some(previous) = &previous
         {
-            sold = tx.contracts_with_imei(&market.id, previous).await?;
+            sold = tx.sales_with_imei(&market.id, previous).await?;
         }
-        let Some(row) = sold.into_iter().next() else {
+        let Some(sale) = sold.into_iter().next() else {
             let mut decision = Decision::approved();
             decision.refuse_plainly(format!(
                 "no device with IMEI {} was sold by the operator in {}",
@@ -70,12 +70,15 @@ impl App {
             };
             return conclude(tx, ctx, &market, today, "unlock_request", None, refused).await;
         };
+        let row = tx
+            .contract(sale.contract_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("contract", sale.contract_id.to_string()))?;
         let catalog = self.catalog(&mut tx, &market).await?;
-        let device_id = row.device_id.clone().unwrap_or_default();
         let device = catalog
-            .device(&device_id)
+            .device(&sale.device_id)
             .ok_or_else(|| {
-                AppError::Conflict(format!("device {device_id:?} is not in the catalog"))
+                AppError::Conflict(format!("device {:?} is not in the catalog", sale.device_id))
             })?
             .clone();
         let customer = tx
@@ -96,18 +99,7 @@ impl App {
             self.receivable(&mut tx, customer.id).await?.max(0),
             market.currency,
         );
-        let instalments_left = match &contract.signed.device {
-            Some(d) if d.instalments > 1 => {
-                let billed = tx.device_lines_billed_for(row.id).await?;
-                let billed = usize::try_from(billed).unwrap_or(0);
-                d.price
-                    .split(d.instalments)
-                    .into_iter()
-                    .skip(billed)
-                    .fold(zero, |sum, m| sum + m)
-            }
-            _ => zero,
-        };
+        let instalments_left = self.instalments_left(&mut tx, &market, sale.id).await?;
         let (_, quote, _) = self
             .quote_in(
                 &mut tx,
@@ -170,25 +162,31 @@ impl App {
         if decision.is_approved()
             && let Some(amount) = outcome.paid_on_the_spot.filter(|a| a.is_positive())
         {
-            // UNL-2: charged and paid at the counter, so the account is square.
-            tx.insert_charge(&charge_row(
-                &market,
-                Charge {
-                    customer_id: customer.id,
-                    contract_id: Some(row.id),
-                    on: today,
-                    line: "penalty",
-                    category: OneTimeCategory::CommitmentBuyOut,
-                    fee_kind: Some("unlock"),
-                    amount,
-                    rule: rules::UNL_2,
-                    description: format!(
-                        "commitment penalties and instalments left, paid to unlock {}",
-                        device.model
-                    ),
-                },
-            ))
-            .await?;
+            // UNL-2: the instalments left fall due now and the penalties are
+            // charged; both are paid at the counter, so the account is square.
+            tx.bring_instalments_forward(sale.id, &today.to_string())
+                .await?;
+            let penalty = amount - instalments_left;
+            if penalty.is_positive() {
+                tx.insert_charge(&charge_row(
+                    &market,
+                    Charge {
+                        customer_id: customer.id,
+                        contract_id: Some(row.id),
+                        on: today,
+                        line: "penalty",
+                        category: OneTimeCategory::CommitmentBuyOut,
+                        fee_kind: Some("unlock"),
+                        amount: penalty,
+                        rule: rules::UNL_2,
+                        description: format!(
+                            "commitment penalties, paid to unlock {}",
+                            device.model
+                        ),
+                    },
+                ))
+                .await?;
+            }
             let reference = format!("unlock:{}:{}", imei.as_str(), today);
             self.record_payment(&mut tx, &market, customer.id, amount, &reference, today)
                 .await?;
@@ -241,19 +239,30 @@ impl App {
         &self,
         ctx: &Ctx,
         contract_id: i64,
+        old_imei: Option<&str>,
         new_imei: &str,
         service_report: &str,
     ) -> Result<Decided<()>> {
         let mut tx = self.begin(ctx).await?;
-        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let (_, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let imei: Imei = new_imei
             .parse()
             .map_err(|e| AppError::invalid("imei", format!("{e}")))?;
         let mut decision = Decision::approved();
-        let Some(old) = row.device_imei.clone() else {
+        // The device repaired: the one sold with the contract whose IMEI
+        // is given, or the contract's only (latest) sale.
+        let sales = tx.device_sales(contract_id).await?;
+        let sale = match old_imei {
+            Some(old) => sales.iter().find(|s| s.imei.as_deref() == Some(old)),
+            None => sales.iter().rev().find(|s| s.imei.is_some()),
+        };
+        let Some(old) = sale.and_then(|s| s.imei.clone()) else {
             return Err(AppError::invalid(
                 "contract",
-                "no device with an IMEI was sold with this contract",
+                match old_imei {
+                    Some(old) => format!("no device with IMEI {old} was sold with this contract"),
+                    None => "no device with an IMEI was sold with this contract".to_owned(),
+                },
             ));
         };
         if service_report.trim().is_empty() {
@@ -263,7 +272,7 @@ impl App {
             );
         }
         if !tx
-            .contracts_with_imei(&market.id, imei.as_str())
+            .sales_with_imei(&market.id, imei.as_str())
             .await?
             .is_empty()
         {

@@ -115,6 +115,7 @@ async fn run(ops: Vec<Op>) {
                             device: None,
                             channel: SalesChannel::Store,
                             ported_from: None,
+                            promotion: None,
                         },
                     )
                     .await

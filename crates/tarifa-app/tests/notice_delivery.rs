@@ -179,6 +179,7 @@ async fn app_with_notices(url: &str) -> (App, Arc<ManualClock>, Ctx) {
                 device: None,
                 channel: SalesChannel::Store,
                 ported_from: None,
+                promotion: None,
             },
         )
         .await

@@ -446,6 +446,7 @@ async fn sign_up(
         benefits: Vec::new(),
         device: None,
         ported_from: None,
+        promotion: None,
         channel: if dice.chance(15) {
             SalesChannel::Distance
         } else {

@@ -91,6 +91,8 @@ pub struct ContractPeriod<'a> {
     /// Allowances and rates of the period (the package at the period's end,
     /// after promotions).
     pub allowances: Allowances,
+    /// A promotion's discount on the monthly fee (PRM-1).
+    pub fee_discount: Option<crate::promotion::FeeDiscount>,
     pub rates: &'a Rates,
     pub usage: Vec<BucketTotal>,
     /// Days the operator interrupted the service (BIL-7), inclusive ranges.
@@ -243,6 +245,29 @@ pub fn draft(
                 rule: (interrupted > 0).then_some(crate::rule::rules::BIL_7),
                 category: None,
             });
+            if let Some(discount) = &contract.fee_discount {
+                let off = amount
+                    .scaled(discount.percent / Decimal::ONE_HUNDRED, market.rounding)
+                    .unwrap_or(Money::zero(currency));
+                if !off.is_zero() {
+                    let vat = lines
+                        .last()
+                        .map(|l: &BillLine| l.vat.clone())
+                        .unwrap_or(VatAssignment::Standard);
+                    lines.push(BillLine {
+                        kind: LineKind::Discount,
+                        contract_id: Some(contract.contract_id),
+                        description: format!(
+                            "{}: {} % off the monthly fee, {}",
+                            discount.name, discount.percent, contract.number
+                        ),
+                        amount: -off,
+                        vat,
+                        rule: Some(crate::rule::rules::PRM_1),
+                        category: None,
+                    });
+                }
+            }
         }
         let granted = if market.billing.prorate_allowances && service_days < month_days {
             Allowances {
@@ -415,6 +440,7 @@ mod tests {
         let me = market("me");
         let package = me.catalog.package("fiber-100").expect("preset");
         let contract = ContractPeriod {
+            fee_discount: None,
             contract_id: 1,
             number: "+38220000001".into(),
             packages: vec![PackagePeriod {
@@ -439,6 +465,7 @@ mod tests {
         let hu = market("hu");
         let package = hu.catalog.package("hu-start").expect("preset");
         let contract = ContractPeriod {
+            fee_discount: None,
             contract_id: 1,
             number: "+36201234567".into(),
             packages: vec![PackagePeriod {
@@ -486,6 +513,7 @@ mod tests {
         let a = me.catalog.package("fiber-100").expect("preset");
         let b = me.catalog.package("fiber-300").expect("preset");
         let contract = ContractPeriod {
+            fee_discount: None,
             contract_id: 1,
             number: "+38220000001".into(),
             packages: vec![
@@ -524,6 +552,7 @@ mod interruption_tests {
         let me = crate::market::preset("me");
         let package = me.catalog.package("fiber-100").expect("preset");
         let contract = ContractPeriod {
+            fee_discount: None,
             contract_id: 1,
             number: "+38220000001".into(),
             packages: vec![PackagePeriod {

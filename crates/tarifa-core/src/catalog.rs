@@ -319,6 +319,21 @@ pub struct Catalog {
     pub devices: Vec<Device>,
     /// Price-list fees by kind (reconnection, relocation, number_change, …).
     pub fees: BTreeMap<String, Money>,
+    pub promotions: Vec<PromotionOffer>,
+}
+
+/// A promotion the market offers with a renewal (PRM-1): what it multiplies
+/// or discounts while a contract carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PromotionOffer {
+    pub id: String,
+    pub name: String,
+    /// Factors on the package's allowances (1 = unchanged; "double internet": data 2).
+    pub data_factor: u32,
+    pub voice_factor: u32,
+    pub sms_factor: u32,
+    /// Percent off the monthly fee (0 = none).
+    pub fee_discount_percent: Decimal,
 }
 
 impl Catalog {
@@ -355,6 +370,10 @@ impl Catalog {
         self.fees.get(kind).copied()
     }
 
+    pub fn promotion(&self, id: &str) -> Option<&PromotionOffer> {
+        self.promotions.iter().find(|p| p.id == id)
+    }
+
     /// Adds or replaces items: an item with the id of an existing one replaces it.
     pub fn merge(&mut self, other: Catalog) {
         for package in other.packages {
@@ -370,6 +389,12 @@ impl Catalog {
             }
         }
         self.fees.extend(other.fees);
+        for promotion in other.promotions {
+            match self.promotions.iter_mut().find(|p| p.id == promotion.id) {
+                Some(slot) => *slot = promotion,
+                None => self.promotions.push(promotion),
+            }
+        }
     }
 }
 
@@ -468,6 +493,27 @@ pub struct FeeSpec {
     pub amount: String,
 }
 
+/// A `[[promotion]]` as written.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromotionSpec {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default = "one")]
+    pub data_factor: u32,
+    #[serde(default = "one")]
+    pub voice_factor: u32,
+    #[serde(default = "one")]
+    pub sms_factor: u32,
+    #[serde(default)]
+    pub fee_discount_percent: Decimal,
+}
+
+fn one() -> u32 {
+    1
+}
+
 /// The catalog part of a market file or scenario.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CatalogSpec {
@@ -477,6 +523,8 @@ pub struct CatalogSpec {
     pub device: Vec<DeviceSpec>,
     #[serde(default)]
     pub fee: Vec<FeeSpec>,
+    #[serde(default)]
+    pub promotion: Vec<PromotionSpec>,
 }
 
 /// Extra request fields a device may need (UNL-4, UNL-7, UNL-10).
@@ -636,6 +684,44 @@ impl CatalogSpec {
                     format!("fee {:?} is defined twice", f.id),
                 ));
             }
+        }
+        for (i, p) in self.promotion.iter().enumerate() {
+            let path = format!("promotion[{i}]");
+            check_id(&format!("{path}.id"), &p.id)?;
+            if self.promotion[..i].iter().any(|q| q.id == p.id) {
+                return Err(CatalogError::field(
+                    format!("{path}.id"),
+                    format!("promotion {:?} is defined twice", p.id),
+                ));
+            }
+            for (name, factor) in [
+                ("data_factor", p.data_factor),
+                ("voice_factor", p.voice_factor),
+                ("sms_factor", p.sms_factor),
+            ] {
+                if factor == 0 {
+                    return Err(CatalogError::field(
+                        format!("{path}.{name}"),
+                        "a factor is at least 1 (1 leaves the allowance as it is)",
+                    ));
+                }
+            }
+            if p.fee_discount_percent.is_sign_negative()
+                || p.fee_discount_percent > Decimal::ONE_HUNDRED
+            {
+                return Err(CatalogError::field(
+                    format!("{path}.fee_discount_percent"),
+                    "a discount is between 0 and 100 percent",
+                ));
+            }
+            catalog.promotions.push(PromotionOffer {
+                id: p.id.clone(),
+                name: p.name.clone().unwrap_or_else(|| p.id.clone()),
+                data_factor: p.data_factor,
+                voice_factor: p.voice_factor,
+                sms_factor: p.sms_factor,
+                fee_discount_percent: p.fee_discount_percent,
+            });
         }
         Ok(catalog)
     }

@@ -249,100 +249,20 @@ pub fn sign(
     let mut handover = None;
     let mut bought_device = false;
     let mut subsidised = false;
-    if let Some(request) = &application.device {
-        let device = request.device;
-        let imei = match request.imei.as_deref() {
-            Some(text) => match text.parse::<Imei>() {
-                Ok(imei) => Some(imei),
-                Err(e) => {
-                    decision.refuse(rules::DEV_1, e.to_string());
-                    None
-                }
-            },
-            None if device.lent => None,
-            None => {
-                decision.refuse(
-                    rules::DEV_1,
-                    format!(
-                        "the IMEI of the {} {} sold is missing",
-                        device.brand, device.model
-                    ),
-                );
-                None
+    if let Some(request) = &application.device
+        && let Some(handed) = hand_over(request, market, &mut decision)
+    {
+        bought_device = !handed.handover.lent;
+        if let Some(discount) = handed.discount {
+            subsidised = true;
+            if !benefits
+                .iter()
+                .any(|b| b.kind == BenefitKind::DeviceDiscount)
+            {
+                benefits.push(discount);
             }
-        };
-        if request.instalments == 0 {
-            decision.refuse(rules::DEV_3, "a device is paid in at least 1 instalment");
         }
-        if device.lent {
-            decision.because(
-                rules::DEV_4,
-                format!(
-                    "{} {} is lent and stays the operator's; it is returned when the contract ends",
-                    device.brand, device.model
-                ),
-            );
-            handover = Some(DeviceHandover {
-                device: device.id.clone(),
-                imei,
-                price: Money::zero(market.currency),
-                instalments: 1,
-                lent: true,
-                sim_locked: false,
-            });
-        } else {
-            bought_device = true;
-            let price = request.price.unwrap_or(device.retail_price);
-            if price.is_negative() {
-                decision.refuse(rules::DEV_1, "the device price must not be negative");
-            } else if price.minor() > device.retail_price.minor() {
-                decision.refuse(
-                    rules::DEV_1,
-                    format!(
-                        "the price {price} is above the retail price {} of {}",
-                        device.retail_price, device.id
-                    ),
-                );
-            } else if price.minor() < device.retail_price.minor() {
-                subsidised = true;
-                let discount = device.retail_price - price;
-                decision.because(
-                    rules::DEV_1,
-                    format!("{} sold at the subsidised price {price} (retail {}): a device discount of {discount}", device.id, device.retail_price),
-                );
-                if !benefits
-                    .iter()
-                    .any(|b| b.kind == BenefitKind::DeviceDiscount)
-                {
-                    benefits.push(Benefit {
-                        kind: BenefitKind::DeviceDiscount,
-                        amount: discount,
-                    });
-                }
-            } else {
-                decision.because(
-                    rules::DEV_1,
-                    format!("{} sold at the retail price {price}", device.id),
-                );
-            }
-            if request.instalments > 1 {
-                decision.because(
-                    rules::DEV_3,
-                    format!(
-                        "paid in {} monthly instalments on the bill",
-                        request.instalments
-                    ),
-                );
-            }
-            handover = Some(DeviceHandover {
-                device: device.id.clone(),
-                imei,
-                price,
-                instalments: request.instalments.max(1),
-                lent: false,
-                sim_locked: device.sim_locked,
-            });
-        }
+        handover = Some(handed.handover);
     }
 
     let commitment = decide_term(
@@ -400,6 +320,123 @@ pub fn sign(
         deposit_may_be_required: !deposit.is_empty(),
     };
     (Some(terms), decision)
+}
+
+/// A device handed over, as decided.
+struct HandedOver {
+    handover: DeviceHandover,
+    /// The device discount of a subsidised sale (DEV-1).
+    discount: Option<Benefit>,
+}
+
+/// Checks a device handed over — sold (DEV-1, DEV-3) or lent (DEV-4) — and
+/// says what it costs; unmet conditions go into `decision`.
+fn hand_over(
+    request: &DeviceRequest<'_>,
+    market: &Market,
+    decision: &mut Decision,
+) -> Option<HandedOver> {
+    let device = request.device;
+    let imei = match request.imei.as_deref() {
+        Some(text) => match text.parse::<Imei>() {
+            Ok(imei) => Some(imei),
+            Err(e) => {
+                decision.refuse(rules::DEV_1, e.to_string());
+                None
+            }
+        },
+        None if device.lent => None,
+        None => {
+            decision.refuse(
+                rules::DEV_1,
+                format!(
+                    "the IMEI of the {} {} sold is missing",
+                    device.brand, device.model
+                ),
+            );
+            None
+        }
+    };
+    if request.instalments == 0 {
+        decision.refuse(rules::DEV_3, "a device is paid in at least 1 instalment");
+    }
+    if device.lent {
+        decision.because(
+            rules::DEV_4,
+            format!(
+                "{} {} is lent and stays the operator's; it is returned when the contract ends",
+                device.brand, device.model
+            ),
+        );
+        return Some(HandedOver {
+            handover: DeviceHandover {
+                device: device.id.clone(),
+                imei,
+                price: Money::zero(market.currency),
+                instalments: 1,
+                lent: true,
+                sim_locked: false,
+            },
+            discount: None,
+        });
+    }
+    let price = request.price.unwrap_or(device.retail_price);
+    let mut discount = None;
+    if price.is_negative() {
+        decision.refuse(rules::DEV_1, "the device price must not be negative");
+    } else if price.minor() > device.retail_price.minor() {
+        decision.refuse(
+            rules::DEV_1,
+            format!(
+                "the price {price} is above the retail price {} of {}",
+                device.retail_price, device.id
+            ),
+        );
+    } else if price.minor() < device.retail_price.minor() {
+        let amount = device.retail_price - price;
+        decision.because(
+            rules::DEV_1,
+            format!(
+                "{} sold at the subsidised price {price} (retail {}): a device discount of {amount}",
+                device.id, device.retail_price
+            ),
+        );
+        discount = Some(Benefit {
+            kind: BenefitKind::DeviceDiscount,
+            amount,
+        });
+    } else {
+        decision.because(
+            rules::DEV_1,
+            format!("{} sold at the retail price {price}", device.id),
+        );
+    }
+    if request.instalments > 1 {
+        decision.because(
+            rules::DEV_3,
+            format!(
+                "paid in {} monthly instalments on the bill",
+                request.instalments
+            ),
+        );
+    }
+    if device.sim_locked && market.applies(rules::DEV_2) {
+        decision.because(
+            rules::DEV_2,
+            format!("{} is SIM-locked to the network until unlocked", device.id),
+        );
+    }
+    Some(HandedOver {
+        handover: DeviceHandover {
+            device: device.id.clone(),
+            imei,
+            price,
+            instalments: request.instalments.max(1),
+            lent: false,
+            sim_locked: device.sim_locked,
+        },
+        discount,
+    })
 }
 
 fn decide_term(
@@ -484,6 +521,142 @@ fn decide_term(
             );
             None
         }
+    }
+}
+
+/// A device bought on a running contract (DEV-1).
+#[derive(Clone, Debug)]
+pub struct DevicePurchase<'a> {
+    pub contract: &'a Contract,
+    /// The package the device is bought with (the current one, or another).
+    pub package: &'a Package,
+    pub device: DeviceRequest<'a>,
+    pub commitment_months: Option<u32>,
+    pub on: Date,
+    pub party_kind: PartyKind,
+    pub residency: Residency,
+}
+
+/// What a purchase leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purchase {
+    pub handover: DeviceHandover,
+    /// The new commitment when the purchase renews the contract.
+    pub renewal: Option<Commitment>,
+    /// The benefits the renewal is granted on.
+    pub benefits: Vec<Benefit>,
+}
+
+/// DEV-1: a subscriber buys a device on a running contract. A subsidised
+/// price (or CON-3's rule for a device with a public package) carries a new
+/// commitment that renews the contract from today and replaces the running
+/// one; a full-price purchase leaves the contract's term as it is.
+pub fn buy_device(purchase: DevicePurchase<'_>, market: &Market) -> (Option<Purchase>, Decision) {
+    let mut decision = Decision::approved();
+    let contract = purchase.contract;
+    let on = purchase.on;
+    if contract.status != ContractStatus::Active {
+        decision.refuse(
+            rules::DEV_1,
+            format!(
+                "contract {} is {}: devices are sold with an active contract",
+                contract.reference(),
+                contract.status
+            ),
+        );
+    }
+    if purchase.package.withdrawn && purchase.package.id != contract.package {
+        decision.refuse(
+            rules::CAT_3,
+            format!("package {} is withdrawn from sale", purchase.package.id),
+        );
+    }
+    if purchase.device.device.lent {
+        decision.refuse_plainly(format!(
+            "{} is equipment the operator lends, not sells",
+            purchase.device.device.id
+        ));
+        return (None, decision);
+    }
+    let handed = hand_over(&purchase.device, market, &mut decision);
+    let discount = handed.as_ref().and_then(|h| h.discount);
+    let benefits: Vec<Benefit> = discount.into_iter().collect();
+
+    let con3 = &market.rules.con_3;
+    let under_con3 = con3.applies
+        && on >= con3.since
+        && purchase.party_kind.is_residential()
+        && purchase.package.public
+        && !purchase.package.exempt_from_commitment_rule;
+    let commits = !benefits.is_empty() || under_con3 || market.rules.dev_1.full_price_commitment;
+    let renewal = if commits {
+        let application = ContractApplication {
+            package: purchase.package,
+            signed_on: on,
+            commitment_months: purchase.commitment_months,
+            benefits: benefits.clone(),
+            device: None,
+            channel: contract.signed.channel,
+            party_kind: purchase.party_kind,
+            residency: purchase.residency,
+            other_live_contracts: 0,
+        };
+        let renewal = decide_term(
+            &application,
+            market,
+            true,
+            discount.is_some(),
+            &benefits,
+            &mut decision,
+        );
+        if let (Some(new), Some(running)) =
+            (renewal, contract.commitment().filter(|c| c.is_live(on)))
+        {
+            if new.end < running.end {
+                decision.refuse(
+                    rules::CON_1,
+                    format!(
+                        "the renewal's commitment would end on {}, before the running one ends on {}",
+                        new.end, running.end
+                    ),
+                );
+            } else {
+                decision.because(
+                    rules::DEV_1,
+                    format!(
+                        "the purchase renews the contract: the commitment until {} is replaced by one until {}",
+                        running.end, new.end
+                    ),
+                );
+            }
+        }
+        renewal
+    } else {
+        let term = match contract.commitment().filter(|c| c.is_live(on)) {
+            Some(c) => format!("the commitment until {} runs on unchanged", c.end),
+            None => "the contract stays of indefinite term".to_owned(),
+        };
+        let asked = purchase
+            .commitment_months
+            .filter(|m| *m > 0)
+            .map(|m| format!(" (the {m}-month commitment asked for does not apply)"))
+            .unwrap_or_default();
+        decision.because(
+            rules::DEV_1,
+            format!("a purchase at the full price carries no commitment: {term}{asked}"),
+        );
+        None
+    };
+    match handed {
+        Some(handed) if decision.is_approved() => (
+            Some(Purchase {
+                handover: handed.handover,
+                renewal,
+                benefits,
+            }),
+            decision,
+        ),
+        _ => (None, decision),
     }
 }
 

@@ -3,7 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::time::{add_months, month_start};
 
 /// A 15-digit IMEI whose last digit is the Luhn check digit of the first 14.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,6 +19,42 @@ pub enum ImeiError {
     Length(String),
     #[error("IMEI {0:?} fails its check digit (Luhn): the last digit should be {1}")]
     CheckDigit(String, u32),
+}
+
+/// One instalment of a device's price (DEV-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instalment {
+    /// The day it is charged: the sale day for the first, the first day of
+    /// each following month for the others.
+    pub on: Date,
+    pub number: u32,
+    pub of: u32,
+    pub amount: Money,
+}
+
+/// A price paid in `count` monthly instalments that add up to it exactly
+/// (the first ones carry the remainder).
+pub fn instalments(price: Money, count: u32, sold_on: Date) -> Vec<Instalment> {
+    let count = count.max(1);
+    let first_of_month = month_start(sold_on);
+    price
+        .split(count)
+        .into_iter()
+        .zip(1..)
+        .map(|(amount, number)| Instalment {
+            on: if number == 1 {
+                sold_on
+            } else {
+                add_months(
+                    first_of_month,
+                    i32::try_from(number - 1).unwrap_or(i32::MAX),
+                )
+            },
+            number,
+            of: count,
+            amount,
+        })
+        .collect()
 }
 
 /// The Luhn check digit for a string of digits.
@@ -82,6 +122,26 @@ impl<'de> Deserialize<'de> for Imei {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    use crate::money::Currency;
+
+    proptest! {
+        /// DEV-3: the instalments add up to the price exactly, a month apart.
+        #[test]
+        fn instalments_add_up_to_the_price(minor in 0_i64..100_000_000, count in 1_u32..60, day in 1_i8..29) {
+            let rsd = Currency::new("RSD", 2).expect("test data");
+            let sold_on = Date::new(2026, 3, day).expect("test data");
+            let parts = instalments(Money::from_minor(minor, rsd), count, sold_on);
+            prop_assert_eq!(parts.len(), count as usize);
+            prop_assert_eq!(parts.iter().map(|p| p.amount.minor()).sum::<i64>(), minor);
+            prop_assert_eq!(parts[0].on, sold_on);
+            let spread = parts.iter().map(|p| p.amount.minor()).max().expect("test data") - parts.iter().map(|p| p.amount.minor()).min().expect("test data");
+            prop_assert!(spread <= 1);
+            for (k, p) in parts.iter().enumerate().skip(1) {
+                prop_assert_eq!(p.on, add_months(Date::new(2026, 3, 1).expect("test data"), k as i32));
+            }
+        }
+    }
 
     #[test]
     fn checks_the_luhn_digit() {

@@ -143,6 +143,7 @@ mod tests {
             &me,
             jiff::civil::date(2026, 1, 1),
             &[crate::bill::ContractPeriod {
+                fee_discount: None,
                 contract_id: 1,
                 number: "+38220000001".into(),
                 packages: vec![crate::bill::PackagePeriod {

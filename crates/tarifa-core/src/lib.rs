@@ -13,6 +13,7 @@ pub mod market;
 pub mod money;
 mod names;
 pub mod party;
+pub mod promotion;
 pub mod rating;
 pub mod relocation;
 pub mod rule;

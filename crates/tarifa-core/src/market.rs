@@ -308,6 +308,8 @@ struct MarketFile {
     device: Vec<crate::catalog::DeviceSpec>,
     #[serde(default)]
     fee: Vec<crate::catalog::FeeSpec>,
+    #[serde(default)]
+    promotion: Vec<crate::catalog::PromotionSpec>,
 }
 
 /// A loaded, checked market.
@@ -514,6 +516,7 @@ impl Market {
             package: raw.package.clone(),
             device: raw.device.clone(),
             fee: raw.fee.clone(),
+            promotion: raw.promotion.clone(),
         };
         let catalog = spec
             .resolve(currency, &classes)

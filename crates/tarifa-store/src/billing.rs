@@ -344,35 +344,6 @@ impl Tx {
         }))
     }
 
-    /// How many device lines (the price at once, or instalments) each
-    /// contract of a market has been billed.
-    pub async fn device_lines_billed(&mut self, market: &str) -> Result<Vec<(i64, i64)>> {
-        let rows: Vec<(i64, i64)> = on_tx!(self, c => {
-            sqlx::query_as(
-                "SELECT l.contract_id, COUNT(*) FROM bill_lines l JOIN bills b ON b.id = l.bill_id
-                 WHERE b.market = $1 AND l.category IN ('device', 'device_instalment') AND l.contract_id IS NOT NULL
-                 GROUP BY l.contract_id",
-            )
-            .bind(market)
-            .fetch_all(c)
-            .await?
-        });
-        Ok(rows)
-    }
-
-    /// How many device lines one contract's bills carried.
-    pub async fn device_lines_billed_for(&mut self, contract_id: i64) -> Result<i64> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM bill_lines
-                 WHERE contract_id = $1 AND category IN ('device', 'device_instalment')",
-            )
-            .bind(contract_id)
-            .fetch_one(c)
-            .await?
-        }))
-    }
-
     /// The package periods of every contract of a market.
     pub async fn market_package_history(&mut self, market: &str) -> Result<Vec<PackagePeriodRow>> {
         Ok(on_tx!(self, c => {
@@ -390,8 +361,8 @@ impl Tx {
     pub async fn insert_charge(&mut self, charge: &ChargeRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date, fee_kind)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date, fee_kind, device_sale_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(&charge.market)
             .bind(charge.customer_id)
@@ -404,6 +375,7 @@ impl Tx {
             .bind(&charge.rule)
             .bind(&charge.on_date)
             .bind(&charge.fee_kind)
+            .bind(charge.device_sale_id)
             .fetch_one(c)
             .await?
         });

@@ -658,4 +658,58 @@ impl Tx {
         )
         .await
     }
+
+    /// A new commitment agreed on a running contract (instead of paying for
+    /// infrastructure, CON-10; a device bought with a renewal, DEV-1), with
+    /// the benefits that justify it (CON-1). A renewal's benefits replace the
+    /// earlier ones; otherwise they are added to them.
+    pub async fn renew_commitment(
+        &mut self,
+        contract_id: i64,
+        start: &str,
+        months: i64,
+        end: &str,
+        benefits: &[crate::BenefitRow],
+        replace_benefits: bool,
+    ) -> Result<()> {
+        on_tx!(self, c => {
+            if replace_benefits {
+                sqlx::query("DELETE FROM contract_benefits WHERE contract_id = $1")
+                    .bind(contract_id)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            sqlx::query("UPDATE contracts SET commitment_start = $1, commitment_months = $2, commitment_end = $3 WHERE id = $4")
+                .bind(start)
+                .bind(months)
+                .bind(end)
+                .bind(contract_id)
+                .execute(&mut *c)
+                .await?;
+            for benefit in benefits {
+                sqlx::query(
+                    "INSERT INTO contract_benefits (contract_id, position, kind, amount_minor)
+                     VALUES ($1, (SELECT COALESCE(MAX(position), -1) + 1 FROM contract_benefits WHERE contract_id = $1), $2, $3)",
+                )
+                .bind(contract_id)
+                .bind(&benefit.kind)
+                .bind(benefit.amount_minor)
+                .execute(&mut *c)
+                .await?;
+            }
+            Ok::<(), crate::StoreError>(())
+        })?;
+        let detail = serde_json::json!({
+            "commitment_start": start, "commitment_months": months, "commitment_end": end,
+            "benefits": benefits, "replace_benefits": replace_benefits,
+        });
+        self.audit(
+            Some(start),
+            "renew_commitment",
+            "contract",
+            &contract_id.to_string(),
+            &detail,
+        )
+        .await
+    }
 }

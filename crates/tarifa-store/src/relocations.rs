@@ -73,48 +73,4 @@ impl Tx {
         )
         .await
     }
-
-    /// A new commitment agreed on a running contract (e.g. instead of paying
-    /// for infrastructure, CON-10), with the benefit that justifies it (CON-1).
-    pub async fn renew_commitment(
-        &mut self,
-        contract_id: i64,
-        start: &str,
-        months: i64,
-        end: &str,
-        benefit_kind: &str,
-        benefit_minor: i64,
-    ) -> Result<()> {
-        on_tx!(self, c => {
-            sqlx::query("UPDATE contracts SET commitment_start = $1, commitment_months = $2, commitment_end = $3 WHERE id = $4")
-                .bind(start)
-                .bind(months)
-                .bind(end)
-                .bind(contract_id)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(
-                "INSERT INTO contract_benefits (contract_id, position, kind, amount_minor)
-                 VALUES ($1, (SELECT COALESCE(MAX(position), -1) + 1 FROM contract_benefits WHERE contract_id = $1), $2, $3)",
-            )
-            .bind(contract_id)
-            .bind(benefit_kind)
-            .bind(benefit_minor)
-            .execute(&mut *c)
-            .await?;
-            Ok::<(), crate::StoreError>(())
-        })?;
-        let detail = serde_json::json!({
-            "commitment_start": start, "commitment_months": months, "commitment_end": end,
-            "benefit": { "kind": benefit_kind, "amount_minor": benefit_minor },
-        });
-        self.audit(
-            Some(start),
-            "renew_commitment",
-            "contract",
-            &contract_id.to_string(),
-            &detail,
-        )
-        .await
-    }
 }

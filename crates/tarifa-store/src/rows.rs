@@ -254,6 +254,8 @@ pub struct ChargeRow {
     pub bill_id: Option<i64>,
     /// The fee kind of SCENARIOS.md (reconnection, early_termination, …).
     pub fee_kind: Option<String>,
+    /// The device sale an instalment belongs to (DEV-3).
+    pub device_sale_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -492,4 +494,59 @@ pub struct ImeiChangeRow {
     pub on_date: String,
     /// The service report's reference.
     pub service_report: String,
+}
+
+/// A device sold with a contract, at signing or later (DEV-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DeviceSaleRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub sold_on: String,
+    pub device_id: String,
+    pub imei: Option<String>,
+    pub price_minor: i64,
+    pub instalments: i64,
+    pub sim_locked: bool,
+    /// The package the sale was made with.
+    pub package_id: String,
+    /// The sale came with a new commitment on a running contract.
+    pub renewal: bool,
+    pub commitment_end: Option<String>,
+}
+
+/// A promotion a market offers (PRM-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PromotionOfferRow {
+    pub market: String,
+    pub id: String,
+    pub name: String,
+    pub data_factor: i64,
+    pub voice_factor: i64,
+    pub sms_factor: i64,
+    /// A decimal string, 0–100.
+    pub fee_discount_percent: String,
+}
+
+/// A promotion a contract carries (PRM-1…7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ContractPromotionRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub offer: String,
+    pub granted_on: String,
+    pub base_fee_minor: i64,
+    pub valid_until: String,
+    pub status: String,
+    pub ended_on: Option<String>,
+}
+
+/// From which day a promotion multiplies which package's allowances.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PromotionStepRow {
+    pub promotion_id: i64,
+    pub seq: i64,
+    pub valid_from: String,
+    /// `None`: the promotion is not in force from that day.
+    pub package_id: Option<String>,
+    pub rule: String,
 }

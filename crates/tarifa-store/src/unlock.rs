@@ -101,25 +101,8 @@ impl Tx {
         .await
     }
 
-    /// The contracts a device with this IMEI was sold with, newest first.
-    pub async fn contracts_with_imei(
-        &mut self,
-        market: &str,
-        imei: &str,
-    ) -> Result<Vec<crate::ContractRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, crate::ContractRow>(
-                "SELECT * FROM contracts WHERE market = $1 AND device_imei = $2 ORDER BY id DESC",
-            )
-            .bind(market)
-            .bind(imei)
-            .fetch_all(c)
-            .await?
-        }))
-    }
-
-    /// Records an IMEI changed by an authorised repair and moves the
-    /// contract's device to the new IMEI.
+    /// Records an IMEI changed by an authorised repair and moves the sold
+    /// device (and the contract's device, when it is that one) to the new IMEI.
     pub async fn insert_imei_change(&mut self, row: &crate::ImeiChangeRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             let id: i64 = sqlx::query_scalar(
@@ -133,9 +116,16 @@ impl Tx {
             .bind(&row.service_report)
             .fetch_one(&mut *c)
             .await?;
-            sqlx::query("UPDATE contracts SET device_imei = $1 WHERE id = $2")
+            sqlx::query("UPDATE contracts SET device_imei = $1 WHERE id = $2 AND device_imei = $3")
                 .bind(&row.new_imei)
                 .bind(row.contract_id)
+                .bind(&row.old_imei)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE device_sales SET imei = $1 WHERE contract_id = $2 AND imei = $3")
+                .bind(&row.new_imei)
+                .bind(row.contract_id)
+                .bind(&row.old_imei)
                 .execute(&mut *c)
                 .await?;
             Ok::<i64, crate::StoreError>(id)

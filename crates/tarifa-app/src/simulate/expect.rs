@@ -266,17 +266,25 @@ pub(super) async fn check(
                     ));
                 }
             }
-            if !want.lines.is_empty() {
+            if !want.lines.is_empty() || !want.categories.is_empty() {
                 let lines = tx.bill_lines(bill.id).await?;
-                for (kind, text) in &want.lines {
+                let by_kind = want.lines.iter().map(|(k, t)| ("", k, t));
+                let by_category = want.categories.iter().map(|(k, t)| ("category ", k, t));
+                for (what, name, text) in by_kind.chain(by_category) {
                     let actual: i64 = lines
                         .iter()
-                        .filter(|l| &l.kind == kind)
+                        .filter(|l| {
+                            if what.is_empty() {
+                                &l.kind == name
+                            } else {
+                                l.category.as_ref() == Some(name)
+                            }
+                        })
                         .map(|l| l.amount_minor)
                         .sum();
-                    if money(&format!("bill.lines.{kind}"), text)?.minor() != actual {
+                    if money(&format!("bill.lines.{name}"), text)?.minor() != actual {
                         failures.push(format!(
-                            "bill {}: {kind} lines add up to {}, expected {text}",
+                            "bill {}: {what}{name} lines add up to {}, expected {text}",
                             bill.number,
                             show(actual)
                         ));
@@ -298,6 +306,64 @@ pub(super) async fn check(
             failures.push(format!(
                 "balance of {handle} is {balance}, expected {expected}"
             ));
+        }
+    }
+    if !expect.promotion.is_empty() {
+        let promotions = crate::promotions::of_market(&mut tx, market).await?;
+        let today = app.today(market);
+        for (handle, expected) in &expect.promotion {
+            let actual = promotions
+                .get(&contract_id(handle)?)
+                .map_or("none".to_owned(), |p| p.status_on(today).to_string());
+            if &actual != expected {
+                failures.push(format!(
+                    "contract {handle}: promotion is {actual}, expected {expected}"
+                ));
+            }
+        }
+    }
+    if let Some(expected) = &expect.allowance {
+        let bills = tx.bills(&market.id).await?;
+        for want in expected.all() {
+            let id = contract_id(&want.contract)?;
+            let found = bills
+                .iter()
+                .filter(|b| b.period == want.period && b.kind == "monthly")
+                .filter_map(|b| serde_json::from_str::<serde_json::Value>(&b.detail).ok())
+                .flat_map(|d| d["allowances"].as_array().cloned().unwrap_or_default())
+                .find(|a| {
+                    a["contract_id"].as_i64() == Some(id)
+                        && a["allowance"]["kind"].as_str() == Some(want.kind.as_str())
+                });
+            let Some(found) = found else {
+                failures.push(format!(
+                    "no {} allowance of contract {} on a bill for {}",
+                    want.kind, want.contract, want.period
+                ));
+                continue;
+            };
+            let granted = match &found["allowance"]["granted"] {
+                serde_json::Value::String(s) if s == "unlimited" => -1,
+                serde_json::Value::Object(o) => o
+                    .get("limited")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(0),
+                other => other.as_i64().unwrap_or(0),
+            };
+            let used = found["allowance"]["used"].as_i64().unwrap_or(0);
+            for (name, wanted, actual) in [
+                ("granted", want.granted, granted),
+                ("used", want.used, used),
+            ] {
+                if let Some(wanted) = wanted
+                    && wanted != actual
+                {
+                    failures.push(format!(
+                        "contract {} {} {}: {} allowance {name} is {actual}, expected {wanted}",
+                        want.contract, want.period, want.kind, want.kind
+                    ));
+                }
+            }
         }
     }
     for (handle, expected) in &expect.bills {

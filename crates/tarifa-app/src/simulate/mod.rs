@@ -169,6 +169,19 @@ impl Runner<'_> {
             .map_err(|e| AppError::invalid(name, e.to_string()))
     }
 
+    fn device_input(&self, d: &scenario::DeviceSaleSpec) -> Result<DeviceInput, AppError> {
+        Ok(DeviceInput {
+            device: d.id.clone(),
+            imei: d.imei.clone(),
+            price: d
+                .price
+                .as_deref()
+                .map(|p| self.money("device.price", p))
+                .transpose()?,
+            instalments: d.instalments,
+        })
+    }
+
     async fn step(&mut self, step: &scenario::Step, ctx: &Ctx) -> Result<(), AppError> {
         use scenario::Action;
         match &step.action {
@@ -247,18 +260,7 @@ impl Runner<'_> {
                 let device = c
                     .device
                     .as_ref()
-                    .map(|d| {
-                        Ok::<_, AppError>(DeviceInput {
-                            device: d.id.clone(),
-                            imei: d.imei.clone(),
-                            price: d
-                                .price
-                                .as_deref()
-                                .map(|p| self.money("device.price", p))
-                                .transpose()?,
-                            instalments: d.instalments,
-                        })
-                    })
+                    .map(|d| self.device_input(d))
                     .transpose()?;
                 let request = SignRequest {
                     customer_id,
@@ -270,6 +272,7 @@ impl Runner<'_> {
                     device,
                     channel: field::<SalesChannel>("channel", &c.channel)?,
                     ported_from: c.ported_from.clone(),
+                    promotion: c.promotion.clone(),
                 };
                 let decided = self.app.sign_contract(ctx, request).await?;
                 if let Some(id) = decided.value {
@@ -279,6 +282,16 @@ impl Runner<'_> {
             Action::ChangePackage(c) => {
                 let id = self.contract(&c.contract)?;
                 self.app.change_package(ctx, id, &c.package).await?;
+            }
+            Action::BuyDevice(b) => {
+                let id = self.contract(&b.contract)?;
+                let request = crate::sales::DevicePurchaseRequest {
+                    device: self.device_input(&b.device)?,
+                    package: b.package.clone(),
+                    commitment_months: b.commitment_months,
+                    promotion: b.promotion.clone(),
+                };
+                self.app.buy_device(ctx, id, request).await?;
             }
             Action::Usage(u) => self.usage(step, u, ctx).await?,
             Action::Pay(p) => {
@@ -468,7 +481,13 @@ impl Runner<'_> {
             Action::ImeiChange(i) => {
                 let id = self.contract(&i.contract)?;
                 self.app
-                    .record_imei_change(ctx, id, &i.imei, &i.service_report)
+                    .record_imei_change(
+                        ctx,
+                        id,
+                        i.previous_imei.as_deref(),
+                        &i.imei,
+                        &i.service_report,
+                    )
                     .await?;
             }
             Action::UnlockCodeReceived(u) => {

@@ -40,22 +40,46 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             })
         })
         .collect();
-    let contracts: Vec<Value> = tx
-        .contracts(&market.id)
-        .await?
-        .iter()
-        .map(|c| {
+    let today = app.today(market);
+    let promotions = crate::promotions::of_market(&mut tx, market).await?;
+    let mut contracts = Vec::new();
+    for c in tx.contracts(&market.id).await? {
+        let promotion = promotions.get(&c.id).map(|p| {
             json!({
-                "id": c.handle.clone().unwrap_or_else(|| c.id.to_string()),
-                "customer": handles.get(&c.customer_id),
-                "status": c.status,
-                "package": c.package_id,
-                "number": c.number,
-                "signed_on": c.signed_on,
-                "commitment_end": c.commitment_end,
+                "id": p.offer,
+                "status": p.status_on(today),
+                "granted_on": p.granted_on,
+                "valid_until": p.valid_until,
+                "ended_on": p.ended_on,
             })
-        })
-        .collect();
+        });
+        let devices: Vec<Value> = tx
+            .device_sales(c.id)
+            .await?
+            .iter()
+            .map(|s| {
+                json!({
+                    "device": s.device_id,
+                    "imei": s.imei,
+                    "sold_on": s.sold_on,
+                    "price": money(s.price_minor),
+                    "instalments": s.instalments,
+                    "renewal": s.renewal,
+                })
+            })
+            .collect();
+        contracts.push(json!({
+            "id": c.handle.clone().unwrap_or_else(|| c.id.to_string()),
+            "customer": handles.get(&c.customer_id),
+            "status": c.status,
+            "package": c.package_id,
+            "number": c.number,
+            "signed_on": c.signed_on,
+            "commitment_end": c.commitment_end,
+            "promotion": promotion,
+            "devices": devices,
+        }));
+    }
     let decisions: Vec<Value> = tx
         .decisions(&market.id)
         .await?

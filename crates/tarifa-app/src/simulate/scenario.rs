@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use serde::Deserialize;
-use tarifa_core::catalog::{CatalogSpec, DeviceSpec, FeeSpec, PackageSpec};
+use tarifa_core::catalog::{CatalogSpec, DeviceSpec, FeeSpec, PackageSpec, PromotionSpec};
 use tarifa_core::time::parse_date;
 
 /// Why a scenario file cannot run (exit code 2).
@@ -14,7 +14,6 @@ use tarifa_core::time::parse_date;
 pub struct InvalidScenario(pub String);
 
 /// The steps later versions implement are refused by name, never ignored.
-const NOT_YET: &[&str] = &["buy_device"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +29,8 @@ struct ScenarioFile {
     device: Vec<DeviceSpec>,
     #[serde(default)]
     fee: Vec<FeeSpec>,
+    #[serde(default)]
+    promotion: Vec<PromotionSpec>,
     #[serde(default)]
     step: Vec<toml::Spanned<toml::Table>>,
 }
@@ -379,6 +380,9 @@ fn in_writing() -> String {
 #[serde(deny_unknown_fields)]
 pub struct ImeiChangeStep {
     pub contract: String,
+    /// The IMEI before the repair, when the contract has several devices.
+    #[serde(default)]
+    pub previous_imei: Option<String>,
     pub imei: String,
     pub service_report: String,
 }
@@ -528,6 +532,9 @@ pub struct ExpectedBill {
     /// Amount of the lines of one kind, e.g. `{ subscription = "17.74" }`.
     #[serde(default)]
     pub lines: BTreeMap<String, String>,
+    /// Amount of the one-time lines of a CAT-5 category, e.g. `{ device_instalment = "832.92" }`.
+    #[serde(default)]
+    pub categories: BTreeMap<String, String>,
 }
 
 /// One bill or several.
@@ -546,6 +553,21 @@ impl ExpectedBills {
             Self::Many(bs) => bs.iter().collect(),
         }
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuyDeviceStep {
+    pub contract: String,
+    pub device: DeviceSaleSpec,
+    /// Another package to go with the device (PRM-7).
+    #[serde(default)]
+    pub package: Option<String>,
+    #[serde(default)]
+    pub commitment_months: Option<u32>,
+    /// A promotion accepted with this renewal (PRM-1).
+    #[serde(default)]
+    pub promotion: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -614,6 +636,45 @@ pub struct ExpectStep {
     /// A complaint's state and deadlines.
     #[serde(default)]
     pub complaint: Option<ExpectedComplaint>,
+    /// Contract → status of its promotion (active, lapsed, lost, expired, none).
+    #[serde(default)]
+    pub promotion: BTreeMap<String, String>,
+    /// An allowance a contract was granted on a period's bill.
+    #[serde(default)]
+    pub allowance: Option<ExpectedAllowances>,
+}
+
+/// One allowance or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ExpectedAllowances {
+    One(ExpectedAllowance),
+    Many(Vec<ExpectedAllowance>),
+}
+
+impl ExpectedAllowances {
+    pub fn all(&self) -> Vec<&ExpectedAllowance> {
+        match self {
+            Self::One(a) => vec![a],
+            Self::Many(all) => all.iter().collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedAllowance {
+    pub contract: String,
+    /// `YYYY-MM`.
+    pub period: String,
+    /// voice / sms / data.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// In the allowance's unit (minutes, messages, MB); -1 = unlimited.
+    #[serde(default)]
+    pub granted: Option<i64>,
+    #[serde(default)]
+    pub used: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -666,6 +727,7 @@ pub enum Action {
     UpdateCustomer(UpdateCustomerStep),
     Contract(ContractStep),
     ChangePackage(ChangePackageStep),
+    BuyDevice(BuyDeviceStep),
     Usage(UsageStep),
     Pay(PayStep),
     Interruption(InterruptionStep),
@@ -705,6 +767,7 @@ impl Action {
             Self::UpdateCustomer(_) => "update_customer",
             Self::Contract(_) => "contract",
             Self::ChangePackage(_) => "change_package",
+            Self::BuyDevice(_) => "buy_device",
             Self::Usage(_) => "usage",
             Self::Pay(_) => "pay",
             Self::Interruption(_) => "interruption",
@@ -794,14 +857,9 @@ impl Scenario {
                 "update_customer" => Action::UpdateCustomer(
                     value.try_into().map_err(|e| typed("update_customer", e))?,
                 ),
-                "contract" => {
-                    let step: ContractStep = value.try_into().map_err(|e| typed("contract", e))?;
-                    if let Some(promotion) = &step.promotion {
-                        return Err(fail(format!(
-                            "contract: field `promotion` ({promotion:?}) is not supported by this version yet"
-                        )));
-                    }
-                    Action::Contract(step)
+                "contract" => Action::Contract(value.try_into().map_err(|e| typed("contract", e))?),
+                "buy_device" => {
+                    Action::BuyDevice(value.try_into().map_err(|e| typed("buy_device", e))?)
                 }
                 "change_package" => {
                     Action::ChangePackage(value.try_into().map_err(|e| typed("change_package", e))?)
@@ -912,11 +970,6 @@ impl Scenario {
                     }
                     Action::Expect(value.try_into().map_err(|e| typed("expect", e))?)
                 }
-                other if NOT_YET.contains(&other) => {
-                    return Err(fail(format!(
-                        "do = {other:?} is not supported by this version yet"
-                    )));
-                }
                 other => return Err(fail(format!("unknown step do = {other:?}"))),
             };
             steps.push(Step {
@@ -935,6 +988,7 @@ impl Scenario {
                 package: file.package,
                 device: file.device,
                 fee: file.fee,
+                promotion: file.promotion,
             },
             steps,
         })
@@ -968,9 +1022,9 @@ mod tests {
         assert!(err.0.contains("line 5") && err.0.contains("nmae"), "{err}");
 
         let text = format!("{HEADER}\n[[step]]\non = \"2026-01-02\"\ndo = \"buy_device\"\n");
-        let err = Scenario::parse(&text).expect_err("later issue");
+        let err = Scenario::parse(&text).expect_err("no contract");
         assert!(
-            err.0.contains("buy_device") && err.0.contains("not supported"),
+            err.0.contains("buy_device") && err.0.contains("contract"),
             "{err}"
         );
 
