@@ -196,6 +196,13 @@ impl App {
         Ok((row, market, today))
     }
 
+    /// Whether the store answers (the server's readiness).
+    pub async fn check_store(&self) -> Result<()> {
+        let tx = self.begin(&Ctx::new("readiness")).await?;
+        tx.rollback().await?;
+        Ok(())
+    }
+
     /// The market's current catalog: the preset plus every change stored since.
     pub async fn catalog(&self, tx: &mut Tx, market: &Market) -> Result<Catalog> {
         convert::load_catalog(tx, market).await

@@ -5,6 +5,7 @@ mod bill_run;
 mod calendar;
 mod demo;
 mod notices;
+mod serve;
 mod simulate;
 mod usage;
 
@@ -49,6 +50,8 @@ enum Command {
     /// Notices to subscribers: list the outbox, deliver it.
     #[command(subcommand)]
     Notices(notices::Command),
+    /// Serve HTTP (health, readiness, metrics) with the daily scheduler on the system clock.
+    Serve(serve::Args),
 }
 
 /// The demo's database, the default of every command that takes `--db`.
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Bench(command) => {
             bench::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

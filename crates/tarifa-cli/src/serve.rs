@@ -1,0 +1,61 @@
+//! `tarifa serve`: the HTTP server on a database, with the daily scheduler
+//! on the system clock.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Database URL or SQLite file (the demo's by default).
+    #[arg(long, default_value = crate::DEFAULT_DB)]
+    db: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let markets = crate::load_markets(markets)?;
+    crate::runtime()?.block_on(async {
+        let app = Arc::new(crate::open_app(&args.db, markets).await?);
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, db = %args.db, "tarifa serves");
+        println!("listening on http://{address}");
+        tarifa_server::serve(app, listener, tarifa_server::Options::default(), shutdown())
+            .await
+            .context("serving")
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

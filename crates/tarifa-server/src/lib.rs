@@ -1,0 +1,205 @@
+//! tarifa over HTTP. The ground every resource stands on: liveness and
+//! readiness, Prometheus metrics, a request id on every request and in its
+//! logs, body limits and timeouts, the TM Forum `Error` body on every 4xx and
+//! 5xx, graceful shutdown, and the daily scheduler driven by the system clock.
+
+mod error;
+mod metrics;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tarifa_app::{App, Ctx};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+/// How the server behaves; [`Options::default`] is what `tarifa serve` uses.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The largest request body accepted (413 beyond it).
+    pub body_limit: usize,
+    /// How long a request may take (408 beyond it).
+    pub request_timeout: Duration,
+    /// How often the scheduler looks whether a new day began.
+    pub scheduler_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            scheduler_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<App>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The routes and layers of the server.
+pub fn router(state: AppState, options: &Options) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .route_layer(middleware::from_fn(tag_route))
+        .fallback(not_found)
+        .layer(middleware::from_fn(error::tmf_error_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), measure))
+        .layer(RequestBodyLimitLayer::new(options.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %request.method(), uri = %request.uri())
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish;
+/// the scheduler runs each market's jobs for every day the system clock passes.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let metrics = Arc::new(Metrics::new());
+    let state = AppState {
+        app: app.clone(),
+        metrics: metrics.clone(),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let scheduler = tokio::spawn(run_scheduler(
+        app,
+        metrics,
+        options.scheduler_every,
+        stopped,
+    ));
+    let result = axum::serve(listener, router(state, &options))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing the requests in flight");
+        })
+        .await;
+    // A day the scheduler is running finishes; no new one starts.
+    let _ = stop.send(true);
+    let _ = scheduler.await;
+    result
+}
+
+/// The daily jobs on the system clock: each pass runs every day up to today
+/// that has not run yet (a market that never ran starts today).
+async fn run_scheduler(
+    app: Arc<App>,
+    metrics: Arc<Metrics>,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let ctx = Ctx::new("scheduler");
+    loop {
+        let today = app
+            .markets()
+            .map(|m| app.today(m))
+            .max()
+            .unwrap_or_else(|| jiff::Zoned::now().date());
+        let first = app.markets().map(|m| app.today(m)).min().unwrap_or(today);
+        match app.run_scheduler(&ctx, first, today).await {
+            Ok(report) => metrics.scheduled(report.days, report.decisions),
+            Err(error) => {
+                metrics.scheduler_failed();
+                tracing::error!(%error, "the scheduler pass failed; it is retried");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Ready when the store answers.
+async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    state
+        .app
+        .check_store()
+        .await
+        .map_err(|e| ApiError::unavailable(format!("the store does not answer: {e}")))?;
+    Ok(axum::Json(serde_json::json!({ "status": "ready" })))
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut response = state.metrics.encode().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::not_found(format!("no resource at {}", request.uri().path()))
+}
+
+/// Hands the matched route to [`measure`], which runs before routing.
+async fn tag_route(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+/// Counts every request by route and status, and times it.
+async fn measure(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    state.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}

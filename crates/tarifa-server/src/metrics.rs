@@ -1,0 +1,125 @@
+//! Prometheus metrics (text exposition format): requests by route and
+//! status, their latencies, and what the scheduler did.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+/// The server's metrics, in a registry of their own (one per server).
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    scheduler_days: Counter,
+    scheduler_decisions: Counter,
+    scheduler_failures: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("tarifa");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route and status",
+            requests.clone(),
+        );
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            // 1 ms to about 16 s.
+            Histogram::new(exponential_buckets(0.001, 2.0, 15))
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request, by route",
+            latency.clone(),
+        );
+        let scheduler_days = Counter::default();
+        registry.register(
+            "scheduler_days",
+            "Market days whose jobs (bill runs, dunning, deadlines) ran",
+            scheduler_days.clone(),
+        );
+        let scheduler_decisions = Counter::default();
+        registry.register(
+            "scheduler_decisions",
+            "Decisions the scheduled jobs took",
+            scheduler_decisions.clone(),
+        );
+        let scheduler_failures = Counter::default();
+        registry.register(
+            "scheduler_failures",
+            "Scheduler passes that failed and were retried",
+            scheduler_failures.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            scheduler_days,
+            scheduler_decisions,
+            scheduler_failures,
+        }
+    }
+
+    pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status: status.to_string(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn scheduled(&self, days: u32, decisions: u32) {
+        self.scheduler_days.inc_by(u64::from(days));
+        self.scheduler_decisions.inc_by(u64::from(decisions));
+    }
+
+    pub fn scheduler_failed(&self) {
+        self.scheduler_failures.inc();
+    }
+
+    /// The text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        let registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Writing into a String cannot fail.
+        let _ = encode(&mut text, &registry);
+        text
+    }
+}

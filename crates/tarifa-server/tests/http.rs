@@ -1,0 +1,132 @@
+//! Black-box: the real server on a random port, spoken to over HTTP, on
+//! SQLite and (when configured) PostgreSQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tarifa_store::testing::TestDatabase;
+
+struct Running {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(url: &str) -> Running {
+    let store = tarifa_store::Store::open(url).await.expect("store");
+    let markets = tarifa_app::presets::embedded().expect("presets");
+    let app = tarifa_app::App::new(store, markets, Arc::new(tarifa_app::SystemClock))
+        .await
+        .expect("app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let options = tarifa_server::Options {
+        request_timeout: Duration::from_secs(5),
+        ..tarifa_server::Options::default()
+    };
+    let done = tokio::spawn(tarifa_server::serve(
+        Arc::new(app),
+        listener,
+        options,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Running { base, stop, done }
+}
+
+/// A GET on a blocking thread: status, headers we look at, body.
+async fn get(url: String) -> (u16, Option<String>, Option<String>, String) {
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .get(&url)
+            .header("x-request-id", "test-42")
+            .call()
+            .expect("the server answers");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let id = header("x-request-id");
+        let kind = header("content-type");
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().expect("a body");
+        (status, id, kind, body)
+    })
+    .await
+    .expect("the request ran")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_metrics_and_errors_on_every_backend() {
+    for db in TestDatabase::all().await.expect("test databases") {
+        let server = start(&db.url).await;
+
+        let (status, id, _, body) = get(format!("{}/health", server.base)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(id.as_deref(), Some("test-42"), "the request id comes back");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).expect("JSON")["status"],
+            "ok"
+        );
+
+        let (status, _, _, body) = get(format!("{}/ready", server.base)).await;
+        assert_eq!(status, 200, "{body}");
+
+        // An unknown resource: 404 with the TMF Error body.
+        let (status, _, kind, body) = get(format!("{}/tmf-api/nothing/v4/here", server.base)).await;
+        assert_eq!(status, 404);
+        assert!(kind.is_some_and(|k| k.starts_with("application/json")));
+        let error: serde_json::Value = serde_json::from_str(&body).expect("a TMF Error");
+        assert_eq!(error["@type"], "Error");
+        assert_eq!(error["status"], "404");
+        assert_eq!(error["code"], "404");
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("/tmf-api/nothing"))
+        );
+
+        // The requests so far are counted by route and status.
+        let (status, _, kind, text) = get(format!("{}/metrics", server.base)).await;
+        assert_eq!(status, 200);
+        assert!(kind.is_some_and(|k| k.starts_with("text/plain")));
+        assert!(
+            text.contains(
+                r#"tarifa_http_requests_total{method="GET",route="/health",status="200"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"route="unmatched",status="404"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("tarifa_http_request_duration_seconds_bucket"),
+            "{text}"
+        );
+        assert!(text.contains("tarifa_scheduler_days_total"), "{text}");
+
+        // Graceful shutdown: the server stops when told to.
+        server
+            .stop
+            .send(())
+            .expect("the server listens for the stop");
+        tokio::time::timeout(Duration::from_secs(30), server.done)
+            .await
+            .expect("it stops in time")
+            .expect("the task ends")
+            .expect("it served without error");
+        db.drop_database().await.expect("cleanup");
+    }
+}
