@@ -24,6 +24,7 @@ pub mod services;
 pub mod simulate;
 pub mod termination;
 pub mod terms;
+pub mod tokens;
 pub mod unlock;
 pub mod usage;
 pub mod withdrawal;

@@ -7,6 +7,7 @@ mod demo;
 mod notices;
 mod serve;
 mod simulate;
+mod token;
 mod usage;
 
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ enum Command {
     Notices(notices::Command),
     /// Serve HTTP (health, readiness, metrics) with the daily scheduler on the system clock.
     Serve(serve::Args),
+    /// API tokens for the server: create, revoke.
+    #[command(subcommand)]
+    Token(token::Command),
 }
 
 /// The demo's database, the default of every command that takes `--db`.
@@ -104,6 +108,9 @@ fn main() -> ExitCode {
             bench::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS),
+        Command::Token(command) => {
+            token::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

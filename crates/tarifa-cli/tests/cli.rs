@@ -315,3 +315,31 @@ fn a_bad_market_folder_is_refused_with_the_field() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn tokens_are_created_once_and_revoked() {
+    let dir = std::env::temp_dir().join(format!("tarifa-token-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("tokens.sqlite");
+    let db = db.to_str().expect("utf-8");
+    let out = tarifa(&["token", "create", "--role", "agent", "--db", db]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let secret = text(&out.stdout);
+    assert!(
+        secret.trim().starts_with("trf_") && secret.trim().len() == 68,
+        "{secret}"
+    );
+    let refused = tarifa(&["token", "create", "--role", "subscriber", "--db", db]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("names its customer"));
+    let bad_role = tarifa(&["token", "create", "--role", "root", "--db", db]);
+    assert!(text(&bad_role.stderr).contains("is not a role"));
+    assert!(
+        tarifa(&["token", "revoke", "1", "--db", db])
+            .status
+            .success()
+    );
+    let again = tarifa(&["token", "revoke", "1", "--db", db]);
+    assert!(!again.status.success(), "a token is revoked once");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,19 +3,22 @@
 //! logs, body limits and timeouts, the TM Forum `Error` body on every 4xx and
 //! 5xx, graceful shutdown, and the daily scheduler driven by the system clock.
 
+pub mod auth;
 mod error;
 mod metrics;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Extension, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tarifa_app::tokens::{Principal, Role};
 use tarifa_app::{App, Ctx};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -53,14 +56,22 @@ impl Default for Options {
 pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<Metrics>,
+    pub throttle: Arc<auth::Throttle>,
 }
 
 /// The routes and layers of the server.
 pub fn router(state: AppState, options: &Options) -> Router {
+    // Everything but liveness and readiness needs a token.
+    let protected = Router::new()
+        .route("/metrics", get(metrics_text))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics_text))
+        .merge(protected)
         .route_layer(middleware::from_fn(tag_route))
         .fallback(not_found)
         .layer(middleware::from_fn(error::tmf_error_bodies))
@@ -98,6 +109,7 @@ pub async fn serve(
     let state = AppState {
         app: app.clone(),
         metrics: metrics.clone(),
+        throttle: Arc::default(),
     };
     let (stop, stopped) = watch::channel(false);
     let scheduler = tokio::spawn(run_scheduler(
@@ -106,7 +118,8 @@ pub async fn serve(
         options.scheduler_every,
         stopped,
     ));
-    let result = axum::serve(listener, router(state, &options))
+    let service = router(state, &options).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing the requests in flight");
@@ -162,13 +175,18 @@ async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, ApiEr
     Ok(axum::Json(serde_json::json!({ "status": "ready" })))
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// Metrics are for the operator's monitoring: admin and billing tokens.
+async fn metrics_text(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    auth::allow(&principal, &[Role::Admin, Role::Billing])?;
     let mut response = state.metrics.encode().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    response
+    Ok(response)
 }
 
 async fn not_found(request: Request) -> ApiError {

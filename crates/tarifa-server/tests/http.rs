@@ -8,6 +8,7 @@ use tarifa_store::testing::TestDatabase;
 
 struct Running {
     base: String,
+    app: Arc<tarifa_app::App>,
     stop: tokio::sync::oneshot::Sender<()>,
     done: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -15,9 +16,11 @@ struct Running {
 async fn start(url: &str) -> Running {
     let store = tarifa_store::Store::open(url).await.expect("store");
     let markets = tarifa_app::presets::embedded().expect("presets");
-    let app = tarifa_app::App::new(store, markets, Arc::new(tarifa_app::SystemClock))
-        .await
-        .expect("app");
+    let app = Arc::new(
+        tarifa_app::App::new(store, markets, Arc::new(tarifa_app::SystemClock))
+            .await
+            .expect("app"),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -28,28 +31,40 @@ async fn start(url: &str) -> Running {
         ..tarifa_server::Options::default()
     };
     let done = tokio::spawn(tarifa_server::serve(
-        Arc::new(app),
+        app.clone(),
         listener,
         options,
         async move {
             let _ = stopped.await;
         },
     ));
-    Running { base, stop, done }
+    Running {
+        base,
+        app,
+        stop,
+        done,
+    }
 }
 
 /// A GET on a blocking thread: status, headers we look at, body.
 async fn get(url: String) -> (u16, Option<String>, Option<String>, String) {
+    get_with(url, None).await
+}
+
+async fn get_with(
+    url: String,
+    token: Option<String>,
+) -> (u16, Option<String>, Option<String>, String) {
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
-        let mut response = agent
-            .get(&url)
-            .header("x-request-id", "test-42")
-            .call()
-            .expect("the server answers");
+        let mut request = agent.get(&url).header("x-request-id", "test-42");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().expect("the server answers");
         let header = |name: &str| {
             response
                 .headers()
@@ -97,8 +112,35 @@ async fn health_readiness_metrics_and_errors_on_every_backend() {
                 .is_some_and(|m| m.contains("/tmf-api/nothing"))
         );
 
+        // Metrics need a token of a role that may see them.
+        let ctx = tarifa_app::Ctx::new("test");
+        use tarifa_app::tokens::Role;
+        let (_, billing) = server
+            .app
+            .create_token(&ctx, Role::Billing, None, None)
+            .await
+            .expect("a billing token");
+        let (agent_id, agent) = server
+            .app
+            .create_token(&ctx, Role::Agent, None, None)
+            .await
+            .expect("an agent token");
+        let metrics = format!("{}/metrics", server.base);
+        let (status, _, _, body) = get(metrics.clone()).await;
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("\"@type\":\"Error\""), "{body}");
+        let (status, _, _, body) = get_with(metrics.clone(), Some(agent.clone())).await;
+        assert_eq!(status, 403, "{body}");
+        server
+            .app
+            .revoke_token(&ctx, agent_id)
+            .await
+            .expect("revoked");
+        let (status, _, _, _) = get_with(metrics.clone(), Some(agent)).await;
+        assert_eq!(status, 401, "a revoked token authenticates no one");
+
         // The requests so far are counted by route and status.
-        let (status, _, kind, text) = get(format!("{}/metrics", server.base)).await;
+        let (status, _, kind, text) = get_with(metrics.clone(), Some(billing.clone())).await;
         assert_eq!(status, 200);
         assert!(kind.is_some_and(|k| k.starts_with("text/plain")));
         assert!(
@@ -112,10 +154,22 @@ async fn health_readiness_metrics_and_errors_on_every_backend() {
             "{text}"
         );
         assert!(
+            text.contains(r#"route="/metrics",status="401"} 2"#),
+            "{text}"
+        );
+        assert!(
             text.contains("tarifa_http_request_duration_seconds_bucket"),
             "{text}"
         );
         assert!(text.contains("tarifa_scheduler_days_total"), "{text}");
+
+        // Guessing tokens: after 10 bad ones the address waits, good token or not.
+        for _ in 0..9 {
+            let (status, _, _, _) = get_with(metrics.clone(), Some("trf_guess".into())).await;
+            assert_eq!(status, 401);
+        }
+        let (status, _, _, body) = get_with(metrics.clone(), Some(billing)).await;
+        assert_eq!(status, 429, "{body}");
 
         // Graceful shutdown: the server stops when told to.
         server

@@ -24,6 +24,7 @@ mod sales;
 mod scheduler;
 mod services;
 pub mod testing;
+mod tokens;
 mod unlock;
 mod usage;
 

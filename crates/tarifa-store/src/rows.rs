@@ -550,3 +550,16 @@ pub struct PromotionStepRow {
     pub package_id: Option<String>,
     pub rule: String,
 }
+
+/// An API token; the secret itself is never stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    /// SHA-256 of the secret, hex.
+    pub hash: String,
+    pub role: String,
+    pub customer_id: Option<i64>,
+    pub label: Option<String>,
+    pub created_on: String,
+    pub revoked_on: Option<String>,
+}
