@@ -6,7 +6,6 @@ use jiff::civil::Date;
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::contract::{self, Commitment, DeviceHandover, DevicePurchase, DeviceRequest};
 use tarifa_core::market::Market;
-use tarifa_core::money::Money;
 use tarifa_core::promotion::{self, Grant};
 use tarifa_core::rule::{Decision, rules};
 use tarifa_store::{DeviceSaleRow, Tx};
@@ -180,16 +179,16 @@ impl App {
         }
 
         // The promotion: one running is judged by PRM-7; one accepted now is granted (PRM-1).
-        let running = promotions::current(&mut tx, &market, contract_id)
-            .await?
-            .filter(|h| h.promotion.status_on(today) == promotion::PromotionStatus::Active);
+        let held = promotions::current(&mut tx, &market, contract_id).await?;
+        let lost_before = held
+            .as_ref()
+            .filter(|h| h.promotion.status == promotion::PromotionStatus::Lost)
+            .and_then(|h| h.promotion.ended_on);
+        let running =
+            held.filter(|h| h.promotion.status_on(today) == promotion::PromotionStatus::Active);
         let mut granted = None;
         if let (Some(asked), None, Some(package)) = (&request.promotion, &running, package) {
             let renewal = purchase.as_ref().and_then(|p| p.renewal);
-            let lost_before = promotions::current(&mut tx, &market, contract_id)
-                .await?
-                .filter(|h| h.promotion.status == promotion::PromotionStatus::Lost)
-                .and_then(|h| h.promotion.ended_on);
             let (promotion, grant_decision) = promotion::grant(
                 &market,
                 &Grant {
@@ -287,18 +286,5 @@ impl App {
             },
         )
         .await
-    }
-
-    /// What is still to be billed of a sale (UNL-2: paid on the spot to unlock).
-    pub(crate) async fn instalments_left(
-        &self,
-        tx: &mut Tx,
-        market: &Market,
-        sale: i64,
-    ) -> Result<Money> {
-        Ok(Money::from_minor(
-            tx.unbilled_instalments(sale).await?,
-            market.currency,
-        ))
     }
 }

@@ -60,14 +60,17 @@ pub struct Principal {
     pub customer_id: Option<i64>,
 }
 
+/// Bytes as lower-case hex after `prefix`.
+fn hex(prefix: &str, bytes: &[u8]) -> String {
+    bytes.iter().fold(String::from(prefix), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
+
 /// The SHA-256 of a secret, in hex: what the store keeps and looks up.
 pub fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    hex("", &Sha256::digest(secret.as_bytes()))
 }
 
 impl App {

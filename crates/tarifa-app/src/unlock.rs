@@ -99,7 +99,9 @@ impl App {
             self.receivable(&mut tx, customer.id).await?.max(0),
             market.currency,
         );
-        let instalments_left = self.instalments_left(&mut tx, &market, sale.id).await?;
+        // UNL-2: what is still to be billed of the sale.
+        let instalments_left =
+            Money::from_minor(tx.unbilled_instalments(sale.id).await?, market.currency);
         let (_, quote, _) = self
             .quote_in(
                 &mut tx,
