@@ -7,6 +7,9 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tarifa_app::AppError;
+use tarifa_core::rule::Decision;
+use tarifa_store::StoreError;
 
 /// An error as the API answers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -18,14 +21,25 @@ pub struct ApiError {
     pub code: String,
     pub reason: String,
     pub message: String,
+    /// The rules behind a refusal, so a caller can show them.
+    pub rules: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The TMF630 `Error` body.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody<'a> {
+    /// The HTTP status, or `refused` when the rules refused a command.
     code: &'a str,
+    /// The status's reason phrase (`Not Found`, `Refused`, …).
     reason: &'a str,
+    /// What went wrong: the field and why, or the decision's reasons.
     message: &'a str,
+    /// The HTTP status code.
     status: String,
+    /// The rules behind a refusal.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    rules: &'a [String],
     #[serde(rename = "@type")]
     kind: &'static str,
 }
@@ -37,7 +51,28 @@ impl ApiError {
             code: status.as_u16().to_string(),
             reason: status.canonical_reason().unwrap_or("Error").to_owned(),
             message: message.into(),
+            rules: Vec::new(),
         }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// A command the rules refused: 422 with every reason and rule.
+    pub fn refused(decision: &Decision) -> Self {
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            decision.reason_texts().join("; "),
+        );
+        error.reason = "Refused".to_owned();
+        error.code = "refused".to_owned();
+        error.rules = decision.rules.iter().map(ToString::to_string).collect();
+        error
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -56,9 +91,35 @@ impl IntoResponse for ApiError {
             reason: &self.reason,
             message: &self.message,
             status: self.status.as_u16().to_string(),
+            rules: &self.rules,
             kind: "Error",
         };
         (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match &error {
+            AppError::NotFound { .. } => Self::not_found(error.to_string()),
+            AppError::Invalid { .. } | AppError::UnknownMarket(..) => {
+                Self::bad_request(error.to_string())
+            }
+            AppError::Conflict(_) => Self::new(StatusCode::CONFLICT, error.to_string()),
+            AppError::Store(_) | AppError::Text(_) => {
+                tracing::error!(%error, "a request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the request could not be completed; it is logged",
+                )
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        AppError::from(error).into()
     }
 }
 

@@ -6,6 +6,8 @@
 pub mod auth;
 mod error;
 mod metrics;
+mod openapi;
+pub mod tmf;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,15 +19,17 @@ use axum::extract::{Extension, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tarifa_app::tokens::{Principal, Role};
 use tarifa_app::{App, Ctx};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -57,30 +61,53 @@ pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<auth::Throttle>,
+    /// Wakes the event delivery when events are queued.
+    pub hub_wake: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(app: Arc<App>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            app,
+            metrics,
+            throttle: Arc::default(),
+            hub_wake: Arc::default(),
+        }
+    }
 }
 
 /// The routes and layers of the server.
 pub fn router(state: AppState, options: &Options) -> Router {
-    // Everything but liveness and readiness needs a token.
-    let protected = Router::new()
-        .route("/metrics", get(metrics_text))
+    // Everything but liveness, readiness and the API's description needs a token.
+    let (protected, protected_paths) = OpenApiRouter::new()
+        .routes(routes!(metrics_text))
+        .merge(tmf::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
-        ));
+        ))
+        .split_for_parts();
+    let (public, public_paths) = OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .split_for_parts();
+    let mut paths = protected_paths;
+    paths.merge(public_paths);
+    let document = openapi::document(paths);
     Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
+        .merge(public)
         .merge(protected)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", document))
         .route_layer(middleware::from_fn(tag_route))
         .fallback(not_found)
-        .layer(middleware::from_fn(error::tmf_error_bodies))
-        .layer(middleware::from_fn_with_state(state.clone(), measure))
         .layer(RequestBodyLimitLayer::new(options.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
         ))
+        // Outside the limits, so that their answers get an Error body too.
+        .layer(middleware::from_fn(error::tmf_error_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), measure))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -106,12 +133,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let metrics = Arc::new(Metrics::new());
-    let state = AppState {
-        app: app.clone(),
-        metrics: metrics.clone(),
-        throttle: Arc::default(),
-    };
+    let state = AppState::new(app.clone(), metrics.clone());
     let (stop, stopped) = watch::channel(false);
+    let delivery = tokio::spawn(tmf::events::deliver_events(
+        app.clone(),
+        state.hub_wake.clone(),
+        stopped.clone(),
+    ));
     let scheduler = tokio::spawn(run_scheduler(
         app,
         metrics,
@@ -128,6 +156,7 @@ pub async fn serve(
     // A day the scheduler is running finishes; no new one starts.
     let _ = stop.send(true);
     let _ = scheduler.await;
+    let _ = delivery.await;
     result
 }
 
@@ -161,11 +190,16 @@ async fn run_scheduler(
     }
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", tag = "operations", security(()),
+    responses((status = 200, description = "The server is up", body = serde_json::Value)))]
 async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Ready when the store answers.
+/// Readiness: the store answers.
+#[utoipa::path(get, path = "/ready", tag = "operations", security(()),
+    responses((status = 200, description = "The store answers", body = serde_json::Value)))]
 async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     state
         .app
@@ -175,7 +209,9 @@ async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, ApiEr
     Ok(axum::Json(serde_json::json!({ "status": "ready" })))
 }
 
-/// Metrics are for the operator's monitoring: admin and billing tokens.
+/// Prometheus metrics, for the operator's monitoring: admin and billing tokens.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 async fn metrics_text(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

@@ -1,86 +1,13 @@
 //! Black-box: the real server on a random port, spoken to over HTTP, on
 //! SQLite and (when configured) PostgreSQL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tarifa_store::testing::TestDatabase;
 
-struct Running {
-    base: String,
-    app: Arc<tarifa_app::App>,
-    stop: tokio::sync::oneshot::Sender<()>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
+mod common;
 
-async fn start(url: &str) -> Running {
-    let store = tarifa_store::Store::open(url).await.expect("store");
-    let markets = tarifa_app::presets::embedded().expect("presets");
-    let app = Arc::new(
-        tarifa_app::App::new(store, markets, Arc::new(tarifa_app::SystemClock))
-            .await
-            .expect("app"),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = tarifa_server::Options {
-        request_timeout: Duration::from_secs(5),
-        ..tarifa_server::Options::default()
-    };
-    let done = tokio::spawn(tarifa_server::serve(
-        app.clone(),
-        listener,
-        options,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Running {
-        base,
-        app,
-        stop,
-        done,
-    }
-}
-
-/// A GET on a blocking thread: status, headers we look at, body.
-async fn get(url: String) -> (u16, Option<String>, Option<String>, String) {
-    get_with(url, None).await
-}
-
-async fn get_with(
-    url: String,
-    token: Option<String>,
-) -> (u16, Option<String>, Option<String>, String) {
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut request = agent.get(&url).header("x-request-id", "test-42");
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let mut response = request.call().expect("the server answers");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let id = header("x-request-id");
-        let kind = header("content-type");
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_string().expect("a body");
-        (status, id, kind, body)
-    })
-    .await
-    .expect("the request ran")
-}
+use common::{get, get_with, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_metrics_and_errors_on_every_backend() {

@@ -505,4 +505,22 @@ impl Tx {
         });
         Ok(affected == 1)
     }
+
+    pub async fn bill(&mut self, id: i64) -> Result<Option<BillRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    pub async fn payment(&mut self, id: i64) -> Result<Option<PaymentRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, PaymentRow>("SELECT * FROM payments WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
 }

@@ -269,6 +269,16 @@ impl Tx {
         .await
     }
 
+    /// The market a subscriber number belongs to (any contract that held it).
+    pub async fn market_of_number(&mut self, number: &str) -> Result<Option<String>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, String>("SELECT market FROM contracts WHERE number = $1 ORDER BY id DESC LIMIT 1")
+                .bind(number)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
     /// Whether a subscriber number is held by a live contract.
     pub async fn number_in_use(&mut self, number: &str) -> Result<bool> {
         let count: i64 = on_tx!(self, c => {

@@ -14,7 +14,9 @@ mod billing;
 mod catalog;
 mod complaints;
 mod contracts;
+mod hub;
 mod journal;
+mod listings;
 mod notices;
 mod parties;
 mod promotions;
@@ -36,6 +38,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use journal::AuditEvent;
+pub use listings::{Listed, Owner, Page};
 pub use rows::*;
 
 #[derive(Debug, thiserror::Error)]

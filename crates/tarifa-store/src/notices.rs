@@ -135,4 +135,13 @@ impl Tx {
         )
         .await
     }
+
+    pub async fn notice(&mut self, id: i64) -> Result<Option<NoticeRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, NoticeRow>("SELECT * FROM notices WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
 }

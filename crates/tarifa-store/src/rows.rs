@@ -563,3 +563,32 @@ pub struct ApiTokenRow {
     pub created_on: String,
     pub revoked_on: Option<String>,
 }
+
+/// A registered event listener (TMF hub).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct HubSubscriptionRow {
+    pub id: i64,
+    /// The API's base path it listens to.
+    pub api: String,
+    pub callback: String,
+    /// The listener's filter, e.g. `eventType=CustomerCreateEvent`.
+    pub query: Option<String>,
+    pub created_at: String,
+    pub deleted_at: Option<String>,
+}
+
+/// An event waiting for (or done with) delivery to one listener.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct HubEventRow {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub event_type: String,
+    /// The event body, JSON.
+    pub payload: String,
+    pub created_at: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub delivered_at: Option<String>,
+    pub given_up_at: Option<String>,
+    pub last_error: Option<String>,
+}

@@ -231,4 +231,13 @@ impl Tx {
                 .await?
         }))
     }
+
+    pub async fn usage_record(&mut self, id: &str) -> Result<Option<UsageRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, UsageRow>("SELECT * FROM usage_records WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
 }

@@ -1,0 +1,312 @@
+//! TMF678 Customer Bill Management: the issued bills (BIL-1…7) with what is
+//! still open on each, and their lines as applied customer billing rates.
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+use tarifa_app::tokens::Principal;
+use tarifa_store::{BillLineRow, BillRow, Tx};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::account::account_ref;
+use super::customer::customer_ref;
+use super::product::product_ref;
+use super::{
+    BILL_API, Base, Characteristic, FieldParams, ListParams, Money, Ref, TimePeriod, day_start,
+    listed, one, owner, reader, sees,
+};
+use crate::{ApiError, AppState};
+
+/// VAT at one rate.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxItem {
+    /// `standard`, or the class taxed apart (HU: `internet_access`).
+    pub tax_category: String,
+    /// Percent.
+    pub tax_rate: f64,
+    pub tax_amount: Money,
+}
+
+/// A bill (TMF678).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerBill {
+    pub id: String,
+    pub href: String,
+    pub bill_no: String,
+    pub bill_date: Option<String>,
+    pub payment_due_date: Option<String>,
+    /// `normal` for the monthly bill (BIL-1), `final` for a separate bill (TRM-3).
+    pub category: String,
+    /// `onCycle` or `offCycle`.
+    pub run_type: String,
+    pub billing_period: TimePeriod,
+    /// The period's amount, VAT included.
+    pub tax_included_amount: Money,
+    pub tax_excluded_amount: Money,
+    pub tax_item: Vec<TaxItem>,
+    /// The period's amount plus the previous balance (unpaid, or less credit).
+    pub amount_due: Money,
+    /// What is still open on this bill after the payments so far.
+    pub remaining_amount: Money,
+    /// `sent`, `partiallyPaid` or `settled`.
+    pub state: String,
+    pub billing_account: Ref,
+    pub related_party: Vec<Ref>,
+    #[serde(rename = "@type")]
+    pub kind: String,
+}
+
+/// A line of a bill (TMF678 applied customer billing rate).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedCustomerBillingRate {
+    /// `{bill id}-{line position}`.
+    pub id: String,
+    pub href: String,
+    pub name: String,
+    pub description: String,
+    pub date: Option<String>,
+    /// The line's kind (subscription, usage, discount, one_time, instalment, …).
+    #[serde(rename = "type")]
+    pub line_type: String,
+    pub is_billed: bool,
+    pub bill: Ref,
+    pub billing_account: Ref,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<Ref>,
+    pub tax_included_amount: Money,
+    /// The rule the line applies and its CAT-5 category, when it has them.
+    pub characteristic: Vec<Characteristic>,
+    #[serde(rename = "@type")]
+    pub kind: String,
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_bills))
+        .routes(routes!(get_bill))
+        .routes(routes!(list_rates))
+        .routes(routes!(get_rate))
+}
+
+fn bill_ref(base: &Base, bill: &BillRow) -> Ref {
+    Ref::to(
+        bill.id,
+        base.href(BILL_API, &format!("customerBill/{}", bill.id)),
+        "CustomerBill",
+    )
+    .named(bill.number.clone())
+}
+
+async fn represent(
+    state: &AppState,
+    tx: &mut Tx,
+    base: &Base,
+    bill: &BillRow,
+) -> Result<CustomerBill, ApiError> {
+    let market = super::market(state, &bill.market)?;
+    let tz = &market.time_zone;
+    let (open, _) = state.app.open_bills(tx, market, bill.customer_id).await?;
+    let remaining = open
+        .iter()
+        .find(|(number, _)| number == &bill.number)
+        .map_or(0, |(_, m)| m.minor());
+    let detail: serde_json::Value = serde_json::from_str(&bill.detail).unwrap_or_default();
+    let tax_item = detail["vat"]
+        .as_array()
+        .map(|shares| {
+            shares
+                .iter()
+                .map(|share| TaxItem {
+                    tax_category: share["class"].as_str().unwrap_or("standard").to_owned(),
+                    tax_rate: share["rate"]
+                        .as_str()
+                        .and_then(|r| r.parse().ok())
+                        .unwrap_or_default(),
+                    tax_amount: Money {
+                        unit: market.currency.code().to_owned(),
+                        value: share["vat"]
+                            .as_str()
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or_default(),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let owner_name = detail["owner"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let state_name = if remaining <= 0 {
+        "settled"
+    } else if remaining < bill.total_due_minor {
+        "partiallyPaid"
+    } else {
+        "sent"
+    };
+    Ok(CustomerBill {
+        id: bill.id.to_string(),
+        href: base.href(BILL_API, &format!("customerBill/{}", bill.id)),
+        bill_no: bill.number.clone(),
+        bill_date: day_start(&bill.issued_on, tz),
+        payment_due_date: day_start(&bill.due_on, tz),
+        category: if bill.kind == "separate" {
+            "final"
+        } else {
+            "normal"
+        }
+        .to_owned(),
+        run_type: if bill.kind == "separate" {
+            "offCycle"
+        } else {
+            "onCycle"
+        }
+        .to_owned(),
+        billing_period: TimePeriod::days(Some(&bill.period_from), Some(&bill.period_to), tz),
+        tax_included_amount: Money::of(bill.total_minor, market),
+        tax_excluded_amount: Money::of(bill.total_minor - bill.vat_minor, market),
+        tax_item,
+        amount_due: Money::of(bill.total_due_minor, market),
+        remaining_amount: Money::of(remaining.max(0), market),
+        state: state_name.to_owned(),
+        billing_account: account_ref(base, bill.customer_id),
+        related_party: vec![customer_ref(base, bill.customer_id, &owner_name).as_role("customer")],
+        kind: "CustomerBill".to_owned(),
+    })
+}
+
+fn represent_line(
+    state: &AppState,
+    base: &Base,
+    bill: &BillRow,
+    line: &BillLineRow,
+) -> Result<AppliedCustomerBillingRate, ApiError> {
+    let market = super::market(state, &bill.market)?;
+    let id = format!("{}-{}", line.bill_id, line.position);
+    let mut characteristic = Vec::new();
+    if let Some(rule) = &line.rule {
+        characteristic.push(Characteristic::text("rule", rule));
+    }
+    if let Some(category) = &line.category {
+        characteristic.push(Characteristic::text("category", category));
+    }
+    Ok(AppliedCustomerBillingRate {
+        href: base.href(BILL_API, &format!("appliedCustomerBillingRate/{id}")),
+        id,
+        name: line.kind.clone(),
+        description: line.description.clone(),
+        date: day_start(&bill.issued_on, &market.time_zone),
+        line_type: line.kind.clone(),
+        is_billed: true,
+        bill: bill_ref(base, bill),
+        billing_account: account_ref(base, bill.customer_id),
+        product: line.contract_id.map(|c| product_ref(base, c, "")),
+        tax_included_amount: Money::of(line.amount_minor, market),
+        characteristic,
+        kind: "AppliedCustomerBillingRate".to_owned(),
+    })
+}
+
+/// Lists bills, newest last (a subscriber sees only their own).
+#[utoipa::path(get, path = "/customerBill", tag = "TMF678 customer bill", params(ListParams),
+    responses((status = 200, description = "A page of bills", body = [CustomerBill],
+        headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
+async fn list_bills(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    Query(params): Query<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut tx = reader(&state, &principal).await?;
+    let page = tx.list_bills(owner(&principal), params.page()).await?;
+    let mut items = Vec::with_capacity(page.rows.len());
+    for row in &page.rows {
+        items.push(represent(&state, &mut tx, &base, row).await?);
+    }
+    Ok(listed(&items, page.total, params.fields.as_deref()))
+}
+
+async fn visible_bill(tx: &mut Tx, principal: &Principal, id: &str) -> Result<BillRow, ApiError> {
+    let missing = || ApiError::not_found(format!("no bill {id:?}"));
+    let id = id.parse::<i64>().map_err(|_| missing())?;
+    tx.bill(id)
+        .await?
+        .filter(|bill| sees(principal, bill.customer_id))
+        .ok_or_else(missing)
+}
+
+/// One bill.
+#[utoipa::path(get, path = "/customerBill/{id}", tag = "TMF678 customer bill",
+    params(("id" = String, Path, description = "The bill's id"), FieldParams),
+    responses((status = 200, description = "The bill", body = CustomerBill)))]
+async fn get_bill(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    Path(id): Path<String>,
+    Query(params): Query<FieldParams>,
+) -> Result<Response, ApiError> {
+    let mut tx = reader(&state, &principal).await?;
+    let bill = visible_bill(&mut tx, &principal, &id).await?;
+    let bill = represent(&state, &mut tx, &base, &bill).await?;
+    Ok(one(StatusCode::OK, &bill, params.fields.as_deref()))
+}
+
+/// Lists bill lines (a subscriber sees only their own bills').
+#[utoipa::path(get, path = "/appliedCustomerBillingRate", tag = "TMF678 customer bill", params(ListParams),
+    responses((status = 200, description = "A page of bill lines", body = [AppliedCustomerBillingRate],
+        headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
+async fn list_rates(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    Query(params): Query<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut tx = reader(&state, &principal).await?;
+    let page = tx.list_bill_lines(owner(&principal), params.page()).await?;
+    let mut items = Vec::with_capacity(page.rows.len());
+    let mut bill: Option<BillRow> = None;
+    for line in &page.rows {
+        if bill.as_ref().is_none_or(|b| b.id != line.bill_id) {
+            bill = tx.bill(line.bill_id).await?;
+        }
+        if let Some(bill) = &bill {
+            items.push(represent_line(&state, &base, bill, line)?);
+        }
+    }
+    Ok(listed(&items, page.total, params.fields.as_deref()))
+}
+
+/// One bill line.
+#[utoipa::path(get, path = "/appliedCustomerBillingRate/{id}", tag = "TMF678 customer bill",
+    params(("id" = String, Path, description = "`{bill id}-{line position}`"), FieldParams),
+    responses((status = 200, description = "The bill line", body = AppliedCustomerBillingRate)))]
+async fn get_rate(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    Path(id): Path<String>,
+    Query(params): Query<FieldParams>,
+) -> Result<Response, ApiError> {
+    let missing = || ApiError::not_found(format!("no applied customer billing rate {id:?}"));
+    let (bill_id, position) = id.split_once('-').ok_or_else(missing)?;
+    let position: i64 = position.parse().map_err(|_| missing())?;
+    let mut tx = reader(&state, &principal).await?;
+    let bill = visible_bill(&mut tx, &principal, bill_id)
+        .await
+        .map_err(|_| missing())?;
+    let line = tx
+        .bill_lines(bill.id)
+        .await?
+        .into_iter()
+        .find(|l| l.position == position)
+        .ok_or_else(missing)?;
+    let rate = represent_line(&state, &base, &bill, &line)?;
+    Ok(one(StatusCode::OK, &rate, params.fields.as_deref()))
+}

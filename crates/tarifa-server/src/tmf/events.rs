@@ -1,0 +1,382 @@
+//! TMF event hubs: integrators register a callback on an API's `/hub`
+//! (`POST`, optionally filtered with `query=eventType=…`) and remove it with
+//! `DELETE /hub/{id}`. Each create or state-change event is queued in the
+//! store for every listener and posted to its callback, with retries and a
+//! growing pause between them, until delivered or given up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Extension, Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use tarifa_app::App;
+use tarifa_app::tokens::{Principal, Role};
+use tarifa_store::{HubEventRow, HubSubscriptionRow};
+use tokio::sync::{Notify, watch};
+use utoipa::ToSchema;
+
+use super::{
+    CUSTOMER_API, INVENTORY_API, JsonBody, PAYMENT_API, TICKET_API, USAGE_API, ctx, numeric_id,
+    one, reader,
+};
+use crate::auth::allow;
+use crate::{ApiError, AppState};
+
+/// Attempts before an event is given up.
+const MAX_ATTEMPTS: i64 = 8;
+/// How long a callback may take to answer.
+const CALLBACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A listener to register.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct EventSubscriptionInput {
+    /// Where events are posted (http or https).
+    pub callback: String,
+    /// A filter, e.g. `eventType=CustomerCreateEvent` (several separated by commas).
+    pub query: Option<String>,
+}
+
+/// A registered listener.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EventSubscription {
+    pub id: String,
+    pub callback: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+}
+
+/// Now, in the one fixed UTC form the store compares as text.
+fn instant(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn represent(row: &HubSubscriptionRow) -> EventSubscription {
+    EventSubscription {
+        id: row.id.to_string(),
+        callback: row.callback.clone(),
+        query: row.query.clone(),
+    }
+}
+
+/// The event types a listener's query lets through (`None`: all).
+fn wanted_types(query: Option<&str>) -> Option<Vec<String>> {
+    let query = query?;
+    let value = query
+        .split('&')
+        .find_map(|pair| pair.trim().strip_prefix("eventType"))?
+        .trim_start()
+        .strip_prefix('=')?;
+    Some(value.split(',').map(|t| t.trim().to_owned()).collect())
+}
+
+async fn register(
+    state: &AppState,
+    principal: &Principal,
+    api: &str,
+    input: EventSubscriptionInput,
+) -> Result<Response, ApiError> {
+    allow(principal, &[Role::Admin, Role::Billing, Role::Agent])?;
+    let uri: Uri = input
+        .callback
+        .parse()
+        .map_err(|_| ApiError::bad_request("callback: not a URL"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+        return Err(ApiError::bad_request(
+            "callback: an http or https URL is required",
+        ));
+    }
+    let mut tx = state.app.begin(&ctx(principal)).await?;
+    let row = HubSubscriptionRow {
+        id: 0,
+        api: api.to_owned(),
+        callback: input.callback,
+        query: input.query.filter(|q| !q.trim().is_empty()),
+        created_at: instant(state.app.clock().now()),
+        deleted_at: None,
+    };
+    let id = tx.insert_subscription(&row).await?;
+    tx.commit().await?;
+    Ok(one(
+        StatusCode::CREATED,
+        &represent(&HubSubscriptionRow { id, ..row }),
+        None,
+    ))
+}
+
+async fn unregister(
+    state: &AppState,
+    principal: &Principal,
+    api: &str,
+    id: &str,
+) -> Result<Response, ApiError> {
+    allow(principal, &[Role::Admin, Role::Billing, Role::Agent])?;
+    let id = numeric_id(id, "listener")?;
+    let mut tx = state.app.begin(&ctx(principal)).await?;
+    tx.subscription(api, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no listener {id}")))?;
+    tx.delete_subscription(id, &instant(state.app.clock().now()))
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn show(
+    state: &AppState,
+    principal: &Principal,
+    api: &str,
+    id: &str,
+) -> Result<Response, ApiError> {
+    allow(principal, &[Role::Admin, Role::Billing, Role::Agent])?;
+    let id = numeric_id(id, "listener")?;
+    let mut tx = reader(state, principal).await?;
+    let row = tx
+        .subscription(api, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no listener {id}")))?;
+    Ok(one(StatusCode::OK, &represent(&row), None))
+}
+
+/// The hub of one API: `POST /hub`, `GET` and `DELETE /hub/{id}`.
+macro_rules! hub {
+    ($module:ident, $api:expr, $tag:literal) => {
+        pub mod $module {
+            use super::*;
+            use utoipa_axum::router::OpenApiRouter;
+            use utoipa_axum::routes;
+
+            /// Registers a listener for this API's events.
+            #[utoipa::path(post, path = "/hub", tag = $tag,
+                operation_id = concat!(stringify!($module), "_register"),
+                request_body = EventSubscriptionInput,
+                responses((status = 201, description = "The listener registered", body = EventSubscription)))]
+            async fn register(
+                State(state): State<AppState>,
+                Extension(principal): Extension<Principal>,
+                JsonBody(input): JsonBody<EventSubscriptionInput>,
+            ) -> Result<Response, ApiError> {
+                super::register(&state, &principal, $api, input).await
+            }
+
+            /// A registered listener.
+            #[utoipa::path(get, path = "/hub/{id}", tag = $tag,
+                operation_id = concat!(stringify!($module), "_show"),
+                params(("id" = String, Path, description = "The listener's id")),
+                responses((status = 200, description = "The listener", body = EventSubscription)))]
+            async fn show(
+                State(state): State<AppState>,
+                Extension(principal): Extension<Principal>,
+                Path(id): Path<String>,
+            ) -> Result<Response, ApiError> {
+                super::show(&state, &principal, $api, &id).await
+            }
+
+            /// Removes a listener; events not yet delivered to it are dropped.
+            #[utoipa::path(delete, path = "/hub/{id}", tag = $tag,
+                operation_id = concat!(stringify!($module), "_unregister"),
+                params(("id" = String, Path, description = "The listener's id")),
+                responses((status = 204, description = "The listener removed")))]
+            async fn unregister(
+                State(state): State<AppState>,
+                Extension(principal): Extension<Principal>,
+                Path(id): Path<String>,
+            ) -> Result<Response, ApiError> {
+                super::unregister(&state, &principal, $api, &id).await
+            }
+
+            pub fn routes() -> OpenApiRouter<AppState> {
+                OpenApiRouter::new()
+                    .routes(routes!(register))
+                    .routes(routes!(show, unregister))
+            }
+        }
+    };
+}
+
+hub!(customer_hub, CUSTOMER_API, "TMF629 customer");
+hub!(product_hub, INVENTORY_API, "TMF637 product inventory");
+hub!(usage_hub, USAGE_API, "TMF635 usage");
+hub!(payment_hub, PAYMENT_API, "TMF676 payment");
+hub!(ticket_hub, TICKET_API, "TMF621 trouble ticket");
+
+/// The API whose hub hears about a resource.
+fn api_of(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "customer" => CUSTOMER_API,
+        "product" => INVENTORY_API,
+        "usage" => USAGE_API,
+        "payment" => PAYMENT_API,
+        "troubleTicket" => TICKET_API,
+        _ => return None,
+    })
+}
+
+/// Queues an event about `resource` for every listener that wants it. The
+/// change it tells of is committed already; a failure here is logged.
+pub async fn publish<T: Serialize>(state: &AppState, resource: &str, event_type: &str, body: &T) {
+    if let Err(error) = queue(state, resource, event_type, body).await {
+        tracing::error!(%error, event_type, "an event could not be queued");
+    }
+}
+
+async fn queue<T: Serialize>(
+    state: &AppState,
+    resource: &str,
+    event_type: &str,
+    body: &T,
+) -> Result<(), ApiError> {
+    let Some(api) = api_of(resource) else {
+        return Ok(());
+    };
+    let mut tx = state.app.begin(&tarifa_app::Ctx::new("hub")).await?;
+    let listeners = tx.subscriptions(api).await?;
+    if listeners.is_empty() {
+        return Ok(());
+    }
+    let now = state.app.clock().now();
+    let mut queued = 0;
+    for listener in &listeners {
+        if let Some(types) = wanted_types(listener.query.as_deref())
+            && !types.iter().any(|t| t == event_type)
+        {
+            continue;
+        }
+        let event_id = event_id_for(now, listener.id);
+        let payload = serde_json::json!({
+            "eventId": event_id,
+            "eventTime": now.to_string(),
+            "eventType": event_type,
+            "event": { resource: body },
+            "@type": event_type,
+        });
+        tx.insert_hub_event(&HubEventRow {
+            id: 0,
+            subscription_id: listener.id,
+            event_type: event_type.to_owned(),
+            payload: payload.to_string(),
+            created_at: instant(now),
+            attempts: 0,
+            next_attempt_at: instant(now),
+            delivered_at: None,
+            given_up_at: None,
+            last_error: None,
+        })
+        .await?;
+        queued += 1;
+    }
+    tx.commit().await?;
+    if queued > 0 {
+        state.hub_wake.notify_one();
+    }
+    Ok(())
+}
+
+/// An event id unique per instant and listener.
+fn event_id_for(now: Timestamp, listener: i64) -> String {
+    format!("{}-{listener}", now.as_nanosecond())
+}
+
+/// The pause before attempt `attempts + 1`: 10 s, doubling, at most an hour.
+fn backoff(attempts: i64) -> SignedDuration {
+    let seconds = 10_i64.saturating_mul(1 << attempts.clamp(0, 9));
+    SignedDuration::from_secs(seconds.min(3600))
+}
+
+/// Posts one event; `Err` tells why it was not accepted.
+fn post(callback: &str, payload: &str) -> Result<(), String> {
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(CALLBACK_TIMEOUT))
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let response = agent
+        .post(callback)
+        .header("content-type", "application/json")
+        .send(payload)
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("the callback answered {status}"))
+    }
+}
+
+/// Delivers queued events until `stopped`: woken by new events, and every
+/// few seconds for retries.
+pub async fn deliver_events(app: Arc<App>, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = deliver_due(&app).await {
+            tracing::error!(%error, "event delivery failed; it is retried");
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+async fn deliver_due(app: &App) -> Result<(), tarifa_app::AppError> {
+    let ctx = tarifa_app::Ctx::new("hub");
+    loop {
+        let now = app.clock().now();
+        let mut tx = app.begin(&ctx).await?;
+        let due = tx.due_hub_events(&instant(now), 50).await?;
+        tx.rollback().await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        for (event, callback) in due {
+            let payload = event.payload.clone();
+            let outcome = tokio::task::spawn_blocking(move || post(&callback, &payload))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            let at = app.clock().now();
+            let mut tx = app.begin(&ctx).await?;
+            match outcome {
+                Ok(()) => {
+                    tx.hub_event_attempted(event.id, &instant(at), None, None)
+                        .await?
+                }
+                Err(error) => {
+                    let retry = (event.attempts + 1 < MAX_ATTEMPTS)
+                        .then(|| instant(at + backoff(event.attempts)));
+                    tracing::warn!(event = event.id, %error, "an event was not delivered");
+                    tx.hub_event_attempted(event.id, &instant(at), Some(&error), retry.as_deref())
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_filters_event_types() {
+        assert_eq!(wanted_types(None), None);
+        assert_eq!(
+            wanted_types(Some("eventType=CustomerCreateEvent")),
+            Some(vec!["CustomerCreateEvent".to_owned()])
+        );
+        assert_eq!(
+            wanted_types(Some("eventType = A,B")),
+            Some(vec!["A".to_owned(), "B".to_owned()])
+        );
+        assert_eq!(wanted_types(Some("status=active")), None);
+    }
+
+    #[test]
+    fn retries_pause_longer_up_to_an_hour() {
+        assert_eq!(backoff(0), SignedDuration::from_secs(10));
+        assert_eq!(backoff(1), SignedDuration::from_secs(20));
+        assert_eq!(backoff(20), SignedDuration::from_secs(3600));
+    }
+}

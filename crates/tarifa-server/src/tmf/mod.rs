@@ -1,0 +1,400 @@
+//! The TM Forum Open API v4 resources. What every resource shares lives here:
+//! base paths, absolute `href`s, `Money`, `TimePeriod` and references,
+//! `fields=` attribute selection, `offset`/`limit` paging with
+//! `X-Total-Count` and `X-Result-Count`, and who may see which customer's data.
+
+pub mod account;
+pub mod bill;
+pub mod catalog;
+pub mod customer;
+pub mod events;
+pub mod message;
+pub mod payment;
+pub mod product;
+pub mod ticket;
+pub mod usage;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use tarifa_app::Ctx;
+use tarifa_app::tokens::{Principal, Role};
+use tarifa_core::market::Market;
+use tarifa_store::{Owner, Page, Tx};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{ApiError, AppState};
+
+pub const CUSTOMER_API: &str = "/tmf-api/customerManagement/v4";
+pub const ACCOUNT_API: &str = "/tmf-api/accountManagement/v4";
+pub const CATALOG_API: &str = "/tmf-api/productCatalogManagement/v4";
+pub const INVENTORY_API: &str = "/tmf-api/productInventory/v4";
+pub const USAGE_API: &str = "/tmf-api/usageManagement/v4";
+pub const BILL_API: &str = "/tmf-api/customerBillManagement/v4";
+/// TMF676 as the conformance kits call it (the swagger's `/payment/v4` is a slip).
+pub const PAYMENT_API: &str = "/tmf-api/paymentManagement/v4";
+pub const TICKET_API: &str = "/tmf-api/troubleTicket/v4";
+pub const MESSAGE_API: &str = "/tmf-api/communicationManagement/v4";
+
+/// Every TMF resource under its API's base path, with the hubs.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .nest(
+            CUSTOMER_API,
+            customer::routes().merge(events::customer_hub::routes()),
+        )
+        .nest(ACCOUNT_API, account::routes())
+        .nest(CATALOG_API, catalog::routes())
+        .nest(
+            INVENTORY_API,
+            product::routes().merge(events::product_hub::routes()),
+        )
+        .nest(
+            USAGE_API,
+            usage::routes().merge(events::usage_hub::routes()),
+        )
+        .nest(BILL_API, bill::routes())
+        .nest(
+            PAYMENT_API,
+            payment::routes().merge(events::payment_hub::routes()),
+        )
+        .nest(
+            TICKET_API,
+            ticket::routes().merge(events::ticket_hub::routes()),
+        )
+        .nest(MESSAGE_API, message::routes())
+}
+
+/// The scheme and authority the caller used, for absolute `href`s.
+#[derive(Clone, Debug)]
+pub struct Base(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Base {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic()))
+        };
+        let host = header(header::HOST.as_str()).unwrap_or("localhost");
+        let scheme = match header("x-forwarded-proto") {
+            Some("https") => "https",
+            _ => "http",
+        };
+        Ok(Self(format!("{scheme}://{host}")))
+    }
+}
+
+impl Base {
+    /// The `href` of a resource: `api` is its base path, `path` what follows.
+    pub fn href(&self, api: &str, path: &str) -> String {
+        format!("{}{api}/{path}", self.0)
+    }
+}
+
+/// `fields`, `offset` and `limit` of a listing.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Comma-separated attributes to return (`id`, `href` and `@type` always come).
+    pub fields: Option<String>,
+    /// How many items to skip.
+    pub offset: Option<u32>,
+    /// How many items to return at most (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// `fields` of a single resource.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldParams {
+    /// Comma-separated attributes to return (`id`, `href` and `@type` always come).
+    pub fields: Option<String>,
+}
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+impl ListParams {
+    pub fn page(&self) -> Page {
+        Page {
+            offset: i64::from(self.offset.unwrap_or(0)),
+            limit: i64::from(self.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)),
+        }
+    }
+}
+
+/// Keeps only the attributes `fields` names (and always `id`, `href`, `@type`).
+fn select(mut value: serde_json::Value, fields: Option<&str>) -> serde_json::Value {
+    let Some(fields) = fields.map(str::trim).filter(|f| !f.is_empty()) else {
+        return value;
+    };
+    let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
+    if let serde_json::Value::Object(map) = &mut value {
+        map.retain(|key, _| {
+            matches!(key.as_str(), "id" | "href" | "@type") || wanted.contains(&key.as_str())
+        });
+    }
+    value
+}
+
+/// One resource as JSON, narrowed to `fields`.
+pub fn one<T: Serialize>(status: StatusCode, item: &T, fields: Option<&str>) -> Response {
+    let value = serde_json::to_value(item).unwrap_or(serde_json::Value::Null);
+    (status, axum::Json(select(value, fields))).into_response()
+}
+
+/// A page of resources with the counts TMF630 asks for.
+pub fn listed<T: Serialize>(items: &[T], total: i64, fields: Option<&str>) -> Response {
+    let values: Vec<serde_json::Value> = items
+        .iter()
+        .map(|item| select(serde_json::to_value(item).unwrap_or_default(), fields))
+        .collect();
+    let count = values.len();
+    let mut response = axum::Json(values).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    headers.insert("x-result-count", HeaderValue::from(count));
+    response
+}
+
+/// An amount of money as TMF writes it: a JSON number and the currency code.
+/// The amount is exact in the store; only this representation is a float,
+/// and it holds every amount of up to 15 digits exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Money {
+    pub unit: String,
+    pub value: f64,
+}
+
+impl Money {
+    pub fn of(minor: i64, market: &Market) -> Self {
+        let money = tarifa_core::money::Money::from_minor(minor, market.currency);
+        Self {
+            unit: market.currency.code().to_owned(),
+            value: money.to_string().parse().unwrap_or_default(),
+        }
+    }
+
+    /// The exact amount in `market`'s currency, or why not.
+    pub fn to_money(
+        &self,
+        field: &str,
+        market: &Market,
+    ) -> Result<tarifa_core::money::Money, ApiError> {
+        if self.unit != market.currency.code() {
+            return Err(ApiError::bad_request(format!(
+                "{field}.unit: {:?} is not the currency of market {} ({})",
+                self.unit,
+                market.id,
+                market.currency.code()
+            )));
+        }
+        if !self.value.is_finite() {
+            return Err(ApiError::bad_request(format!(
+                "{field}.value: not a number"
+            )));
+        }
+        // The shortest text that reads back as this float is the amount meant.
+        tarifa_core::money::Money::parse(&self.value.to_string(), market.currency)
+            .map_err(|e| ApiError::bad_request(format!("{field}.value: {e}")))
+    }
+}
+
+/// A span of time; either end may be open.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimePeriod {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<String>,
+}
+
+impl TimePeriod {
+    /// From the first to the last day of a span of whole days in `tz`.
+    pub fn days(from: Option<&str>, to: Option<&str>, tz: &TimeZone) -> Self {
+        Self {
+            start_date_time: from.and_then(|d| day_start(d, tz)),
+            end_date_time: to.and_then(|d| day_end(d, tz)),
+        }
+    }
+}
+
+/// A reference to another resource.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Ref {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "@referredType", skip_serializing_if = "Option::is_none")]
+    pub referred_type: Option<String>,
+}
+
+impl Ref {
+    pub fn to(id: impl ToString, href: String, referred_type: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            href: Some(href),
+            referred_type: Some(referred_type.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// Names the reference (an empty name is left out).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into()).filter(|n: &String| !n.is_empty());
+        self
+    }
+
+    pub fn as_role(mut self, role: &str) -> Self {
+        self.role = Some(role.to_owned());
+        self
+    }
+}
+
+/// A named value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Characteristic {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<String>,
+    pub value: serde_json::Value,
+}
+
+impl Characteristic {
+    pub fn text(name: &str, value: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            value_type: Some("string".to_owned()),
+            value: serde_json::Value::String(value.into()),
+        }
+    }
+
+    pub fn flag(name: &str, value: bool) -> Self {
+        Self {
+            name: name.to_owned(),
+            value_type: Some("boolean".to_owned()),
+            value: serde_json::Value::Bool(value),
+        }
+    }
+
+    pub fn number(name: &str, value: i64) -> Self {
+        Self {
+            name: name.to_owned(),
+            value_type: Some("integer".to_owned()),
+            value: serde_json::Value::from(value),
+        }
+    }
+}
+
+fn zoned_text(zoned: &jiff::Zoned) -> String {
+    zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// The start of a day (`YYYY-MM-DD`) in `tz`, as RFC 3339.
+pub fn day_start(day: &str, tz: &TimeZone) -> Option<String> {
+    let date: Date = day.parse().ok()?;
+    date.to_zoned(tz.clone()).ok().map(|z| zoned_text(&z))
+}
+
+/// The last second of a day in `tz`, as RFC 3339.
+pub fn day_end(day: &str, tz: &TimeZone) -> Option<String> {
+    let date: Date = day.parse().ok()?;
+    date.at(23, 59, 59, 0)
+        .to_zoned(tz.clone())
+        .ok()
+        .map(|z| zoned_text(&z))
+}
+
+/// A local date and time (`YYYY-MM-DDTHH:MM:SS`) in `tz`, as RFC 3339.
+pub fn local_time(at: &str, tz: &TimeZone) -> Option<String> {
+    let at: DateTime = at.parse().ok()?;
+    at.to_zoned(tz.clone()).ok().map(|z| zoned_text(&z))
+}
+
+/// The subscriber's own customer, or anyone's for the operator's roles.
+pub fn owner(principal: &Principal) -> Owner {
+    match (principal.role, principal.customer_id) {
+        (Role::Subscriber, Some(id)) => Owner::Customer(id),
+        // A subscriber token without a customer sees nothing.
+        (Role::Subscriber, None) => Owner::Customer(-1),
+        _ => Owner::Anyone,
+    }
+}
+
+/// Whether `principal` may see a customer's data; anything else is "not found".
+pub fn sees(principal: &Principal, customer_id: i64) -> bool {
+    match owner(principal) {
+        Owner::Anyone => true,
+        Owner::Customer(id) => id == customer_id,
+    }
+}
+
+/// An id of the path: numeric ids only, anything else is unknown.
+pub fn numeric_id(id: &str, what: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::not_found(format!("no {what} {id:?}")))
+}
+
+/// The audit actor of a call: the token that made it.
+pub fn ctx(principal: &Principal) -> Ctx {
+    Ctx::new(format!("token:{}", principal.token_id))
+        .with_context(format!("api ({})", principal.role))
+}
+
+/// A transaction to read in (never committed).
+pub async fn reader(state: &AppState, principal: &Principal) -> Result<Tx, ApiError> {
+    Ok(state.app.begin(&ctx(principal)).await?)
+}
+
+/// The market a row belongs to.
+pub fn market<'a>(state: &'a AppState, id: &str) -> Result<&'a Market, ApiError> {
+    Ok(state.app.market(id)?.as_ref())
+}
+
+/// A JSON request body (`application/json` or `application/merge-patch+json`):
+/// anything else is 415, malformed JSON is 400 with the line and column.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !matches!(essence, "application/json" | "application/merge-patch+json") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the body must be application/json (or application/merge-patch+json for PATCH)",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::bad_request(format!("the body is not a valid request: {e}")))
+    }
+}

@@ -1,0 +1,243 @@
+//! TMF635 Usage Management: the rated usage records, and `POST /usage` for a
+//! single record (the CSV import stays the bulk path). A record's id is its
+//! CDR id, so posting it twice rates it once (USE-1).
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use serde::{Deserialize, Serialize};
+use tarifa_app::tokens::{Principal, Role};
+use tarifa_core::usage::{UsageKind, UsageRecord};
+use tarifa_store::UsageRow;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::product::product_ref;
+use super::{
+    Base, Characteristic, FieldParams, JsonBody, ListParams, USAGE_API, ctx, listed, local_time,
+    one, owner, reader, sees,
+};
+use crate::auth::allow;
+use crate::{ApiError, AppState};
+
+/// How a record was rated, and on which contract.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RatedProductUsage {
+    /// The usage class the record was rated in (e.g. `voice.national`, `voice.emergency`).
+    pub usage_rating_tag: String,
+    pub product_ref: super::Ref,
+}
+
+/// A usage record (TMF635).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub id: String,
+    pub href: String,
+    pub description: String,
+    pub usage_date: Option<String>,
+    /// `voice`, `sms` or `data`.
+    pub usage_type: String,
+    /// `rated`.
+    pub status: String,
+    /// to, quantity (seconds, messages or bytes), units (what was rated:
+    /// started minutes, messages, bytes), roaming, period.
+    pub usage_characteristic: Vec<Characteristic>,
+    pub rated_product_usage: Vec<RatedProductUsage>,
+    #[serde(rename = "@type")]
+    pub kind: String,
+}
+
+/// One record to rate: `usageType`, `usageDate` (RFC 3339, or local time in
+/// the number's market) and the characteristics `recordId`, `number`, `to`,
+/// `quantity` and optionally `roaming` (MCC+MNC).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageCreate {
+    pub usage_type: String,
+    pub usage_date: String,
+    pub usage_characteristic: Vec<Characteristic>,
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_usage, create_usage))
+        .routes(routes!(get_usage))
+}
+
+fn represent(
+    state: &AppState,
+    base: &Base,
+    row: &UsageRow,
+    market: &str,
+) -> Result<Usage, ApiError> {
+    let market = super::market(state, market)?;
+    let mut characteristic = vec![
+        Characteristic::text("to", &row.to_number),
+        Characteristic::number("quantity", row.quantity),
+        Characteristic::number("units", row.units),
+        Characteristic::text("period", &row.period),
+    ];
+    if let Some(roaming) = &row.roaming {
+        characteristic.push(Characteristic::text("roaming", roaming));
+    }
+    Ok(Usage {
+        id: row.id.clone(),
+        href: base.href(USAGE_API, &format!("usage/{}", row.id)),
+        description: format!("{} to {}", row.kind, row.to_number),
+        usage_date: local_time(&row.at, &market.time_zone),
+        usage_type: row.kind.clone(),
+        status: "rated".to_owned(),
+        usage_characteristic: characteristic,
+        rated_product_usage: vec![RatedProductUsage {
+            usage_rating_tag: row.bucket.clone(),
+            product_ref: product_ref(base, row.contract_id, ""),
+        }],
+        kind: "Usage".to_owned(),
+    })
+}
+
+/// Lists usage records (a subscriber sees only their own contracts').
+#[utoipa::path(get, path = "/usage", tag = "TMF635 usage", params(ListParams),
+    responses((status = 200, description = "A page of usage records", body = [Usage],
+        headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
+async fn list_usage(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    Query(params): Query<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut tx = reader(&state, &principal).await?;
+    let page = tx.list_usage(owner(&principal), params.page()).await?;
+    let mut items = Vec::with_capacity(page.rows.len());
+    for row in &page.rows {
+        let contract = tx.contract(row.contract_id).await?;
+        let market = contract.map(|c| c.market).unwrap_or_default();
+        items.push(represent(&state, &base, row, &market)?);
+    }
+    Ok(listed(&items, page.total, params.fields.as_deref()))
+}
+
+async fn usage(
+    state: &AppState,
+    principal: &Principal,
+    base: &Base,
+    id: &str,
+) -> Result<Usage, ApiError> {
+    let mut tx = reader(state, principal).await?;
+    let missing = || ApiError::not_found(format!("no usage record {id:?}"));
+    let row = tx.usage_record(id).await?.ok_or_else(missing)?;
+    let contract = tx.contract(row.contract_id).await?.ok_or_else(missing)?;
+    if !sees(principal, contract.customer_id) {
+        return Err(missing());
+    }
+    represent(state, base, &row, &contract.market)
+}
+
+/// One usage record.
+#[utoipa::path(get, path = "/usage/{id}", tag = "TMF635 usage",
+    params(("id" = String, Path, description = "The record's id (the CDR id)"), FieldParams),
+    responses((status = 200, description = "The usage record", body = Usage)))]
+async fn get_usage(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    Path(id): Path<String>,
+    Query(params): Query<FieldParams>,
+) -> Result<Response, ApiError> {
+    let usage = usage(&state, &principal, &base, &id).await?;
+    Ok(one(StatusCode::OK, &usage, params.fields.as_deref()))
+}
+
+fn text(list: &[Characteristic], name: &str) -> Result<Option<String>, ApiError> {
+    match list.iter().find(|c| c.name == name).map(|c| &c.value) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
+        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "usageCharacteristic {name}: a string or number is expected"
+        ))),
+    }
+}
+
+/// Rates one usage record (USE-1…3): 201 with the record; posting an id
+/// already rated answers 200 with the record as first rated; a record the
+/// rules cannot rate (unknown number, bad quantity) is 422.
+#[utoipa::path(post, path = "/usage", tag = "TMF635 usage", request_body = UsageCreate,
+    responses((status = 201, description = "The record rated", body = Usage),
+        (status = 200, description = "The record was rated before", body = Usage)))]
+async fn create_usage(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    base: Base,
+    JsonBody(create): JsonBody<UsageCreate>,
+) -> Result<Response, ApiError> {
+    allow(&principal, &[Role::Admin, Role::Billing])?;
+    let list = &create.usage_characteristic;
+    let required = |name: &str| -> Result<String, ApiError> {
+        text(list, name)?
+            .ok_or_else(|| ApiError::bad_request(format!("usageCharacteristic {name}: required")))
+    };
+    let id = required("recordId")?;
+    let number = required("number")?;
+    let to = required("to")?;
+    let quantity: u64 = required("quantity")?.parse().map_err(|_| {
+        ApiError::bad_request(
+            "usageCharacteristic quantity: a whole number of seconds, messages or bytes",
+        )
+    })?;
+    let kind: UsageKind = create
+        .usage_type
+        .parse()
+        .map_err(|e: String| ApiError::bad_request(format!("usageType: {e}")))?;
+    let mut tx = reader(&state, &principal).await?;
+    let market_id = tx.market_of_number(&number).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "usageCharacteristic number: {number} is not a subscriber number of this operator"
+            ),
+        )
+    })?;
+    drop(tx);
+    let market = super::market(&state, &market_id)?;
+    let at: DateTime = match create.usage_date.parse::<Timestamp>() {
+        Ok(instant) => instant.to_zoned(market.time_zone.clone()).datetime(),
+        Err(_) => create.usage_date.parse().map_err(|_| {
+            ApiError::bad_request(format!(
+                "usageDate: {:?} is neither RFC 3339 nor a local date and time",
+                create.usage_date
+            ))
+        })?,
+    };
+    let record = UsageRecord {
+        id: id.clone(),
+        number,
+        at,
+        kind,
+        to,
+        quantity,
+        roaming: text(list, "roaming")?.filter(|r| !r.is_empty()),
+    };
+    let summary = state
+        .app
+        .import_records_decided(&ctx(&principal), market, &[(1, record)])
+        .await?;
+    if let Some(rejected) = summary.rejected_lines.first() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the record is not rated: {}", rejected.reason),
+        ));
+    }
+    let usage = usage(&state, &principal, &base, &id).await?;
+    if summary.imported == 1 {
+        super::events::publish(&state, "usage", "UsageCreateEvent", &usage).await;
+        Ok(one(StatusCode::CREATED, &usage, None))
+    } else {
+        Ok(one(StatusCode::OK, &usage, None))
+    }
+}

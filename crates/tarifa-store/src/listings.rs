@@ -1,0 +1,162 @@
+//! Paged listings for the API and self-care: one page of rows in a stable
+//! order and how many rows match in all, optionally only one customer's.
+
+use crate::{
+    BillLineRow, BillRow, ComplaintRow, ContractRow, CustomerRow, NoticeRow, PaymentRow, Result,
+    Tx, UsageRow, on_tx,
+};
+
+/// Which rows of a listing to return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Whose rows a listing covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    Anyone,
+    Customer(i64),
+}
+
+/// A page of rows and the number of rows the listing has in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}
+
+/// What a listing reads: the table, its order, and how its rows belong to a
+/// customer. Only these fixed texts ever reach the SQL.
+struct Source {
+    table: &'static str,
+    order: &'static str,
+    of_customer: &'static str,
+}
+
+const CUSTOMERS: Source = Source {
+    table: "customers",
+    order: "id",
+    of_customer: "id = $1",
+};
+const CONTRACTS: Source = Source {
+    table: "contracts",
+    order: "id",
+    of_customer: "customer_id = $1",
+};
+const BILLS: Source = Source {
+    table: "bills",
+    order: "id",
+    of_customer: "customer_id = $1",
+};
+const BILL_LINES: Source = Source {
+    table: "bill_lines",
+    order: "bill_id, position",
+    of_customer: "bill_id IN (SELECT id FROM bills WHERE customer_id = $1)",
+};
+const PAYMENTS: Source = Source {
+    table: "payments",
+    order: "id",
+    of_customer: "customer_id = $1",
+};
+const COMPLAINTS: Source = Source {
+    table: "complaints",
+    order: "id",
+    of_customer: "customer_id = $1",
+};
+const NOTICES: Source = Source {
+    table: "notices",
+    order: "id",
+    of_customer: "customer_id = $1",
+};
+const USAGE: Source = Source {
+    table: "usage_records",
+    order: "id",
+    of_customer: "contract_id IN (SELECT id FROM contracts WHERE customer_id = $1)",
+};
+
+impl Tx {
+    async fn listing<T>(&mut self, source: &Source, owner: Owner, page: Page) -> Result<Listed<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let Source {
+            table,
+            order,
+            of_customer,
+        } = source;
+        let (filter, customer) = match owner {
+            Owner::Anyone => ("$1 = $1".to_owned(), 0),
+            Owner::Customer(id) => ((*of_customer).to_owned(), id),
+        };
+        let select =
+            format!("SELECT * FROM {table} WHERE {filter} ORDER BY {order} LIMIT $2 OFFSET $3");
+        let count = format!("SELECT COUNT(*) FROM {table} WHERE {filter}");
+        let (rows, total) = on_tx!(self, c => {
+            let rows = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(select))
+                .bind(customer)
+                .bind(page.limit)
+                .bind(page.offset)
+                .fetch_all(&mut *c)
+                .await?;
+            let total = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))
+                .bind(customer)
+                .fetch_one(&mut *c)
+                .await?;
+            (rows, total)
+        });
+        Ok(Listed { rows, total })
+    }
+
+    pub async fn list_customers(
+        &mut self,
+        owner: Owner,
+        page: Page,
+    ) -> Result<Listed<CustomerRow>> {
+        self.listing(&CUSTOMERS, owner, page).await
+    }
+
+    pub async fn list_contracts(
+        &mut self,
+        owner: Owner,
+        page: Page,
+    ) -> Result<Listed<ContractRow>> {
+        self.listing(&CONTRACTS, owner, page).await
+    }
+
+    pub async fn list_bills(&mut self, owner: Owner, page: Page) -> Result<Listed<BillRow>> {
+        self.listing(&BILLS, owner, page).await
+    }
+
+    pub async fn list_bill_lines(
+        &mut self,
+        owner: Owner,
+        page: Page,
+    ) -> Result<Listed<BillLineRow>> {
+        self.listing(&BILL_LINES, owner, page).await
+    }
+
+    pub async fn list_payments(&mut self, owner: Owner, page: Page) -> Result<Listed<PaymentRow>> {
+        self.listing(&PAYMENTS, owner, page).await
+    }
+
+    pub async fn list_complaints(
+        &mut self,
+        owner: Owner,
+        page: Page,
+    ) -> Result<Listed<ComplaintRow>> {
+        self.listing(&COMPLAINTS, owner, page).await
+    }
+
+    pub async fn list_notices(&mut self, owner: Owner, page: Page) -> Result<Listed<NoticeRow>> {
+        self.listing(&NOTICES, owner, page).await
+    }
+
+    pub async fn list_usage(&mut self, owner: Owner, page: Page) -> Result<Listed<UsageRow>> {
+        self.listing(&USAGE, owner, page).await
+    }
+}
