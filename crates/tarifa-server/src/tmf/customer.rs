@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use super::{
     ACCOUNT_API, Base, CUSTOMER_API, Characteristic, FieldParams, JsonBody, ListParams, Ref,
-    TimePeriod, ctx, listed, numeric_id, one, owner, reader, sees,
+    TimePeriod, characteristic_text, ctx, listed, numeric_id, one, owner, reader, sees,
 };
 use crate::auth::allow;
 use crate::{ApiError, AppState};
@@ -258,13 +258,7 @@ fn characteristic<'a>(list: &'a [Characteristic], name: &str) -> Option<&'a serd
 }
 
 fn text_of(list: &[Characteristic], name: &str) -> Result<Option<String>, ApiError> {
-    match characteristic(list, name) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(ApiError::bad_request(format!(
-            "characteristic {name}: a string is expected"
-        ))),
-    }
+    characteristic_text(list, "characteristic", name)
 }
 
 fn flag_of(list: &[Characteristic], name: &str) -> Result<Option<bool>, ApiError> {

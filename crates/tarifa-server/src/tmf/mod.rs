@@ -303,6 +303,23 @@ impl Characteristic {
     }
 }
 
+/// The text of the characteristic `name` in `list` (a number counts as its
+/// digits); `field` names the list in errors.
+pub fn characteristic_text(
+    list: &[Characteristic],
+    field: &str,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    match list.iter().find(|c| c.name == name).map(|c| &c.value) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
+        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "{field} {name}: a string is expected"
+        ))),
+    }
+}
+
 fn zoned_text(zoned: &jiff::Zoned) -> String {
     zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }

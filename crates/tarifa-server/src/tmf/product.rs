@@ -318,14 +318,7 @@ async fn get_product(
 }
 
 fn text(list: &[Characteristic], name: &str) -> Result<Option<String>, ApiError> {
-    match list.iter().find(|c| c.name == name).map(|c| &c.value) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
-        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(ApiError::bad_request(format!(
-            "productCharacteristic {name}: a string is expected"
-        ))),
-    }
+    super::characteristic_text(list, "productCharacteristic", name)
 }
 
 /// Signs a contract for a customer (CON-1…8, DEV-1, CON-13, PRM-1): 201 with

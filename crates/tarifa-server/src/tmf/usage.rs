@@ -154,14 +154,7 @@ async fn get_usage(
 }
 
 fn text(list: &[Characteristic], name: &str) -> Result<Option<String>, ApiError> {
-    match list.iter().find(|c| c.name == name).map(|c| &c.value) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
-        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(ApiError::bad_request(format!(
-            "usageCharacteristic {name}: a string or number is expected"
-        ))),
-    }
+    super::characteristic_text(list, "usageCharacteristic", name)
 }
 
 /// Rates one usage record (USE-1…3): 201 with the record; posting an id
