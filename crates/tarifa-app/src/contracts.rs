@@ -33,6 +33,76 @@ pub struct SignRequest {
     pub promotion: Option<String>,
 }
 
+/// The TRM-3 fee of a move to a cheaper package during the commitment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DowngradeFee {
+    pub amount: Money,
+    pub months_left: u32,
+    pub package_name: String,
+}
+
+/// What a package change decides and costs, before it is made.
+#[derive(Clone, Debug)]
+pub struct PackageChangeQuote {
+    pub decision: Decision,
+    pub downgrade_fee: Option<DowngradeFee>,
+}
+
+/// CAT-1, CAT-3 and TRM-3: whether the move is allowed and what it costs —
+/// a cheaper package during the commitment costs the difference from the
+/// package signed for, for the months left, on a bill of its own.
+fn plan_package_change(
+    market: &tarifa_core::market::Market,
+    catalog: &tarifa_core::catalog::Catalog,
+    current: &tarifa_core::contract::Contract,
+    package_id: &str,
+    today: jiff::civil::Date,
+) -> PackageChangeQuote {
+    let mut decision = match catalog.package(package_id) {
+        Some(package) => contract::change_package(&current.package, package, current.status, today),
+        None => {
+            let mut d = Decision::approved();
+            d.refuse(
+                rules::CAT_1,
+                format!("package {package_id:?} is not in the {} catalog", market.id),
+            );
+            d
+        }
+    };
+    let mut downgrade_fee = None;
+    if decision.is_approved()
+        && market.applies(rules::TRM_3)
+        && let (Some(commitment), Some(signed), Some(new)) = (
+            current.commitment().filter(|c| c.is_live(today)),
+            catalog.package(&current.signed.package),
+            catalog.package(package_id),
+        )
+        && new.monthly_fee.minor() < signed.monthly_fee.minor()
+    {
+        let months = tarifa_core::time::months_left(today, commitment.end);
+        let difference = signed.monthly_fee - new.monthly_fee;
+        let fee = difference.times(i64::from(months));
+        if fee.is_positive() {
+            decision.because(
+                rules::TRM_3,
+                format!(
+                    "({} − {}) × {months} months left until {} = {fee}, on a separate bill",
+                    signed.monthly_fee, new.monthly_fee, commitment.end
+                ),
+            );
+            downgrade_fee = Some(DowngradeFee {
+                amount: fee,
+                months_left: months,
+                package_name: new.name.clone(),
+            });
+        }
+    }
+    PackageChangeQuote {
+        decision,
+        downgrade_fee,
+    }
+}
+
 /// CON-7 (and DEV-1 for a device): a party with obligations past their due
 /// date, as the operator's own records show them, is refused.
 pub(crate) async fn refuse_if_in_debt(
@@ -285,6 +355,24 @@ impl App {
         }
     }
 
+    /// What moving a contract to another package today would decide, and the
+    /// TRM-3 fee it would cost (nothing is changed).
+    pub async fn quote_package_change(
+        &self,
+        ctx: &Ctx,
+        contract_id: i64,
+        package_id: &str,
+    ) -> Result<PackageChangeQuote> {
+        let mut tx = self.begin(ctx).await?;
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let current = convert::contract(&mut tx, &market, row).await?;
+        let catalog = self.catalog(&mut tx, &market).await?;
+        tx.rollback().await?;
+        Ok(plan_package_change(
+            &market, &catalog, &current, package_id, today,
+        ))
+    }
+
     /// Moves a contract to another package from today (CAT-1, CAT-3).
     pub async fn change_package(
         &self,
@@ -296,72 +384,36 @@ impl App {
         let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let current = convert::contract(&mut tx, &market, row).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
-        let mut decision = match catalog.package(package_id) {
-            Some(package) => {
-                contract::change_package(&current.package, package, current.status, today)
-            }
-            None => {
-                let mut d = Decision::approved();
-                d.refuse(
-                    rules::CAT_1,
-                    format!("package {package_id:?} is not in the {} catalog", market.id),
-                );
-                d
-            }
-        };
+        let PackageChangeQuote {
+            mut decision,
+            downgrade_fee,
+        } = plan_package_change(&market, &catalog, &current, package_id, today);
         if decision.is_approved() {
             tx.change_contract_package(contract_id, package_id, &today.to_string())
                 .await?;
-            // TRM-3: a cheaper package during the commitment costs the difference
-            // from the package signed for, for the months left, on a bill of its own.
-            let signed = catalog.package(&current.signed.package);
-            let new = catalog.package(package_id);
-            if let (true, Some(commitment), Some(signed), Some(new)) = (
-                market.applies(rules::TRM_3),
-                current.commitment().filter(|c| c.is_live(today)),
-                signed,
-                new,
-            ) && new.monthly_fee.minor() < signed.monthly_fee.minor()
-            {
-                let months = tarifa_core::time::months_left(today, commitment.end);
-                let difference = signed.monthly_fee - new.monthly_fee;
-                let fee = difference.times(i64::from(months));
-                if fee.is_positive() {
-                    let mut charge = charge_row(
-                        &market,
-                        Charge {
-                            customer_id: current.customer_id,
-                            contract_id: Some(contract_id),
-                            on: today,
-                            line: "fee",
-                            category: tarifa_core::catalog::OneTimeCategory::OtherChargesCredits,
-                            fee_kind: Some("downgrade"),
-                            amount: fee,
-                            rule: rules::TRM_3,
-                            description: format!(
-                                "move to the cheaper package {} during the commitment, {}",
-                                new.name, current.number
-                            ),
-                        },
-                    );
-                    charge.id = tx.insert_charge(&charge).await?;
-                    let number = self
-                        .issue_separate_bill(
-                            &mut tx,
-                            &market,
-                            current.customer_id,
-                            &[charge],
-                            today,
-                        )
-                        .await?;
-                    decision.because(
-                        rules::TRM_3,
-                        format!(
-                            "({} − {}) × {months} months left until {} = {fee}, on the separate bill {number}",
-                            signed.monthly_fee, new.monthly_fee, commitment.end
+            if let Some(fee) = downgrade_fee {
+                let mut charge = charge_row(
+                    &market,
+                    Charge {
+                        customer_id: current.customer_id,
+                        contract_id: Some(contract_id),
+                        on: today,
+                        line: "fee",
+                        category: tarifa_core::catalog::OneTimeCategory::OtherChargesCredits,
+                        fee_kind: Some("downgrade"),
+                        amount: fee.amount,
+                        rule: rules::TRM_3,
+                        description: format!(
+                            "move to the cheaper package {} during the commitment, {}",
+                            fee.package_name, current.number
                         ),
-                    );
-                }
+                    },
+                );
+                charge.id = tx.insert_charge(&charge).await?;
+                let number = self
+                    .issue_separate_bill(&mut tx, &market, current.customer_id, &[charge], today)
+                    .await?;
+                decision.note(format!("the fee is on the separate bill {number}"));
             }
         }
         if decision.is_approved()

@@ -17,6 +17,8 @@ use crate::{App, Ctx, Result, convert, record};
 pub struct SchedulerReport {
     pub days: u32,
     pub decisions: u32,
+    /// Bills the days' bill runs issued.
+    pub bills: u64,
 }
 
 impl App {
@@ -41,7 +43,9 @@ impl App {
                 None => first_day,
             };
             while day <= until {
-                report.decisions += self.run_day(ctx, &market, day).await?;
+                let (decisions, bills) = self.run_day(ctx, &market, day).await?;
+                report.decisions += decisions;
+                report.bills += bills;
                 report.days += 1;
                 day = match day.checked_add(1.day()) {
                     Ok(next) => next,
@@ -55,13 +59,16 @@ impl App {
     /// One day's jobs for one market. Bulk jobs (the bill run) commit their
     /// own batches and are idempotent; the small jobs and the mark that the
     /// day ran commit together.
-    async fn run_day(&self, ctx: &Ctx, market: &Market, day: Date) -> Result<u32> {
+    /// Returns the decisions taken and the bills issued.
+    async fn run_day(&self, ctx: &Ctx, market: &Market, day: Date) -> Result<(u32, u64)> {
+        let mut bills = 0;
         if market.applies(rules::BIL_1)
             && day.day() == i8::try_from(market.rules.bil_1.issue_day).unwrap_or(1)
         {
             let month = add_months(day.first_of_month(), -1);
             let run = self.run_bills(ctx, market, month, day).await?;
             tracing::info!(market = %market.id, period = %run.period, issued = run.issued, "bill run");
+            bills = run.issued;
         }
         let mut tx = self.begin(ctx).await?;
         let mut decisions = 0;
@@ -109,6 +116,6 @@ impl App {
         tx.finish_scheduled_day(&market.id, &day.to_string())
             .await?;
         tx.commit().await?;
-        Ok(decisions)
+        Ok((decisions, bills))
     }
 }

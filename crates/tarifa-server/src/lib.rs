@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 mod metrics;
 mod openapi;
+mod operations;
 pub mod tmf;
 
 use std::future::Future;
@@ -82,6 +83,7 @@ pub fn router(state: AppState, options: &Options) -> Router {
     let (protected, protected_paths) = OpenApiRouter::new()
         .routes(routes!(metrics_text))
         .merge(tmf::routes())
+        .merge(operations::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -177,7 +179,7 @@ async fn run_scheduler(
             .unwrap_or_else(|| jiff::Zoned::now().date());
         let first = app.markets().map(|m| app.today(m)).min().unwrap_or(today);
         match app.run_scheduler(&ctx, first, today).await {
-            Ok(report) => metrics.scheduled(report.days, report.decisions),
+            Ok(report) => metrics.scheduled(&report),
             Err(error) => {
                 metrics.scheduler_failed();
                 tracing::error!(%error, "the scheduler pass failed; it is retried");

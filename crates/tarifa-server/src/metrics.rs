@@ -1,5 +1,6 @@
 //! Prometheus metrics (text exposition format): requests by route and
-//! status, their latencies, and what the scheduler did.
+//! status, their latencies, what the scheduler did (days, decisions, bills
+//! issued) and the usage records received.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -32,6 +33,13 @@ pub struct Metrics {
     scheduler_days: Counter,
     scheduler_decisions: Counter,
     scheduler_failures: Counter,
+    bills_issued: Counter,
+    usage_records: Family<OutcomeLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
 }
 
 impl Default for Metrics {
@@ -76,8 +84,22 @@ impl Metrics {
             "Scheduler passes that failed and were retried",
             scheduler_failures.clone(),
         );
+        let bills_issued = Counter::default();
+        registry.register(
+            "bills_issued",
+            "Bills the scheduled bill runs issued",
+            bills_issued.clone(),
+        );
+        let usage_records = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "usage_records",
+            "Usage records received over the API: imported, duplicate or rejected",
+            usage_records.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            bills_issued,
+            usage_records,
             requests,
             latency,
             scheduler_days,
@@ -102,9 +124,27 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
-    pub fn scheduled(&self, days: u32, decisions: u32) {
-        self.scheduler_days.inc_by(u64::from(days));
-        self.scheduler_decisions.inc_by(u64::from(decisions));
+    pub fn scheduled(&self, report: &tarifa_app::scheduler::SchedulerReport) {
+        self.scheduler_days.inc_by(u64::from(report.days));
+        self.scheduler_decisions.inc_by(u64::from(report.decisions));
+        self.bills_issued.inc_by(report.bills);
+    }
+
+    /// Counts usage records received by outcome.
+    pub fn usage(&self, imported: u64, duplicates: u64, rejected: u64) {
+        for (outcome, count) in [
+            ("imported", imported),
+            ("duplicate", duplicates),
+            ("rejected", rejected),
+        ] {
+            if count > 0 {
+                self.usage_records
+                    .get_or_create(&OutcomeLabels {
+                        outcome: outcome.to_owned(),
+                    })
+                    .inc_by(count);
+            }
+        }
     }
 
     pub fn scheduler_failed(&self) {

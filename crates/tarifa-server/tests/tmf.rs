@@ -317,6 +317,17 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
         )
         .await;
         assert_eq!(unknown.status, 422, "{}", unknown.text);
+        let metrics = call("GET", format!("{base}/metrics"), Some(&admin), None)
+            .await
+            .text;
+        for line in [
+            r#"tarifa_usage_records_total{outcome="imported"} 2"#,
+            r#"tarifa_usage_records_total{outcome="duplicate"} 1"#,
+            r#"tarifa_usage_records_total{outcome="rejected"} 1"#,
+            "tarifa_bills_issued_total",
+        ] {
+            assert!(metrics.contains(line), "{line} in {metrics}");
+        }
 
         // Bills: this month's run, then the bills and their lines.
         let market = app.market("rs").expect("rs").clone();

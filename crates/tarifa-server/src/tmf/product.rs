@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tarifa_app::contracts::{DeviceInput, SignRequest};
 use tarifa_app::tokens::{Principal, Role};
 use tarifa_core::catalog::Catalog;
-use tarifa_core::contract::SalesChannel;
+use tarifa_core::contract::{Benefit, BenefitKind, SalesChannel};
 use tarifa_store::{ContractRow, Tx};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -105,7 +105,9 @@ pub struct ProductCreate {
     #[serde(default)]
     pub product_term: Vec<ProductTerm>,
     /// `channel` (store, distance, off_premises), `portedFrom`, `promotion`,
-    /// `device`, `imei`, `devicePrice`, `instalments`, `externalId`.
+    /// `device`, `imei`, `devicePrice`, `instalments`, `externalId`, and the
+    /// benefits a commitment is given for (CON-1): `deviceDiscount`,
+    /// `serviceDiscount` (amounts).
     #[serde(default)]
     pub product_characteristic: Vec<Characteristic>,
 }
@@ -200,6 +202,13 @@ async fn represent(
         if let Some(value) = value {
             characteristic.push(Characteristic::text(name, value));
         }
+    }
+    for benefit in tx.benefits(row.id).await? {
+        characteristic.push(Characteristic::text(
+            &format!("benefit.{}", benefit.kind),
+            tarifa_core::money::Money::from_minor(benefit.amount_minor, market.currency)
+                .to_string(),
+        ));
     }
     for sale in tx.device_sales(row.id).await? {
         characteristic.push(Characteristic::text("device", &sale.device_id));
@@ -402,13 +411,24 @@ async fn create_product(
                 .unwrap_or(0),
         }),
     };
+    let mut benefits = Vec::new();
+    for (name, kind) in [
+        ("deviceDiscount", BenefitKind::DeviceDiscount),
+        ("serviceDiscount", BenefitKind::ServiceDiscount),
+    ] {
+        if let Some(amount) = text(list, name)? {
+            let amount = tarifa_core::money::Money::parse_non_negative(&amount, market.currency)
+                .map_err(|e| ApiError::bad_request(format!("productCharacteristic {name}: {e}")))?;
+            benefits.push(Benefit { kind, amount });
+        }
+    }
     let request = SignRequest {
         customer_id: customer.id,
         handle: text(list, "externalId")?,
         package: package.to_owned(),
         number: create.product_serial_number.clone(),
         commitment_months,
-        benefits: Vec::new(),
+        benefits,
         device,
         channel,
         ported_from: text(list, "portedFrom")?,

@@ -189,6 +189,7 @@ async fn create_usage(
         .map_err(|e: String| ApiError::bad_request(format!("usageType: {e}")))?;
     let mut tx = reader(&state, &principal).await?;
     let market_id = tx.market_of_number(&number).await?.ok_or_else(|| {
+        state.metrics.usage(0, 0, 1);
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
@@ -220,6 +221,9 @@ async fn create_usage(
         .app
         .import_records_decided(&ctx(&principal), market, &[(1, record)])
         .await?;
+    state
+        .metrics
+        .usage(summary.imported, summary.duplicates, summary.rejected);
     if let Some(rejected) = summary.rejected_lines.first() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
