@@ -34,7 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Runs a scenario (admin and billing): 200 with the report, 400 naming the
 /// line and field of an invalid scenario.
 #[utoipa::path(post, path = "/simulate", tag = "operations",
-    request_body(content = String, content_type = "application/toml", description = "A scenario in the SCENARIOS.md language"),
+    request_body(content = String, content_type = "text/plain", description = "A scenario in the SCENARIOS.md language (TOML; `application/toml` is accepted too)"),
     responses((status = 200, description = "The report", body = SimulationView)))]
 async fn run(
     State(state): State<AppState>,
