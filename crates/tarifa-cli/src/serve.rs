@@ -14,6 +14,10 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// The URL integrators reach the server at, for the links in hub events
+    /// (default: http:// and the listening address).
+    #[arg(long)]
+    public_url: Option<String>,
 }
 
 pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
@@ -32,7 +36,11 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
         let address = listener.local_addr()?;
         tracing::info!(%address, db = %args.db, "tarifa serves");
         println!("listening on http://{address}");
-        tarifa_server::serve(app, listener, tarifa_server::Options::default(), shutdown())
+        let options = tarifa_server::Options {
+            public_url: args.public_url.clone(),
+            ..tarifa_server::Options::default()
+        };
+        tarifa_server::serve(app, listener, options, shutdown())
             .await
             .context("serving")
     })

@@ -44,6 +44,9 @@ pub struct Options {
     pub request_timeout: Duration,
     /// How often the scheduler looks whether a new day began.
     pub scheduler_every: Duration,
+    /// The address integrators reach the server at, for the `href`s of hub
+    /// events (default: `http://` and the listening address).
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             scheduler_every: Duration::from_secs(60),
+            public_url: None,
         }
     }
 }
@@ -137,9 +141,13 @@ pub async fn serve(
     let metrics = Arc::new(Metrics::new());
     let state = AppState::new(app.clone(), metrics.clone());
     let (stop, stopped) = watch::channel(false);
+    let base = tmf::Base(match &options.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", listener.local_addr()?),
+    });
     let delivery = tokio::spawn(tmf::events::deliver_events(
-        app.clone(),
-        state.hub_wake.clone(),
+        state.clone(),
+        base,
         stopped.clone(),
     ));
     let scheduler = tokio::spawn(run_scheduler(
@@ -241,11 +249,15 @@ async fn tag_route(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts every request by route and status, and times it.
+/// Counts every request by route and status, and times it; a change made
+/// over the API wakes the hub's dispatcher.
 async fn measure(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
+    if method != "GET" && response.status().is_success() {
+        state.hub_wake.notify_one();
+    }
     let route = response
         .extensions()
         .get::<MatchedPath>()

@@ -329,12 +329,37 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             assert!(metrics.contains(line), "{line} in {metrics}");
         }
 
-        // Bills: this month's run, then the bills and their lines.
+        // Bills: this month's run, then the bills and their lines. The run
+        // is no API call, yet the bill hub hears of it (from the audit trail).
+        let (callback, delivered) = listener().await;
+        created(
+            &send_json(
+                "POST",
+                format!("{base}/tmf-api/customerBillManagement/v4/hub"),
+                &billing,
+                json!({ "callback": callback }),
+            )
+            .await,
+            "bill hub",
+        );
         let market = app.market("rs").expect("rs").clone();
         let today = app.today(&market);
         app.run_bills(&ctx, &market, today.first_of_month(), today)
             .await
             .expect("a bill run");
+        let event: Value = serde_json::from_str(
+            &tokio::time::timeout(std::time::Duration::from_secs(30), delivered)
+                .await
+                .expect("the bill event is delivered in time")
+                .expect("the listener ran"),
+        )
+        .expect("the event is JSON");
+        assert_eq!(event["eventType"], "CustomerBillCreateEvent", "{event:#}");
+        conforms(
+            "TMF678-CustomerBill-v4.0.0.swagger.json",
+            "CustomerBill",
+            &event["event"]["customerBill"],
+        );
         let bills = get_json(format!("{base}{BILLS}"), &admin).await;
         assert_eq!(bills.status, 200, "{}", bills.text);
         let bills = bills.json.as_array().expect("a list").clone();

@@ -6,7 +6,8 @@ impl Tx {
     pub async fn insert_subscription(&mut self, row: &HubSubscriptionRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO hub_subscriptions (api, callback, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO hub_subscriptions (api, callback, query, created_at, from_audit_id)
+                 VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(id), 0) FROM audit_events)) RETURNING id",
             )
             .bind(&row.api)
             .bind(&row.callback)
@@ -89,6 +90,40 @@ impl Tx {
             .fetch_one(c)
             .await?
         }))
+    }
+
+    /// Every live listener, of any API.
+    pub async fn all_subscriptions(&mut self) -> Result<Vec<HubSubscriptionRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, HubSubscriptionRow>(
+                "SELECT * FROM hub_subscriptions WHERE deleted_at IS NULL ORDER BY id",
+            )
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// The last audit event turned into hub events (0 before the first).
+    pub async fn hub_cursor(&mut self) -> Result<i64> {
+        let cursor: Option<i64> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT audit_id FROM hub_cursor WHERE id = 1")
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(cursor.unwrap_or(0))
+    }
+
+    pub async fn set_hub_cursor(&mut self, audit_id: i64) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query(
+                "INSERT INTO hub_cursor (id, audit_id) VALUES (1, $1)
+                 ON CONFLICT (id) DO UPDATE SET audit_id = excluded.audit_id",
+            )
+            .bind(audit_id)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
     }
 
     /// Events due for delivery at `now`, with their listener's callback.

@@ -99,6 +99,24 @@ impl Tx {
         }))
     }
 
+    /// Audit events after `after`, oldest first.
+    pub async fn audit_after(&mut self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, AuditRow>("SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// The newest audit event's id (0 when there is none).
+    pub async fn last_audit_id(&mut self) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM audit_events").fetch_one(c).await?
+        }))
+    }
+
     pub async fn audit_count(&mut self) -> Result<i64> {
         Ok(on_tx!(self, c => {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events").fetch_one(c).await?

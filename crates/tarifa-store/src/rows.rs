@@ -575,6 +575,8 @@ pub struct HubSubscriptionRow {
     pub query: Option<String>,
     pub created_at: String,
     pub deleted_at: Option<String>,
+    /// The last audit event before it registered: it hears of later ones.
+    pub from_audit_id: i64,
 }
 
 /// An event waiting for (or done with) delivery to one listener.

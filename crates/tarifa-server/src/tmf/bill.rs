@@ -213,6 +213,19 @@ fn represent_line(
     })
 }
 
+/// A bill as its hub event carries it.
+pub(crate) async fn find(
+    state: &AppState,
+    base: &Base,
+    id: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let principal = super::system();
+    let mut tx = reader(state, &principal).await?;
+    let bill = visible_bill(&mut tx, &principal, id).await?;
+    let bill = represent(state, &mut tx, base, &bill).await?;
+    Ok(serde_json::to_value(bill).unwrap_or_default())
+}
+
 /// Lists bills, newest last (a subscriber sees only their own).
 #[utoipa::path(get, path = "/customerBill", tag = "TMF678 customer bill", params(ListParams),
     responses((status = 200, description = "A page of bills", body = [CustomerBill],

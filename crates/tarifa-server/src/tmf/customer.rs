@@ -219,6 +219,17 @@ async fn list_customers(
     Ok(listed(&items, page.total, params.fields.as_deref()))
 }
 
+/// A customer as its hub event carries it.
+pub(crate) async fn find(
+    state: &AppState,
+    base: &Base,
+    id: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let row = visible_customer(state, &super::system(), id).await?;
+    let market = super::market(state, &row.market)?;
+    Ok(serde_json::to_value(represent(base, &row, market)).unwrap_or_default())
+}
+
 /// The customer, if the caller may see them.
 pub async fn visible_customer(
     state: &AppState,
@@ -347,13 +358,6 @@ async fn create_customer(
     };
     let row = visible_customer(&state, &principal, &id.to_string()).await?;
     let market = super::market(&state, &row.market)?;
-    super::events::publish(
-        &state,
-        "customer",
-        "CustomerCreateEvent",
-        &represent(&base, &row, market),
-    )
-    .await;
     Ok(one(
         StatusCode::CREATED,
         &represent(&base, &row, market),
@@ -409,12 +413,5 @@ async fn patch_customer(
     let row = visible_customer(&state, &principal, &id).await?;
     let market = super::market(&state, &row.market)?;
     let customer = represent(&base, &row, market);
-    super::events::publish(
-        &state,
-        "customer",
-        "CustomerAttributeValueChangeEvent",
-        &customer,
-    )
-    .await;
     Ok(one(StatusCode::OK, &customer, None))
 }

@@ -1,10 +1,16 @@
 //! TMF event hubs: integrators register a callback on an API's `/hub`
 //! (`POST`, optionally filtered with `query=eventType=…`) and remove it with
-//! `DELETE /hub/{id}`. Each create or state-change event is queued in the
-//! store for every listener and posted to its callback, with retries and a
-//! growing pause between them, until delivered or given up.
+//! `DELETE /hub/{id}`.
+//!
+//! Events come from the audit trail, which every change writes in its own
+//! transaction — whether an API call, an agent's command or the scheduler
+//! made it — so no committed change goes untold. The dispatcher turns new
+//! audit events into hub events for the listeners that want them (moving its
+//! cursor in the same transaction), and the delivery posts each to its
+//! callback, with retries and a growing pause between them, until delivered
+//! or given up. Usage records, which are not audited one by one, are queued
+//! as they are posted.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Extension, Path, State};
@@ -14,13 +20,13 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tarifa_app::App;
 use tarifa_app::tokens::{Principal, Role};
-use tarifa_store::{HubEventRow, HubSubscriptionRow};
-use tokio::sync::{Notify, watch};
+use tarifa_store::{AuditRow, HubEventRow, HubSubscriptionRow};
+use tokio::sync::watch;
 use utoipa::ToSchema;
 
 use super::{
-    CUSTOMER_API, INVENTORY_API, JsonBody, PAYMENT_API, TICKET_API, USAGE_API, ctx, numeric_id,
-    one, reader,
+    BILL_API, Base, CUSTOMER_API, INVENTORY_API, JsonBody, PAYMENT_API, TICKET_API, USAGE_API, ctx,
+    numeric_id, one, reader,
 };
 use crate::auth::allow;
 use crate::{ApiError, AppState};
@@ -96,6 +102,7 @@ async fn register(
         query: input.query.filter(|q| !q.trim().is_empty()),
         created_at: instant(state.app.clock().now()),
         deleted_at: None,
+        from_audit_id: 0,
     };
     let id = tx.insert_subscription(&row).await?;
     tx.commit().await?;
@@ -201,6 +208,7 @@ hub!(product_hub, INVENTORY_API, "TMF637 product inventory");
 hub!(usage_hub, USAGE_API, "TMF635 usage");
 hub!(payment_hub, PAYMENT_API, "TMF676 payment");
 hub!(ticket_hub, TICKET_API, "TMF621 trouble ticket");
+hub!(bill_hub, BILL_API, "TMF678 customer bill");
 
 /// The API whose hub hears about a resource.
 fn api_of(resource: &str) -> Option<&'static str> {
@@ -210,12 +218,14 @@ fn api_of(resource: &str) -> Option<&'static str> {
         "usage" => USAGE_API,
         "payment" => PAYMENT_API,
         "troubleTicket" => TICKET_API,
+        "customerBill" => BILL_API,
         _ => return None,
     })
 }
 
-/// Queues an event about `resource` for every listener that wants it. The
-/// change it tells of is committed already; a failure here is logged.
+/// Queues an event about a usage record for every listener that wants it
+/// (usage is not audited record by record). The record is committed
+/// already; a failure here is logged.
 pub async fn publish<T: Serialize>(state: &AppState, resource: &str, event_type: &str, body: &T) {
     if let Err(error) = queue(state, resource, event_type, body).await {
         tracing::error!(%error, event_type, "an event could not be queued");
@@ -244,26 +254,16 @@ async fn queue<T: Serialize>(
         {
             continue;
         }
-        let event_id = event_id_for(now, listener.id);
-        let payload = serde_json::json!({
-            "eventId": event_id,
-            "eventTime": now.to_string(),
-            "eventType": event_type,
-            "event": { resource: body },
-            "@type": event_type,
-        });
-        tx.insert_hub_event(&HubEventRow {
-            id: 0,
-            subscription_id: listener.id,
-            event_type: event_type.to_owned(),
-            payload: payload.to_string(),
-            created_at: instant(now),
-            attempts: 0,
-            next_attempt_at: instant(now),
-            delivered_at: None,
-            given_up_at: None,
-            last_error: None,
-        })
+        let body = serde_json::to_value(body).unwrap_or_default();
+        let event_id = format!("usage-{}-{}", now.as_millisecond(), listener.id);
+        tx.insert_hub_event(&event_row(
+            listener.id,
+            resource,
+            event_type,
+            &body,
+            now,
+            event_id,
+        ))
         .await?;
         queued += 1;
     }
@@ -272,11 +272,6 @@ async fn queue<T: Serialize>(
         state.hub_wake.notify_one();
     }
     Ok(())
-}
-
-/// An event id unique per instant and listener.
-fn event_id_for(now: Timestamp, listener: i64) -> String {
-    format!("{}-{listener}", now.as_nanosecond())
 }
 
 /// The pause before attempt `attempts + 1`: 10 s, doubling, at most an hour.
@@ -305,10 +300,178 @@ fn post(callback: &str, payload: &str) -> Result<(), String> {
     }
 }
 
-/// Delivers queued events until `stopped`: woken by new events, and every
-/// few seconds for retries.
-pub async fn deliver_events(app: Arc<App>, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+/// Which hub event an audit event makes: the resource, the event type and
+/// the resource's id.
+fn event_of(audit: &AuditRow) -> Option<(&'static str, &'static str, String)> {
+    let id = audit.entity_id.clone();
+    Some(match (audit.entity.as_str(), audit.action.as_str()) {
+        ("customer", "register") => ("customer", "CustomerCreateEvent", id),
+        ("customer", "change" | "erase") => ("customer", "CustomerAttributeValueChangeEvent", id),
+        ("customer", "pay") => {
+            let detail: serde_json::Value = serde_json::from_str(&audit.detail).ok()?;
+            (
+                "payment",
+                "PaymentCreateEvent",
+                detail["payment"].as_i64()?.to_string(),
+            )
+        }
+        ("contract", "sign") => ("product", "ProductCreateEvent", id),
+        ("contract", "status" | "termination_done") => ("product", "ProductStateChangeEvent", id),
+        (
+            "contract",
+            "change_package" | "transfer" | "renew_commitment" | "number_change" | "device_sale"
+            | "promotion" | "equipment",
+        ) => ("product", "ProductAttributeValueChangeEvent", id),
+        ("complaint", "file") => ("troubleTicket", "TroubleTicketCreateEvent", id),
+        ("complaint", "change") => ("troubleTicket", "TroubleTicketStatusChangeEvent", id),
+        ("bill", "issue") => ("customerBill", "CustomerBillCreateEvent", id),
+        _ => return None,
+    })
+}
+
+/// The resource as its event carries it (`None` once it is gone).
+async fn render(
+    state: &AppState,
+    base: &Base,
+    resource: &str,
+    id: &str,
+) -> Result<Option<serde_json::Value>, ApiError> {
+    let found = match resource {
+        "customer" => super::customer::find(state, base, id).await,
+        "payment" => super::payment::find(state, base, id).await,
+        "product" => super::product::find(state, base, id).await,
+        "troubleTicket" => super::ticket::find(state, base, id).await,
+        "customerBill" => super::bill::find(state, base, id).await,
+        _ => return Ok(None),
+    };
+    match found {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.status == StatusCode::NOT_FOUND => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Audit events read per dispatcher pass.
+const AUDIT_BATCH: i64 = 500;
+
+/// Turns the audit events after the cursor into hub events; returns how
+/// many audit events it went through.
+async fn dispatch(state: &AppState, base: &Base) -> Result<usize, ApiError> {
+    let ctx = tarifa_app::Ctx::new("hub");
+    let mut tx = state.app.begin(&ctx).await?;
+    let cursor = tx.hub_cursor().await?;
+    let listeners = tx.all_subscriptions().await?;
+    if listeners.is_empty() {
+        // Nobody listens: nothing before now will ever be told.
+        let last = tx.last_audit_id().await?;
+        if last != cursor {
+            tx.set_hub_cursor(last).await?;
+            tx.commit().await?;
+        }
+        return Ok(0);
+    }
+    let audits = tx.audit_after(cursor, AUDIT_BATCH).await?;
+    // Rendering reads in transactions of its own.
+    tx.rollback().await?;
+    let Some(last) = audits.last().map(|a| a.id) else {
+        return Ok(0);
+    };
+    let now = state.app.clock().now();
+    let mut queued = Vec::new();
+    let mut told = std::collections::HashSet::new();
+    for audit in &audits {
+        let Some((resource, event_type, id)) = event_of(audit) else {
+            continue;
+        };
+        let Some(api) = api_of(resource) else {
+            continue;
+        };
+        let wanting: Vec<&HubSubscriptionRow> = listeners
+            .iter()
+            .filter(|l| l.api == api && audit.id > l.from_audit_id)
+            .filter(|l| {
+                wanted_types(l.query.as_deref())
+                    .is_none_or(|types| types.iter().any(|t| t == event_type))
+            })
+            .collect();
+        // One change often writes several audit events: one event tells it.
+        if wanting.is_empty() || !told.insert((event_type, id.clone())) {
+            continue;
+        }
+        let Some(body) = render(state, base, resource, &id).await? else {
+            continue;
+        };
+        for listener in wanting {
+            let event_id = format!("{}-{}", audit.id, listener.id);
+            queued.push(event_row(
+                listener.id,
+                resource,
+                event_type,
+                &body,
+                now,
+                event_id,
+            ));
+        }
+    }
+    let mut tx = state.app.begin(&ctx).await?;
+    if tx.hub_cursor().await? != cursor {
+        // Another dispatcher went through these meanwhile.
+        return Ok(0);
+    }
+    for row in &queued {
+        tx.insert_hub_event(row).await?;
+    }
+    tx.set_hub_cursor(last).await?;
+    tx.commit().await?;
+    Ok(audits.len())
+}
+
+/// A hub event for one listener, as it is stored and posted.
+fn event_row(
+    listener: i64,
+    resource: &str,
+    event_type: &str,
+    body: &serde_json::Value,
+    now: Timestamp,
+    event_id: String,
+) -> HubEventRow {
+    let payload = serde_json::json!({
+        "eventId": event_id,
+        "eventTime": now.to_string(),
+        "eventType": event_type,
+        "event": { resource: body },
+        "@type": event_type,
+    });
+    HubEventRow {
+        id: 0,
+        subscription_id: listener,
+        event_type: event_type.to_owned(),
+        payload: payload.to_string(),
+        created_at: instant(now),
+        attempts: 0,
+        next_attempt_at: instant(now),
+        delivered_at: None,
+        given_up_at: None,
+        last_error: None,
+    }
+}
+
+/// Dispatches and delivers events until `stopped`: woken after changes made
+/// over the API, and every few seconds for the scheduler's and for retries.
+pub async fn deliver_events(state: AppState, base: Base, mut stopped: watch::Receiver<bool>) {
+    let app = state.app.clone();
+    let wake = state.hub_wake.clone();
     loop {
+        loop {
+            match dispatch(&state, &base).await {
+                Ok(n) if n as i64 == AUDIT_BATCH => continue,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::error!(%error, "hub events could not be dispatched; it is retried");
+                    break;
+                }
+            }
+        }
         if let Err(error) = deliver_due(&app).await {
             tracing::error!(%error, "event delivery failed; it is retried");
         }

@@ -92,6 +92,22 @@ fn represent(state: &AppState, base: &Base, row: &PaymentRow) -> Result<Payment,
     })
 }
 
+/// A payment as its hub event carries it.
+pub(crate) async fn find(
+    state: &AppState,
+    base: &Base,
+    id: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let id = numeric_id(id, "payment")?;
+    let mut tx = reader(state, &super::system()).await?;
+    let row = tx
+        .payment(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no payment {id}")))?;
+    drop(tx);
+    Ok(serde_json::to_value(represent(state, base, &row)?).unwrap_or_default())
+}
+
 /// Lists payments (a subscriber sees only their own).
 #[utoipa::path(get, path = "/payment", tag = "TMF676 payment", params(ListParams),
     responses((status = 200, description = "A page of payments", body = [Payment],
@@ -183,8 +199,6 @@ async fn create_payment(
         .payment(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no payment {id}")))?;
-    drop(tx);
     let payment = represent(&state, &base, &row)?;
-    super::events::publish(&state, "payment", "PaymentCreateEvent", &payment).await;
     Ok(one(StatusCode::CREATED, &payment, None))
 }

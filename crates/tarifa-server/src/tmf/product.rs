@@ -294,6 +294,17 @@ async fn list_products(
     Ok(listed(&items, page.total, params.fields.as_deref()))
 }
 
+/// A contract as its hub event carries it.
+pub(crate) async fn find(
+    state: &AppState,
+    base: &Base,
+    id: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let id = numeric_id(id, "product")?;
+    let product = product(state, &super::system(), base, id).await?;
+    Ok(serde_json::to_value(product).unwrap_or_default())
+}
+
 async fn product(
     state: &AppState,
     principal: &Principal,
@@ -439,6 +450,5 @@ async fn create_product(
         return Err(ApiError::refused(&decided.decision));
     };
     let product = product(&state, &principal, &base, id).await?;
-    super::events::publish(&state, "product", "ProductCreateEvent", &product).await;
     Ok(one(StatusCode::CREATED, &product, None))
 }

@@ -189,6 +189,16 @@ fn represent(
     })
 }
 
+/// A complaint as its hub event carries it.
+pub(crate) async fn find(
+    state: &AppState,
+    base: &Base,
+    id: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let ticket = ticket(state, &super::system(), base, id).await?;
+    Ok(serde_json::to_value(ticket).unwrap_or_default())
+}
+
 async fn ticket(
     state: &AppState,
     principal: &Principal,
@@ -319,7 +329,6 @@ async fn create_ticket(
         return Err(ApiError::refused(&decided.decision));
     };
     let ticket = ticket(&state, &principal, &base, &id.to_string()).await?;
-    super::events::publish(&state, "troubleTicket", "TroubleTicketCreateEvent", &ticket).await;
     Ok(one(StatusCode::CREATED, &ticket, None))
 }
 
@@ -337,7 +346,7 @@ async fn patch_ticket(
     JsonBody(update): JsonBody<TroubleTicketUpdate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
-    let current = ticket(&state, &principal, &base, &id).await?;
+    ticket(&state, &principal, &base, &id).await?;
     let complaint_id = numeric_id(&id, "trouble ticket")?;
     let ctx = ctx(&principal);
     let decided = match update.status.as_str() {
@@ -364,14 +373,5 @@ async fn patch_ticket(
         return Err(ApiError::refused(&decided.decision));
     }
     let ticket = ticket(&state, &principal, &base, &id).await?;
-    if ticket.status != current.status {
-        super::events::publish(
-            &state,
-            "troubleTicket",
-            "TroubleTicketStatusChangeEvent",
-            &ticket,
-        )
-        .await;
-    }
     Ok(one(StatusCode::OK, &ticket, None))
 }
