@@ -603,6 +603,12 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
         // Roles: each may do only its part.
         let forbidden = [
             ("POST", PAYMENTS, agent.clone(), pay(&ana.customer, "ref-3")),
+            (
+                "POST",
+                "/tmf-api/customerManagement/v4/hub",
+                ana_token.clone(),
+                json!({ "callback": "http://127.0.0.1:9/events" }),
+            ),
             ("POST", CUSTOMERS, billing.clone(), customer_body("Nobody")),
             (
                 "POST",
