@@ -115,6 +115,29 @@ async fn operations_quote_change_and_refuse_on_every_backend() {
         let refusal = ok(&unlock, 422, "unlock");
         assert_eq!(refusal["code"], "refused");
         assert!(rules(&refusal).contains(&"UNL-1".to_owned()), "{refusal:#}");
+        // Marko may ask himself, for his own device only.
+        let unlock_body = |imei: &str| {
+            json!({
+                "market": "rs", "imei": imei, "requester": "owner", "channel": "self_care",
+                "fields": { "owner_name": "Marko Petrović", "model": "Galaxy A56" }
+            })
+        };
+        let own = send_json(
+            "POST",
+            format!("{base}{OPS}/unlockRequest"),
+            &marko_token,
+            unlock_body("356938035643817"),
+        )
+        .await;
+        assert_eq!(ok(&own, 422, "own unlock")["code"], "refused");
+        let other = send_json(
+            "POST",
+            format!("{base}{OPS}/unlockRequest"),
+            &marko_token,
+            unlock_body("356938035643825"),
+        )
+        .await;
+        assert_eq!(other.status, 404, "{}", other.text);
 
         // TRM-2: what leaving now would cost.
         let leave = ok(

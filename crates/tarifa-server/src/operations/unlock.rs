@@ -107,9 +107,10 @@ async fn visible(state: &AppState, principal: &Principal, id: &str) -> Result<Un
     }
 }
 
-/// Files an unlock request (agents, for the subscriber at a shop or by
-/// letter): 201 with the decision and the request's id, or 422 naming every
-/// missing condition.
+/// Files an unlock request — an agent for the subscriber at a shop or by
+/// letter, or the subscriber for a device sold on their own contract: 201
+/// with the decision and the request's id, or 422 naming every missing
+/// condition.
 #[utoipa::path(post, path = "/unlockRequest", tag = "operations", request_body = UnlockRequestCreate,
     responses((status = 201, description = "The request recorded", body = DecisionView)))]
 async fn file_request(
@@ -117,7 +118,26 @@ async fn file_request(
     Extension(principal): Extension<Principal>,
     JsonBody(create): JsonBody<UnlockRequestCreate>,
 ) -> Result<Response, ApiError> {
-    allow(&principal, &[Role::Admin, Role::Agent])?;
+    allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    if principal.role == Role::Subscriber {
+        crate::tmf::market(&state, &create.market)?;
+        let mut tx = reader(&state, &principal).await?;
+        let sale = tx
+            .sales_with_imei(&create.market, create.imei.trim())
+            .await?;
+        let mut own = false;
+        if let Some(sale) = sale.first()
+            && let Some(contract) = tx.contract(sale.contract_id).await?
+        {
+            own = sees(&principal, contract.customer_id);
+        }
+        if !own {
+            return Err(ApiError::not_found(format!(
+                "no device with IMEI {} on your contracts",
+                create.imei.trim()
+            )));
+        }
+    }
     let requester: Requester = create
         .requester
         .parse()
