@@ -635,6 +635,46 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             assert_eq!(answer.json["@type"], "Error");
         }
 
+        // Filtering a listing by customer.
+        let anas = get_json(
+            format!("{base}{BILLS}?billingAccount.id={}", ana.customer),
+            &admin,
+        )
+        .await;
+        let anas = anas.json.as_array().expect("a list").clone();
+        assert!(!anas.is_empty());
+        assert!(
+            anas.iter()
+                .all(|b| b["billingAccount"]["id"] == ana.customer.as_str()),
+            "{anas:#?}"
+        );
+        let bos = get_json(
+            format!("{base}{PAYMENTS}?account.id={}", bo.customer),
+            &admin,
+        )
+        .await;
+        assert_eq!(
+            bos.json.as_array().expect("a list").len(),
+            1,
+            "{}",
+            bos.text
+        );
+        assert_eq!(bos.json[0]["account"]["id"], bo.customer.as_str());
+        let peek = get_json(
+            format!("{base}{PRODUCTS}?relatedParty.id={}", bo.customer),
+            &ana_token,
+        )
+        .await;
+        assert_eq!(
+            peek.json,
+            json!([]),
+            "a subscriber's filter never widens what they see"
+        );
+        assert_eq!(
+            peek.headers.get("x-total-count").map(String::as_str),
+            Some("0")
+        );
+
         // fields= and paging.
         let narrow = get_json(
             format!("{base}{CUSTOMERS}/{}?fields=name", ana.customer),

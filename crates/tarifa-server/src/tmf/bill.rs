@@ -15,8 +15,8 @@ use super::account::account_ref;
 use super::customer::customer_ref;
 use super::product::product_ref;
 use super::{
-    BILL_API, Base, Characteristic, FieldParams, ListParams, Money, Ref, TimePeriod, day_start,
-    listed, one, owner, reader, sees,
+    BILL_API, Base, Characteristic, CustomerFilter, FieldParams, ListParams, Money, Ref,
+    TimePeriod, day_start, listed, one, reader, scope, sees,
 };
 use crate::{ApiError, AppState};
 
@@ -227,7 +227,7 @@ pub(crate) async fn find(
 }
 
 /// Lists bills, newest last (a subscriber sees only their own).
-#[utoipa::path(get, path = "/customerBill", tag = "TMF678 customer bill", params(ListParams),
+#[utoipa::path(get, path = "/customerBill", tag = "TMF678 customer bill", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of bills", body = [CustomerBill],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_bills(
@@ -235,9 +235,12 @@ async fn list_bills(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_bills(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_bills(scope(&principal, &filter), params.page())
+        .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     for row in &page.rows {
         items.push(represent(&state, &mut tx, &base, row).await?);
@@ -272,7 +275,7 @@ async fn get_bill(
 }
 
 /// Lists bill lines (a subscriber sees only their own bills').
-#[utoipa::path(get, path = "/appliedCustomerBillingRate", tag = "TMF678 customer bill", params(ListParams),
+#[utoipa::path(get, path = "/appliedCustomerBillingRate", tag = "TMF678 customer bill", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of bill lines", body = [AppliedCustomerBillingRate],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_rates(
@@ -280,9 +283,12 @@ async fn list_rates(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_bill_lines(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_bill_lines(scope(&principal, &filter), params.page())
+        .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     let mut bill: Option<BillRow> = None;
     for line in &page.rows {

@@ -13,8 +13,8 @@ use utoipa_axum::routes;
 
 use super::customer::customer_ref;
 use super::{
-    Base, Characteristic, FieldParams, ListParams, MESSAGE_API, Ref, day_start, listed, numeric_id,
-    one, owner, reader, sees,
+    Base, Characteristic, CustomerFilter, FieldParams, ListParams, MESSAGE_API, Ref, day_start,
+    listed, numeric_id, one, reader, scope, sees,
 };
 use crate::{ApiError, AppState};
 
@@ -110,7 +110,7 @@ fn represent(
 }
 
 /// Lists notices (a subscriber sees only their own).
-#[utoipa::path(get, path = "/communicationMessage", tag = "TMF681 communication", params(ListParams),
+#[utoipa::path(get, path = "/communicationMessage", tag = "TMF681 communication", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of notices", body = [CommunicationMessage],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_messages(
@@ -118,9 +118,12 @@ async fn list_messages(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_notices(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_notices(scope(&principal, &filter), params.page())
+        .await?;
     let items = page
         .rows
         .iter()

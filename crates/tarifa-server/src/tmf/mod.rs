@@ -114,6 +114,30 @@ pub struct ListParams {
     pub limit: Option<u32>,
 }
 
+/// Narrows a listing to one customer's resources, by the reference the
+/// resource carries (TMF630 attribute filtering): the customer's id, which is
+/// also their billing account's.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerFilter {
+    /// Products, bills and bill lines of this billing account.
+    #[serde(rename = "billingAccount.id")]
+    #[param(rename = "billingAccount.id")]
+    pub billing_account: Option<String>,
+    /// Products, usage and trouble tickets of this customer.
+    #[serde(rename = "relatedParty.id")]
+    #[param(rename = "relatedParty.id")]
+    pub related_party: Option<String>,
+    /// Payments to this account.
+    #[serde(rename = "account.id")]
+    #[param(rename = "account.id")]
+    pub account: Option<String>,
+    /// Messages to this customer.
+    #[serde(rename = "receiver.id")]
+    #[param(rename = "receiver.id")]
+    pub receiver: Option<String>,
+}
+
 /// `fields` of a single resource.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -352,6 +376,28 @@ pub fn owner(principal: &Principal) -> Owner {
         // A subscriber token without a customer sees nothing.
         (Role::Subscriber, None) => Owner::Customer(-1),
         _ => Owner::Anyone,
+    }
+}
+
+/// The rows a listing covers: the caller's (a subscriber sees only their
+/// own), narrowed to the customer a filter names.
+pub fn scope(principal: &Principal, filter: &CustomerFilter) -> Owner {
+    let named = [
+        &filter.billing_account,
+        &filter.related_party,
+        &filter.account,
+        &filter.receiver,
+    ]
+    .into_iter()
+    .flatten()
+    .next();
+    match (owner(principal), named) {
+        (allowed, None) => allowed,
+        // An id that is no customer's matches nothing.
+        (Owner::Anyone, Some(id)) => Owner::Customer(id.parse().unwrap_or(-1)),
+        (Owner::Customer(own), Some(id)) => {
+            Owner::Customer(if id.parse() == Ok(own) { own } else { -1 })
+        }
     }
 }
 

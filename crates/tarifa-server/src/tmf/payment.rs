@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 use super::account::account_ref;
 use super::customer::visible_customer;
 use super::{
-    Base, FieldParams, JsonBody, ListParams, Money, PAYMENT_API, Ref, ctx, day_start, listed,
-    numeric_id, one, owner, reader, sees,
+    Base, CustomerFilter, FieldParams, JsonBody, ListParams, Money, PAYMENT_API, Ref, ctx,
+    day_start, listed, numeric_id, one, reader, scope, sees,
 };
 use crate::auth::allow;
 use crate::{ApiError, AppState};
@@ -109,7 +109,7 @@ pub(crate) async fn find(
 }
 
 /// Lists payments (a subscriber sees only their own).
-#[utoipa::path(get, path = "/payment", tag = "TMF676 payment", params(ListParams),
+#[utoipa::path(get, path = "/payment", tag = "TMF676 payment", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of payments", body = [Payment],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_payments(
@@ -117,9 +117,12 @@ async fn list_payments(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_payments(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_payments(scope(&principal, &filter), params.page())
+        .await?;
     let items = page
         .rows
         .iter()

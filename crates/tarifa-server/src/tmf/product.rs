@@ -20,8 +20,9 @@ use utoipa_axum::routes;
 use super::account::account_ref;
 use super::customer::{customer_ref, visible_customer};
 use super::{
-    Base, CATALOG_API, Characteristic, FieldParams, INVENTORY_API, JsonBody, ListParams, Money,
-    Ref, TimePeriod, ctx, day_start, listed, numeric_id, one, owner, reader, sees,
+    Base, CATALOG_API, Characteristic, CustomerFilter, FieldParams, INVENTORY_API, JsonBody,
+    ListParams, Money, Ref, TimePeriod, ctx, day_start, listed, numeric_id, one, reader, scope,
+    sees,
 };
 use crate::auth::allow;
 use crate::{ApiError, AppState};
@@ -275,7 +276,7 @@ async fn represent(
 }
 
 /// Lists contracts (a subscriber sees only their own).
-#[utoipa::path(get, path = "/product", tag = "TMF637 product inventory", params(ListParams),
+#[utoipa::path(get, path = "/product", tag = "TMF637 product inventory", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of contracts", body = [Product],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_products(
@@ -283,9 +284,12 @@ async fn list_products(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_contracts(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_contracts(scope(&principal, &filter), params.page())
+        .await?;
     let context = Context::load(&state, &mut tx, &page.rows).await?;
     let mut items = Vec::with_capacity(page.rows.len());
     for row in &page.rows {

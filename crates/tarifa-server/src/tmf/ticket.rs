@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 
 use super::customer::{customer_ref, visible_customer};
 use super::{
-    BILL_API, Base, FieldParams, JsonBody, ListParams, Money, Ref, TICKET_API, ctx, day_end,
-    day_start, listed, numeric_id, one, owner, reader, sees,
+    BILL_API, Base, CustomerFilter, FieldParams, JsonBody, ListParams, Money, Ref, TICKET_API, ctx,
+    day_end, day_start, listed, numeric_id, one, reader, scope, sees,
 };
 use crate::auth::allow;
 use crate::{ApiError, AppState};
@@ -222,7 +222,7 @@ async fn ticket(
 }
 
 /// Lists complaints (a subscriber sees only their own).
-#[utoipa::path(get, path = "/troubleTicket", tag = "TMF621 trouble ticket", params(ListParams),
+#[utoipa::path(get, path = "/troubleTicket", tag = "TMF621 trouble ticket", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of complaints", body = [TroubleTicket],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_tickets(
@@ -230,9 +230,12 @@ async fn list_tickets(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_complaints(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_complaints(scope(&principal, &filter), params.page())
+        .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     for row in &page.rows {
         let name = tx

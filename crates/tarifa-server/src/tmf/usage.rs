@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use super::product::product_ref;
 use super::{
-    Base, Characteristic, FieldParams, JsonBody, ListParams, USAGE_API, ctx, listed, local_time,
-    one, owner, reader, sees,
+    Base, Characteristic, CustomerFilter, FieldParams, JsonBody, ListParams, USAGE_API, ctx,
+    listed, local_time, one, reader, scope, sees,
 };
 use crate::auth::allow;
 use crate::{ApiError, AppState};
@@ -102,7 +102,7 @@ fn represent(
 }
 
 /// Lists usage records (a subscriber sees only their own contracts').
-#[utoipa::path(get, path = "/usage", tag = "TMF635 usage", params(ListParams),
+#[utoipa::path(get, path = "/usage", tag = "TMF635 usage", params(ListParams, CustomerFilter),
     responses((status = 200, description = "A page of usage records", body = [Usage],
         headers(("X-Total-Count" = i64), ("X-Result-Count" = i64)))))]
 async fn list_usage(
@@ -110,9 +110,12 @@ async fn list_usage(
     Extension(principal): Extension<Principal>,
     base: Base,
     Query(params): Query<ListParams>,
+    Query(filter): Query<CustomerFilter>,
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
-    let page = tx.list_usage(owner(&principal), params.page()).await?;
+    let page = tx
+        .list_usage(scope(&principal, &filter), params.page())
+        .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     for row in &page.rows {
         let contract = tx.contract(row.contract_id).await?;
