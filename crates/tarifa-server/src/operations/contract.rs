@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{DecisionView, approved, visible_contract};
+use super::{DecisionView, respond, visible_contract};
 use crate::auth::allow;
 use crate::tmf::customer::visible_customer;
 use crate::tmf::{JsonBody, Money, ctx, day_start, one};
@@ -186,11 +186,7 @@ async fn terminate(
         .app
         .terminate(&ctx(&principal), row.id, by, &input.reason)
         .await?;
-    Ok(one(
-        StatusCode::OK,
-        &approved(&decided.decision, None)?,
-        None,
-    ))
+    respond(StatusCode::OK, &decided.decision, None)
 }
 
 /// What moving the contract to another package would decide and cost
@@ -248,11 +244,7 @@ async fn change_package(
         .app
         .change_package(&ctx(&principal), row.id, &input.package)
         .await?;
-    Ok(one(
-        StatusCode::OK,
-        &approved(&decided.decision, None)?,
-        None,
-    ))
+    respond(StatusCode::OK, &decided.decision, None)
 }
 
 /// Sets a monthly spending limit (USE-4): agents, or the subscriber for
@@ -274,8 +266,11 @@ async fn spending_limit(
         .app
         .set_spending_limit(&ctx(&principal), row.id, amount)
         .await?;
-    let view = approved(&decided.decision, decided.value.map(|id| id.to_string()))?;
-    Ok(one(StatusCode::CREATED, &view, None))
+    respond(
+        StatusCode::CREATED,
+        &decided.decision,
+        decided.value.map(|id| id.to_string()),
+    )
 }
 
 /// Asks for an itemised listing of a period (USE-5): agents, or the
@@ -295,8 +290,11 @@ async fn listing(
         .app
         .request_listing(&ctx(&principal), row.id, &input.period)
         .await?;
-    let view = approved(&decided.decision, decided.value.map(|id| id.to_string()))?;
-    Ok(one(StatusCode::CREATED, &view, None))
+    respond(
+        StatusCode::CREATED,
+        &decided.decision,
+        decided.value.map(|id| id.to_string()),
+    )
 }
 
 /// Transfers the contract to another customer (CON-9; agents).
@@ -316,9 +314,5 @@ async fn transfer(
         .app
         .transfer(&ctx(&principal), row.id, assignee.id)
         .await?;
-    Ok(one(
-        StatusCode::OK,
-        &approved(&decided.decision, None)?,
-        None,
-    ))
+    respond(StatusCode::OK, &decided.decision, None)
 }

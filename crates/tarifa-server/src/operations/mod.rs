@@ -58,12 +58,22 @@ impl DecisionView {
 }
 
 /// The view of an approved decision, or the 422 of a refused one.
-pub fn approved(decision: &Decision, id: Option<String>) -> Result<DecisionView, ApiError> {
+fn approved(decision: &Decision, id: Option<String>) -> Result<DecisionView, ApiError> {
     if decision.is_approved() {
         Ok(DecisionView::of(decision, id))
     } else {
         Err(ApiError::refused(decision))
     }
+}
+
+/// The answer to a command: its decision with `status` when approved, the
+/// 422 `Error` when refused.
+pub fn respond(
+    status: axum::http::StatusCode,
+    decision: &Decision,
+    id: Option<String>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(crate::tmf::one(status, &approved(decision, id)?, None))
 }
 
 /// A contract the caller may see (a subscriber: only their own).

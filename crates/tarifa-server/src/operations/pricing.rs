@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{DecisionView, approved};
+use super::{DecisionView, respond};
 use crate::auth::allow;
-use crate::tmf::{JsonBody, Money, ctx, one};
+use crate::tmf::{JsonBody, Money, ctx};
 use crate::{ApiError, AppState};
 
 /// A new monthly fee for a package from a day.
@@ -60,6 +60,9 @@ async fn announce(
             input.unfavourable,
         )
         .await?;
-    let view = approved(&decided.decision, decided.value.map(|id| id.to_string()))?;
-    Ok(one(StatusCode::CREATED, &view, None))
+    respond(
+        StatusCode::CREATED,
+        &decided.decision,
+        decided.value.map(|id| id.to_string()),
+    )
 }

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{DecisionView, OPERATIONS_API, approved};
+use super::{DecisionView, OPERATIONS_API, respond};
 use crate::auth::allow;
 use crate::tmf::product::product_ref;
 use crate::tmf::{Base, JsonBody, ctx, day_start, numeric_id, one, reader, sees};
@@ -153,8 +153,11 @@ async fn file_request(
         .app
         .request_unlock(&ctx(&principal), &create.market, request)
         .await?;
-    let view = approved(&decided.decision, decided.value.map(|id| id.to_string()))?;
-    Ok(one(StatusCode::CREATED, &view, None))
+    respond(
+        StatusCode::CREATED,
+        &decided.decision,
+        decided.value.map(|id| id.to_string()),
+    )
 }
 
 /// An unlock request.
@@ -186,11 +189,7 @@ async fn code_received(
         .app
         .unlock_code_received(&ctx(&principal), row.id)
         .await?;
-    Ok(one(
-        StatusCode::OK,
-        &approved(&decided.decision, None)?,
-        None,
-    ))
+    respond(StatusCode::OK, &decided.decision, None)
 }
 
 /// The subscriber entered the code (UNL-11: too many wrong entries disable it).
@@ -209,9 +208,5 @@ async fn code_entry(
         .app
         .unlock_code_entry(&ctx(&principal), row.id, entry.correct)
         .await?;
-    Ok(one(
-        StatusCode::OK,
-        &approved(&decided.decision, None)?,
-        None,
-    ))
+    respond(StatusCode::OK, &decided.decision, None)
 }
