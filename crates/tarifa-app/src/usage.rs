@@ -44,9 +44,34 @@ struct NumberIndex {
     billed_through: HashMap<String, String>,
 }
 
+/// Up to this many records are matched by looking up their own numbers;
+/// more load every number at once.
+const FEW_RECORDS: usize = 1_000;
+
 impl NumberIndex {
+    /// Every number of every contract: for files.
     async fn load(tx: &mut tarifa_store::Tx) -> Result<Self> {
         let rows = tx.contract_numbers().await?;
+        Self::of(tx, rows).await
+    }
+
+    /// Only the contracts that held these numbers: for a few records (the
+    /// API, scenario steps), so that one record does not read every number.
+    async fn load_for(tx: &mut tarifa_store::Tx, numbers: &[&str]) -> Result<Self> {
+        let mut rows: Vec<NumberRow> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for number in numbers {
+            for row in tx.contracts_with_number(number).await? {
+                if seen.insert(row.contract_id) {
+                    rows.push(row);
+                }
+            }
+        }
+        rows.sort_by_key(|r| r.contract_id);
+        Self::of(tx, rows).await
+    }
+
+    async fn of(tx: &mut tarifa_store::Tx, rows: Vec<NumberRow>) -> Result<Self> {
         let billed_through = tx.billed_through().await?.into_iter().collect();
         let market_of = rows
             .iter()
@@ -219,7 +244,14 @@ impl App {
         records: &[(u64, UsageRecord)],
     ) -> Result<ImportSummary> {
         let mut tx = self.begin(ctx).await?;
-        let index = NumberIndex::load(&mut tx).await?;
+        let index = if records.len() <= FEW_RECORDS {
+            let mut numbers: Vec<&str> = records.iter().map(|(_, r)| r.number.as_str()).collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            NumberIndex::load_for(&mut tx, &numbers).await?
+        } else {
+            NumberIndex::load(&mut tx).await?
+        };
         tx.rollback().await?;
         let mut summary = ImportSummary::default();
         let mut rows = Vec::new();

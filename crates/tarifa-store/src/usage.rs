@@ -129,6 +129,22 @@ impl Tx {
         }))
     }
 
+    /// The contracts that held `number` at any time, now or before a number
+    /// change, for matching a few records without loading every number.
+    pub async fn contracts_with_number(&mut self, number: &str) -> Result<Vec<NumberRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, NumberRow>(
+                "SELECT number, id AS contract_id, market, activated_on, ended_on FROM contracts
+                 WHERE number = $1
+                    OR id IN (SELECT contract_id FROM number_changes WHERE old_number = $1 AND applied_on IS NOT NULL)
+                 ORDER BY id",
+            )
+            .bind(number)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     /// A contract's records of a period, in time order (itemised listings).
     pub async fn usage_records(&mut self, contract_id: i64, period: &str) -> Result<Vec<UsageRow>> {
         Ok(on_tx!(self, c => {
