@@ -71,6 +71,21 @@ pub(crate) async fn overdue_bill(
         .map(|(bill, open)| (bill.number.clone(), *open)))
 }
 
+impl crate::App {
+    /// A customer's oldest bill past its due date with money open, amounts
+    /// under a pending complaint aside (CMP-1): what the API shows as
+    /// `overdue` and CON-7 refuses on.
+    pub async fn overdue_bill(
+        &self,
+        tx: &mut Tx,
+        market: &Market,
+        customer_id: i64,
+        day: Date,
+    ) -> Result<Option<(String, Money)>> {
+        overdue_bill(tx, market, customer_id, day).await
+    }
+}
+
 /// Every account of a market with bills, and what is open on them.
 async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
     let bills = tx.bills(&market.id).await?;

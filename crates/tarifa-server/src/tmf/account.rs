@@ -38,7 +38,8 @@ pub struct BillingAccount {
     pub name: String,
     /// `active`, or `closed` once the customer's data were erased.
     pub state: String,
-    /// `paid`, `due` (open bills not yet past their due date) or `overdue`.
+    /// `paid`, `due` (open bills not yet past their due date) or `overdue`
+    /// (money open past a due date, amounts under a pending complaint aside).
     pub payment_status: String,
     pub account_balance: Vec<AccountBalance>,
     /// The customer who owns the account.
@@ -70,15 +71,13 @@ async fn represent(
     let market = super::market(state, &row.market)?;
     let today = state.app.today(market);
     let (open, credit) = state.app.open_bills(tx, market, row.id).await?;
-    let bills = tx.bills_of_customer(row.id).await?;
     let due: i64 = open.iter().map(|(_, m)| m.minor()).sum::<i64>() - credit.minor();
-    let overdue = open.iter().any(|(number, left)| {
-        left.is_positive()
-            && bills
-                .iter()
-                .any(|b| &b.number == number && b.due_on < today.to_string())
-    });
-    let payment_status = if overdue {
+    let payment_status = if state
+        .app
+        .overdue_bill(tx, market, row.id, today)
+        .await?
+        .is_some()
+    {
         "overdue"
     } else if open.iter().any(|(_, left)| left.is_positive()) {
         "due"

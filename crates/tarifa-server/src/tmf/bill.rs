@@ -103,15 +103,23 @@ fn bill_ref(base: &Base, bill: &BillRow) -> Ref {
     .named(bill.number.clone())
 }
 
-async fn represent(
+/// What is open on each of a customer's bills (bill number, open amount).
+type OpenBills = Vec<(String, tarifa_core::money::Money)>;
+
+/// What is open on each bill of the bill's customer.
+async fn open_bills(state: &AppState, tx: &mut Tx, bill: &BillRow) -> Result<OpenBills, ApiError> {
+    let market = super::market(state, &bill.market)?;
+    Ok(state.app.open_bills(tx, market, bill.customer_id).await?.0)
+}
+
+fn represent(
     state: &AppState,
-    tx: &mut Tx,
     base: &Base,
     bill: &BillRow,
+    open: &OpenBills,
 ) -> Result<CustomerBill, ApiError> {
     let market = super::market(state, &bill.market)?;
     let tz = &market.time_zone;
-    let (open, _) = state.app.open_bills(tx, market, bill.customer_id).await?;
     let remaining = open
         .iter()
         .find(|(number, _)| number == &bill.number)
@@ -222,7 +230,8 @@ pub(crate) async fn find(
     let principal = super::system();
     let mut tx = reader(state, &principal).await?;
     let bill = visible_bill(&mut tx, &principal, id).await?;
-    let bill = represent(state, &mut tx, base, &bill).await?;
+    let open = open_bills(state, &mut tx, &bill).await?;
+    let bill = represent(state, base, &bill, &open)?;
     Ok(serde_json::to_value(bill).unwrap_or_default())
 }
 
@@ -242,8 +251,13 @@ async fn list_bills(
         .list_bills(scope(&principal, &filter), params.page())
         .await?;
     let mut items = Vec::with_capacity(page.rows.len());
+    // A customer's open amounts are derived once per page, not once per bill.
+    let mut open: std::collections::HashMap<i64, OpenBills> = std::collections::HashMap::new();
     for row in &page.rows {
-        items.push(represent(&state, &mut tx, &base, row).await?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = open.entry(row.customer_id) {
+            entry.insert(open_bills(&state, &mut tx, row).await?);
+        }
+        items.push(represent(&state, &base, row, &open[&row.customer_id])?);
     }
     Ok(listed(&items, page.total, params.fields.as_deref()))
 }
@@ -270,7 +284,8 @@ async fn get_bill(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let bill = visible_bill(&mut tx, &principal, &id).await?;
-    let bill = represent(&state, &mut tx, &base, &bill).await?;
+    let open = open_bills(&state, &mut tx, &bill).await?;
+    let bill = represent(&state, &base, &bill, &open)?;
     Ok(one(StatusCode::OK, &bill, params.fields.as_deref()))
 }
 

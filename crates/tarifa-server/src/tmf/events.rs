@@ -67,6 +67,12 @@ fn represent(row: &HubSubscriptionRow) -> EventSubscription {
     }
 }
 
+/// Whether a listener's query lets an event type through.
+fn wants(listener: &HubSubscriptionRow, event_type: &str) -> bool {
+    wanted_types(listener.query.as_deref())
+        .is_none_or(|types| types.iter().any(|t| t == event_type))
+}
+
 /// The event types a listener's query lets through (`None`: all).
 fn wanted_types(query: Option<&str>) -> Option<Vec<String>> {
     let query = query?;
@@ -247,14 +253,9 @@ async fn queue<T: Serialize>(
         return Ok(());
     }
     let now = state.app.clock().now();
+    let body = serde_json::to_value(body).unwrap_or_default();
     let mut queued = 0;
-    for listener in &listeners {
-        if let Some(types) = wanted_types(listener.query.as_deref())
-            && !types.iter().any(|t| t == event_type)
-        {
-            continue;
-        }
-        let body = serde_json::to_value(body).unwrap_or_default();
+    for listener in listeners.iter().filter(|l| wants(l, event_type)) {
         let event_id = format!("usage-{}-{}", now.as_millisecond(), listener.id);
         tx.insert_hub_event(&event_row(
             listener.id,
@@ -388,11 +389,7 @@ async fn dispatch(state: &AppState, base: &Base) -> Result<usize, ApiError> {
         };
         let wanting: Vec<&HubSubscriptionRow> = listeners
             .iter()
-            .filter(|l| l.api == api && audit.id > l.from_audit_id)
-            .filter(|l| {
-                wanted_types(l.query.as_deref())
-                    .is_none_or(|types| types.iter().any(|t| t == event_type))
-            })
+            .filter(|l| l.api == api && audit.id > l.from_audit_id && wants(l, event_type))
             .collect();
         // One change often writes several audit events: one event tells it.
         if wanting.is_empty() || !told.insert((event_type, id.clone())) {

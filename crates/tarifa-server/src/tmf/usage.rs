@@ -117,10 +117,14 @@ async fn list_usage(
         .list_usage(scope(&principal, &filter), params.page())
         .await?;
     let mut items = Vec::with_capacity(page.rows.len());
+    // A page holds many records of few contracts: each contract is read once.
+    let mut markets: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for row in &page.rows {
-        let contract = tx.contract(row.contract_id).await?;
-        let market = contract.map(|c| c.market).unwrap_or_default();
-        items.push(represent(&state, &base, row, &market)?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = markets.entry(row.contract_id) {
+            let market = tx.contract(row.contract_id).await?.map(|c| c.market);
+            entry.insert(market.unwrap_or_default());
+        }
+        items.push(represent(&state, &base, row, &markets[&row.contract_id])?);
     }
     Ok(listed(&items, page.total, params.fields.as_deref()))
 }
