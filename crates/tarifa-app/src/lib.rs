@@ -181,6 +181,15 @@ impl App {
             .await?)
     }
 
+    /// Opens a transaction that only reads (never committed): it does not
+    /// wait for, or hold up, the writers.
+    pub async fn begin_read(&self, ctx: &Ctx) -> Result<Tx> {
+        Ok(self
+            .store
+            .begin_read(&ctx.actor, &self.clock.now().to_string())
+            .await?)
+    }
+
     /// A contract's row, its market and today there: where most commands
     /// about a contract start.
     pub(crate) async fn load_contract(

@@ -182,7 +182,25 @@ impl Store {
     /// `simulate`), who is named in every audit event it writes.
     /// `recorded_at` is the instant the change is recorded (RFC 3339), from the
     /// caller's clock, so virtual-clock runs audit virtual time.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a transaction that read first and wrote later would fail
+    /// outright, not wait, if another connection wrote in between.
     pub async fn begin(&self, actor: &str, recorded_at: &str) -> Result<Tx> {
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            actor: actor.to_owned(),
+            recorded_at: recorded_at.to_owned(),
+        })
+    }
+
+    /// Begins a transaction that only reads (the API's reads): on SQLite it
+    /// takes no write lock, so readers never wait for writers.
+    pub async fn begin_read(&self, actor: &str, recorded_at: &str) -> Result<Tx> {
         let inner = match &self.pool {
             Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
             Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),

@@ -484,7 +484,7 @@ async fn deliver_due(app: &App) -> Result<(), tarifa_app::AppError> {
     let ctx = tarifa_app::Ctx::new("hub");
     loop {
         let now = app.clock().now();
-        let mut tx = app.begin(&ctx).await?;
+        let mut tx = app.begin_read(&ctx).await?;
         let due = tx.due_hub_events(&instant(now), 50).await?;
         tx.rollback().await?;
         if due.is_empty() {

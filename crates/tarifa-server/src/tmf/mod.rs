@@ -434,7 +434,7 @@ pub fn ctx(principal: &Principal) -> Ctx {
 
 /// A transaction to read in (never committed).
 pub async fn reader(state: &AppState, principal: &Principal) -> Result<Tx, ApiError> {
-    Ok(state.app.begin(&ctx(principal)).await?)
+    Ok(state.app.begin_read(&ctx(principal)).await?)
 }
 
 /// The market a row belongs to.
