@@ -208,7 +208,7 @@ impl App {
 
     /// Whether the store answers (the server's readiness).
     pub async fn check_store(&self) -> Result<()> {
-        let tx = self.begin(&Ctx::new("readiness")).await?;
+        let tx = self.begin_read(&Ctx::new("readiness")).await?;
         tx.rollback().await?;
         Ok(())
     }

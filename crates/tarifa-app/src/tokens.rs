@@ -127,7 +127,7 @@ impl App {
 
     /// The caller a secret belongs to, if it is a live token.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>> {
-        let mut tx = self.begin(&Ctx::new("auth")).await?;
+        let mut tx = self.begin_read(&Ctx::new("auth")).await?;
         let row = tx.live_token(&token_hash(secret)).await?;
         tx.rollback().await?;
         row.map(|row| {
