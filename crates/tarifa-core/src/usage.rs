@@ -88,6 +88,45 @@ impl Bucket {
         )
     }
 
+    /// Every class, in the order of [`Bucket::index`].
+    pub const ALL: [Self; 18] = {
+        const KINDS: [UsageKind; 3] = [UsageKind::Voice, UsageKind::Sms, UsageKind::Data];
+        const DESTINATIONS: [Destination; 6] = [
+            Destination::National,
+            Destination::International,
+            Destination::Emergency,
+            Destination::CustomerCentre,
+            Destination::Internet,
+            Destination::Roaming,
+        ];
+        let mut all = [Self::new(UsageKind::Voice, Destination::National); 18];
+        let mut i = 0;
+        while i < 18 {
+            all[i] = Self::new(KINDS[i / 6], DESTINATIONS[i % 6]);
+            i += 1;
+        }
+        all
+    };
+
+    /// A small number for the class (its place in [`Bucket::ALL`]), for
+    /// tables indexed by class.
+    pub fn index(self) -> usize {
+        let kind = match self.kind {
+            UsageKind::Voice => 0,
+            UsageKind::Sms => 1,
+            UsageKind::Data => 2,
+        };
+        let destination = match self.destination {
+            Destination::National => 0,
+            Destination::International => 1,
+            Destination::Emergency => 2,
+            Destination::CustomerCentre => 3,
+            Destination::Internet => 4,
+            Destination::Roaming => 5,
+        };
+        kind * 6 + destination
+    }
+
     /// The stored code, e.g. `voice.national`.
     pub fn code(self) -> String {
         format!("{}.{}", self.kind, self.destination)
@@ -161,9 +200,53 @@ pub fn check_number(number: &str) -> Result<(), String> {
     Ok(())
 }
 
-impl UsageRecord {
-    /// Checks and builds a record from its text fields (the CSV columns).
-    pub fn parse(fields: &[&str]) -> Result<Self, UsageError> {
+/// A usage record read in place from its text fields: what an import checks
+/// and classifies without copying a string (the owned [`UsageRecord`] is
+/// built from it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UsageFields<'a> {
+    pub id: &'a str,
+    pub number: &'a str,
+    pub at: DateTime,
+    pub kind: UsageKind,
+    pub to: &'a str,
+    pub quantity: u64,
+    pub roaming: Option<&'a str>,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, the form every mediation file uses, read without
+/// the general parser; anything else (fractions, other forms) goes to it.
+fn fast_local_time(text: &str) -> Option<DateTime> {
+    let b = text.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<i16> {
+        b[from..to].iter().try_fold(0_i16, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i16::from(c - b'0'))
+        })
+    };
+    let year = num(0, 4)?;
+    let [month, day, hour, minute, second] = [
+        num(5, 7)?,
+        num(8, 10)?,
+        num(11, 13)?,
+        num(14, 16)?,
+        num(17, 19)?,
+    ]
+    .map(|n| i8::try_from(n).unwrap_or(i8::MAX));
+    DateTime::new(year, month, day, hour, minute, second, 0).ok()
+}
+
+impl<'a> UsageFields<'a> {
+    /// Checks a record's text fields (the CSV columns).
+    pub fn parse(fields: &[&'a str]) -> Result<Self, UsageError> {
         if fields.len() != 7 {
             return Err(UsageError::Columns(fields.len()));
         }
@@ -176,15 +259,19 @@ impl UsageRecord {
         }
         let number = fields[1].trim();
         check_number(number).map_err(|e| field("number", e))?;
-        let at: DateTime = fields[2].trim().parse().map_err(|_| {
-            field(
-                "at",
-                format!(
-                    "{:?} is not a local date and time (YYYY-MM-DDTHH:MM:SS)",
-                    fields[2]
-                ),
-            )
-        })?;
+        let at_text = fields[2].trim();
+        let at: DateTime = match fast_local_time(at_text) {
+            Some(at) => at,
+            None => at_text.parse().map_err(|_| {
+                field(
+                    "at",
+                    format!(
+                        "{:?} is not a local date and time (YYYY-MM-DDTHH:MM:SS)",
+                        fields[2]
+                    ),
+                )
+            })?,
+        };
         let kind: UsageKind = fields[3].trim().parse().map_err(|e| field("kind", e))?;
         let to = fields[4].trim();
         if to.is_empty() {
@@ -207,7 +294,7 @@ impl UsageRecord {
                 if (5..=6).contains(&network.len())
                     && network.chars().all(|c| c.is_ascii_digit()) =>
             {
-                Some(network.to_owned())
+                Some(network)
             }
             other => {
                 return Err(field(
@@ -217,11 +304,11 @@ impl UsageRecord {
             }
         };
         Ok(Self {
-            id: id.to_owned(),
-            number: number.to_owned(),
+            id,
+            number,
             at,
             kind,
-            to: to.to_owned(),
+            to,
             quantity,
             roaming,
         })
@@ -229,38 +316,47 @@ impl UsageRecord {
 
     /// The class this record is totalled in, in `market` (USE-2, roaming).
     pub fn bucket(&self, market: &Market) -> Result<Bucket, UsageError> {
-        let to = self.to.as_str();
+        let to = self.to;
         let dialled = || -> Result<Destination, UsageError> {
-            let cleaned: String = to
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-                .collect();
-            if market.numbers.emergency.contains(&cleaned) {
+            // Most numbers come without separators: no copy for them.
+            let cleaned: std::borrow::Cow<'_, str> = if to.contains([' ', '-', '(', ')']) {
+                to.chars()
+                    .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+                    .collect::<String>()
+                    .into()
+            } else {
+                to.into()
+            };
+            let cleaned = cleaned.as_ref();
+            if market.numbers.emergency.iter().any(|n| n == cleaned) {
                 return Ok(Destination::Emergency);
             }
-            if market.numbers.customer_centre.contains(&cleaned) {
+            if market.numbers.customer_centre.iter().any(|n| n == cleaned) {
                 return Ok(Destination::CustomerCentre);
             }
-            let international = cleaned
+            let (international, digits) = match cleaned
                 .strip_prefix('+')
                 .or_else(|| cleaned.strip_prefix("00"))
-                .map(|rest| format!("+{rest}"));
-            let digits = international
-                .as_deref()
-                .map_or(cleaned.as_str(), |i| &i[1..]);
-            if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            {
+                Some(rest) => (true, rest),
+                None => (false, cleaned),
+            };
+            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
                 return Err(field("to", format!("{to:?} is not a dialled number")));
             }
-            Ok(match international {
-                Some(number) if !number.starts_with(&market.country_code) => {
-                    Destination::International
-                }
-                _ => Destination::National,
+            // The market's country code is written `+382`.
+            let home = market
+                .country_code
+                .strip_prefix('+')
+                .is_some_and(|code| digits.starts_with(code));
+            Ok(if international && !home {
+                Destination::International
+            } else {
+                Destination::National
             })
         };
         let home_like = self
             .roaming
-            .as_deref()
             .is_none_or(|network| market.roaming.is_home_like(network));
         let destination = match self.kind {
             UsageKind::Data => {
@@ -279,6 +375,43 @@ impl UsageRecord {
             },
         };
         Ok(Bucket::new(self.kind, destination))
+    }
+
+    pub fn to_owned_record(&self) -> UsageRecord {
+        UsageRecord {
+            id: self.id.to_owned(),
+            number: self.number.to_owned(),
+            at: self.at,
+            kind: self.kind,
+            to: self.to.to_owned(),
+            quantity: self.quantity,
+            roaming: self.roaming.map(str::to_owned),
+        }
+    }
+}
+
+impl UsageRecord {
+    /// Checks and builds a record from its text fields (the CSV columns).
+    pub fn parse(fields: &[&str]) -> Result<Self, UsageError> {
+        UsageFields::parse(fields).map(|f| f.to_owned_record())
+    }
+
+    /// The record as borrowed fields.
+    pub fn fields(&self) -> UsageFields<'_> {
+        UsageFields {
+            id: &self.id,
+            number: &self.number,
+            at: self.at,
+            kind: self.kind,
+            to: &self.to,
+            quantity: self.quantity,
+            roaming: self.roaming.as_deref(),
+        }
+    }
+
+    /// The class this record is totalled in, in `market` (USE-2, roaming).
+    pub fn bucket(&self, market: &Market) -> Result<Bucket, UsageError> {
+        self.fields().bucket(market)
     }
 }
 
@@ -385,6 +518,49 @@ mod tests {
             .starts_with("at:")
         );
         assert!(reason(UsageRecord::parse(&["r", "+38220123456"])).contains("7 columns"));
+    }
+
+    #[test]
+    fn reads_local_times_in_place_as_the_general_parser_does() {
+        for text in [
+            "2026-02-10T09:00:00",
+            "2024-02-29T23:59:59",
+            "2026-12-31T00:00:00",
+        ] {
+            assert_eq!(
+                fast_local_time(text),
+                text.parse::<DateTime>().ok(),
+                "{text}"
+            );
+        }
+        for text in [
+            "2026-02-30T09:00:00",
+            "2026-13-01T00:00:00",
+            "2026-02-10T24:00:00",
+            "2026-02-10 09:00:00",
+            "2026-0a-10T09:00:00",
+        ] {
+            assert_eq!(fast_local_time(text), None, "{text}");
+        }
+        let fraction = UsageRecord::parse(&[
+            "r",
+            "+38220123456",
+            "2026-02-10T09:00:00.5",
+            "voice",
+            "112",
+            "1",
+            "",
+        ])
+        .expect("a fraction of a second goes to the general parser");
+        assert_eq!(fraction.at.subsec_nanosecond(), 500_000_000);
+    }
+
+    #[test]
+    fn every_class_has_its_own_index() {
+        for (i, bucket) in Bucket::ALL.iter().enumerate() {
+            assert_eq!(bucket.index(), i);
+            assert_eq!(Bucket::parse(&bucket.code()), Some(*bucket));
+        }
     }
 
     #[test]

@@ -299,7 +299,7 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
         )
         .await;
         assert_eq!(again.status, 200, "{}", again.text);
-        created(
+        let bo_usage = created(
             &send_json(
                 "POST",
                 format!("{base}{USAGE}"),
@@ -308,6 +308,11 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             )
             .await,
             "usage of the other customer",
+        );
+        let bo_usage_id = bo_usage["id"].as_str().expect("id").to_owned();
+        assert!(
+            bo_usage_id.ends_with("-api-2") && bo_usage["usageCharacteristic"][0]["value"] == "api-2",
+            "the id says where the record is, and recordId is the CDR's: {bo_usage}"
         );
         let unknown = send_json(
             "POST",
@@ -532,7 +537,7 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             format!("{CUSTOMERS}/{}", bo.customer),
             format!("{ACCOUNTS}/{}", bo.customer),
             format!("{PRODUCTS}/{}", bo.product),
-            format!("{USAGE}/api-2"),
+            format!("{USAGE}/{bo_usage_id}"),
             format!("{BILLS}/{}", bo_bill["id"].as_str().expect("id")),
             format!("{RATES}/{}", bo_rate["id"].as_str().expect("id")),
             format!("{PAYMENTS}/{}", bo_payment["id"].as_str().expect("id")),

@@ -24,6 +24,7 @@ mod relocations;
 mod rows;
 mod sales;
 mod scheduler;
+pub mod segment;
 mod services;
 pub mod testing;
 mod tokens;
@@ -160,6 +161,7 @@ impl Store {
             }
         };
         store.migrate().await?;
+        store.convert_usage_rows().await?;
         Ok(store)
     }
 

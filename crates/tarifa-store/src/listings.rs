@@ -70,11 +70,6 @@ const NOTICES: Source = Source {
     order: "id",
     of_customer: "customer_id = $1",
 };
-const USAGE: Source = Source {
-    table: "usage_records",
-    order: "id",
-    of_customer: "contract_id IN (SELECT id FROM contracts WHERE customer_id = $1)",
-};
 
 impl Tx {
     async fn listing<T>(&mut self, source: &Source, owner: Owner, page: Page) -> Result<Listed<T>>
@@ -156,7 +151,52 @@ impl Tx {
         self.listing(&NOTICES, owner, page).await
     }
 
+    /// Usage records by contract, month and arrival. Records live in
+    /// segments: the segments' counts place the page, and only the segments
+    /// it covers are decoded.
     pub async fn list_usage(&mut self, owner: Owner, page: Page) -> Result<Listed<UsageRow>> {
-        self.listing(&USAGE, owner, page).await
+        let (filter, customer) = match owner {
+            Owner::Anyone => ("$1 = $1", 0),
+            Owner::Customer(id) => (
+                "contract_id IN (SELECT id FROM contracts WHERE customer_id = $1)",
+                id,
+            ),
+        };
+        let counts = format!(
+            "SELECT id, records FROM usage_segments WHERE {filter} ORDER BY contract_id, period, id"
+        );
+        let segments: Vec<(i64, i64)> = on_tx!(self, c => {
+            sqlx::query_as(sqlx::AssertSqlSafe(counts))
+                .bind(customer)
+                .fetch_all(c)
+                .await?
+        });
+        let total = segments.iter().map(|(_, n)| n).sum();
+        let (from, to) = (page.offset.max(0), page.offset.max(0) + page.limit.max(0));
+        let mut rows = Vec::new();
+        let mut start = 0_i64;
+        for (id, records) in segments {
+            let end = start + records;
+            if end > from && start < to {
+                let (contract_id, period, import_id, body): (i64, String, Option<i64>, Vec<u8>) =
+                    on_tx!(self, c => {
+                        sqlx::query_as(
+                            "SELECT contract_id, period, import_id, body FROM usage_segments WHERE id = $1",
+                        )
+                        .bind(id)
+                        .fetch_one(c)
+                        .await?
+                    });
+                let decoded = crate::segment::rows(contract_id, &period, import_id, &body)?;
+                let skip = usize::try_from(from - start).unwrap_or(0);
+                let take = usize::try_from(to.min(end) - start.max(from)).unwrap_or(0);
+                rows.extend(decoded.into_iter().skip(skip).take(take));
+            }
+            start = end;
+            if start >= to {
+                break;
+            }
+        }
+        Ok(Listed { rows, total })
     }
 }

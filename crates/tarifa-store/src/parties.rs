@@ -178,13 +178,21 @@ impl Tx {
             .bind(customer_id)
             .execute(&mut *c)
             .await?;
-            sqlx::query(
-                "UPDATE usage_records SET to_number = 'erased'
+            // Whom the traffic went to is personal: each segment is rewritten.
+            let segments: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT id, body FROM usage_segments
                  WHERE contract_id IN (SELECT id FROM contracts WHERE customer_id = $1)",
             )
             .bind(customer_id)
-            .execute(&mut *c)
+            .fetch_all(&mut *c)
             .await?;
+            for (id, body) in segments {
+                sqlx::query("UPDATE usage_segments SET body = $1 WHERE id = $2")
+                    .bind(crate::segment::with_destinations(&body, "erased")?)
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+            }
             // Notices name the number and the address they went to.
             sqlx::query(
                 "UPDATE notices SET subject = 'erased', text = 'erased', destination = NULL WHERE customer_id = $1",

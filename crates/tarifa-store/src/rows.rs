@@ -161,8 +161,8 @@ pub struct NewDecision {
     pub context: Option<String>,
 }
 
-/// A usage record as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// A usage record as stored (decoded from its segment).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UsageRow {
     pub id: String,
     pub contract_id: i64,
@@ -170,7 +170,6 @@ pub struct UsageRow {
     pub period: String,
     /// Local date and time, `YYYY-MM-DDTHH:MM:SS`.
     pub at: String,
-    pub kind: String,
     pub to_number: String,
     pub quantity: i64,
     pub roaming: Option<String>,

@@ -1,6 +1,118 @@
-//! Usage records and their totals.
+//! Usage records, stored in segments (see `segment`), and their totals.
 
-use crate::{NumberRow, Result, Tx, UsageRow, UsageTotalRow, on_tx};
+use crate::segment::{self, NewSegment};
+use crate::{NumberRow, Result, Store, StoreError, Tx, UsageRow, UsageTotalRow, on_tx};
+
+/// A usage record row of the layout before segments (migration 0002).
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: String,
+    contract_id: i64,
+    period: String,
+    at: String,
+    to_number: String,
+    quantity: i64,
+    roaming: Option<String>,
+    bucket: String,
+    units: i64,
+    import_id: Option<i64>,
+}
+
+/// Day of the month, second of the day and nanosecond of `YYYY-MM-DDTHH:MM:SS[.f]`.
+fn time_parts(at: &str) -> Option<(u8, u32, u32)> {
+    let num = |from: usize, to: usize| at.get(from..to)?.parse::<u32>().ok();
+    let day = u8::try_from(num(8, 10)?).ok()?;
+    let second = num(11, 13)? * 3600 + num(14, 16)? * 60 + num(17, 19)?;
+    let nanosecond = match at.get(20..) {
+        Some(f) if !f.is_empty() => format!("{f:0<9}").get(..9)?.parse().ok()?,
+        _ => 0,
+    };
+    Some((day, second, nanosecond))
+}
+
+impl Store {
+    /// Moves usage stored one row a record (before migration 0027) into
+    /// segments, one per contract, month and import, then drops the old
+    /// tables. Runs once: afterwards the tables are gone.
+    pub(crate) async fn convert_usage_rows(&self) -> Result<()> {
+        let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
+        let exists: bool = match &mut tx.inner {
+            crate::TxInner::Sqlite(c) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'usage_records'",
+                )
+                .fetch_one(&mut **c)
+                .await?
+                    > 0
+            }
+            crate::TxInner::Postgres(c) => {
+                sqlx::query_scalar::<_, bool>("SELECT to_regclass('usage_records') IS NOT NULL")
+                    .fetch_one(&mut **c)
+                    .await?
+            }
+        };
+        if !exists {
+            return Ok(tx.rollback().await?);
+        }
+        let rows: Vec<RecordRow> = on_tx!(&mut tx, c => {
+            sqlx::query_as(
+                "SELECT id, contract_id, period, at, to_number, quantity, roaming, bucket, units, import_id
+                 FROM usage_records ORDER BY contract_id, period, import_id, at, id",
+            )
+            .fetch_all(c)
+            .await?
+        });
+        let mut segments = Vec::new();
+        for group in rows.chunk_by(|a, b| {
+            (a.contract_id, &a.period, a.import_id) == (b.contract_id, &b.period, b.import_id)
+        }) {
+            let mut classes: Vec<&str> = group.iter().map(|r| r.bucket.as_str()).collect();
+            classes.sort_unstable();
+            classes.dedup();
+            let mut encoded = Vec::new();
+            for r in group {
+                let (day, second_of_day, nanosecond) =
+                    time_parts(&r.at).ok_or_else(|| StoreError::Corrupt {
+                        what: "usage record time",
+                        detail: r.at.clone(),
+                    })?;
+                let mut bytes = Vec::new();
+                segment::encode_record(
+                    &mut bytes,
+                    &segment::RecordFields {
+                        id: &r.id,
+                        day,
+                        second_of_day,
+                        nanosecond,
+                        class: u8::try_from(classes.binary_search(&r.bucket.as_str()).unwrap_or(0))
+                            .unwrap_or(0),
+                        to: &r.to_number,
+                        quantity: u64::try_from(r.quantity).unwrap_or(0),
+                        units: u64::try_from(r.units).unwrap_or(0),
+                        roaming: r.roaming.as_deref(),
+                    },
+                );
+                encoded.push(bytes);
+            }
+            let (records, totals, body) =
+                segment::assemble(&classes, encoded.iter().map(Vec::as_slice))?;
+            segments.push(NewSegment {
+                contract_id: group[0].contract_id,
+                period: group[0].period.clone(),
+                import_id: group[0].import_id,
+                records,
+                totals,
+                body,
+            });
+        }
+        tx.insert_usage_segments(&segments).await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("DROP TABLE usage_records").execute(&mut *c).await?;
+            sqlx::query("DROP TABLE usage_totals").execute(&mut *c).await?;
+        });
+        Ok(tx.commit().await?)
+    }
+}
 
 impl Tx {
     /// Opens an import run; returns its id.
@@ -44,78 +156,126 @@ impl Tx {
         Ok(())
     }
 
-    /// Stores records not seen before; returns, for each, whether it was new.
-    /// A record id already stored (or earlier in the same batch) is left as it
-    /// is: imports are idempotent. Rows go in as multi-row statements.
-    pub async fn insert_usage(&mut self, records: &[UsageRow]) -> Result<Vec<bool>> {
-        // 11 values a row: well under SQLite's 32766 and PostgreSQL's 65535 parameters.
-        const ROWS_PER_STATEMENT: usize = 1_000;
-        let mut fresh = Vec::with_capacity(records.len());
-        for chunk in records.chunks(ROWS_PER_STATEMENT) {
-            let inserted: Vec<String> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO usage_records (id, contract_id, period, at, kind, to_number, quantity, roaming, bucket, units, import_id) ",
-                );
-                query.push_values(chunk, |mut row, r| {
-                    row.push_bind(&r.id)
-                        .push_bind(r.contract_id)
-                        .push_bind(&r.period)
-                        .push_bind(&r.at)
-                        .push_bind(&r.kind)
-                        .push_bind(&r.to_number)
-                        .push_bind(r.quantity)
-                        .push_bind(&r.roaming)
-                        .push_bind(&r.bucket)
-                        .push_bind(r.units)
-                        .push_bind(r.import_id);
-                });
-                query.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
-                query.build_query_scalar::<String>().fetch_all(c).await?
-            });
-            let mut new_ids: std::collections::HashSet<String> = inserted.into_iter().collect();
-            // The first row with an id is the one stored; a repeat in the batch is a duplicate.
-            fresh.extend(chunk.iter().map(|r| new_ids.remove(&r.id)));
-        }
-        Ok(fresh)
-    }
-
-    /// Adds to the usage totals of contracts, periods and classes.
-    pub async fn add_usage_totals(&mut self, totals: &[UsageTotalRow]) -> Result<()> {
-        for t in totals {
+    /// Stores usage segments (one import batch's records of each contract
+    /// and month), in multi-row statements.
+    pub async fn insert_usage_segments(&mut self, segments: &[NewSegment]) -> Result<()> {
+        // A statement carries up to this many rows or about this many bytes.
+        const ROWS: usize = 500;
+        const BYTES: usize = 8 << 20;
+        let mut from = 0;
+        while from < segments.len() {
+            let mut to = from;
+            let mut bytes = 0;
+            while to < segments.len() && to - from < ROWS && (bytes < BYTES || to == from) {
+                bytes += segments[to].body.len();
+                to += 1;
+            }
+            let chunk = &segments[from..to];
             on_tx!(self, c => {
-                sqlx::query(
-                    "INSERT INTO usage_totals (contract_id, period, bucket, records, quantity, units)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (contract_id, period, bucket) DO UPDATE SET
-                        records = usage_totals.records + excluded.records,
-                        quantity = usage_totals.quantity + excluded.quantity,
-                        units = usage_totals.units + excluded.units",
-                )
-                .bind(t.contract_id)
-                .bind(&t.period)
-                .bind(&t.bucket)
-                .bind(t.records)
-                .bind(t.quantity)
-                .bind(t.units)
-                .execute(c)
-                .await?;
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO usage_segments (contract_id, period, import_id, records, totals, body) ",
+                );
+                query.push_values(chunk, |mut row, s| {
+                    row.push_bind(s.contract_id)
+                        .push_bind(&s.period)
+                        .push_bind(s.import_id)
+                        .push_bind(s.records)
+                        .push_bind(&s.totals)
+                        .push_bind(&s.body);
+                });
+                query.build().execute(c).await?;
             });
+            from = to;
         }
         Ok(())
     }
 
-    /// The usage totals of a market's contracts for one period.
+    /// The usage totals of a market's contracts for one period, per contract
+    /// and class, summed from the segments' totals.
     pub async fn usage_totals(&mut self, market: &str, period: &str) -> Result<Vec<UsageTotalRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, UsageTotalRow>(
-                "SELECT t.* FROM usage_totals t JOIN contracts k ON k.id = t.contract_id
-                 WHERE k.market = $1 AND t.period = $2 ORDER BY t.contract_id, t.bucket",
+        let rows: Vec<(i64, Vec<u8>)> = on_tx!(self, c => {
+            sqlx::query_as(
+                "SELECT s.contract_id, s.totals FROM usage_segments s JOIN contracts k ON k.id = s.contract_id
+                 WHERE k.market = $1 AND s.period = $2",
             )
             .bind(market)
             .bind(period)
             .fetch_all(c)
             .await?
+        });
+        segment::total_rows(period, rows.iter().map(|(c, t)| (*c, t.as_slice())))
+    }
+
+    /// The usage totals of one contract and month.
+    pub async fn contract_usage_totals(
+        &mut self,
+        contract_id: i64,
+        period: &str,
+    ) -> Result<Vec<UsageTotalRow>> {
+        let rows: Vec<(Vec<u8>,)> = on_tx!(self, c => {
+            sqlx::query_as("SELECT totals FROM usage_segments WHERE contract_id = $1 AND period = $2")
+                .bind(contract_id)
+                .bind(period)
+                .fetch_all(c)
+                .await?
+        });
+        segment::total_rows(period, rows.iter().map(|(t,)| (contract_id, t.as_slice())))
+    }
+
+    /// The segments of one contract and month: (import, body).
+    async fn segment_bodies(
+        &mut self,
+        contract_id: i64,
+        period: &str,
+    ) -> Result<Vec<(Option<i64>, Vec<u8>)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as(
+                "SELECT import_id, body FROM usage_segments WHERE contract_id = $1 AND period = $2 ORDER BY id",
+            )
+            .bind(contract_id)
+            .bind(period)
+            .fetch_all(c)
+            .await?
         }))
+    }
+
+    /// The ids of the records stored for one contract and month (an import
+    /// checks a suspected repeat against them).
+    pub async fn usage_ids(&mut self, contract_id: i64, period: &str) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for (_, body) in self.segment_bodies(contract_id, period).await? {
+            ids.extend(segment::ids(&body)?.into_iter().map(str::to_owned));
+        }
+        Ok(ids)
+    }
+
+    /// Every record id stored for a month: calls `each` with a contract and
+    /// the ids of one of its segments. Reads a page of segments at a time.
+    pub async fn each_usage_id_of_period(
+        &mut self,
+        period: &str,
+        mut each: impl FnMut(i64, &[&str]),
+    ) -> Result<()> {
+        let mut after = 0_i64;
+        loop {
+            let rows: Vec<(i64, i64, Vec<u8>)> = on_tx!(self, c => {
+                sqlx::query_as(
+                    "SELECT id, contract_id, body FROM usage_segments WHERE period = $1 AND id > $2
+                     ORDER BY id LIMIT 1000",
+                )
+                .bind(period)
+                .bind(after)
+                .fetch_all(c)
+                .await?
+            });
+            let Some((last, _, _)) = rows.last() else {
+                return Ok(());
+            };
+            after = *last;
+            for (_, contract_id, body) in &rows {
+                each(*contract_id, &segment::ids(body)?);
+            }
+        }
     }
 
     /// Every subscriber number a contract ever held, for matching usage.
@@ -147,20 +307,32 @@ impl Tx {
 
     /// A contract's records of a period, in time order (itemised listings).
     pub async fn usage_records(&mut self, contract_id: i64, period: &str) -> Result<Vec<UsageRow>> {
+        let mut rows = Vec::new();
+        for (import_id, body) in self.segment_bodies(contract_id, period).await? {
+            rows.extend(segment::rows(contract_id, period, import_id, &body)?);
+        }
+        rows.sort_by(|a, b| (&a.at, &a.id).cmp(&(&b.at, &b.id)));
+        Ok(rows)
+    }
+
+    /// How many records a contract has in a period.
+    pub async fn count_contract_usage(&mut self, contract_id: i64, period: &str) -> Result<i64> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, UsageRow>(
-                "SELECT * FROM usage_records WHERE contract_id = $1 AND period = $2 ORDER BY at, id",
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(COALESCE(SUM(records), 0) AS BIGINT) FROM usage_segments WHERE contract_id = $1 AND period = $2",
             )
             .bind(contract_id)
             .bind(period)
-            .fetch_all(c)
+            .fetch_one(c)
             .await?
         }))
     }
 
     pub async fn count_usage_records(&mut self) -> Result<i64> {
         Ok(on_tx!(self, c => {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM usage_records").fetch_one(c).await?
+            sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(SUM(records), 0) AS BIGINT) FROM usage_segments")
+                .fetch_one(c)
+                .await?
         }))
     }
 
@@ -202,23 +374,6 @@ impl Tx {
         }))
     }
 
-    /// The usage totals of one contract and month.
-    pub async fn contract_usage_totals(
-        &mut self,
-        contract_id: i64,
-        period: &str,
-    ) -> Result<Vec<UsageTotalRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, UsageTotalRow>(
-                "SELECT * FROM usage_totals WHERE contract_id = $1 AND period = $2 ORDER BY bucket",
-            )
-            .bind(contract_id)
-            .bind(period)
-            .fetch_all(c)
-            .await?
-        }))
-    }
-
     /// What the bills took from a market's usage of a month: (contract, snapshot JSON).
     pub async fn usage_billed(&mut self, market: &str, period: &str) -> Result<Vec<(i64, String)>> {
         Ok(on_tx!(self, c => {
@@ -248,12 +403,20 @@ impl Tx {
         }))
     }
 
-    pub async fn usage_record(&mut self, id: &str) -> Result<Option<UsageRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, UsageRow>("SELECT * FROM usage_records WHERE id = $1")
-                .bind(id)
-                .fetch_optional(c)
-                .await?
-        }))
+    /// One record of a contract and month, by its id.
+    pub async fn usage_record(
+        &mut self,
+        contract_id: i64,
+        period: &str,
+        id: &str,
+    ) -> Result<Option<UsageRow>> {
+        for (import_id, body) in self.segment_bodies(contract_id, period).await? {
+            if segment::ids(&body)?.contains(&id) {
+                return Ok(segment::rows(contract_id, period, import_id, &body)?
+                    .into_iter()
+                    .find(|r| r.id == id));
+            }
+        }
+        Ok(None)
     }
 }

@@ -410,20 +410,35 @@ async fn erasing_personal_data_touches_nothing_else() {
             .insert_contract(&contract(b, "kb", "+38220000002"), &[])
             .await
             .expect("kb");
-        let record = |id: &str, contract_id: i64| tarifa_store::UsageRow {
-            id: id.into(),
-            contract_id,
-            period: "2026-02".into(),
-            at: "2026-02-10T10:00:00".into(),
-            kind: "voice".into(),
-            to_number: "+38267555444".into(),
-            quantity: 60,
-            roaming: None,
-            bucket: "voice.national".into(),
-            units: 1,
-            import_id: None,
+        let record = |id: &str, contract_id: i64| {
+            use tarifa_store::segment;
+            let mut bytes = Vec::new();
+            segment::encode_record(
+                &mut bytes,
+                &segment::RecordFields {
+                    id,
+                    day: 10,
+                    second_of_day: 36_000,
+                    nanosecond: 0,
+                    class: 0,
+                    to: "+38267555444",
+                    quantity: 60,
+                    units: 1,
+                    roaming: None,
+                },
+            );
+            let (records, totals, body) =
+                segment::assemble(&["voice.national"], [bytes.as_slice()]).expect("segment");
+            segment::NewSegment {
+                contract_id,
+                period: "2026-02".into(),
+                import_id: None,
+                records,
+                totals,
+                body,
+            }
         };
-        tx.insert_usage(&[record("r1", ka), record("r2", kb)])
+        tx.insert_usage_segments(&[record("r1", ka), record("r2", kb)])
             .await
             .expect("usage");
         let entries = [

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use serde::{Deserialize, Serialize};
 use tarifa_app::tokens::{Principal, Role};
-use tarifa_core::usage::{UsageKind, UsageRecord};
+use tarifa_core::usage::{Bucket, UsageKind, UsageRecord};
 use tarifa_store::UsageRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -69,6 +69,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_usage))
 }
 
+/// A usage resource's id: `{contract}-{YYYY-MM}-{record id}`. Records are
+/// stored by contract and month; the id says where to find one.
+fn usage_id(row: &UsageRow) -> String {
+    format!("{}-{}-{}", row.contract_id, row.period, row.id)
+}
+
+/// The contract, month and record id of a usage resource's id.
+fn parse_usage_id(id: &str) -> Option<(i64, &str, &str)> {
+    let (contract, rest) = id.split_once('-')?;
+    let period = rest.get(..7)?;
+    let record = rest.get(7..)?.strip_prefix('-')?;
+    let valid_period = period.as_bytes()[4] == b'-'
+        && period.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
+    (valid_period && !record.is_empty()).then_some((contract.parse().ok()?, period, record))
+}
+
 fn represent(
     state: &AppState,
     base: &Base,
@@ -85,12 +101,15 @@ fn represent(
     if let Some(roaming) = &row.roaming {
         characteristic.push(Characteristic::text("roaming", roaming));
     }
+    let kind = Bucket::parse(&row.bucket).map_or_else(|| row.bucket.clone(), |b| b.kind.to_string());
+    let id = usage_id(row);
+    characteristic.insert(0, Characteristic::text("recordId", &row.id));
     Ok(Usage {
-        id: row.id.clone(),
-        href: base.href(USAGE_API, &format!("usage/{}", row.id)),
-        description: format!("{} to {}", row.kind, row.to_number),
+        href: base.href(USAGE_API, &format!("usage/{id}")),
+        id,
+        description: format!("{kind} to {}", row.to_number),
         usage_date: local_time(&row.at, &market.time_zone),
-        usage_type: row.kind.clone(),
+        usage_type: kind,
         status: "rated".to_owned(),
         usage_characteristic: characteristic,
         rated_product_usage: vec![RatedProductUsage {
@@ -137,7 +156,11 @@ async fn usage(
 ) -> Result<Usage, ApiError> {
     let mut tx = reader(state, principal).await?;
     let missing = || ApiError::not_found(format!("no usage record {id:?}"));
-    let row = tx.usage_record(id).await?.ok_or_else(missing)?;
+    let (contract_id, period, record) = parse_usage_id(id).ok_or_else(missing)?;
+    let row = tx
+        .usage_record(contract_id, period, record)
+        .await?
+        .ok_or_else(missing)?;
     let contract = tx.contract(row.contract_id).await?.ok_or_else(missing)?;
     if !sees(principal, contract.customer_id) {
         return Err(missing());
@@ -147,7 +170,7 @@ async fn usage(
 
 /// One usage record.
 #[utoipa::path(get, path = "/usage/{id}", tag = "TMF635 usage",
-    params(("id" = String, Path, description = "The record's id (the CDR id)"), FieldParams),
+    params(("id" = String, Path, description = "The usage's id: `{contract}-{YYYY-MM}-{record id}` (the record id is the CDR's, as `recordId`)"), FieldParams),
     responses((status = 200, description = "The usage record", body = Usage)))]
 async fn get_usage(
     State(state): State<AppState>,
@@ -217,7 +240,7 @@ async fn create_usage(
     };
     let record = UsageRecord {
         id: id.clone(),
-        number,
+        number: number.clone(),
         at,
         kind,
         to,
@@ -237,7 +260,12 @@ async fn create_usage(
             format!("the record is not rated: {}", rejected.reason),
         ));
     }
-    let usage = usage(&state, &principal, &base, &id).await?;
+    let row = state
+        .app
+        .usage_record_of(&ctx(&principal), &number, at, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no usage record {id:?}")))?;
+    let usage = represent(&state, &base, &row, &market.id)?;
     if summary.imported == 1 {
         super::events::publish(&state, "usage", "UsageCreateEvent", &usage).await;
         Ok(one(StatusCode::CREATED, &usage, None))

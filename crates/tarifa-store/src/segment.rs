@@ -1,0 +1,460 @@
+//! Usage segments: the usage records of one contract and month that one
+//! import batch brought, stored together as one row in a compact binary
+//! form, with their totals per usage class beside them.
+//!
+//! One row a record made the store the import's bottleneck (a B-tree insert
+//! keyed by a text id for every record); a segment is one insert for the
+//! whole batch of a contract, and the bill run reads only the totals column.
+//!
+//! Layout (all integers unsigned LEB128 varints unless said otherwise):
+//! - body: version byte `1`; the number of classes, then each class's code
+//!   (a length byte and UTF-8); then the records, one after another:
+//!   id (length, bytes), seconds since the month began, nanoseconds, class
+//!   (a byte: its index in the body's classes), destination (length, bytes),
+//!   quantity, billable units, visited network (length, bytes; 0 = at home).
+//! - totals: the number of classes, then per class its code (a length byte
+//!   and UTF-8), records, quantity and units.
+
+use crate::{StoreError, UsageRow, UsageTotalRow};
+
+const VERSION: u8 = 1;
+
+/// One record as the import hands it over, before it is encoded.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordFields<'a> {
+    pub id: &'a str,
+    /// The day of the month (1–31) and the time of day.
+    pub day: u8,
+    pub second_of_day: u32,
+    pub nanosecond: u32,
+    /// The record's class: an index into the segment's classes.
+    pub class: u8,
+    pub to: &'a str,
+    pub quantity: u64,
+    pub units: u64,
+    pub roaming: Option<&'a str>,
+}
+
+/// A segment ready to be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSegment {
+    pub contract_id: i64,
+    /// `YYYY-MM`.
+    pub period: String,
+    pub import_id: Option<i64>,
+    pub records: i64,
+    pub totals: Vec<u8>,
+    pub body: Vec<u8>,
+}
+
+fn put(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+/// A reader over encoded bytes; every read checks the bounds.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+fn corrupt(detail: &str) -> StoreError {
+    StoreError::Corrupt {
+        what: "usage segment",
+        detail: detail.to_owned(),
+    }
+}
+
+impl<'a> Cursor<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, at: 0 }
+    }
+
+    fn done(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    fn byte(&mut self) -> Result<u8, StoreError> {
+        let b = *self.bytes.get(self.at).ok_or_else(|| corrupt("cut short"))?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn number(&mut self) -> Result<u64, StoreError> {
+        let mut n = 0_u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(corrupt("a number longer than 64 bits"))
+    }
+
+    fn bytes(&mut self, len: usize) -> Result<&'a [u8], StoreError> {
+        let end = self.at.checked_add(len).ok_or_else(|| corrupt("length"))?;
+        let slice = self
+            .bytes
+            .get(self.at..end)
+            .ok_or_else(|| corrupt("cut short"))?;
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn counted(&mut self) -> Result<&'a [u8], StoreError> {
+        let len = usize::try_from(self.number()?).map_err(|_| corrupt("length"))?;
+        self.bytes(len)
+    }
+
+    fn text(&mut self) -> Result<&'a str, StoreError> {
+        std::str::from_utf8(self.counted()?).map_err(|_| corrupt("text not UTF-8"))
+    }
+
+    fn short_text(&mut self) -> Result<&'a str, StoreError> {
+        let len = usize::from(self.byte()?);
+        std::str::from_utf8(self.bytes(len)?).map_err(|_| corrupt("text not UTF-8"))
+    }
+}
+
+/// Appends one record's encoding to `out`.
+pub fn encode_record(out: &mut Vec<u8>, r: &RecordFields<'_>) {
+    put_bytes(out, r.id.as_bytes());
+    put(
+        out,
+        u64::from(r.day.saturating_sub(1)) * 86_400 + u64::from(r.second_of_day),
+    );
+    put(out, u64::from(r.nanosecond));
+    out.push(r.class);
+    put_bytes(out, r.to.as_bytes());
+    put(out, r.quantity);
+    put(out, r.units);
+    put_bytes(out, r.roaming.unwrap_or("").as_bytes());
+}
+
+/// What the import needs of an encoded record without decoding all of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordKey<'a> {
+    pub id: &'a [u8],
+    pub class: u8,
+    pub quantity: u64,
+    pub units: u64,
+}
+
+/// Reads the id, class, quantity and units of the record at the start of
+/// `bytes` (as [`encode_record`] wrote it).
+pub fn record_key(bytes: &[u8]) -> Result<RecordKey<'_>, StoreError> {
+    let mut c = Cursor::new(bytes);
+    let id = c.counted()?;
+    c.number()?;
+    c.number()?;
+    let class = c.byte()?;
+    c.counted()?;
+    let quantity = c.number()?;
+    let units = c.number()?;
+    Ok(RecordKey {
+        id,
+        class,
+        quantity,
+        units,
+    })
+}
+
+/// Builds a segment's body and totals from encoded records whose class
+/// bytes index `classes`.
+pub fn assemble<'r>(
+    classes: &[&str],
+    records: impl IntoIterator<Item = &'r [u8]>,
+) -> Result<(i64, Vec<u8>, Vec<u8>), StoreError> {
+    let mut body = Vec::new();
+    body.push(VERSION);
+    put(&mut body, classes.len() as u64);
+    for class in classes {
+        let len = u8::try_from(class.len()).map_err(|_| corrupt("class code too long"))?;
+        body.push(len);
+        body.extend_from_slice(class.as_bytes());
+    }
+    let mut sums = vec![[0_u64; 3]; classes.len()];
+    let mut count = 0_i64;
+    for record in records {
+        let key = record_key(record)?;
+        let sum = sums
+            .get_mut(usize::from(key.class))
+            .ok_or_else(|| corrupt("class out of range"))?;
+        sum[0] += 1;
+        sum[1] += key.quantity;
+        sum[2] += key.units;
+        body.extend_from_slice(record);
+        count += 1;
+    }
+    let mut totals = Vec::new();
+    let used = sums.iter().filter(|s| s[0] > 0).count();
+    put(&mut totals, used as u64);
+    for (class, sum) in classes.iter().zip(&sums) {
+        if sum[0] == 0 {
+            continue;
+        }
+        totals.push(class.len() as u8);
+        totals.extend_from_slice(class.as_bytes());
+        for n in sum {
+            put(&mut totals, *n);
+        }
+    }
+    Ok((count, totals, body))
+}
+
+/// Adds a segment's totals column to `into` (class code → records,
+/// quantity, units).
+pub fn add_totals(
+    bytes: &[u8],
+    mut add: impl FnMut(&str, u64, u64, u64),
+) -> Result<(), StoreError> {
+    let mut c = Cursor::new(bytes);
+    let n = c.number()?;
+    for _ in 0..n {
+        let class = c.short_text()?;
+        let (records, quantity, units) = (c.number()?, c.number()?, c.number()?);
+        add(class, records, quantity, units);
+    }
+    Ok(())
+}
+
+/// A record as decoded from a segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    /// Where the record's encoding starts in the body.
+    pub start: usize,
+    pub id: &'a str,
+    pub offset_s: u64,
+    pub nanosecond: u64,
+    pub class_index: u8,
+    pub class: &'a str,
+    pub to: &'a str,
+    pub quantity: u64,
+    pub units: u64,
+    pub roaming: Option<&'a str>,
+}
+
+/// Every record of a segment body, in the order they were stored.
+pub fn decode(body: &[u8]) -> Result<Vec<Decoded<'_>>, StoreError> {
+    let mut c = Cursor::new(body);
+    if c.byte()? != VERSION {
+        return Err(corrupt("unknown version"));
+    }
+    let n = c.number()?;
+    let mut classes = Vec::new();
+    for _ in 0..n {
+        classes.push(c.short_text()?);
+    }
+    let mut out = Vec::new();
+    while !c.done() {
+        let start = c.at;
+        let id = c.text()?;
+        let offset_s = c.number()?;
+        let nanosecond = c.number()?;
+        let class_index = c.byte()?;
+        let class = *classes
+            .get(usize::from(class_index))
+            .ok_or_else(|| corrupt("class out of range"))?;
+        let to = c.text()?;
+        let quantity = c.number()?;
+        let units = c.number()?;
+        let roaming = Some(c.text()?).filter(|r| !r.is_empty());
+        out.push(Decoded {
+            start,
+            id,
+            offset_s,
+            nanosecond,
+            class_index,
+            class,
+            to,
+            quantity,
+            units,
+            roaming,
+        });
+    }
+    Ok(out)
+}
+
+/// The ids of a segment's records.
+pub fn ids(body: &[u8]) -> Result<Vec<&str>, StoreError> {
+    Ok(decode(body)?.into_iter().map(|r| r.id).collect())
+}
+
+/// A segment's body again, with every destination replaced by `with`
+/// (erasure of personal data: the traffic stays, whom it went to does not).
+pub fn with_destinations(body: &[u8], with: &str) -> Result<Vec<u8>, StoreError> {
+    let records = decode(body)?;
+    let header = records.first().map_or(body.len(), |r| r.start);
+    let mut out = body[..header].to_vec();
+    for r in records {
+        encode_record(
+            &mut out,
+            &RecordFields {
+                id: r.id,
+                day: u8::try_from(r.offset_s / 86_400 + 1).map_err(|_| corrupt("day"))?,
+                second_of_day: u32::try_from(r.offset_s % 86_400).unwrap_or(0),
+                nanosecond: u32::try_from(r.nanosecond).map_err(|_| corrupt("nanosecond"))?,
+                class: r.class_index,
+                to: with,
+                quantity: r.quantity,
+                units: r.units,
+                roaming: r.roaming,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The local time of a record: `YYYY-MM-DDTHH:MM:SS[.fraction]`.
+pub fn local_time(period: &str, offset_s: u64, nanosecond: u64) -> String {
+    let day = offset_s / 86_400 + 1;
+    let s = offset_s % 86_400;
+    let mut at = format!(
+        "{period}-{day:02}T{:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    );
+    if nanosecond > 0 {
+        let fraction = format!("{nanosecond:09}");
+        at.push('.');
+        at.push_str(fraction.trim_end_matches('0'));
+    }
+    at
+}
+
+/// The rows of a stored segment.
+pub fn rows(
+    contract_id: i64,
+    period: &str,
+    import_id: Option<i64>,
+    body: &[u8],
+) -> Result<Vec<UsageRow>, StoreError> {
+    Ok(decode(body)?
+        .into_iter()
+        .map(|r| UsageRow {
+            id: r.id.to_owned(),
+            contract_id,
+            period: period.to_owned(),
+            at: local_time(period, r.offset_s, r.nanosecond),
+            to_number: r.to.to_owned(),
+            quantity: i64::try_from(r.quantity).unwrap_or(i64::MAX),
+            roaming: r.roaming.map(str::to_owned),
+            bucket: r.class.to_owned(),
+            units: i64::try_from(r.units).unwrap_or(i64::MAX),
+            import_id,
+        })
+        .collect())
+}
+
+/// Sums segments' totals columns into rows per contract and class, ordered
+/// by contract and class.
+pub fn total_rows<'a>(
+    period: &str,
+    segments: impl IntoIterator<Item = (i64, &'a [u8])>,
+) -> Result<Vec<UsageTotalRow>, StoreError> {
+    let mut sums: std::collections::BTreeMap<(i64, String), [i64; 3]> =
+        std::collections::BTreeMap::new();
+    for (contract_id, totals) in segments {
+        add_totals(totals, |class, records, quantity, units| {
+            let sum = sums.entry((contract_id, class.to_owned())).or_default();
+            sum[0] += i64::try_from(records).unwrap_or(i64::MAX);
+            sum[1] += i64::try_from(quantity).unwrap_or(i64::MAX);
+            sum[2] += i64::try_from(units).unwrap_or(i64::MAX);
+        })?;
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((contract_id, bucket), [records, quantity, units])| UsageTotalRow {
+            contract_id,
+            period: period.to_owned(),
+            bucket,
+            records,
+            quantity,
+            units,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record<'a>(id: &'a str, class: u8, quantity: u64, roaming: Option<&'a str>) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_record(
+            &mut out,
+            &RecordFields {
+                id,
+                day: 28,
+                second_of_day: 23 * 3600 + 59 * 60 + 58,
+                nanosecond: if roaming.is_some() { 250_000_000 } else { 0 },
+                class,
+                to: "+38267123456",
+                quantity,
+                units: quantity.div_ceil(60),
+                roaming,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn records_come_back_as_they_went_in_with_their_totals() {
+        let a = record("r-1", 0, 61, None);
+        let b = record("r-2ž", 1, 300_000_000_000, Some("26201"));
+        let c = record("r-3", 0, 59, None);
+        assert_eq!(record_key(&b).expect("key").id, "r-2ž".as_bytes());
+        let (count, totals, body) = assemble(
+            &["voice.national", "voice.roaming"],
+            [a.as_slice(), b.as_slice(), c.as_slice()],
+        )
+        .expect("assembled");
+        assert_eq!(count, 3);
+        let rows = rows(7, "2026-02", Some(3), &body).expect("decoded");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].at, "2026-02-28T23:59:58");
+        assert_eq!(rows[1].at, "2026-02-28T23:59:58.25");
+        assert_eq!(rows[1].roaming.as_deref(), Some("26201"));
+        assert_eq!(rows[1].quantity, 300_000_000_000);
+        assert_eq!(rows[1].bucket, "voice.roaming");
+        assert_eq!((rows[2].units, rows[2].import_id), (1, Some(3)));
+        let totals = total_rows("2026-02", [(7, totals.as_slice())]).expect("totals");
+        assert_eq!(
+            totals
+                .iter()
+                .map(|t| (t.bucket.as_str(), t.records, t.quantity, t.units))
+                .collect::<Vec<_>>(),
+            vec![
+                ("voice.national", 2, 120, 3),
+                ("voice.roaming", 1, 300_000_000_000, 5_000_000_000)
+            ]
+        );
+        let erased = with_destinations(&body, "erased").expect("rewritten");
+        let again = super::rows(7, "2026-02", Some(3), &erased).expect("decoded");
+        assert!(again.iter().all(|r| r.to_number == "erased"));
+        assert_eq!(again[1].bucket, "voice.roaming", "the class stays");
+        assert_eq!(again[1].at, rows[1].at);
+    }
+
+    #[test]
+    fn damaged_segments_are_reported_not_misread() {
+        let (_, _, body) = assemble(&["sms.national"], [record("r", 0, 1, None).as_slice()])
+            .expect("assembled");
+        let header = 3 + "sms.national".len();
+        assert!(decode(&body[..header]).expect("no records").is_empty());
+        for cut in (1..body.len()).filter(|&cut| cut != header) {
+            assert!(decode(&body[..cut]).is_err(), "cut at {cut}");
+        }
+        assert!(decode(&[9]).is_err(), "unknown version");
+    }
+}
