@@ -45,7 +45,7 @@ pub struct BillRunOptions {
 impl Default for BillRunOptions {
     fn default() -> Self {
         Self {
-            batch_size: 500,
+            batch_size: 5_000,
             pause_between_batches: None,
         }
     }
@@ -890,12 +890,13 @@ impl App {
                 summary.total_minor += draft.total.minor();
             }
             tx.insert_bills(&batch).await?;
+            let mut notices = Vec::with_capacity(batch.len());
             for new in &batch {
                 if let Some(owner) = owners.get(&new.bill.customer_id) {
-                    tx.insert_notice(&bill_notice(market, owner, &new.bill)?)
-                        .await?;
+                    notices.push(bill_notice(market, owner, &new.bill)?);
                 }
             }
+            tx.insert_notices(&notices).await?;
             tx.commit().await?;
             if let Some(pause) = options.pause_between_batches {
                 tokio::time::sleep(pause).await;

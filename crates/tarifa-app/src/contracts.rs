@@ -487,45 +487,54 @@ impl App {
                 .map_err(|e| AppError::invalid(format!("subscriber {}", i + 1), e))?;
         }
         let mut loaded = 0_u64;
-        for chunk in subscribers.chunks(2_000) {
+        for chunk in subscribers.chunks(20_000) {
             let mut tx = self.begin(ctx).await?;
-            for s in chunk {
-                let party = tarifa_core::party::Party {
-                    kind: tarifa_core::party::PartyKind::Individual,
-                    residency: tarifa_core::party::Residency::Citizen,
-                    name: format!("Subscriber {}", s.number),
-                    email: None,
-                    phone: Some(s.number.clone()),
-                    address: None,
-                    id_document: None,
-                    id_document_number: None,
-                    keeps_document_copies: false,
-                    directory: tarifa_core::party::DirectoryListing::Listed,
-                    marketing_consent: false,
-                    language: None,
-                };
-                let customer =
-                    convert::customer_row(market, Some(s.number.clone()), &party, activated_on);
-                let customer_id = tx.insert_customer_quietly(&customer).await?;
-                let terms = tarifa_core::contract::SignedTerms {
-                    package: s.package.clone(),
-                    signed_on: activated_on,
-                    activated_on,
-                    commitment: None,
-                    benefits: Vec::new(),
-                    device: None,
-                    channel: tarifa_core::contract::SalesChannel::Store,
-                    deposit_may_be_required: false,
-                };
-                let (row, _) = convert::contract_rows(
-                    market,
-                    Some(s.number.clone()),
-                    customer_id,
-                    &s.number,
-                    &terms,
-                );
-                tx.insert_contract_quietly(&row).await?;
-            }
+            let customers: Vec<_> = chunk
+                .iter()
+                .map(|s| {
+                    let party = tarifa_core::party::Party {
+                        kind: tarifa_core::party::PartyKind::Individual,
+                        residency: tarifa_core::party::Residency::Citizen,
+                        name: format!("Subscriber {}", s.number),
+                        email: None,
+                        phone: Some(s.number.clone()),
+                        address: None,
+                        id_document: None,
+                        id_document_number: None,
+                        keeps_document_copies: false,
+                        directory: tarifa_core::party::DirectoryListing::Listed,
+                        marketing_consent: false,
+                        language: None,
+                    };
+                    convert::customer_row(market, Some(s.number.clone()), &party, activated_on)
+                })
+                .collect();
+            let customer_ids = tx.insert_customers_quietly(&customers).await?;
+            let contracts: Vec<_> = chunk
+                .iter()
+                .zip(customer_ids)
+                .map(|(s, customer_id)| {
+                    let terms = tarifa_core::contract::SignedTerms {
+                        package: s.package.clone(),
+                        signed_on: activated_on,
+                        activated_on,
+                        commitment: None,
+                        benefits: Vec::new(),
+                        device: None,
+                        channel: tarifa_core::contract::SalesChannel::Store,
+                        deposit_may_be_required: false,
+                    };
+                    convert::contract_rows(
+                        market,
+                        Some(s.number.clone()),
+                        customer_id,
+                        &s.number,
+                        &terms,
+                    )
+                    .0
+                })
+                .collect();
+            tx.insert_contracts_quietly(&contracts).await?;
             tx.audit(
                 Some(&activated_on.to_string()),
                 "provision",

@@ -137,8 +137,7 @@ impl App {
         }
         let mut id = None;
         if decision.is_approved() {
-            let records =
-                tx.count_contract_usage(contract_id, period).await?;
+            let records = tx.count_contract_usage(contract_id, period).await?;
             let pages = (records + RECORDS_PER_PAGE - 1) / RECORDS_PER_PAGE;
             let delivery = if pages > i64::from(params.electronic_over_pages) {
                 "electronic"

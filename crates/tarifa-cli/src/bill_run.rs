@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, value_name = "URL", default_value = crate::DEFAULT_DB)]
     db: String,
     /// Bills written per transaction.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 5_000)]
     batch_size: usize,
 }
 

@@ -311,7 +311,8 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
         );
         let bo_usage_id = bo_usage["id"].as_str().expect("id").to_owned();
         assert!(
-            bo_usage_id.ends_with("-api-2") && bo_usage["usageCharacteristic"][0]["value"] == "api-2",
+            bo_usage_id.ends_with("-api-2")
+                && bo_usage["usageCharacteristic"][0]["value"] == "api-2",
             "the id says where the record is, and recordId is the CDR's: {bo_usage}"
         );
         let unknown = send_json(

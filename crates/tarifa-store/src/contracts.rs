@@ -39,12 +39,72 @@ impl Tx {
         Ok(id)
     }
 
-    /// Stores a contract without benefits and without its own audit event:
-    /// for bulk loads, whose caller audits the batch in the same transaction.
-    pub async fn insert_contract_quietly(&mut self, row: &ContractRow) -> Result<i64> {
-        let id = self.insert_contract_row(row).await?;
-        self.insert_first_package(id, row).await?;
-        Ok(id)
+    /// Stores contracts without benefits and without an audit event each,
+    /// with their first package periods: for bulk loads, whose caller audits
+    /// the batch in the same transaction. Numbers must differ within the
+    /// call (the ids come back matched by number); ids in the rows' order.
+    pub async fn insert_contracts_quietly(&mut self, rows: &[ContractRow]) -> Result<Vec<i64>> {
+        let mut ids: std::collections::HashMap<String, i64> =
+            std::collections::HashMap::with_capacity(rows.len());
+        // 20 values a row, under both databases' parameter limits.
+        for chunk in rows.chunks(1_500) {
+            let returned: Vec<(i64, String)> = on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO contracts (market, handle, customer_id, package_id, number, status, channel, signed_on,
+                        activated_on, commitment_start, commitment_months, commitment_end, deposit_may_be_required,
+                        ended_on, device_id, device_imei, device_price_minor, device_instalments, device_lent,
+                        device_sim_locked) ",
+                );
+                query.push_values(chunk, |mut q, row| {
+                    q.push_bind(&row.market)
+                        .push_bind(&row.handle)
+                        .push_bind(row.customer_id)
+                        .push_bind(&row.package_id)
+                        .push_bind(&row.number)
+                        .push_bind(&row.status)
+                        .push_bind(&row.channel)
+                        .push_bind(&row.signed_on)
+                        .push_bind(&row.activated_on)
+                        .push_bind(&row.commitment_start)
+                        .push_bind(row.commitment_months)
+                        .push_bind(&row.commitment_end)
+                        .push_bind(row.deposit_may_be_required)
+                        .push_bind(&row.ended_on)
+                        .push_bind(&row.device_id)
+                        .push_bind(&row.device_imei)
+                        .push_bind(row.device_price_minor)
+                        .push_bind(row.device_instalments)
+                        .push_bind(row.device_lent)
+                        .push_bind(row.device_sim_locked);
+                });
+                query.push(" RETURNING id, number");
+                query.build_query_as().fetch_all(c).await?
+            });
+            if returned.len() != chunk.len() {
+                return Err(StoreError::Conflict("not every contract was stored".into()));
+            }
+            for (id, number) in returned {
+                if ids.insert(number.clone(), id).is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "number {number} twice in one bulk load"
+                    )));
+                }
+            }
+        }
+        let ids: Vec<i64> = rows.iter().map(|row| ids[&row.number]).collect();
+        let packages: Vec<(i64, &ContractRow)> = ids.iter().copied().zip(rows).collect();
+        for chunk in packages.chunks(5_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) ",
+                );
+                query.push_values(chunk, |mut q, (id, row)| {
+                    q.push_bind(*id).push_bind(&row.activated_on).push_bind(0_i64).push_bind(&row.package_id);
+                });
+                query.build().execute(c).await?;
+            });
+        }
+        Ok(ids)
     }
 
     async fn insert_first_package(&mut self, id: i64, row: &ContractRow) -> Result<()> {

@@ -178,15 +178,14 @@ impl Tx {
         for (id, records) in segments {
             let end = start + records;
             if end > from && start < to {
-                let (contract_id, period, import_id, body): (i64, String, Option<i64>, Vec<u8>) =
-                    on_tx!(self, c => {
-                        sqlx::query_as(
-                            "SELECT contract_id, period, import_id, body FROM usage_segments WHERE id = $1",
-                        )
-                        .bind(id)
-                        .fetch_one(c)
-                        .await?
-                    });
+                let (contract_id, period, import_id, body): (i64, String, Option<i64>, Vec<u8>) = on_tx!(self, c => {
+                    sqlx::query_as(
+                        "SELECT contract_id, period, import_id, body FROM usage_segments WHERE id = $1",
+                    )
+                    .bind(id)
+                    .fetch_one(c)
+                    .await?
+                });
                 let decoded = crate::segment::rows(contract_id, &period, import_id, &body)?;
                 let skip = usize::try_from(from - start).unwrap_or(0);
                 let take = usize::try_from(to.min(end) - start.max(from)).unwrap_or(0);

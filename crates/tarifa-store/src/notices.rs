@@ -25,6 +25,31 @@ impl Tx {
         }))
     }
 
+    /// Stores many notices in multi-row statements (a bill run's letters).
+    pub async fn insert_notices(&mut self, notices: &[NoticeRow]) -> Result<()> {
+        for chunk in notices.chunks(3_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, rules, text, language, subject) ",
+                );
+                query.push_values(chunk, |mut q, n| {
+                    q.push_bind(&n.market)
+                        .push_bind(n.customer_id)
+                        .push_bind(n.contract_id)
+                        .push_bind(&n.on_date)
+                        .push_bind(&n.kind)
+                        .push_bind(&n.channel)
+                        .push_bind(&n.rules)
+                        .push_bind(&n.text)
+                        .push_bind(&n.language)
+                        .push_bind(&n.subject);
+                });
+                query.build().execute(c).await?;
+            });
+        }
+        Ok(())
+    }
+
     /// A market's notices, oldest first.
     pub async fn notices(&mut self, market: &str) -> Result<Vec<NoticeRow>> {
         Ok(on_tx!(self, c => {

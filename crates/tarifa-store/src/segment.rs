@@ -83,7 +83,10 @@ impl<'a> Cursor<'a> {
     }
 
     fn byte(&mut self) -> Result<u8, StoreError> {
-        let b = *self.bytes.get(self.at).ok_or_else(|| corrupt("cut short"))?;
+        let b = *self
+            .bytes
+            .get(self.at)
+            .ok_or_else(|| corrupt("cut short"))?;
         self.at += 1;
         Ok(b)
     }
@@ -374,14 +377,16 @@ pub fn total_rows<'a>(
     }
     Ok(sums
         .into_iter()
-        .map(|((contract_id, bucket), [records, quantity, units])| UsageTotalRow {
-            contract_id,
-            period: period.to_owned(),
-            bucket,
-            records,
-            quantity,
-            units,
-        })
+        .map(
+            |((contract_id, bucket), [records, quantity, units])| UsageTotalRow {
+                contract_id,
+                period: period.to_owned(),
+                bucket,
+                records,
+                quantity,
+                units,
+            },
+        )
         .collect())
 }
 
@@ -448,8 +453,8 @@ mod tests {
 
     #[test]
     fn damaged_segments_are_reported_not_misread() {
-        let (_, _, body) = assemble(&["sms.national"], [record("r", 0, 1, None).as_slice()])
-            .expect("assembled");
+        let (_, _, body) =
+            assemble(&["sms.national"], [record("r", 0, 1, None).as_slice()]).expect("assembled");
         let header = 3 + "sms.national".len();
         assert!(decode(&body[..header]).expect("no records").is_empty());
         for cut in (1..body.len()).filter(|&cut| cut != header) {

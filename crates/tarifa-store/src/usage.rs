@@ -34,7 +34,7 @@ impl Store {
     /// Moves usage stored one row a record (before migration 0027) into
     /// segments, one per contract, month and import, then drops the old
     /// tables. Runs once: afterwards the tables are gone.
-    pub(crate) async fn convert_usage_rows(&self) -> Result<()> {
+    pub async fn convert_usage_rows(&self) -> Result<()> {
         let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
         let exists: bool = match &mut tx.inner {
             crate::TxInner::Sqlite(c) => {
@@ -52,7 +52,7 @@ impl Store {
             }
         };
         if !exists {
-            return Ok(tx.rollback().await?);
+            return tx.rollback().await;
         }
         let rows: Vec<RecordRow> = on_tx!(&mut tx, c => {
             sqlx::query_as(
@@ -110,7 +110,7 @@ impl Store {
             sqlx::query("DROP TABLE usage_records").execute(&mut *c).await?;
             sqlx::query("DROP TABLE usage_totals").execute(&mut *c).await?;
         });
-        Ok(tx.commit().await?)
+        tx.commit().await
     }
 }
 
@@ -418,5 +418,82 @@ impl Tx {
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rows_of_the_old_layout_move_into_segments() {
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        let mut tx = store
+            .begin("test", "2026-03-01T00:00:00Z")
+            .await
+            .expect("tx");
+        on_tx!(&mut tx, c => {
+            for sql in [
+                "CREATE TABLE usage_records (id TEXT PRIMARY KEY, contract_id INTEGER NOT NULL, period TEXT NOT NULL,
+                    at TEXT NOT NULL, kind TEXT NOT NULL, to_number TEXT NOT NULL, quantity INTEGER NOT NULL,
+                    roaming TEXT, bucket TEXT NOT NULL, units INTEGER NOT NULL, import_id INTEGER)",
+                "CREATE TABLE usage_totals (contract_id INTEGER NOT NULL, period TEXT NOT NULL, bucket TEXT NOT NULL,
+                    records INTEGER NOT NULL, quantity INTEGER NOT NULL, units INTEGER NOT NULL)",
+                "INSERT INTO usage_records VALUES
+                    ('a', 7, '2026-02', '2026-02-10T09:00:00', 'voice', '+38267111222', 61, NULL, 'voice.national', 2, 1),
+                    ('b', 7, '2026-02', '2026-02-11T09:00:00.5', 'data', 'internet', 1000, '26201', 'data.roaming', 1000, 1),
+                    ('c', 7, '2026-02', '2026-02-12T09:00:00', 'voice', '+38267111222', 5, NULL, 'voice.national', 1, 2),
+                    ('d', 8, '2026-03', '2026-03-01T00:00:00', 'sms', '+38267111222', 1, NULL, 'sms.national', 1, NULL)",
+            ] {
+                sqlx::query(sql).execute(&mut *c).await.expect("old layout");
+            }
+        });
+        tx.commit().await.expect("commit");
+        store.convert_usage_rows().await.expect("converted");
+        store
+            .convert_usage_rows()
+            .await
+            .expect("nothing left to convert");
+        let mut tx = store
+            .begin("test", "2026-03-01T00:00:00Z")
+            .await
+            .expect("tx");
+        let records = tx.usage_records(7, "2026-02").await.expect("records");
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| (
+                    r.id.as_str(),
+                    r.at.as_str(),
+                    r.bucket.as_str(),
+                    r.roaming.as_deref(),
+                    r.import_id
+                ))
+                .collect::<Vec<_>>(),
+            vec![
+                ("a", "2026-02-10T09:00:00", "voice.national", None, Some(1)),
+                (
+                    "b",
+                    "2026-02-11T09:00:00.5",
+                    "data.roaming",
+                    Some("26201"),
+                    Some(1)
+                ),
+                ("c", "2026-02-12T09:00:00", "voice.national", None, Some(2)),
+            ]
+        );
+        let totals = tx
+            .contract_usage_totals(7, "2026-02")
+            .await
+            .expect("totals");
+        assert_eq!(
+            totals
+                .iter()
+                .map(|t| (t.bucket.as_str(), t.records, t.units))
+                .collect::<Vec<_>>(),
+            vec![("data.roaming", 1, 1000), ("voice.national", 2, 3)]
+        );
+        assert_eq!(tx.count_usage_records().await.expect("count"), 4);
+        tx.rollback().await.expect("rollback");
     }
 }

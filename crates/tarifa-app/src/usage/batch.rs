@@ -16,9 +16,6 @@ use super::index::{FastMap, NumberIndex};
 use super::parse::{Prepared, Texts, id_hash, period_of};
 use crate::{App, Ctx, Result};
 
-/// Pending encoded bytes at which a file's batch is sealed and written.
-pub(super) const SEAL_AT_BYTES: usize = 256 << 20;
-
 /// How a batch learns which ids the store holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Known {
@@ -29,7 +26,6 @@ pub(super) enum Known {
     PerGroup,
 }
 
-#[derive(Default)]
 struct Group {
     /// Hashes of the ids stored or sealed before, sorted.
     known: Vec<u64>,
@@ -44,14 +40,21 @@ struct Group {
     offsets: Vec<u32>,
 }
 
-impl Group {
-    fn new() -> Self {
+impl Default for Group {
+    fn default() -> Self {
         Self {
+            known: Vec::new(),
+            store_read: false,
             local: [u8::MAX; Bucket::ALL.len()],
-            ..Self::default()
+            classes: Vec::new(),
+            bytes: Vec::new(),
+            hashes: Vec::new(),
+            offsets: Vec::new(),
         }
     }
+}
 
+impl Group {
     fn local_class(&mut self, class: u8) -> u8 {
         let slot = &mut self.local[usize::from(class)];
         if *slot == u8::MAX {
@@ -78,6 +81,33 @@ impl Group {
         self.known.binary_search(&hash).is_ok()
     }
 
+    /// The pending records whose id is not repeated earlier in the batch,
+    /// in arrival order: those whose hash nothing known has (new), and those
+    /// whose hash something known has (to check against the stored ids).
+    fn first_sightings(&self) -> (Vec<usize>, Vec<usize>) {
+        let mut order: Vec<usize> = (0..self.hashes.len()).collect();
+        order.sort_unstable_by_key(|&i| (self.hashes[i], i));
+        let mut new = Vec::with_capacity(order.len());
+        let mut doubtful = Vec::new();
+        for run in order.chunk_by(|a, b| self.hashes[*a] == self.hashes[*b]) {
+            // Within a run of equal hashes, an id seen earlier in it is a repeat.
+            let mut firsts: Vec<usize> = Vec::with_capacity(1);
+            for &i in run {
+                if firsts.iter().all(|&f| self.id(f) != self.id(i)) {
+                    firsts.push(i);
+                }
+            }
+            if self.is_known(self.hashes[run[0]]) {
+                doubtful.extend(firsts);
+            } else {
+                new.extend(firsts);
+            }
+        }
+        new.sort_unstable();
+        doubtful.sort_unstable();
+        (new, doubtful)
+    }
+
     fn clear_pending(&mut self) {
         self.local = [u8::MAX; Bucket::ALL.len()];
         self.classes = Vec::new();
@@ -100,6 +130,7 @@ pub(super) struct Sealed {
 pub(super) struct Batch {
     known: Known,
     import_id: Option<i64>,
+    seal_at_bytes: usize,
     groups: FastMap<(i64, u32), Group>,
     months_read: HashSet<u32>,
     pending_bytes: usize,
@@ -107,10 +138,12 @@ pub(super) struct Batch {
 }
 
 impl Batch {
-    pub fn new(known: Known, import_id: Option<i64>) -> Self {
+    /// A batch that is full at `seal_at_bytes` of encoded records.
+    pub fn new(known: Known, import_id: Option<i64>, seal_at_bytes: usize) -> Self {
         Self {
             known,
             import_id,
+            seal_at_bytes,
             groups: FastMap::default(),
             months_read: HashSet::new(),
             pending_bytes: 0,
@@ -120,13 +153,12 @@ impl Batch {
 
     /// Adds a record to its contract-month's group.
     pub fn push(&mut self, texts: &Texts, p: &Prepared) {
-        let group = self
-            .groups
-            .entry((p.contract_id, p.month))
-            .or_insert_with(Group::new);
+        let group = self.groups.entry((p.contract_id, p.month)).or_default();
         let class = group.local_class(p.class);
         let before = group.bytes.len();
-        group.offsets.push(u32::try_from(before).unwrap_or(u32::MAX));
+        group
+            .offsets
+            .push(u32::try_from(before).unwrap_or(u32::MAX));
         group.hashes.push(p.hash);
         segment::encode_record(
             &mut group.bytes,
@@ -147,7 +179,7 @@ impl Batch {
     }
 
     pub fn is_full(&self) -> bool {
-        self.pending_bytes >= SEAL_AT_BYTES
+        self.pending_bytes >= self.seal_at_bytes
     }
 
     /// Reads the ids the store holds for what this batch touches.
@@ -168,7 +200,7 @@ impl Batch {
                     let groups = &mut self.groups;
                     let mut touched = HashSet::new();
                     tx.each_usage_id_of_period(&period_of(month), |contract, ids| {
-                        let group = groups.entry((contract, month)).or_insert_with(Group::new);
+                        let group = groups.entry((contract, month)).or_default();
                         group
                             .known
                             .extend(ids.iter().map(|id| id_hash(id.as_bytes())));
@@ -215,24 +247,7 @@ impl Batch {
             if group.hashes.is_empty() {
                 continue;
             }
-            let mut order: Vec<usize> = (0..group.hashes.len()).collect();
-            order.sort_unstable_by_key(|&i| (group.hashes[i], i));
-            let mut kept = Vec::with_capacity(order.len());
-            let mut doubtful = Vec::new();
-            for run in order.chunk_by(|a, b| group.hashes[*a] == group.hashes[*b]) {
-                // Within a run of equal hashes, an id seen earlier in it is a repeat.
-                let mut firsts: Vec<usize> = Vec::with_capacity(1);
-                for &i in run {
-                    if firsts.iter().all(|&f| group.id(f) != group.id(i)) {
-                        firsts.push(i);
-                    }
-                }
-                if group.is_known(group.hashes[run[0]]) {
-                    doubtful.extend(firsts);
-                } else {
-                    kept.extend(firsts);
-                }
-            }
+            let (kept, doubtful) = group.first_sightings();
             if !doubtful.is_empty() {
                 suspects.push((*key, doubtful));
             }
@@ -297,5 +312,53 @@ impl Batch {
         self.pending_bytes = 0;
         self.pending = 0;
         Ok(sealed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group_of(records: &[(&str, u64)]) -> Group {
+        let mut group = Group::default();
+        for (id, hash) in records {
+            group
+                .offsets
+                .push(u32::try_from(group.bytes.len()).expect("small"));
+            group.hashes.push(*hash);
+            segment::encode_record(
+                &mut group.bytes,
+                &RecordFields {
+                    id,
+                    day: 1,
+                    second_of_day: 0,
+                    nanosecond: 0,
+                    class: 0,
+                    to: "112",
+                    quantity: 1,
+                    units: 1,
+                    roaming: None,
+                },
+            );
+        }
+        group
+    }
+
+    #[test]
+    fn a_repeated_id_is_dropped_but_two_ids_that_hash_alike_are_both_kept() {
+        // "b" and "c" share a hash (as a collision would); "a" comes twice.
+        let group = group_of(&[("a", 1), ("b", 7), ("a", 1), ("c", 7), ("b", 7)]);
+        assert_eq!(group.first_sightings(), (vec![0, 1, 3], vec![]));
+    }
+
+    #[test]
+    fn a_hash_already_known_is_only_a_suspicion() {
+        let mut group = group_of(&[("a", 1), ("b", 2), ("b", 2)]);
+        group.known = vec![2, 9];
+        assert_eq!(
+            group.first_sightings(),
+            (vec![0], vec![1]),
+            "b is checked against the stored ids, once"
+        );
     }
 }

@@ -25,8 +25,23 @@ use crate::{App, AppError, Ctx, Result};
 
 /// Rejected lines kept with their reasons (the rest are only counted).
 const KEEP_REJECTED: usize = 10_000;
-/// Bytes of a file a reading thread takes at a time.
-const BLOCK_BYTES: usize = 4 << 20;
+/// How a file import reads and batches.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportTuning {
+    /// Bytes of the file a parsing thread takes at a time.
+    pub block_bytes: usize,
+    /// Encoded records held before a batch is sealed and written.
+    pub seal_at_bytes: usize,
+}
+
+impl Default for ImportTuning {
+    fn default() -> Self {
+        Self {
+            block_bytes: 4 << 20,
+            seal_at_bytes: 256 << 20,
+        }
+    }
+}
 /// Up to this many records are matched by looking up their own numbers;
 /// more load every number at once.
 const FEW_RECORDS: usize = 1_000;
@@ -108,7 +123,8 @@ fn read_in_parallel<R: Read + Send + 'static>(
     mut offset: u64,
     index: Arc<NumberIndex>,
     threads: usize,
-) -> tokio::sync::mpsc::Receiver<std::io::Result<ParsedBlock>> {
+    block_bytes: usize,
+) -> std::io::Result<tokio::sync::mpsc::Receiver<std::io::Result<ParsedBlock>>> {
     let (parsed, receiver) = tokio::sync::mpsc::channel(threads * 2);
     let (blocks, to_parse) = mpsc::sync_channel::<Block>(threads);
     let to_parse = Arc::new(Mutex::new(to_parse));
@@ -116,7 +132,8 @@ fn read_in_parallel<R: Read + Send + 'static>(
         let to_parse = Arc::clone(&to_parse);
         let index = Arc::clone(&index);
         let parsed = parsed.clone();
-        std::thread::spawn(move || {
+        let worker = std::thread::Builder::new().name("usage-parse".into());
+        worker.spawn(move || {
             loop {
                 let block = match to_parse.lock() {
                     Ok(receiver) => receiver.recv(),
@@ -130,20 +147,28 @@ fn read_in_parallel<R: Read + Send + 'static>(
                     return;
                 }
             }
-        });
+        })?;
     }
-    std::thread::spawn(move || {
+    let reading = std::thread::Builder::new().name("usage-read".into());
+    reading.spawn(move || {
         let mut line = first_line;
         let mut carry: Vec<u8> = Vec::new();
         for seq in 0.. {
             let mut bytes = std::mem::take(&mut carry);
-            bytes.reserve(BLOCK_BYTES);
+            // Read until the block is full and holds a line's end (a line
+            // longer than a block makes the block longer), or the file ends.
+            let mut scanned = 0;
+            let mut has_line_end = false;
             let eof = loop {
                 let filled = bytes.len();
-                if filled >= BLOCK_BYTES {
+                if !has_line_end {
+                    has_line_end = memchr::memchr(b'\n', &bytes[scanned..]).is_some();
+                    scanned = filled;
+                }
+                if filled >= block_bytes && has_line_end {
                     break false;
                 }
-                bytes.resize(BLOCK_BYTES.max(filled + 1), 0);
+                bytes.resize(filled + block_bytes.max(1 << 12), 0);
                 match reader.read(&mut bytes[filled..]) {
                     Ok(0) => {
                         bytes.truncate(filled);
@@ -179,8 +204,8 @@ fn read_in_parallel<R: Read + Send + 'static>(
                 return;
             }
         }
-    });
-    receiver
+    })?;
+    Ok(receiver)
 }
 
 impl App {
@@ -217,13 +242,20 @@ impl App {
         } else {
             Known::WholeMonths
         };
-        let mut batch = Batch::new(known, None);
+        let mut batch = Batch::new(known, None, usize::MAX);
         for p in &prepared {
             batch.push(&texts, p);
         }
         let sealed = batch.seal(self, ctx, &index).await?;
-        let (imported, duplicates) =
-            write(self.clone(), ctx.clone(), None, sealed, summary.rejected, true).await?;
+        let (imported, duplicates) = write(
+            self.clone(),
+            ctx.clone(),
+            None,
+            sealed,
+            summary.rejected,
+            true,
+        )
+        .await?;
         summary.imported = imported;
         summary.duplicates = duplicates;
         Ok(summary)
@@ -292,7 +324,20 @@ impl App {
         ctx: &Ctx,
         source: &str,
         reader: R,
+        progress: impl FnMut(u64),
+    ) -> Result<ImportSummary> {
+        self.import_usage_csv_with(ctx, source, reader, progress, ImportTuning::default())
+            .await
+    }
+
+    /// [`App::import_usage_csv`] with explicit block and batch sizes.
+    pub async fn import_usage_csv_with<R: Read + Send + 'static>(
+        &self,
+        ctx: &Ctx,
+        source: &str,
+        reader: R,
         mut progress: impl FnMut(u64),
+        tuning: ImportTuning,
     ) -> Result<ImportSummary> {
         let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
         let mut first = Vec::new();
@@ -324,9 +369,17 @@ impl App {
             Arc::new(index)
         };
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8));
-        let mut parsed = read_in_parallel(reader, 2, first.len() as u64, Arc::clone(&index), threads);
+        let mut parsed = read_in_parallel(
+            reader,
+            2,
+            first.len() as u64,
+            Arc::clone(&index),
+            threads,
+            tuning.block_bytes.max(1),
+        )
+        .map_err(|e| AppError::Conflict(format!("could not start the import's threads: {e}")))?;
         let mut summary = ImportSummary::default();
-        let mut batch = Batch::new(Known::WholeMonths, Some(import_id));
+        let mut batch = Batch::new(Known::WholeMonths, Some(import_id), tuning.seal_at_bytes);
         let mut waiting: BTreeMap<u64, ParsedBlock> = BTreeMap::new();
         let mut next = 0_u64;
         let mut rejected = 0_u64;
@@ -384,9 +437,7 @@ impl App {
     }
 }
 
-async fn join(
-    writing: tokio::task::JoinHandle<Result<(u64, u64)>>,
-) -> Result<(u64, u64)> {
+async fn join(writing: tokio::task::JoinHandle<Result<(u64, u64)>>) -> Result<(u64, u64)> {
     writing
         .await
         .map_err(|e| AppError::Conflict(format!("the usage writer stopped: {e}")))?

@@ -131,7 +131,9 @@ pub(super) fn prepare(
         roaming: fields.roaming.map(|r| spans.span_of(r)),
         day: u8::try_from(day.day()).unwrap_or(1),
         second_of_day: u32::try_from(
-            i32::from(time.hour()) * 3600 + i32::from(time.minute()) * 60 + i32::from(time.second()),
+            i32::from(time.hour()) * 3600
+                + i32::from(time.minute()) * 60
+                + i32::from(time.second()),
         )
         .unwrap_or(0),
         nanosecond: u32::try_from(time.subsec_nanosecond()).unwrap_or(0),
@@ -206,7 +208,8 @@ pub(super) fn parse_block(index: &NumberIndex, block: Block) -> ParsedBlock {
     let mut start = 0;
     let mut line = block.first_line;
     while start < block_bytes.len() {
-        let end = memchr::memchr(b'\n', &block_bytes[start..]).map_or(block_bytes.len(), |i| start + i);
+        let end =
+            memchr::memchr(b'\n', &block_bytes[start..]).map_or(block_bytes.len(), |i| start + i);
         let mut raw = &block_bytes[start..end];
         start = end + 1;
         let this_line = line;

@@ -81,7 +81,10 @@ fn parse_usage_id(id: &str) -> Option<(i64, &str, &str)> {
     let period = rest.get(..7)?;
     let record = rest.get(7..)?.strip_prefix('-')?;
     let valid_period = period.as_bytes()[4] == b'-'
-        && period.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
+        && period
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_digit());
     (valid_period && !record.is_empty()).then_some((contract.parse().ok()?, period, record))
 }
 
@@ -101,7 +104,8 @@ fn represent(
     if let Some(roaming) = &row.roaming {
         characteristic.push(Characteristic::text("roaming", roaming));
     }
-    let kind = Bucket::parse(&row.bucket).map_or_else(|| row.bucket.clone(), |b| b.kind.to_string());
+    let kind =
+        Bucket::parse(&row.bucket).map_or_else(|| row.bucket.clone(), |b| b.kind.to_string());
     let id = usage_id(row);
     characteristic.insert(0, Characteristic::text("recordId", &row.id));
     Ok(Usage {

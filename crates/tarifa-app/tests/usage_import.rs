@@ -1,0 +1,137 @@
+//! The usage import's batches on both backends: a file cut into many blocks
+//! and batches (each sealed into segments and written on its own) rates
+//! every record once, repeats within and across batches included, and a
+//! second import of the file rates nothing.
+
+use std::sync::Arc;
+
+use jiff::civil::date;
+use tarifa_app::contracts::Provisioned;
+use tarifa_app::usage::{ImportSummary, ImportTuning};
+use tarifa_app::{App, Ctx};
+use tarifa_core::time::ManualClock;
+use tarifa_store::testing::TestDatabase;
+
+const FILE: &str = "id,number,at,kind,to,quantity,roaming
+r1,+38267000001,2026-02-03T10:00:00,voice,+38267000002,61,
+r2,+38267000001,2026-02-03T11:00:00.25,sms,\"+382 67 000 002\",1,
+r1,+38267000001,2026-02-03T10:00:00,voice,+38267000002,61,
+r1,+38267000002,2026-02-04T10:00:00,data,internet,1048577,
+r3,+38267000002,2026-02-05T10:00:00,voice,112,30,
+r4,+38267000009,2026-02-05T10:00:00,voice,112,30,
+r5,+38267000001,2026-03-01T00:00:01,voice,+38267000002,5,
+";
+
+fn counts(s: &ImportSummary) -> (u64, u64, u64) {
+    (s.imported, s.duplicates, s.rejected)
+}
+
+#[tokio::test]
+async fn batches_rate_each_record_once_on_every_backend() {
+    for db in TestDatabase::all().await.expect("databases") {
+        let market = tarifa_app::presets::embedded_market("me")
+            .expect("preset")
+            .expect("valid");
+        let clock = Arc::new(ManualClock::at_date(date(2026, 3, 2), &market.time_zone));
+        let store = db.open().await.expect("store");
+        let app = App::new(store.clone(), vec![market.clone()], clock)
+            .await
+            .expect("app");
+        let ctx = Ctx::new("test");
+        let subscribers: Vec<Provisioned> = ["+38267000001", "+38267000002"]
+            .iter()
+            .map(|n| Provisioned {
+                number: (*n).to_owned(),
+                package: "phone-line".to_owned(),
+            })
+            .collect();
+        app.provision(&ctx, &market, &subscribers, date(2026, 2, 1))
+            .await
+            .expect("provision");
+        // Blocks of a line or two, and every block sealed into its own batch.
+        let tuning = ImportTuning {
+            block_bytes: 64,
+            seal_at_bytes: 1,
+        };
+        let first = app
+            .import_usage_csv_with(&ctx, "f.csv", std::io::Cursor::new(FILE), |_| {}, tuning)
+            .await
+            .expect("import");
+        assert_eq!(
+            counts(&first),
+            (5, 1, 1),
+            "r1 twice for one number is one record; r1 of another number is its own"
+        );
+        assert_eq!(first.rejected_lines[0].line, 7);
+        assert!(first.rejected_lines[0].reason.contains("held no contract"));
+        let again = app
+            .import_usage_csv_with(&ctx, "f.csv", std::io::Cursor::new(FILE), |_| {}, tuning)
+            .await
+            .expect("second import");
+        assert_eq!(counts(&again), (0, 6, 1), "nothing is rated twice");
+        let whole = app
+            .import_usage_csv(&ctx, "f.csv", std::io::Cursor::new(FILE), |_| {})
+            .await
+            .expect("in one batch");
+        assert_eq!(counts(&whole), (0, 6, 1));
+
+        let mut tx = store
+            .begin("test", "2026-03-02T00:00:00Z")
+            .await
+            .expect("tx");
+        let contracts = tx.contracts("me").await.expect("contracts");
+        let ana = contracts
+            .iter()
+            .find(|c| c.number == "+38267000001")
+            .expect("ana")
+            .id;
+        let records = tx.usage_records(ana, "2026-02").await.expect("records");
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| (
+                    r.id.as_str(),
+                    r.at.as_str(),
+                    r.to_number.as_str(),
+                    r.bucket.as_str()
+                ))
+                .collect::<Vec<_>>(),
+            vec![
+                (
+                    "r1",
+                    "2026-02-03T10:00:00",
+                    "+38267000002",
+                    "voice.national"
+                ),
+                (
+                    "r2",
+                    "2026-02-03T11:00:00.25",
+                    "+382 67 000 002",
+                    "sms.national"
+                ),
+            ]
+        );
+        let totals = tx
+            .contract_usage_totals(ana, "2026-02")
+            .await
+            .expect("totals");
+        assert_eq!(
+            totals
+                .iter()
+                .map(|t| (t.bucket.as_str(), t.records, t.quantity, t.units))
+                .collect::<Vec<_>>(),
+            vec![("sms.national", 1, 1, 1), ("voice.national", 1, 61, 2)]
+        );
+        assert_eq!(
+            tx.usage_record(ana, "2026-03", "r5")
+                .await
+                .expect("read")
+                .map(|r| r.quantity),
+            Some(5)
+        );
+        assert_eq!(tx.count_usage_records().await.expect("count"), 5);
+        tx.rollback().await.expect("rollback");
+        store.close().await;
+        db.drop_database().await.expect("drop");
+    }
+}
