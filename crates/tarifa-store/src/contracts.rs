@@ -4,39 +4,49 @@ use crate::{BenefitRow, ContractRow, PackagePeriodRow, Result, StoreError, Tx, o
 
 impl Tx {
     async fn insert_contract_row(&mut self, row: &ContractRow) -> Result<i64> {
-        let id: i64 = on_tx!(self, c => {
-            sqlx::query_scalar(
+        let returned = self
+            .insert_contract_values(std::slice::from_ref(row))
+            .await?;
+        returned
+            .first()
+            .map(|(id, _)| *id)
+            .ok_or_else(|| StoreError::Conflict("the contract was not stored".into()))
+    }
+
+    /// One multi-row statement: the ids and numbers of the rows stored.
+    async fn insert_contract_values(&mut self, rows: &[ContractRow]) -> Result<Vec<(i64, String)>> {
+        Ok(on_tx!(self, c => {
+            let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO contracts (market, handle, customer_id, package_id, number, status, channel, signed_on,
                     activated_on, commitment_start, commitment_months, commitment_end, deposit_may_be_required,
                     ended_on, device_id, device_imei, device_price_minor, device_instalments, device_lent,
-                    device_sim_locked)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-                 RETURNING id",
-            )
-            .bind(&row.market)
-            .bind(&row.handle)
-            .bind(row.customer_id)
-            .bind(&row.package_id)
-            .bind(&row.number)
-            .bind(&row.status)
-            .bind(&row.channel)
-            .bind(&row.signed_on)
-            .bind(&row.activated_on)
-            .bind(&row.commitment_start)
-            .bind(row.commitment_months)
-            .bind(&row.commitment_end)
-            .bind(row.deposit_may_be_required)
-            .bind(&row.ended_on)
-            .bind(&row.device_id)
-            .bind(&row.device_imei)
-            .bind(row.device_price_minor)
-            .bind(row.device_instalments)
-            .bind(row.device_lent)
-            .bind(row.device_sim_locked)
-            .fetch_one(c)
-            .await?
-        });
-        Ok(id)
+                    device_sim_locked) ",
+            );
+            query.push_values(rows, |mut q, row| {
+                q.push_bind(&row.market)
+                    .push_bind(&row.handle)
+                    .push_bind(row.customer_id)
+                    .push_bind(&row.package_id)
+                    .push_bind(&row.number)
+                    .push_bind(&row.status)
+                    .push_bind(&row.channel)
+                    .push_bind(&row.signed_on)
+                    .push_bind(&row.activated_on)
+                    .push_bind(&row.commitment_start)
+                    .push_bind(row.commitment_months)
+                    .push_bind(&row.commitment_end)
+                    .push_bind(row.deposit_may_be_required)
+                    .push_bind(&row.ended_on)
+                    .push_bind(&row.device_id)
+                    .push_bind(&row.device_imei)
+                    .push_bind(row.device_price_minor)
+                    .push_bind(row.device_instalments)
+                    .push_bind(row.device_lent)
+                    .push_bind(row.device_sim_locked);
+            });
+            query.push(" RETURNING id, number");
+            query.build_query_as().fetch_all(c).await?
+        }))
     }
 
     /// Stores contracts without benefits and without an audit event each,
@@ -48,38 +58,7 @@ impl Tx {
             std::collections::HashMap::with_capacity(rows.len());
         // 20 values a row, under both databases' parameter limits.
         for chunk in rows.chunks(1_500) {
-            let returned: Vec<(i64, String)> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO contracts (market, handle, customer_id, package_id, number, status, channel, signed_on,
-                        activated_on, commitment_start, commitment_months, commitment_end, deposit_may_be_required,
-                        ended_on, device_id, device_imei, device_price_minor, device_instalments, device_lent,
-                        device_sim_locked) ",
-                );
-                query.push_values(chunk, |mut q, row| {
-                    q.push_bind(&row.market)
-                        .push_bind(&row.handle)
-                        .push_bind(row.customer_id)
-                        .push_bind(&row.package_id)
-                        .push_bind(&row.number)
-                        .push_bind(&row.status)
-                        .push_bind(&row.channel)
-                        .push_bind(&row.signed_on)
-                        .push_bind(&row.activated_on)
-                        .push_bind(&row.commitment_start)
-                        .push_bind(row.commitment_months)
-                        .push_bind(&row.commitment_end)
-                        .push_bind(row.deposit_may_be_required)
-                        .push_bind(&row.ended_on)
-                        .push_bind(&row.device_id)
-                        .push_bind(&row.device_imei)
-                        .push_bind(row.device_price_minor)
-                        .push_bind(row.device_instalments)
-                        .push_bind(row.device_lent)
-                        .push_bind(row.device_sim_locked);
-                });
-                query.push(" RETURNING id, number");
-                query.build_query_as().fetch_all(c).await?
-            });
+            let returned = self.insert_contract_values(chunk).await?;
             if returned.len() != chunk.len() {
                 return Err(StoreError::Conflict("not every contract was stored".into()));
             }

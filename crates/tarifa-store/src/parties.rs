@@ -41,32 +41,7 @@ impl Tx {
             std::collections::HashMap::with_capacity(rows.len());
         // 15 values a row, under both databases' parameter limits.
         for chunk in rows.chunks(2_000) {
-            let returned: Vec<(i64, Option<String>)> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO customers (market, handle, kind, residency, name, email, phone, address,
-                        id_document, id_document_number, keeps_document_copies, directory, marketing_consent,
-                        language, registered_on) ",
-                );
-                query.push_values(chunk, |mut q, row| {
-                    q.push_bind(&row.market)
-                        .push_bind(&row.handle)
-                        .push_bind(&row.kind)
-                        .push_bind(&row.residency)
-                        .push_bind(&row.name)
-                        .push_bind(&row.email)
-                        .push_bind(&row.phone)
-                        .push_bind(&row.address)
-                        .push_bind(&row.id_document)
-                        .push_bind(&row.id_document_number)
-                        .push_bind(row.keeps_document_copies)
-                        .push_bind(&row.directory)
-                        .push_bind(row.marketing_consent)
-                        .push_bind(&row.language)
-                        .push_bind(&row.registered_on);
-                });
-                query.push(" RETURNING id, handle");
-                query.build_query_as().fetch_all(c).await?
-            });
+            let returned = self.insert_customer_values(chunk).await?;
             ids.extend(returned.into_iter().filter_map(|(id, h)| Some((h?, id))));
         }
         rows.iter()
@@ -85,32 +60,46 @@ impl Tx {
     }
 
     async fn insert_customer_quietly(&mut self, row: &CustomerRow) -> Result<i64> {
-        let id: i64 = on_tx!(self, c => {
-            sqlx::query_scalar(
+        let returned = self
+            .insert_customer_values(std::slice::from_ref(row))
+            .await?;
+        returned
+            .first()
+            .map(|(id, _)| *id)
+            .ok_or_else(|| StoreError::Conflict("the customer was not stored".into()))
+    }
+
+    /// One multi-row statement: the ids and handles of the rows stored.
+    async fn insert_customer_values(
+        &mut self,
+        rows: &[CustomerRow],
+    ) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(on_tx!(self, c => {
+            let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO customers (market, handle, kind, residency, name, email, phone, address,
                     id_document, id_document_number, keeps_document_copies, directory, marketing_consent,
-                    language, registered_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-            )
-            .bind(&row.market)
-            .bind(&row.handle)
-            .bind(&row.kind)
-            .bind(&row.residency)
-            .bind(&row.name)
-            .bind(&row.email)
-            .bind(&row.phone)
-            .bind(&row.address)
-            .bind(&row.id_document)
-            .bind(&row.id_document_number)
-            .bind(row.keeps_document_copies)
-            .bind(&row.directory)
-            .bind(row.marketing_consent)
-            .bind(&row.language)
-            .bind(&row.registered_on)
-            .fetch_one(c)
-            .await?
-        });
-        Ok(id)
+                    language, registered_on) ",
+            );
+            query.push_values(rows, |mut q, row| {
+                q.push_bind(&row.market)
+                    .push_bind(&row.handle)
+                    .push_bind(&row.kind)
+                    .push_bind(&row.residency)
+                    .push_bind(&row.name)
+                    .push_bind(&row.email)
+                    .push_bind(&row.phone)
+                    .push_bind(&row.address)
+                    .push_bind(&row.id_document)
+                    .push_bind(&row.id_document_number)
+                    .push_bind(row.keeps_document_copies)
+                    .push_bind(&row.directory)
+                    .push_bind(row.marketing_consent)
+                    .push_bind(&row.language)
+                    .push_bind(&row.registered_on);
+            });
+            query.push(" RETURNING id, handle");
+            query.build_query_as().fetch_all(c).await?
+        }))
     }
 
     pub async fn customer(&mut self, id: i64) -> Result<Option<CustomerRow>> {

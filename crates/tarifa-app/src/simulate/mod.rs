@@ -647,24 +647,14 @@ impl Runner<'_> {
                     |_| {},
                 )
                 .await?;
-            let mut decision = tarifa_core::rule::Decision::approved();
-            decision.because(
-                tarifa_core::rule::rules::USE_3,
+            let decision = summary.decision(
                 format!(
                     "{} records of {} charged to their subscribers",
                     summary.imported,
                     path.display()
                 ),
+                "line",
             );
-            if summary.duplicates > 0 {
-                decision.note(format!(
-                    "{} records were already rated and are not rated again",
-                    summary.duplicates
-                ));
-            }
-            for rejected in &summary.rejected_lines {
-                decision.refuse_plainly(format!("line {}: {}", rejected.line, rejected.reason));
-            }
             let mut tx = self.app.begin(ctx).await?;
             crate::record(&mut tx, self.market, step.on, "usage", None, &decision, ctx).await?;
             tx.commit().await?;

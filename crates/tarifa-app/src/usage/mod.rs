@@ -66,6 +66,23 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
+    /// The import as a decision (USE-3): `charged` says what was rated; the
+    /// repeats are noted and every refused `item` (a line, a record) named.
+    pub fn decision(&self, charged: String, item: &str) -> tarifa_core::rule::Decision {
+        let mut decision = tarifa_core::rule::Decision::approved();
+        decision.because(tarifa_core::rule::rules::USE_3, charged);
+        if self.duplicates > 0 {
+            decision.note(format!(
+                "{} records were already rated and are not rated again",
+                self.duplicates
+            ));
+        }
+        for rejected in &self.rejected_lines {
+            decision.refuse_plainly(format!("{item} {}: {}", rejected.line, rejected.reason));
+        }
+        decision
+    }
+
     fn reject(&mut self, line: u64, reason: String) {
         self.rejected += 1;
         if self.rejected_lines.len() < KEEP_REJECTED {
@@ -292,23 +309,13 @@ impl App {
         records: &[(u64, UsageRecord)],
     ) -> Result<ImportSummary> {
         let summary = self.import_records(ctx, records).await?;
-        let mut decision = tarifa_core::rule::Decision::approved();
-        decision.because(
-            tarifa_core::rule::rules::USE_3,
+        let decision = summary.decision(
             format!(
                 "{} records charged to the subscribers whose numbers made them",
                 summary.imported
             ),
+            "record",
         );
-        if summary.duplicates > 0 {
-            decision.note(format!(
-                "{} records were already rated and are not rated again",
-                summary.duplicates
-            ));
-        }
-        for rejected in &summary.rejected_lines {
-            decision.refuse_plainly(format!("record {}: {}", rejected.line, rejected.reason));
-        }
         let today = self.today(market);
         let mut tx = self.begin(ctx).await?;
         crate::record(&mut tx, market, today, "usage", None, &decision, ctx).await?;
