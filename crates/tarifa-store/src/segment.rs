@@ -19,20 +19,22 @@ use crate::{StoreError, UsageRow, UsageTotalRow};
 
 const VERSION: u8 = 1;
 
-/// One record as the import hands it over, before it is encoded.
+/// One record as the import hands it over, before it is encoded. Its texts
+/// are UTF-8 the caller has checked (the import reads them in place from its
+/// file, already checked; checking again would cost every record twice).
 #[derive(Clone, Copy, Debug)]
 pub struct RecordFields<'a> {
-    pub id: &'a str,
+    pub id: &'a [u8],
     /// The day of the month (1–31) and the time of day.
     pub day: u8,
     pub second_of_day: u32,
     pub nanosecond: u32,
     /// The record's class: an index into the segment's classes.
     pub class: u8,
-    pub to: &'a str,
+    pub to: &'a [u8],
     pub quantity: u64,
     pub units: u64,
-    pub roaming: Option<&'a str>,
+    pub roaming: Option<&'a [u8]>,
 }
 
 /// A segment ready to be stored.
@@ -130,17 +132,17 @@ impl<'a> Cursor<'a> {
 
 /// Appends one record's encoding to `out`.
 pub fn encode_record(out: &mut Vec<u8>, r: &RecordFields<'_>) {
-    put_bytes(out, r.id.as_bytes());
+    put_bytes(out, r.id);
     put(
         out,
         u64::from(r.day.saturating_sub(1)) * 86_400 + u64::from(r.second_of_day),
     );
     put(out, u64::from(r.nanosecond));
     out.push(r.class);
-    put_bytes(out, r.to.as_bytes());
+    put_bytes(out, r.to);
     put(out, r.quantity);
     put(out, r.units);
-    put_bytes(out, r.roaming.unwrap_or("").as_bytes());
+    put_bytes(out, r.roaming.unwrap_or_default());
 }
 
 /// What the import needs of an encoded record without decoding all of it.
@@ -302,15 +304,15 @@ pub fn with_destinations(body: &[u8], with: &str) -> Result<Vec<u8>, StoreError>
         encode_record(
             &mut out,
             &RecordFields {
-                id: r.id,
+                id: r.id.as_bytes(),
                 day: u8::try_from(r.offset_s / 86_400 + 1).map_err(|_| corrupt("day"))?,
                 second_of_day: u32::try_from(r.offset_s % 86_400).unwrap_or(0),
                 nanosecond: u32::try_from(r.nanosecond).map_err(|_| corrupt("nanosecond"))?,
                 class: r.class_index,
-                to: with,
+                to: with.as_bytes(),
                 quantity: r.quantity,
                 units: r.units,
-                roaming: r.roaming,
+                roaming: r.roaming.map(str::as_bytes),
             },
         );
     }
@@ -399,15 +401,15 @@ mod tests {
         encode_record(
             &mut out,
             &RecordFields {
-                id,
+                id: id.as_bytes(),
                 day: 28,
                 second_of_day: 23 * 3600 + 59 * 60 + 58,
                 nanosecond: if roaming.is_some() { 250_000_000 } else { 0 },
                 class,
-                to: "+38267123456",
+                to: b"+38267123456",
                 quantity,
                 units: quantity.div_ceil(60),
-                roaming,
+                roaming: roaming.map(str::as_bytes),
             },
         );
         out

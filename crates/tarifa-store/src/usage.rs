@@ -30,13 +30,10 @@ fn time_parts(at: &str) -> Option<(u8, u32, u32)> {
     Some((day, second, nanosecond))
 }
 
-impl Store {
-    /// Moves usage stored one row a record (before migration 0027) into
-    /// segments, one per contract, month and import, then drops the old
-    /// tables. Runs once: afterwards the tables are gone.
-    pub async fn convert_usage_rows(&self) -> Result<()> {
-        let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
-        let exists: bool = match &mut tx.inner {
+impl Tx {
+    /// Whether the one-row-a-record table of before migration 0027 is there.
+    async fn has_usage_records_table(&mut self) -> Result<bool> {
+        Ok(match &mut self.inner {
             crate::TxInner::Sqlite(c) => {
                 sqlx::query_scalar::<_, i64>(
                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'usage_records'",
@@ -50,8 +47,25 @@ impl Store {
                     .fetch_one(&mut **c)
                     .await?
             }
-        };
+        })
+    }
+}
+
+impl Store {
+    /// Moves usage stored one row a record (before migration 0027) into
+    /// segments, one per contract, month and import, then drops the old
+    /// tables. Runs once: afterwards the tables are gone.
+    pub async fn convert_usage_rows(&self) -> Result<()> {
+        // Every open asks; only a store that has the old table takes the write lock.
+        let mut tx = self.begin_read("store", "1970-01-01T00:00:00Z").await?;
+        let exists = tx.has_usage_records_table().await?;
+        tx.rollback().await?;
         if !exists {
+            return Ok(());
+        }
+        let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
+        if !tx.has_usage_records_table().await? {
+            // Another process converted it in between.
             return tx.rollback().await;
         }
         let rows: Vec<RecordRow> = on_tx!(&mut tx, c => {
@@ -80,16 +94,16 @@ impl Store {
                 segment::encode_record(
                     &mut bytes,
                     &segment::RecordFields {
-                        id: &r.id,
+                        id: r.id.as_bytes(),
                         day,
                         second_of_day,
                         nanosecond,
                         class: u8::try_from(classes.binary_search(&r.bucket.as_str()).unwrap_or(0))
                             .unwrap_or(0),
-                        to: &r.to_number,
+                        to: r.to_number.as_bytes(),
                         quantity: u64::try_from(r.quantity).unwrap_or(0),
                         units: u64::try_from(r.units).unwrap_or(0),
-                        roaming: r.roaming.as_deref(),
+                        roaming: r.roaming.as_deref().map(str::as_bytes),
                     },
                 );
                 encoded.push(bytes);

@@ -416,12 +416,12 @@ async fn erasing_personal_data_touches_nothing_else() {
             segment::encode_record(
                 &mut bytes,
                 &segment::RecordFields {
-                    id,
+                    id: id.as_bytes(),
                     day: 10,
                     second_of_day: 36_000,
                     nanosecond: 0,
                     class: 0,
-                    to: "+38267555444",
+                    to: b"+38267555444",
                     quantity: 60,
                     units: 1,
                     roaming: None,

@@ -329,12 +329,12 @@ mod tests {
             segment::encode_record(
                 &mut group.bytes,
                 &RecordFields {
-                    id,
+                    id: id.as_bytes(),
                     day: 1,
                     second_of_day: 0,
                     nanosecond: 0,
                     class: 0,
-                    to: "112",
+                    to: b"112",
                     quantity: 1,
                     units: 1,
                     roaming: None,

@@ -174,27 +174,16 @@ fn read_in_parallel<R: Read + Send + 'static>(
             let mut bytes = std::mem::take(&mut carry);
             // Read until the block is full and holds a line's end (a line
             // longer than a block makes the block longer), or the file ends.
-            let mut scanned = 0;
-            let mut has_line_end = false;
             let eof = loop {
                 let filled = bytes.len();
-                if !has_line_end {
-                    has_line_end = memchr::memchr(b'\n', &bytes[scanned..]).is_some();
-                    scanned = filled;
-                }
-                if filled >= block_bytes && has_line_end {
+                if filled >= block_bytes && memchr::memchr(b'\n', &bytes).is_some() {
                     break false;
                 }
-                bytes.resize(filled + block_bytes.max(1 << 12), 0);
-                match reader.read(&mut bytes[filled..]) {
-                    Ok(0) => {
-                        bytes.truncate(filled);
-                        break true;
-                    }
-                    Ok(n) => bytes.truncate(filled + n),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                        bytes.truncate(filled);
-                    }
+                // `take` + `read_to_end` reads into spare capacity: no zeroing.
+                let want = u64::try_from(block_bytes.max(1 << 12)).unwrap_or(u64::MAX);
+                match (&mut reader).take(want).read_to_end(&mut bytes) {
+                    Ok(0) => break true,
+                    Ok(_) => {}
                     Err(e) => {
                         let _ = parsed.blocking_send(Err(e));
                         return;
@@ -291,7 +280,7 @@ impl App {
         let index = NumberIndex::load_for(self, &mut tx, &[number]).await?;
         let row = match index.contract_on(number, at.date()) {
             Some(holding) => {
-                let period = format!("{:04}-{:02}", at.year(), at.month());
+                let period = crate::billing::period_code(at.date());
                 tx.usage_record(holding.contract_id, &period, id).await?
             }
             None => None,

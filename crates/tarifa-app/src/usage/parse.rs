@@ -63,14 +63,13 @@ impl Texts {
         }
     }
 
-    pub fn get(&self, span: Span) -> &str {
+    /// The bytes of a text (checked UTF-8 when its span was made).
+    pub fn get(&self, span: Span) -> &[u8] {
         let (start, len) = (span.start as usize, span.len as usize);
-        let bytes = match start.checked_sub(self.block.len()) {
+        match start.checked_sub(self.block.len()) {
             None => &self.block[start..start + len],
             Some(at) => &self.extra[at..at + len],
-        };
-        // Spans are only ever made from `&str`s of these very bytes.
-        std::str::from_utf8(bytes).unwrap_or_default()
+        }
     }
 
     /// A buffer holding copies of records' texts (records given one by one).
