@@ -25,8 +25,7 @@ use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
-    BillLineRow, BillRow, ChargeRow, ContractRow, CustomerRow, NewBill, NewEntry, PaymentRow,
-    StoreError,
+    BillLineRow, BillRow, ChargeRow, CustomerRow, NewBill, NewEntry, PaymentRow, StoreError,
 };
 
 use crate::outbox::{Notice, date_arg};
@@ -65,18 +64,6 @@ pub struct BillRunSummary {
 /// A contract-month that received usage after it was billed:
 /// (contract, month, all its totals now, the totals billed before).
 type LateUsage = (i64, String, Vec<BucketTotal>, Vec<BucketTotal>);
-
-/// An account's bill before it is numbered.
-struct Drafted {
-    customer_id: i64,
-    draft: BillDraft,
-    charge_ids: Vec<i64>,
-    packages: Vec<String>,
-    /// (contract, month, totals snapshot) the bill takes usage from.
-    usage_billed: Vec<(i64, String, String)>,
-    /// The bill letter's text (NOT-2).
-    letters: Vec<String>,
-}
 
 /// Usage totals rows grouped by contract.
 fn totals_by_contract(
@@ -337,7 +324,13 @@ impl App {
                 previous,
             },
             &draft,
-            detail(market, owner.as_ref(), &[], &[], &draft),
+            detail(
+                market,
+                owner.clone().map(OwnerBlock::from).as_ref(),
+                &[],
+                &[],
+                &draft,
+            ),
             charge_ids,
             usage_billed,
         );
@@ -516,13 +509,13 @@ fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
 /// rate (BIL-4) and how it is delivered (BIL-6).
 fn detail(
     market: &Market,
-    owner: Option<&CustomerRow>,
+    owner: Option<&OwnerBlock>,
     packages: &[String],
     letters: &[String],
     draft: &BillDraft,
 ) -> String {
     serde_json::json!({
-        "owner": owner.map(|c| serde_json::json!({ "name": c.name, "address": c.address, "email": c.email })),
+        "owner": owner,
         "operator": {
             "name": market.operator.name,
             "address": market.operator.address,
@@ -540,6 +533,261 @@ fn detail(
         "vat": draft.vat,
     })
     .to_string()
+}
+
+/// Rows a bill run reads in one query when it reads a whole market.
+const READ_PAGE: i64 = 20_000;
+
+/// The owner block of a bill (BIL-2 (1)): all a bill run keeps of each
+/// customer while it drafts; the notices read the customers a batch at a time.
+#[derive(Clone, Debug, serde::Serialize)]
+struct OwnerBlock {
+    name: String,
+    address: Option<String>,
+    email: Option<String>,
+}
+
+impl From<CustomerRow> for OwnerBlock {
+    fn from(c: CustomerRow) -> Self {
+        Self {
+            name: c.name,
+            address: c.address,
+            email: c.email,
+        }
+    }
+}
+
+/// Everything a bill run read, owned by the thread that drafts its bills.
+struct Drafting {
+    market: Market,
+    catalog: Catalog,
+    prices: PriceHistory,
+    history: HashMap<i64, Vec<(Date, String)>>,
+    promotions: HashMap<i64, promotion::ContractPromotion>,
+    usage: HashMap<i64, Vec<BucketTotal>>,
+    partly_billed: HashMap<i64, Vec<BucketTotal>>,
+    interruptions: HashMap<i64, Vec<(Date, Date)>>,
+    late_by_account: HashMap<i64, Vec<LateUsage>>,
+    charges: HashMap<i64, Vec<ChargeRow>>,
+    owners: HashMap<i64, OwnerBlock>,
+    balances: HashMap<String, i64>,
+    number_of: HashMap<i64, String>,
+    month_start: Date,
+    month_end: Date,
+    period: String,
+    issued_on: Date,
+    due_on: Date,
+}
+
+impl Drafting {
+    /// Drafts the accounts' bills a batch at a time and hands each batch
+    /// over; stops early when the writer is gone.
+    fn run(
+        mut self,
+        accounts: BTreeMap<i64, Vec<Contract>>,
+        batch_size: usize,
+        batches: &tokio::sync::mpsc::Sender<Result<Vec<NewBill>>>,
+    ) {
+        let mut ready = Vec::with_capacity(batch_size);
+        for (customer_id, contracts) in accounts {
+            match self.bill(customer_id, &contracts) {
+                Ok(Some(new)) => ready.push(new),
+                Ok(None) => {}
+                Err(e) => {
+                    // The writer reports it; nothing more is drafted.
+                    let _ = batches.blocking_send(Err(e));
+                    return;
+                }
+            }
+            if ready.len() >= batch_size {
+                let full = std::mem::replace(&mut ready, Vec::with_capacity(batch_size));
+                if batches.blocking_send(Ok(full)).is_err() {
+                    return;
+                }
+            }
+        }
+        if !ready.is_empty() {
+            let _ = batches.blocking_send(Ok(ready));
+        }
+    }
+
+    /// An account's bill for the month, not yet numbered; `None` when it has
+    /// nothing to bill.
+    fn bill(&mut self, customer_id: i64, contracts: &[Contract]) -> Result<Option<NewBill>> {
+        let market = &self.market;
+        let catalog = &self.catalog;
+        let (month_start, month_end) = (self.month_start, self.month_end);
+        let mut parts = Vec::new();
+        let mut extra_lines = Vec::new();
+        let mut usage_billed = Vec::new();
+        let empty = Vec::new();
+        for contract in contracts {
+            let Some((from, to)) = overlaps(contract, month_start, month_end) else {
+                continue;
+            };
+            let periods = package_periods(
+                catalog,
+                &self.prices,
+                self.history.get(&contract.id).unwrap_or(&empty),
+                from,
+                to,
+            )?;
+            let Some(last) = periods.last() else { continue };
+            let package = last.package;
+            let (allowances, fee_discount) = promotion::period_terms(
+                self.promotions.get(&contract.id),
+                catalog,
+                package,
+                month_end,
+            );
+            let mut used = self.usage.remove(&contract.id).unwrap_or_default();
+            if !used.is_empty() {
+                usage_billed.push((contract.id, self.period.clone(), to_snapshot(&used)));
+            }
+            // Part of the month was billed already (to the previous owner,
+            // CON-9): only what came on top goes on this bill.
+            if let Some(billed) = self.partly_billed.remove(&contract.id) {
+                for (bucket, amount) in late_charges(
+                    &allowances,
+                    &package.rates,
+                    &used,
+                    &billed,
+                    market.currency,
+                    market.rounding,
+                ) {
+                    extra_lines.push(BillLine {
+                        kind: LineKind::Usage,
+                        contract_id: Some(contract.id),
+                        description: format!(
+                            "{} {} since {from}, {}",
+                            bucket.kind, bucket.destination, contract.number
+                        ),
+                        amount,
+                        vat: usage_vat(market, bucket),
+                        rule: Some(rules::USE_1),
+                        category: None,
+                    });
+                }
+                used = Vec::new();
+            }
+            parts.push(ContractPeriod {
+                contract_id: contract.id,
+                number: contract.number.clone(),
+                allowances,
+                fee_discount,
+                rates: &package.rates,
+                usage: used,
+                interruptions: self.interruptions.remove(&contract.id).unwrap_or_default(),
+                packages: periods,
+            });
+        }
+        for (contract, month, all, billed) in self
+            .late_by_account
+            .remove(&customer_id)
+            .unwrap_or_default()
+        {
+            let month_start_late = convert::date("late month", &format!("{month}-01"))?;
+            let periods = package_periods(
+                catalog,
+                &self.prices,
+                self.history.get(&contract).unwrap_or(&empty),
+                month_start_late,
+                month_start_late.last_of_month(),
+            )?;
+            let number = self.number_of.get(&contract).cloned().unwrap_or_default();
+            if let Some(last) = periods.last() {
+                let package = last.package;
+                let (allowances, _) = promotion::period_terms(
+                    self.promotions.get(&contract),
+                    catalog,
+                    package,
+                    month_start_late.last_of_month(),
+                );
+                for (bucket, amount) in late_charges(
+                    &allowances,
+                    &package.rates,
+                    &all,
+                    &billed,
+                    market.currency,
+                    market.rounding,
+                ) {
+                    extra_lines.push(BillLine {
+                        kind: LineKind::Usage,
+                        contract_id: Some(contract),
+                        description: format!(
+                            "late usage of {month}: {} {}, {number}",
+                            bucket.kind, bucket.destination
+                        ),
+                        amount,
+                        vat: usage_vat(market, bucket),
+                        rule: Some(rules::USE_1),
+                        category: None,
+                    });
+                }
+            }
+            usage_billed.push((contract, month, to_snapshot(&all)));
+        }
+        let letters: Vec<String> = contracts
+            .iter()
+            .filter_map(|c| {
+                crate::notices::bill_letter(
+                    market,
+                    catalog,
+                    self.issued_on,
+                    &c.package,
+                    c.commitment().map(|k| k.end),
+                    &c.number,
+                )
+            })
+            .collect();
+        let pending = self.charges.remove(&customer_id).unwrap_or_default();
+        let charge_ids: Vec<i64> = pending.iter().map(|c| c.id).collect();
+        for charge in &pending {
+            extra_lines.push(charge_line(market, charge)?);
+        }
+        if parts.is_empty() && extra_lines.is_empty() {
+            return Ok(None);
+        }
+        let mut packages: Vec<String> = Vec::new();
+        for part in &parts {
+            for period in &part.packages {
+                let name = format!("{}: {}", part.number, period.package.name);
+                if !packages.contains(&name) {
+                    packages.push(name);
+                }
+            }
+        }
+        let draft = bill::draft(market, month_start, &parts, extra_lines);
+        let previous = self
+            .balances
+            .get(&ledger::receivable(customer_id))
+            .copied()
+            .unwrap_or(0);
+        let detail = detail(
+            market,
+            self.owners.get(&customer_id),
+            &packages,
+            &letters,
+            &draft,
+        );
+        Ok(Some(to_new_bill(
+            BillHeader {
+                market,
+                // Numbered when written, in the batch's transaction.
+                number: String::new(),
+                kind: "monthly",
+                customer_id,
+                period: &self.period,
+                issued_on: self.issued_on,
+                due_on: self.due_on,
+                previous,
+            },
+            &draft,
+            detail,
+            charge_ids,
+            usage_billed,
+        )))
+    }
 }
 
 impl App {
@@ -573,7 +821,7 @@ impl App {
     ) -> Result<BillRunSummary> {
         let month_end = month_start.last_of_month();
         let period = period_code(month_start);
-        let mut tx = self.begin(ctx).await?;
+        let mut tx = self.begin_read(ctx).await?;
         let catalog = self.catalog(&mut tx, market).await?;
         let prices = price_history(&mut tx, market).await?;
         let billed: HashSet<i64> = tx
@@ -581,13 +829,36 @@ impl App {
             .await?
             .into_iter()
             .collect();
-        let contract_rows: Vec<ContractRow> = tx.contracts(&market.id).await?;
-        let owners: HashMap<i64, CustomerRow> = tx
-            .customers(&market.id)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        // Contracts by account, in the core's terms, and each customer's row
+        // (for the bill's owner block and notice), read a page at a time.
+        let mut customer_of: HashMap<i64, i64> = HashMap::new();
+        let mut number_of: HashMap<i64, String> = HashMap::new();
+        let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
+        let mut after = 0;
+        loop {
+            let page = tx.contracts_page(&market.id, after, READ_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for row in page {
+                customer_of.insert(row.id, row.customer_id);
+                let contract = convert::contract_without_children(market, &row)?;
+                number_of.insert(row.id, row.number);
+                if overlaps(&contract, month_start, month_end).is_some() {
+                    accounts
+                        .entry(contract.customer_id)
+                        .or_default()
+                        .push(contract);
+                }
+            }
+        }
+        let mut owners: HashMap<i64, OwnerBlock> = HashMap::new();
+        let mut after = 0;
+        loop {
+            let page = tx.customers_page(&market.id, after, READ_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            owners.extend(page.into_iter().map(|c| (c.id, OwnerBlock::from(c))));
+        }
         let mut history: HashMap<i64, Vec<(Date, String)>> = HashMap::new();
         for row in tx.market_package_history(&market.id).await? {
             history.entry(row.contract_id).or_default().push((
@@ -595,8 +866,8 @@ impl App {
                 row.package_id,
             ));
         }
-        let mut usage = totals_by_contract(tx.usage_totals(&market.id, &period).await?)?;
-        let mut partly_billed: HashMap<i64, Vec<BucketTotal>> = tx
+        let usage = totals_by_contract(tx.usage_totals(&market.id, &period).await?)?;
+        let partly_billed: HashMap<i64, Vec<BucketTotal>> = tx
             .usage_billed(&market.id, &period)
             .await?
             .into_iter()
@@ -654,25 +925,6 @@ impl App {
             ));
         }
 
-        // Contracts by account, in the core's terms.
-        let customer_of: HashMap<i64, i64> = contract_rows
-            .iter()
-            .map(|c| (c.id, c.customer_id))
-            .collect();
-        let number_of: HashMap<i64, String> = contract_rows
-            .iter()
-            .map(|c| (c.id, c.number.clone()))
-            .collect();
-        let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
-        for row in contract_rows {
-            let contract = convert::contract_without_children(market, &row)?;
-            if overlaps(&contract, month_start, month_end).is_some() {
-                accounts
-                    .entry(contract.customer_id)
-                    .or_default()
-                    .push(contract);
-            }
-        }
         for customer in charges.keys() {
             accounts.entry(*customer).or_default();
         }
@@ -694,214 +946,67 @@ impl App {
             already_billed: u64::try_from(billed.len()).unwrap_or(0),
             ..BillRunSummary::default()
         };
-        let mut drafts: Vec<Drafted> = Vec::new();
-        for (customer_id, contracts) in &accounts {
-            if billed.contains(customer_id) {
-                continue;
-            }
-            let mut parts = Vec::new();
-            let mut extra_lines = Vec::new();
-            let mut usage_billed = Vec::new();
-            for contract in contracts {
-                let Some((from, to)) = overlaps(contract, month_start, month_end) else {
-                    continue;
-                };
-                let empty = Vec::new();
-                let periods = package_periods(
-                    &catalog,
-                    &prices,
-                    history.get(&contract.id).unwrap_or(&empty),
-                    from,
-                    to,
-                )?;
-                let Some(last) = periods.last() else { continue };
-                let package = last.package;
-                let (allowances, fee_discount) = promotion::period_terms(
-                    promotions.get(&contract.id),
-                    &catalog,
-                    package,
-                    month_end,
-                );
-                let mut used = usage.remove(&contract.id).unwrap_or_default();
-                if !used.is_empty() {
-                    usage_billed.push((contract.id, period.clone(), to_snapshot(&used)));
-                }
-                // Part of the month was billed already (to the previous owner,
-                // CON-9): only what came on top goes on this bill.
-                if let Some(billed) = partly_billed.remove(&contract.id) {
-                    for (bucket, amount) in late_charges(
-                        &allowances,
-                        &package.rates,
-                        &used,
-                        &billed,
-                        market.currency,
-                        market.rounding,
-                    ) {
-                        extra_lines.push(BillLine {
-                            kind: LineKind::Usage,
-                            contract_id: Some(contract.id),
-                            description: format!(
-                                "{} {} since {from}, {}",
-                                bucket.kind, bucket.destination, contract.number
-                            ),
-                            amount,
-                            vat: usage_vat(market, bucket),
-                            rule: Some(rules::USE_1),
-                            category: None,
-                        });
-                    }
-                    used = Vec::new();
-                }
-                parts.push(ContractPeriod {
-                    contract_id: contract.id,
-                    number: contract.number.clone(),
-                    allowances,
-                    fee_discount,
-                    rates: &package.rates,
-                    usage: used,
-                    interruptions: interruptions.remove(&contract.id).unwrap_or_default(),
-                    packages: periods,
-                });
-            }
-            for (contract, month, all, billed) in
-                late_by_account.remove(customer_id).unwrap_or_default()
-            {
-                let month_start_late = convert::date("late month", &format!("{month}-01"))?;
-                let empty = Vec::new();
-                let periods = package_periods(
-                    &catalog,
-                    &prices,
-                    history.get(&contract).unwrap_or(&empty),
-                    month_start_late,
-                    month_start_late.last_of_month(),
-                )?;
-                let number = number_of.get(&contract).cloned().unwrap_or_default();
-                if let Some(last) = periods.last() {
-                    let package = last.package;
-                    let (allowances, _) = promotion::period_terms(
-                        promotions.get(&contract),
-                        &catalog,
-                        package,
-                        month_start_late.last_of_month(),
-                    );
-                    for (bucket, amount) in late_charges(
-                        &allowances,
-                        &package.rates,
-                        &all,
-                        &billed,
-                        market.currency,
-                        market.rounding,
-                    ) {
-                        extra_lines.push(BillLine {
-                            kind: LineKind::Usage,
-                            contract_id: Some(contract),
-                            description: format!(
-                                "late usage of {month}: {} {}, {number}",
-                                bucket.kind, bucket.destination
-                            ),
-                            amount,
-                            vat: usage_vat(market, bucket),
-                            rule: Some(rules::USE_1),
-                            category: None,
-                        });
-                    }
-                }
-                usage_billed.push((contract, month, to_snapshot(&all)));
-            }
-            let letters: Vec<String> = contracts
-                .iter()
-                .filter_map(|c| {
-                    crate::notices::bill_letter(
-                        market,
-                        &catalog,
-                        issued_on,
-                        &c.package,
-                        c.commitment().map(|k| k.end),
-                        &c.number,
-                    )
-                })
-                .collect();
-            let pending = charges.remove(customer_id).unwrap_or_default();
-            let charge_ids: Vec<i64> = pending.iter().map(|c| c.id).collect();
-            for charge in &pending {
-                extra_lines.push(charge_line(market, charge)?);
-            }
-            if parts.is_empty() && extra_lines.is_empty() {
-                continue;
-            }
-            let mut packages: Vec<String> = Vec::new();
-            for part in &parts {
-                for period in &part.packages {
-                    let name = format!("{}: {}", part.number, period.package.name);
-                    if !packages.contains(&name) {
-                        packages.push(name);
-                    }
-                }
-            }
-            let draft = bill::draft(market, month_start, &parts, extra_lines);
-            drafts.push(Drafted {
-                customer_id: *customer_id,
-                draft,
-                charge_ids,
-                packages,
-                usage_billed,
-                letters,
-            });
-        }
-
-        let due_on = market.due_date(issued_on);
-        for chunk in drafts.chunks(options.batch_size.max(1)) {
+        let year = i64::from(issued_on.year());
+        accounts.retain(|customer, _| !billed.contains(customer));
+        let drafting = Drafting {
+            market: market.clone(),
+            catalog,
+            prices,
+            history,
+            promotions,
+            usage,
+            partly_billed,
+            interruptions,
+            late_by_account,
+            charges,
+            owners,
+            balances,
+            number_of,
+            month_start,
+            month_end,
+            period,
+            issued_on,
+            due_on: market.due_date(issued_on),
+        };
+        // Bills are drafted on a thread of their own, one batch ahead of the
+        // batch being written: the two take turns on neither core.
+        let (batches, mut drafted) = tokio::sync::mpsc::channel(1);
+        let batch_size = options.batch_size.max(1);
+        let drafter =
+            tokio::task::spawn_blocking(move || drafting.run(accounts, batch_size, &batches));
+        while let Some(batch) = drafted.recv().await {
+            let mut bills = batch?;
             let mut tx = self.begin(ctx).await?;
-            let count = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-            let year = i64::from(issued_on.year());
+            let count = i64::try_from(bills.len()).unwrap_or(i64::MAX);
             let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
-            let mut batch = Vec::with_capacity(chunk.len());
-            for (i, drafted) in chunk.iter().enumerate() {
-                let number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
-                let previous = balances
-                    .get(&ledger::receivable(drafted.customer_id))
-                    .copied()
-                    .unwrap_or(0);
-                let draft = &drafted.draft;
-                let new = to_new_bill(
-                    BillHeader {
-                        market,
-                        number,
-                        kind: "monthly",
-                        customer_id: drafted.customer_id,
-                        period: &period,
-                        issued_on,
-                        due_on,
-                        previous,
-                    },
-                    draft,
-                    detail(
-                        market,
-                        owners.get(&drafted.customer_id),
-                        &drafted.packages,
-                        &drafted.letters,
-                        draft,
-                    ),
-                    drafted.charge_ids.clone(),
-                    drafted.usage_billed.clone(),
-                );
-                batch.push(new);
-                summary.issued += 1;
-                summary.total_minor += draft.total.minor();
+            for (i, new) in bills.iter_mut().enumerate() {
+                new.bill.number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
             }
-            tx.insert_bills(&batch).await?;
-            let mut notices = Vec::with_capacity(batch.len());
-            for new in &batch {
+            tx.insert_bills(&bills).await?;
+            let mut notices = Vec::with_capacity(bills.len());
+            let ids: Vec<i64> = bills.iter().map(|b| b.bill.customer_id).collect();
+            let owners: HashMap<i64, CustomerRow> = tx
+                .customers_in(&ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+            for new in &bills {
                 if let Some(owner) = owners.get(&new.bill.customer_id) {
                     notices.push(bill_notice(market, owner, &new.bill)?);
                 }
             }
             tx.insert_notices(&notices).await?;
             tx.commit().await?;
+            summary.issued += u64::try_from(bills.len()).unwrap_or(0);
+            summary.total_minor += bills.iter().map(|b| b.bill.total_minor).sum::<i64>();
             if let Some(pause) = options.pause_between_batches {
                 tokio::time::sleep(pause).await;
             }
         }
+        drafter
+            .await
+            .map_err(|e| AppError::Conflict(format!("drafting the bills stopped: {e}")))?;
         Ok(summary)
     }
 

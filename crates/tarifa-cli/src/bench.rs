@@ -198,6 +198,12 @@ fn peak_rss_mb() -> Option<u64> {
     Some(kb / 1024)
 }
 
+/// Starts a new peak of resident memory, so that each phase reports its own
+/// (Linux: writing 5 to `clear_refs` resets `VmHWM` to the current size).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> Result<()> {
     let manifest: Manifest = serde_json::from_str(
         &std::fs::read_to_string(dir.join("bench.json"))
@@ -247,6 +253,8 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
         app.provision(&ctx, &market, &subscribers, month).await?;
         let load_s = started.elapsed().as_secs_f64();
 
+        let load_peak = peak_rss_mb();
+        reset_peak_rss();
         let import_started = Instant::now();
         let reader =
             std::io::BufReader::with_capacity(1 << 22, std::fs::File::open(dir.join("usage.csv"))?);
@@ -262,39 +270,32 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
             );
         }
 
+        let import_peak = peak_rss_mb();
+        reset_peak_rss();
         let bill_started = Instant::now();
         let issued = add_months(month, 1);
         let run = app.run_bills(&ctx, &market, month, issued).await?;
         let bill_run_s = bill_started.elapsed().as_secs_f64();
 
-        let mut tx = app.begin(&ctx).await?;
-        let numbers: std::collections::HashMap<i64, String> = tx
-            .contracts(&market.id)
-            .await?
-            .into_iter()
-            .map(|c| (c.customer_id, c.number))
-            .collect();
+        let bill_run_peak = peak_rss_mb();
+
+        let mut tx = app.begin_read(&ctx).await?;
         let mut totals = BufWriter::new(std::fs::File::create(dir.join("totals.csv"))?);
         writeln!(totals, "number,total")?;
         let period = tarifa_app::billing::period_code(month);
-        for bill in tx
-            .bills(&market.id)
-            .await?
-            .iter()
-            .filter(|b| b.period == period)
-        {
-            let total = tarifa_core::money::Money::from_minor(bill.total_minor, market.currency);
-            writeln!(
-                totals,
-                "{},{total}",
-                numbers.get(&bill.customer_id).map_or("?", String::as_str)
-            )?;
+        for (number, total_minor) in tx.bill_totals(&market.id, &period).await? {
+            let total = tarifa_core::money::Money::from_minor(total_minor, market.currency);
+            writeln!(totals, "{number},{total}")?;
         }
         totals.flush()?;
         tx.rollback().await?;
         app.store().close().await;
         let total_s = started.elapsed().as_secs_f64();
         let records = summary.imported;
+        let peak = [load_peak, import_peak, bill_run_peak, peak_rss_mb()]
+            .into_iter()
+            .flatten()
+            .max();
         let line = serde_json::json!({
             "subscribers": manifest.subscribers,
             "records": records,
@@ -304,7 +305,10 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
             "bill_run_s": round(bill_run_s),
             "total_s": round(total_s),
             "records_per_s": (records as f64 / import_s.max(1e-9)).round(),
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": peak,
+            "load_peak_rss_mb": load_peak,
+            "import_peak_rss_mb": import_peak,
+            "bill_run_peak_rss_mb": bill_run_peak,
             "database": url,
         });
         println!("{line}");

@@ -13,6 +13,7 @@ pub mod market;
 pub mod money;
 mod names;
 pub mod party;
+pub mod payment_slip;
 pub mod promotion;
 pub mod rating;
 pub mod relocation;

@@ -100,6 +100,23 @@ impl Tx {
         Ok((total, unbalanced))
     }
 
+    /// Each monthly bill's amount for a period with the number of the
+    /// account's first contract, in bill order: what a benchmark compares,
+    /// read without the bills' details.
+    pub async fn bill_totals(&mut self, market: &str, period: &str) -> Result<Vec<(String, i64)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as(
+                "SELECT COALESCE((SELECT number FROM contracts k WHERE k.customer_id = b.customer_id ORDER BY k.id LIMIT 1), '?'),
+                        b.total_minor
+                 FROM bills b WHERE b.market = $1 AND b.period = $2 AND b.kind = 'monthly' ORDER BY b.id",
+            )
+            .bind(market)
+            .bind(period)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     /// Customers of a market already billed for a period.
     pub async fn billed_customers(&mut self, market: &str, period: &str) -> Result<Vec<i64>> {
         Ok(on_tx!(self, c => {
