@@ -391,6 +391,12 @@ impl Market {
         }
         let currency = Currency::new(&raw.currency, raw.currency_minor_unit)
             .map_err(|e| field("currency", e.to_string()))?;
+        // A Serbian bill's payment slip and IPS code carry the account: one
+        // whose control number is wrong would send every payment astray.
+        if raw.country == "RS" {
+            crate::payment_slip::RsAccount::parse(&raw.operator.bank_account)
+                .map_err(|e| field("operator.bank_account", e.to_string()))?;
+        }
         let time_zone = TimeZone::get(&raw.time_zone).map_err(|_| {
             field(
                 "time_zone",
@@ -659,5 +665,20 @@ mod tests {
         let text = PRESETS[2].1.replacen("[rules.ABU-5]", "[rules.ABU-6]", 1);
         let err = Market::from_toml("me", &text).expect_err("unknown rule");
         assert!(err.to_string().contains("ABU-6"), "{err}");
+    }
+
+    #[test]
+    fn a_serbian_account_with_a_wrong_control_number_is_refused() {
+        let text = PRESETS[0]
+            .1
+            .replacen("160-0000000012345-95", "160-0000000012345-96", 1);
+        let err = Market::from_toml("rs", &text).expect_err("wrong control number");
+        assert!(err.to_string().contains("operator.bank_account"), "{err}");
+        assert!(err.to_string().contains("95 expected"), "{err}");
+        let text = PRESETS[0]
+            .1
+            .replacen("160-0000000012345-95", "160-12345", 1);
+        let err = Market::from_toml("rs", &text).expect_err("no control number");
+        assert!(err.to_string().contains("operator.bank_account"), "{err}");
     }
 }
