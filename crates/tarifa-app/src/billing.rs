@@ -326,7 +326,7 @@ impl App {
             &draft,
             detail(
                 market,
-                owner.clone().map(OwnerBlock::from).as_ref(),
+                owner.as_ref().map(OwnerBlock::from).as_ref(),
                 &[],
                 &[],
                 &draft,
@@ -547,12 +547,12 @@ struct OwnerBlock {
     email: Option<String>,
 }
 
-impl From<CustomerRow> for OwnerBlock {
-    fn from(c: CustomerRow) -> Self {
+impl From<&CustomerRow> for OwnerBlock {
+    fn from(c: &CustomerRow) -> Self {
         Self {
-            name: c.name,
-            address: c.address,
-            email: c.email,
+            name: c.name.clone(),
+            address: c.address.clone(),
+            email: c.email.clone(),
         }
     }
 }
@@ -857,7 +857,7 @@ impl App {
             let page = tx.customers_page(&market.id, after, READ_PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
-            owners.extend(page.into_iter().map(|c| (c.id, OwnerBlock::from(c))));
+            owners.extend(page.iter().map(|c| (c.id, OwnerBlock::from(c))));
         }
         let mut history: HashMap<i64, Vec<(Date, String)>> = HashMap::new();
         for row in tx.market_package_history(&market.id).await? {
