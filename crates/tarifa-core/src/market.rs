@@ -28,6 +28,9 @@ pub struct Operator {
     pub registry_number: String,
     pub website: String,
     pub bank_account: String,
+    /// The bank's BIC: in the Hungarian payment code; optional in the euro one.
+    #[serde(default)]
+    pub bic: Option<String>,
     pub customer_centre_phone: String,
 }
 
@@ -391,11 +394,18 @@ impl Market {
         }
         let currency = Currency::new(&raw.currency, raw.currency_minor_unit)
             .map_err(|e| field("currency", e.to_string()))?;
-        // A Serbian bill's payment slip and IPS code carry the account: one
-        // whose control number is wrong would send every payment astray.
-        if raw.country == "RS" {
-            crate::payment_slip::RsAccount::parse(&raw.operator.bank_account)
-                .map_err(|e| field("operator.bank_account", e.to_string()))?;
+        // A bill's payment slip and QR code carry the account: one whose
+        // control digits are wrong would send every payment astray.
+        crate::payment_slip::OperatorAccount::parse(&raw.country, &raw.operator.bank_account)
+            .map_err(|e| field("operator.bank_account", e.to_string()))?;
+        if let Some(bic) = &raw.operator.bic {
+            crate::payment_slip::check_bic(bic).map_err(|e| field("operator.bic", e.to_string()))?;
+        } else if raw.country == "HU" {
+            // The MNB code names the payee's bank.
+            return Err(field(
+                "operator.bic",
+                "a Hungarian market needs the operator's BIC for the payment QR code".into(),
+            ));
         }
         let time_zone = TimeZone::get(&raw.time_zone).map_err(|_| {
             field(
@@ -665,6 +675,25 @@ mod tests {
         let text = PRESETS[2].1.replacen("[rules.ABU-5]", "[rules.ABU-6]", 1);
         let err = Market::from_toml("me", &text).expect_err("unknown rule");
         assert!(err.to_string().contains("ABU-6"), "{err}");
+    }
+
+    #[test]
+    fn hungarian_and_montenegrin_accounts_and_bics_are_checked_at_load() {
+        let hu = PRESETS[1].1;
+        let text = hu.replacen("12345676", "12345678", 1);
+        let err = Market::from_toml("hu", &text).expect_err("wrong check digit");
+        assert!(err.to_string().contains("operator.bank_account"), "{err}");
+        let text = hu.replacen("bic = \"GIBAHUHB\"\n", "", 1);
+        let err = Market::from_toml("hu", &text).expect_err("no BIC");
+        assert!(err.to_string().contains("operator.bic"), "{err}");
+        let text = hu.replacen("GIBAHUHB", "GIBA-HU", 1);
+        let err = Market::from_toml("hu", &text).expect_err("bad BIC");
+        assert!(err.to_string().contains("operator.bic"), "{err}");
+        let text = PRESETS[2]
+            .1
+            .replacen("510-0000000000001-37", "510-0000000000001-00", 1);
+        let err = Market::from_toml("me", &text).expect_err("wrong control number");
+        assert!(err.to_string().contains("37 expected"), "{err}");
     }
 
     #[test]
