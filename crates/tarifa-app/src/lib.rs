@@ -10,6 +10,7 @@ pub mod contracts;
 mod convert;
 pub mod customers;
 pub mod delivery;
+pub mod documents;
 mod dunning;
 pub mod notices;
 mod outbox;
@@ -54,6 +55,8 @@ pub enum AppError {
     Conflict(String),
     #[error(transparent)]
     Text(#[from] tarifa_texts::TextError),
+    #[error(transparent)]
+    Render(#[from] tarifa_render::RenderError),
 }
 
 impl AppError {

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod bill_run;
+mod bills;
 mod calendar;
 mod demo;
 mod notices;
@@ -51,6 +52,9 @@ enum Command {
     Usage(usage::Command),
     /// Issue a market's bills for a month.
     BillRun(bill_run::Args),
+    /// Bills: list them, render one as PDF or HTML.
+    #[command(subcommand)]
+    Bills(bills::Command),
     /// Benchmarks: generate a month of usage, then load, import and bill it.
     #[command(subcommand)]
     Bench(bench::Command),
@@ -109,6 +113,9 @@ fn main() -> ExitCode {
         }
         Command::BillRun(args) => {
             bill_run::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bills(command) => {
+            bills::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(command) => {
             bench::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)

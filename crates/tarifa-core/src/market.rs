@@ -399,7 +399,8 @@ impl Market {
         crate::payment_slip::OperatorAccount::parse(&raw.country, &raw.operator.bank_account)
             .map_err(|e| field("operator.bank_account", e.to_string()))?;
         if let Some(bic) = &raw.operator.bic {
-            crate::payment_slip::check_bic(bic).map_err(|e| field("operator.bic", e.to_string()))?;
+            crate::payment_slip::check_bic(bic)
+                .map_err(|e| field("operator.bic", e.to_string()))?;
         } else if raw.country == "HU" {
             // The MNB code names the payee's bank.
             return Err(field(

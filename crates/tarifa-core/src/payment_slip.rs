@@ -29,9 +29,7 @@ pub enum SlipError {
         expected: u32,
         found: u32,
     },
-    #[error(
-        "reference {0:?}: only digits and dashes, at most 20 digits besides the check digits"
-    )]
+    #[error("reference {0:?}: only digits and dashes, at most 20 digits besides the check digits")]
     ReferenceShape(String),
     #[error("reference {reference:?}: check digits {found:02} are wrong, {expected:02} expected")]
     ReferenceCheck {
@@ -138,11 +136,7 @@ impl Model97 {
     /// check digits computed. Serbian banks take model 97 in digits only.
     pub fn for_base(base: &str) -> Result<Self, SlipError> {
         let compact: String = base.chars().filter(|c| *c != '-').collect();
-        if compact.is_empty()
-            || compact.len() > 20
-            || !compact
-                .chars()
-                .all(|c| c.is_ascii_digit())
+        if compact.is_empty() || compact.len() > 20 || !compact.chars().all(|c| c.is_ascii_digit())
         {
             return Err(SlipError::ReferenceShape(base.to_owned()));
         }
@@ -270,7 +264,7 @@ fn giro_block_valid(block: &str) -> bool {
         .enumerate()
         .map(|(i, b)| u32::from(b - b'0') * WEIGHTS[i % 4])
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 impl GiroAccount {
@@ -418,7 +412,9 @@ impl CreditorReference {
 /// A BIC (ISO 9362): 8 or 11 capital letters and digits.
 pub fn check_bic(bic: &str) -> Result<(), SlipError> {
     let ok = (bic.len() == 8 || bic.len() == 11)
-        && bic.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && bic
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if ok {
         Ok(())
     } else {

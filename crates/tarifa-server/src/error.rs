@@ -106,7 +106,7 @@ impl From<AppError> for ApiError {
                 Self::bad_request(error.to_string())
             }
             AppError::Conflict(_) => Self::new(StatusCode::CONFLICT, error.to_string()),
-            AppError::Store(_) | AppError::Text(_) => {
+            AppError::Store(_) | AppError::Text(_) | AppError::Render(_) => {
                 tracing::error!(%error, "a request failed");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -53,12 +53,25 @@ impl Lang {
         }
     }
 
-    fn source(self) -> &'static str {
+    /// The language's Fluent files: notices, then the bill document.
+    fn sources(self) -> [&'static str; 2] {
         match self {
-            Lang::En => include_str!("../locales/en/notices.ftl"),
-            Lang::SrLatn => include_str!("../locales/sr-Latn/notices.ftl"),
-            Lang::SrLatnMe => include_str!("../locales/sr-Latn-ME/notices.ftl"),
-            Lang::Hu => include_str!("../locales/hu/notices.ftl"),
+            Lang::En => [
+                include_str!("../locales/en/notices.ftl"),
+                include_str!("../locales/en/bill.ftl"),
+            ],
+            Lang::SrLatn => [
+                include_str!("../locales/sr-Latn/notices.ftl"),
+                include_str!("../locales/sr-Latn/bill.ftl"),
+            ],
+            Lang::SrLatnMe => [
+                include_str!("../locales/sr-Latn-ME/notices.ftl"),
+                include_str!("../locales/sr-Latn-ME/bill.ftl"),
+            ],
+            Lang::Hu => [
+                include_str!("../locales/hu/notices.ftl"),
+                include_str!("../locales/hu/bill.ftl"),
+            ],
         }
     }
 
@@ -145,14 +158,16 @@ impl Texts {
                 .tag()
                 .parse()
                 .map_err(|e| format!("{}: {e:?}", lang.tag()))?;
-            let resource = FluentResource::try_new(lang.source().to_owned())
-                .map_err(|(_, errors)| format!("{}: {errors:?}", lang.tag()))?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Plain text goes into e-mails, SMS and print: no bidi isolation marks.
             bundle.set_use_isolating(false);
-            bundle
-                .add_resource(resource)
-                .map_err(|errors| format!("{}: {errors:?}", lang.tag()))?;
+            for source in lang.sources() {
+                let resource = FluentResource::try_new(source.to_owned())
+                    .map_err(|(_, errors)| format!("{}: {errors:?}", lang.tag()))?;
+                bundle
+                    .add_resource(resource)
+                    .map_err(|errors| format!("{}: {errors:?}", lang.tag()))?;
+            }
             bundles.push((lang, bundle));
         }
         Ok(Texts { bundles })
@@ -212,8 +227,9 @@ impl Texts {
 
     /// The message ids of one language, to check that every language has them all.
     pub fn ids(lang: Lang) -> Vec<String> {
-        lang.source()
-            .lines()
+        lang.sources()
+            .iter()
+            .flat_map(|source| source.lines())
             .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
             .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim().to_owned()))
             .collect()

@@ -19,6 +19,7 @@ use super::{
     TimePeriod, day_start, listed, one, reader, scope, sees,
 };
 use crate::{ApiError, AppState};
+use tarifa_render::Format;
 
 /// VAT at one rate.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -29,6 +30,21 @@ pub struct TaxItem {
     /// Percent.
     pub tax_rate: f64,
     pub tax_amount: Money,
+}
+
+/// A bill's document (TMF678 `billDocument`, an attachment by reference).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BillDocument {
+    /// `{bill id}-pdf` or `{bill id}-html`.
+    pub id: String,
+    pub name: String,
+    pub attachment_type: String,
+    pub mime_type: String,
+    /// Where to fetch it (add `&lang=sr|hu|me|en` for another language).
+    pub url: String,
+    #[serde(rename = "@type")]
+    pub kind: String,
 }
 
 /// A bill (TMF678).
@@ -57,6 +73,8 @@ pub struct CustomerBill {
     pub state: String,
     pub billing_account: Ref,
     pub related_party: Vec<Ref>,
+    /// The bill as PDF and as HTML, in the customer's language.
+    pub bill_document: Vec<BillDocument>,
     #[serde(rename = "@type")]
     pub kind: String,
 }
@@ -90,6 +108,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_bills))
         .routes(routes!(get_bill))
+        .routes(routes!(get_bill_document))
         .routes(routes!(list_rates))
         .routes(routes!(get_rate))
 }
@@ -185,6 +204,29 @@ fn represent(
         state: state_name.to_owned(),
         billing_account: account_ref(base, bill.customer_id),
         related_party: vec![customer_ref(base, bill.customer_id, &owner_name).as_role("customer")],
+        bill_document: [Format::Pdf, Format::Html]
+            .into_iter()
+            .map(|format| BillDocument {
+                id: format!("{}-{}", bill.id, format.extension()),
+                name: format!("{}.{}", bill.number, format.extension()),
+                attachment_type: "bill".to_owned(),
+                mime_type: format
+                    .media_type()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                url: base.href(
+                    BILL_API,
+                    &format!(
+                        "customerBill/{}/document?format={}",
+                        bill.id,
+                        format.extension()
+                    ),
+                ),
+                kind: "Attachment".to_owned(),
+            })
+            .collect(),
         kind: "CustomerBill".to_owned(),
     })
 }
@@ -287,6 +329,74 @@ async fn get_bill(
     let open = open_bills(&state, &mut tx, &bill).await?;
     let bill = represent(&state, &base, &bill, &open)?;
     Ok(one(StatusCode::OK, &bill, params.fields.as_deref()))
+}
+
+/// Which document of a bill, in which language.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentParams {
+    /// `pdf` (the default) or `html`.
+    pub format: Option<String>,
+    /// `sr`, `hu`, `me` or `en`; the customer's language when left out.
+    pub lang: Option<String>,
+}
+
+/// A bill as a document: the front and back of BIL-2 and BIL-3 with their
+/// legend, VAT per rate and the market's payment slip and QR code.
+#[utoipa::path(get, path = "/customerBill/{id}/document", tag = "TMF678 customer bill",
+    params(("id" = String, Path, description = "The bill's id"), DocumentParams),
+    responses(
+        (status = 200, description = "The bill as PDF or HTML", content(
+            (Vec<u8> = "application/pdf"), (String = "text/html")))))]
+async fn get_bill_document(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    Query(params): Query<DocumentParams>,
+) -> Result<Response, ApiError> {
+    let format = match params.format.as_deref() {
+        None => Format::Pdf,
+        Some(text) => Format::parse(text)
+            .ok_or_else(|| ApiError::bad_request(format!("format {text:?}: pdf or html")))?,
+    };
+    let lang = params
+        .lang
+        .as_deref()
+        .map(|tag| match tag.to_ascii_lowercase().as_str() {
+            "sr" | "sr-latn" | "hu" | "me" | "cnr" | "sr-latn-me" | "en" => {
+                Ok(tarifa_texts::Lang::negotiate(tag))
+            }
+            _ => Err(ApiError::bad_request(format!(
+                "lang {tag:?}: sr, hu, me or en"
+            ))),
+        })
+        .transpose()?;
+    let number = {
+        let mut tx = reader(&state, &principal).await?;
+        visible_bill(&mut tx, &principal, &id).await?.number
+    };
+    let ctx = super::ctx(&principal);
+    let view = state.app.bill_view(&ctx, &number, lang, None).await?;
+    // Typesetting is CPU work: off the request threads.
+    let bytes = tokio::task::spawn_blocking(move || tarifa_render::render(&view, format))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(tarifa_app::AppError::from)?;
+    let disposition = format!(
+        "{}; filename=\"{number}.{}\"",
+        if format == Format::Pdf {
+            "attachment"
+        } else {
+            "inline"
+        },
+        format.extension()
+    );
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(axum::http::header::CONTENT_TYPE, format.media_type())
+        .header(axum::http::header::CONTENT_DISPOSITION, disposition)
+        .body(axum::body::Body::from(bytes))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 /// Lists bill lines (a subscriber sees only their own bills').

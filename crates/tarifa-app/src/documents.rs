@@ -1,0 +1,150 @@
+//! Bills as documents and listings: what `tarifa bills`, the API's TMF678
+//! documents, the console and self-care show.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde::Serialize;
+use tarifa_core::money::Money;
+use tarifa_render::{BillDetail, BillInput, BillView, InputLine};
+use tarifa_store::BillRow;
+use tarifa_texts::Lang;
+
+use crate::{App, AppError, Ctx, Result};
+
+/// One bill in a listing.
+#[derive(Clone, Debug, Serialize)]
+pub struct BillSummary {
+    pub number: String,
+    pub customer: i64,
+    pub market: String,
+    pub period: String,
+    pub kind: String,
+    pub issued_on: String,
+    pub due_on: String,
+    /// The amount for the period, a decimal in the market's currency.
+    pub total: String,
+    /// What is to pay: the amount plus the previous balance.
+    pub total_due: String,
+    pub currency: String,
+}
+
+/// Which bills to list.
+#[derive(Clone, Debug, Default)]
+pub struct BillFilter {
+    pub market: Option<String>,
+    pub customer: Option<i64>,
+}
+
+fn date(field: &str, text: &str) -> Result<Date> {
+    text.parse()
+        .map_err(|_| AppError::invalid(field, format!("{text:?} is not a date")))
+}
+
+impl App {
+    /// The bills of one market or customer (or all), by number.
+    pub async fn list_bills(&self, ctx: &Ctx, filter: &BillFilter) -> Result<Vec<BillSummary>> {
+        if let Some(market) = &filter.market {
+            self.market(market)?;
+        }
+        let mut tx = self.begin_read(ctx).await?;
+        let rows: Vec<BillRow> = match (filter.customer, &filter.market) {
+            (Some(customer), _) => tx.bills_of_customer(customer).await?,
+            (None, Some(market)) => tx.bills(market).await?,
+            (None, None) => {
+                let mut all = Vec::new();
+                for market in self.markets() {
+                    all.extend(tx.bills(&market.id).await?);
+                }
+                all
+            }
+        };
+        let mut bills = Vec::with_capacity(rows.len());
+        for row in rows {
+            if filter.market.as_ref().is_some_and(|m| *m != row.market) {
+                continue;
+            }
+            let market = self.market(&row.market)?;
+            let money = |minor| Money::from_minor(minor, market.currency).to_string();
+            bills.push(BillSummary {
+                total: money(row.total_minor),
+                total_due: money(row.total_due_minor),
+                currency: market.currency.code().to_owned(),
+                number: row.number,
+                customer: row.customer_id,
+                market: row.market,
+                period: row.period,
+                kind: row.kind,
+                issued_on: row.issued_on,
+                due_on: row.due_on,
+            });
+        }
+        bills.sort_by(|a, b| a.number.cmp(&b.number));
+        Ok(bills)
+    }
+
+    /// The bill `number` ready to render, in `lang` or else the customer's
+    /// language, or else the market's. With `customer`, a bill of anyone
+    /// else is reported as not found (self-care sees only its own).
+    pub async fn bill_view(
+        &self,
+        ctx: &Ctx,
+        number: &str,
+        lang: Option<Lang>,
+        customer: Option<i64>,
+    ) -> Result<BillView> {
+        let mut tx = self.begin_read(ctx).await?;
+        let row = tx
+            .bill_by_number(number)
+            .await?
+            .filter(|row| customer.is_none_or(|c| c == row.customer_id))
+            .ok_or_else(|| AppError::not_found("bill", number))?;
+        let market = self.market(&row.market)?.clone();
+        let lines = tx.bill_lines(row.id).await?;
+        let owner = tx.customer(row.customer_id).await?;
+        let mut numbers = BTreeMap::new();
+        for id in lines.iter().filter_map(|l| l.contract_id) {
+            if let std::collections::btree_map::Entry::Vacant(entry) = numbers.entry(id)
+                && let Some(contract) = tx.contract(id).await?
+            {
+                entry.insert(contract.number);
+            }
+        }
+        drop(tx);
+        let detail = BillDetail::parse(&row.detail)
+            .map_err(|e| AppError::invalid("detail", format!("bill {number}: {e}")))?;
+        let money = |minor| Money::from_minor(minor, market.currency);
+        let input = BillInput {
+            number: row.number.clone(),
+            kind: row.kind.clone(),
+            customer_id: row.customer_id,
+            period_from: date("period_from", &row.period_from)?,
+            period_to: date("period_to", &row.period_to)?,
+            issued_on: date("issued_on", &row.issued_on)?,
+            due_on: date("due_on", &row.due_on)?,
+            total: money(row.total_minor),
+            vat: money(row.vat_minor),
+            previous_balance: money(row.previous_balance_minor),
+            total_due: money(row.total_due_minor),
+            lines: lines
+                .into_iter()
+                .map(|l| InputLine {
+                    kind: l.kind,
+                    contract_id: l.contract_id,
+                    description: l.description,
+                    amount: money(l.amount_minor),
+                    rule: l.rule,
+                })
+                .collect(),
+            detail,
+            numbers,
+        };
+        let lang = lang.unwrap_or_else(|| {
+            let tag = owner
+                .and_then(|c| c.language)
+                .unwrap_or_else(|| market.language.clone());
+            Lang::negotiate(&tag)
+        });
+        Ok(BillView::build(&input, &market, lang)?)
+    }
+}

@@ -1,0 +1,102 @@
+//! `tarifa bills`: list bills, render one as PDF or HTML.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use tarifa_app::Ctx;
+use tarifa_app::documents::BillFilter;
+use tarifa_render::Format;
+use tarifa_texts::Lang;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// List bills, by number: all, one market's or one customer's.
+    List(ListArgs),
+    /// Write one bill as a PDF or HTML document.
+    Render(RenderArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ListArgs {
+    #[arg(long, value_name = "URL", default_value = crate::DEFAULT_DB)]
+    db: String,
+    #[arg(long)]
+    market: Option<String>,
+    /// The customer's id.
+    #[arg(long, value_name = "ID")]
+    customer: Option<i64>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    #[arg(long, value_name = "URL", default_value = crate::DEFAULT_DB)]
+    db: String,
+    /// The bill's number, e.g. RS-2026-0000001.
+    #[arg(long, value_name = "NUMBER")]
+    bill: String,
+    /// pdf or html.
+    #[arg(long, default_value = "pdf")]
+    format: String,
+    /// Where to write the document.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// sr, hu, me or en (default: the customer's language, else the market's).
+    #[arg(long)]
+    lang: Option<String>,
+}
+
+pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
+    let markets = crate::load_markets(markets)?;
+    let ctx = Ctx::new("cli");
+    match command {
+        Command::List(args) => crate::runtime()?.block_on(async {
+            let app = crate::open_app(&args.db, markets).await?;
+            let filter = BillFilter {
+                market: args.market.clone(),
+                customer: args.customer,
+            };
+            let bills = app.list_bills(&ctx, &filter).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&bills)?);
+            } else {
+                println!(
+                    "{:<18} {:>8} {:<6} {:<8} {:>14} {:>14}",
+                    "number", "customer", "market", "period", "total", "total due"
+                );
+                for b in &bills {
+                    println!(
+                        "{:<18} {:>8} {:<6} {:<8} {:>14} {:>14} {}",
+                        b.number, b.customer, b.market, b.period, b.total, b.total_due, b.currency
+                    );
+                }
+            }
+            Ok(())
+        }),
+        Command::Render(args) => {
+            let Some(format) = Format::parse(&args.format) else {
+                bail!("--format {:?}: pdf or html", args.format);
+            };
+            let lang = args.lang.as_deref().map(|tag| {
+                let lang = Lang::negotiate(tag);
+                if lang == Lang::En && !tag.to_ascii_lowercase().starts_with("en") {
+                    Err(anyhow::anyhow!("--lang {tag:?}: sr, hu, me or en"))
+                } else {
+                    Ok(lang)
+                }
+            });
+            let lang = lang.transpose()?;
+            crate::runtime()?.block_on(async {
+                let app = crate::open_app(&args.db, markets).await?;
+                let view = app.bill_view(&ctx, &args.bill, lang, None).await?;
+                let bytes = tarifa_render::render(&view, format)?;
+                std::fs::write(&args.out, bytes)
+                    .with_context(|| format!("writing {}", args.out.display()))?;
+                eprintln!("{} ({}) → {}", args.bill, view.lang, args.out.display());
+                Ok(())
+            })
+        }
+    }
+}
