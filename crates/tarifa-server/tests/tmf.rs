@@ -540,6 +540,10 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             format!("{PRODUCTS}/{}", bo.product),
             format!("{USAGE}/{bo_usage_id}"),
             format!("{BILLS}/{}", bo_bill["id"].as_str().expect("id")),
+            format!(
+                "{BILLS}/{}/document?format=html",
+                bo_bill["id"].as_str().expect("id")
+            ),
             format!("{RATES}/{}", bo_rate["id"].as_str().expect("id")),
             format!("{PAYMENTS}/{}", bo_payment["id"].as_str().expect("id")),
             format!("{TICKETS}/{}", bo_ticket["id"].as_str().expect("id")),
@@ -554,6 +558,39 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             assert_eq!(hidden.status, 404, "{item}: {}", hidden.text);
             assert_eq!(hidden.json["@type"], "Error");
         }
+        // The bill's documents (TMF678 billDocument): the PDF and the HTML
+        // page in the customer's language; unknown formats and languages refused.
+        let documents = bo_bill["billDocument"].as_array().expect("billDocument");
+        assert_eq!(documents.len(), 2, "{bo_bill:#}");
+        let pdf_url = documents[0]["url"].as_str().expect("url");
+        assert_eq!(documents[0]["mimeType"], "application/pdf");
+        let pdf = call("GET", pdf_url.to_owned(), Some(&admin), None).await;
+        assert_eq!(pdf.status, 200);
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        assert!(pdf.headers["content-disposition"].contains(".pdf"));
+        let html_url = documents[1]["url"].as_str().expect("url");
+        let html = call("GET", format!("{html_url}&lang=en"), Some(&admin), None).await;
+        assert_eq!(html.status, 200);
+        assert!(html.headers["content-type"].starts_with("text/html"));
+        assert!(
+            html.text
+                .contains(bo_bill["billNo"].as_str().expect("number"))
+        );
+        assert!(html.text.contains("Total due"), "English on request");
+        for bad in ["?format=docx", "?lang=de"] {
+            let answer = call(
+                "GET",
+                format!(
+                    "{base}{BILLS}/{}/document{bad}",
+                    bo_bill["id"].as_str().expect("id")
+                ),
+                Some(&admin),
+                None,
+            )
+            .await;
+            assert_eq!(answer.status, 400, "{bad}: {}", answer.text);
+        }
+
         for list in [
             CUSTOMERS, ACCOUNTS, PRODUCTS, USAGE, BILLS, RATES, PAYMENTS, TICKETS, MESSAGES,
         ] {
