@@ -1,5 +1,10 @@
 //! API tokens: who calls the server and in which role. A token's secret is
 //! shown once, at creation; the store keeps only its SHA-256.
+//!
+//! Sessions of the console and self-care are tokens too, made at login (with
+//! a username and password, argon2id, or with an API token) and ending after
+//! [`SESSION_HOURS`] or at logout. A session's CSRF token is derived from its
+//! secret, so forms can be checked without storing anything more.
 
 use std::fmt::Write as _;
 
@@ -74,6 +79,14 @@ pub fn token_hash(secret: &str) -> String {
 }
 
 impl App {
+    /// A new random secret: `trf_` and 64 hex digits.
+    fn new_secret() -> Result<String> {
+        let mut random = [0_u8; 32];
+        getrandom::fill(&mut random)
+            .map_err(|e| AppError::Conflict(format!("no randomness for a token: {e}")))?;
+        Ok(hex("trf_", &random))
+    }
+
     /// Creates a token and returns its id and secret (shown once).
     pub async fn create_token(
         &self,
@@ -103,13 +116,7 @@ impl App {
             }
             (_, None) => {}
         }
-        let mut random = [0_u8; 32];
-        getrandom::fill(&mut random)
-            .map_err(|e| AppError::Conflict(format!("no randomness for a token: {e}")))?;
-        let secret = random.iter().fold(String::from("trf_"), |mut text, byte| {
-            let _ = write!(text, "{byte:02x}");
-            text
-        });
+        let secret = Self::new_secret()?;
         let id = tx
             .insert_token(&ApiTokenRow {
                 id: 0,
@@ -119,6 +126,7 @@ impl App {
                 label,
                 created_on: self.clock().now().to_string(),
                 revoked_on: None,
+                expires_at: None,
             })
             .await?;
         tx.commit().await?;
@@ -128,7 +136,9 @@ impl App {
     /// The caller a secret belongs to, if it is a live token.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>> {
         let mut tx = self.begin_read(&Ctx::new("auth")).await?;
-        let row = tx.live_token(&token_hash(secret)).await?;
+        let row = tx
+            .live_token(&token_hash(secret), &self.clock().now().to_string())
+            .await?;
         tx.rollback().await?;
         row.map(|row| {
             Ok(Principal {
@@ -154,9 +164,260 @@ impl App {
     }
 }
 
+/// How long a console or self-care session lasts.
+pub const SESSION_HOURS: i64 = 8;
+
+/// What someone logs in with.
+pub enum Credentials<'a> {
+    Password { username: &'a str, password: &'a str },
+    Token(&'a str),
+}
+
+/// A session made at login: its secret goes into an HttpOnly cookie.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub secret: String,
+    pub principal: Principal,
+    /// Who logged in: the username, or `token N`.
+    pub who: String,
+}
+
+/// The CSRF token of a session: SHA-256 of the session secret with a
+/// purpose prefix. A page from the session carries it in its forms; another
+/// site can neither read the cookie nor compute it.
+pub fn csrf_token(session_secret: &str) -> String {
+    token_hash(&format!("csrf\u{0}{session_secret}"))
+}
+
+/// An argon2id hash (PHC string) of a password.
+pub fn hash_password(password: &str) -> Result<String> {
+    use argon2::PasswordHasher;
+    use argon2::password_hash::SaltString;
+    let mut salt = [0_u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| AppError::Conflict(format!("no randomness for a salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::Conflict(format!("salt: {e}")))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::Conflict(format!("password hash: {e}")))
+}
+
+/// Whether `password` matches the PHC string `hash`.
+fn password_matches(password: &str, hash: &str) -> bool {
+    use argon2::PasswordVerifier;
+    argon2::password_hash::PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+impl App {
+    /// Creates a user who logs in with a password (12 characters at least).
+    pub async fn create_user(
+        &self,
+        ctx: &Ctx,
+        username: &str,
+        password: &str,
+        role: Role,
+        customer_id: Option<i64>,
+    ) -> Result<i64> {
+        let username = username.trim();
+        if username.is_empty()
+            || username.len() > 64
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(AppError::invalid(
+                "username",
+                "1 to 64 letters, digits and . _ - @",
+            ));
+        }
+        if password.chars().count() < 12 {
+            return Err(AppError::invalid(
+                "password",
+                "12 characters at least",
+            ));
+        }
+        let mut tx = self.begin(ctx).await?;
+        match (role, customer_id) {
+            (Role::Subscriber, None) => {
+                return Err(AppError::invalid(
+                    "customer",
+                    "a subscriber's login names its customer",
+                ));
+            }
+            (Role::Subscriber, Some(id)) => {
+                if tx.customer(id).await?.is_none() {
+                    return Err(AppError::not_found("customer", id.to_string()));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(AppError::invalid(
+                    "customer",
+                    format!("only a subscriber's login names a customer, not an {role}'s"),
+                ));
+            }
+            (_, None) => {}
+        }
+        let id = tx
+            .insert_user(&tarifa_store::UserRow {
+                id: 0,
+                username: username.to_owned(),
+                password_hash: hash_password(password)?,
+                role: role.to_string(),
+                customer_id,
+                created_on: self.clock().now().to_string(),
+                disabled_on: None,
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Opens a session for valid credentials; `None` for wrong ones (which
+    /// take as long to refuse for an unknown username as for a wrong
+    /// password).
+    pub async fn log_in(&self, ctx: &Ctx, credentials: Credentials<'_>) -> Result<Option<Session>> {
+        let (role, customer_id, who) = match credentials {
+            Credentials::Token(secret) => match self.authenticate(secret).await? {
+                Some(p) => (p.role, p.customer_id, format!("token {}", p.token_id)),
+                None => return Ok(None),
+            },
+            Credentials::Password { username, password } => {
+                let mut tx = self.begin_read(ctx).await?;
+                let user = tx.active_user(username.trim()).await?;
+                tx.rollback().await?;
+                let hash = user.as_ref().map_or_else(dummy_hash, |u| u.password_hash.clone());
+                let matches = password_matches(password, &hash);
+                match user {
+                    Some(user) if matches => (
+                        user.role.parse().map_err(|e: String| AppError::Conflict(e))?,
+                        user.customer_id,
+                        user.username,
+                    ),
+                    _ => return Ok(None),
+                }
+            }
+        };
+        let secret = Self::new_secret()?;
+        let now = self.clock().now();
+        let expires = now
+            .checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS))
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let mut tx = self.begin(ctx).await?;
+        let token_id = tx
+            .insert_token(&ApiTokenRow {
+                id: 0,
+                hash: token_hash(&secret),
+                role: role.to_string(),
+                customer_id,
+                label: Some(format!("session: {who}")),
+                created_on: now.to_string(),
+                revoked_on: None,
+                expires_at: Some(expires.to_string()),
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(Some(Session {
+            secret,
+            principal: Principal {
+                token_id,
+                role,
+                customer_id,
+            },
+            who,
+        }))
+    }
+
+    /// Ends the session (or token) with this secret, if it is live.
+    pub async fn log_out(&self, ctx: &Ctx, secret: &str) -> Result<()> {
+        if let Some(principal) = self.authenticate(secret).await? {
+            self.revoke_token(ctx, principal.token_id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A hash to verify against when the username is unknown, so that a wrong
+/// username costs the same time as a wrong password.
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+        .clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_password_login_opens_a_session_that_expires_and_ends_at_logout() {
+        let clock = std::sync::Arc::new(tarifa_core::time::ManualClock::new(
+            "2026-03-01T08:00:00Z".parse().expect("instant"),
+        ));
+        let store = tarifa_store::Store::open("sqlite::memory:").await.expect("store");
+        let markets = crate::presets::embedded().expect("presets");
+        let app = App::new(store, markets, clock.clone()).await.expect("app");
+        let ctx = Ctx::new("test");
+        assert!(app
+            .create_user(&ctx, "ana", "short", Role::Agent, None)
+            .await
+            .is_err());
+        app.create_user(&ctx, "ana", "correct horse battery", Role::Agent, None)
+            .await
+            .expect("user");
+        assert!(matches!(
+            app.create_user(&ctx, "ana", "another long password", Role::Agent, None)
+                .await,
+            Err(AppError::Store(_))
+        ));
+        let wrong = Credentials::Password {
+            username: "ana",
+            password: "correct horse battery!",
+        };
+        assert!(app.log_in(&ctx, wrong).await.expect("checked").is_none());
+        let nobody = Credentials::Password {
+            username: "bob",
+            password: "correct horse battery",
+        };
+        assert!(app.log_in(&ctx, nobody).await.expect("checked").is_none());
+        let session = app
+            .log_in(
+                &ctx,
+                Credentials::Password {
+                    username: "ana",
+                    password: "correct horse battery",
+                },
+            )
+            .await
+            .expect("checked")
+            .expect("a session");
+        assert_eq!(session.principal.role, Role::Agent);
+        assert_ne!(csrf_token(&session.secret), session.secret);
+        assert!(app.authenticate(&session.secret).await.expect("ok").is_some());
+        // Eight hours later the session is over.
+        clock.set("2026-03-01T16:00:01Z".parse().expect("instant"));
+        assert!(app.authenticate(&session.secret).await.expect("ok").is_none());
+        // A token logs in too; logout ends the session, not the token.
+        let (_, token) = app
+            .create_token(&ctx, Role::Billing, None, None)
+            .await
+            .expect("token");
+        let by_token = app
+            .log_in(&ctx, Credentials::Token(&token))
+            .await
+            .expect("checked")
+            .expect("a session");
+        assert_eq!(by_token.principal.role, Role::Billing);
+        app.log_out(&ctx, &by_token.secret).await.expect("logout");
+        assert!(app.authenticate(&by_token.secret).await.expect("ok").is_none());
+        assert!(app.authenticate(&token).await.expect("ok").is_some());
+    }
 
     #[test]
     fn hashes_are_sha256_hex() {

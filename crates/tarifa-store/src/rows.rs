@@ -561,6 +561,21 @@ pub struct ApiTokenRow {
     pub label: Option<String>,
     pub created_on: String,
     pub revoked_on: Option<String>,
+    /// Sessions end at this instant; API tokens do not expire.
+    pub expires_at: Option<String>,
+}
+
+/// Someone who logs in to the console or self-care with a password.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    /// Argon2id, PHC string.
+    pub password_hash: String,
+    pub role: String,
+    pub customer_id: Option<i64>,
+    pub created_on: String,
+    pub disabled_on: Option<String>,
 }
 
 /// A registered event listener (TMF hub).

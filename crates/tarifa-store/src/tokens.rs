@@ -1,20 +1,22 @@
-//! API tokens (stored as hashes) for the server's callers.
+//! API tokens and sessions (stored as hashes) for the server's callers, and
+//! the users who log in with a password.
 
-use crate::{ApiTokenRow, Result, StoreError, Tx, on_tx};
+use crate::{ApiTokenRow, Result, StoreError, Tx, UserRow, on_tx};
 
 impl Tx {
     /// Stores a new token; returns its id.
     pub async fn insert_token(&mut self, row: &ApiTokenRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO api_tokens (hash, role, customer_id, label, created_on, revoked_on)
-                 VALUES ($1, $2, $3, $4, $5, NULL) RETURNING id",
+                "INSERT INTO api_tokens (hash, role, customer_id, label, created_on, revoked_on, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, NULL, $6) RETURNING id",
             )
             .bind(&row.hash)
             .bind(&row.role)
             .bind(row.customer_id)
             .bind(&row.label)
             .bind(&row.created_on)
+            .bind(&row.expires_at)
             .fetch_one(c)
             .await?
         });
@@ -24,19 +26,74 @@ impl Tx {
             "create",
             "api_token",
             &id.to_string(),
-            &serde_json::json!({ "role": row.role, "customer_id": row.customer_id, "label": row.label }),
+            &serde_json::json!({ "role": row.role, "customer_id": row.customer_id, "label": row.label, "expires_at": row.expires_at }),
         )
         .await?;
         Ok(id)
     }
 
-    /// The live (unrevoked) token with this hash.
-    pub async fn live_token(&mut self, hash: &str) -> Result<Option<ApiTokenRow>> {
+    /// The live token with this hash: not revoked, and not expired at `now`
+    /// (instants as RFC 3339 UTC text, which sorts in time order).
+    pub async fn live_token(&mut self, hash: &str, now: &str) -> Result<Option<ApiTokenRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, ApiTokenRow>("SELECT * FROM api_tokens WHERE hash = $1 AND revoked_on IS NULL")
-                .bind(hash)
+            sqlx::query_as::<_, ApiTokenRow>(
+                "SELECT * FROM api_tokens WHERE hash = $1 AND revoked_on IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+            )
+            .bind(hash)
+            .bind(now)
+            .fetch_optional(c)
+            .await?
+        }))
+    }
+
+    /// Stores a user; returns its id. A taken username is a conflict.
+    pub async fn insert_user(&mut self, row: &UserRow) -> Result<i64> {
+        let taken: Option<i64> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                .bind(&row.username)
                 .fetch_optional(c)
                 .await?
+        });
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "username {:?} is taken",
+                row.username
+            )));
+        }
+        let id: i64 = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "INSERT INTO users (username, password_hash, role, customer_id, created_on, disabled_on)
+                 VALUES ($1, $2, $3, $4, $5, NULL) RETURNING id",
+            )
+            .bind(&row.username)
+            .bind(&row.password_hash)
+            .bind(&row.role)
+            .bind(row.customer_id)
+            .bind(&row.created_on)
+            .fetch_one(c)
+            .await?
+        });
+        // The password hash stays out of the audit trail.
+        self.audit(
+            Some(&row.created_on),
+            "create",
+            "user",
+            &id.to_string(),
+            &serde_json::json!({ "username": row.username, "role": row.role, "customer_id": row.customer_id }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// The enabled user with this username.
+    pub async fn active_user(&mut self, username: &str) -> Result<Option<UserRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, UserRow>(
+                "SELECT * FROM users WHERE username = $1 AND disabled_on IS NULL",
+            )
+            .bind(username)
+            .fetch_optional(c)
+            .await?
         }))
     }
 
