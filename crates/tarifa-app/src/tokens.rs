@@ -169,7 +169,10 @@ pub const SESSION_HOURS: i64 = 8;
 
 /// What someone logs in with.
 pub enum Credentials<'a> {
-    Password { username: &'a str, password: &'a str },
+    Password {
+        username: &'a str,
+        password: &'a str,
+    },
     Token(&'a str),
 }
 
@@ -196,8 +199,8 @@ pub fn hash_password(password: &str) -> Result<String> {
     let mut salt = [0_u8; 16];
     getrandom::fill(&mut salt)
         .map_err(|e| AppError::Conflict(format!("no randomness for a salt: {e}")))?;
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| AppError::Conflict(format!("salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|e| AppError::Conflict(format!("salt: {e}")))?;
     argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -237,10 +240,7 @@ impl App {
             ));
         }
         if password.chars().count() < 12 {
-            return Err(AppError::invalid(
-                "password",
-                "12 characters at least",
-            ));
+            return Err(AppError::invalid("password", "12 characters at least"));
         }
         let mut tx = self.begin(ctx).await?;
         match (role, customer_id) {
@@ -291,11 +291,15 @@ impl App {
                 let mut tx = self.begin_read(ctx).await?;
                 let user = tx.active_user(username.trim()).await?;
                 tx.rollback().await?;
-                let hash = user.as_ref().map_or_else(dummy_hash, |u| u.password_hash.clone());
+                let hash = user
+                    .as_ref()
+                    .map_or_else(dummy_hash, |u| u.password_hash.clone());
                 let matches = password_matches(password, &hash);
                 match user {
                     Some(user) if matches => (
-                        user.role.parse().map_err(|e: String| AppError::Conflict(e))?,
+                        user.role
+                            .parse()
+                            .map_err(|e: String| AppError::Conflict(e))?,
                         user.customer_id,
                         user.username,
                     ),
@@ -360,14 +364,17 @@ mod tests {
         let clock = std::sync::Arc::new(tarifa_core::time::ManualClock::new(
             "2026-03-01T08:00:00Z".parse().expect("instant"),
         ));
-        let store = tarifa_store::Store::open("sqlite::memory:").await.expect("store");
+        let store = tarifa_store::Store::open("sqlite::memory:")
+            .await
+            .expect("store");
         let markets = crate::presets::embedded().expect("presets");
         let app = App::new(store, markets, clock.clone()).await.expect("app");
         let ctx = Ctx::new("test");
-        assert!(app
-            .create_user(&ctx, "ana", "short", Role::Agent, None)
-            .await
-            .is_err());
+        assert!(
+            app.create_user(&ctx, "ana", "short", Role::Agent, None)
+                .await
+                .is_err()
+        );
         app.create_user(&ctx, "ana", "correct horse battery", Role::Agent, None)
             .await
             .expect("user");
@@ -399,10 +406,20 @@ mod tests {
             .expect("a session");
         assert_eq!(session.principal.role, Role::Agent);
         assert_ne!(csrf_token(&session.secret), session.secret);
-        assert!(app.authenticate(&session.secret).await.expect("ok").is_some());
+        assert!(
+            app.authenticate(&session.secret)
+                .await
+                .expect("ok")
+                .is_some()
+        );
         // Eight hours later the session is over.
         clock.set("2026-03-01T16:00:01Z".parse().expect("instant"));
-        assert!(app.authenticate(&session.secret).await.expect("ok").is_none());
+        assert!(
+            app.authenticate(&session.secret)
+                .await
+                .expect("ok")
+                .is_none()
+        );
         // A token logs in too; logout ends the session, not the token.
         let (_, token) = app
             .create_token(&ctx, Role::Billing, None, None)
@@ -415,7 +432,12 @@ mod tests {
             .expect("a session");
         assert_eq!(by_token.principal.role, Role::Billing);
         app.log_out(&ctx, &by_token.secret).await.expect("logout");
-        assert!(app.authenticate(&by_token.secret).await.expect("ok").is_none());
+        assert!(
+            app.authenticate(&by_token.secret)
+                .await
+                .expect("ok")
+                .is_none()
+        );
         assert!(app.authenticate(&token).await.expect("ok").is_some());
     }
 

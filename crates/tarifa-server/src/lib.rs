@@ -9,6 +9,7 @@ mod metrics;
 mod openapi;
 mod operations;
 pub mod tmf;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -103,6 +104,7 @@ pub fn router(state: AppState, options: &Options) -> Router {
     Router::new()
         .merge(public)
         .merge(protected)
+        .merge(web::routes(state.clone()))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", document))
         .route_layer(middleware::from_fn(tag_route))
         .fallback(not_found)

@@ -16,6 +16,35 @@ pub const CUSTOMER_FIELDS: &[&str] = &[
 ];
 
 impl Tx {
+    /// Customers an agent looks for (at most 50, by id): by name (any part,
+    /// any case), or exactly by a contract's number, a bill's number or a
+    /// device's IMEI.
+    pub async fn search_customers(&mut self, query: &str) -> Result<Vec<CustomerRow>> {
+        let query = query.trim();
+        let pattern = format!(
+            "%{}%",
+            query
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, CustomerRow>(
+                "SELECT * FROM customers WHERE id IN (
+                     SELECT id FROM customers WHERE lower(name) LIKE $1 ESCAPE '\\'
+                     UNION SELECT customer_id FROM contracts WHERE number = $2 OR device_imei = $2
+                     UNION SELECT customer_id FROM bills WHERE number = $2
+                     UNION SELECT k.customer_id FROM device_sales s JOIN contracts k ON k.id = s.contract_id WHERE s.imei = $2
+                 ) ORDER BY id LIMIT 50",
+            )
+            .bind(&pattern)
+            .bind(query)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     /// Registers a customer; `row.id` is ignored and the new id returned.
     pub async fn insert_customer(&mut self, row: &CustomerRow) -> Result<i64> {
         let id = self.insert_customer_quietly(row).await?;

@@ -61,6 +61,22 @@ impl Tx {
     }
 
     /// A market's requests, oldest first.
+    /// The unlock requests on a customer's contracts, newest first.
+    pub async fn unlock_requests_of_customer(
+        &mut self,
+        customer_id: i64,
+    ) -> Result<Vec<UnlockRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, UnlockRow>(
+                "SELECT u.* FROM unlock_requests u JOIN contracts k ON k.id = u.contract_id
+                 WHERE k.customer_id = $1 ORDER BY u.id DESC",
+            )
+            .bind(customer_id)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     pub async fn unlock_requests(&mut self, market: &str) -> Result<Vec<UnlockRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, UnlockRow>("SELECT * FROM unlock_requests WHERE market = $1 ORDER BY id")

@@ -1,0 +1,377 @@
+//! The agent console: find a customer by name, number, IMEI or bill number;
+//! a customer's contracts, bills, payments, complaints and unlock requests;
+//! forms that act for the customer, each refusal shown with its rule and
+//! reason.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tarifa_app::tokens::Role;
+use tarifa_app::unlock::UnlockRequest;
+use tarifa_core::money::Money;
+use tarifa_core::unlock::Requester;
+use tarifa_store::{ComplaintRow, ContractRow, CustomerRow, PaymentRow, UnlockRow};
+
+use super::pages::{Frame, Message, render};
+use super::{Detour, WebSession};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(search))
+        .route("/console/customer/{id}", get(customer))
+        .route("/console/customer/{id}/unlock", post(unlock))
+        .route("/console/customer/{id}/complaint", post(complaint))
+        .route("/console/bills/{number}", get(bill_html))
+        .route("/console/bills/{number}/pdf", get(bill_pdf))
+}
+
+/// Staff only: a subscriber's session goes to self-care.
+fn staff(session: &WebSession) -> Result<(), Detour> {
+    match session.principal.role {
+        Role::Admin | Role::Agent | Role::Billing => Ok(()),
+        Role::Subscriber => Err(Detour::SelfCare),
+    }
+}
+
+fn frame(session: &WebSession, title: String, message: Option<Message>) -> Frame {
+    Frame {
+        title,
+        role: session.principal.role.to_string(),
+        csrf: session.csrf.clone(),
+        message,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console_search.html")]
+struct SearchPage {
+    frame: Frame,
+    query: String,
+    found: Vec<CustomerRow>,
+    searched: bool,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    if let Err(elsewhere) = staff(&session) {
+        return elsewhere.into_response();
+    }
+    let q = query.q.trim().to_owned();
+    let mut found = Vec::new();
+    if !q.is_empty() {
+        let result = async {
+            let mut tx = state.app.begin_read(&session.ctx()).await?;
+            Ok::<_, tarifa_app::AppError>(tx.search_customers(&q).await?)
+        };
+        match result.await {
+            Ok(rows) => found = rows,
+            Err(e) => {
+                tracing::error!(error = %e, "customer search");
+                return (StatusCode::SERVICE_UNAVAILABLE, "search is unavailable").into_response();
+            }
+        }
+        // One match: straight to the customer.
+        if let [only] = found.as_slice() {
+            return Redirect::to(&format!("/console/customer/{}", only.id)).into_response();
+        }
+    }
+    render(&SearchPage {
+        frame: frame(&session, "Console".into(), None),
+        searched: !q.is_empty(),
+        query: q,
+        found,
+    })
+}
+
+/// A contract as the console lists it.
+struct ContractLine {
+    row: ContractRow,
+    package: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_customer.html")]
+struct CustomerPage {
+    frame: Frame,
+    customer: CustomerRow,
+    contracts: Vec<ContractLine>,
+    bills: Vec<tarifa_app::documents::BillSummary>,
+    payments: Vec<(PaymentRow, String)>,
+    complaints: Vec<ComplaintRow>,
+    unlocks: Vec<UnlockRow>,
+    numbers: BTreeMap<i64, String>,
+}
+
+async fn customer_page(
+    state: &AppState,
+    session: &WebSession,
+    id: i64,
+    message: Option<Message>,
+) -> Response {
+    if let Err(elsewhere) = staff(session) {
+        return elsewhere.into_response();
+    }
+    let ctx = session.ctx();
+    let loaded = async {
+        let bills = state
+            .app
+            .list_bills(
+                &ctx,
+                &tarifa_app::documents::BillFilter {
+                    market: None,
+                    customer: Some(id),
+                },
+            )
+            .await?;
+        let mut tx = state.app.begin_read(&ctx).await?;
+        let Some(customer) = tx.customer(id).await? else {
+            return Ok(None);
+        };
+        let market = state.app.market(&customer.market)?.clone();
+        let packages: BTreeMap<String, String> = tx
+            .packages(&customer.market)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let contracts: Vec<ContractLine> = tx
+            .contracts_of_customer(id)
+            .await?
+            .into_iter()
+            .map(|row| ContractLine {
+                package: packages
+                    .get(&row.package_id)
+                    .cloned()
+                    .unwrap_or_else(|| row.package_id.clone()),
+                row,
+            })
+            .collect();
+        let numbers = contracts
+            .iter()
+            .map(|c| (c.row.id, c.row.number.clone()))
+            .collect();
+        let payments = tx
+            .payments_of_customer(id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let amount = Money::from_minor(p.amount_minor, market.currency).to_string();
+                (p, format!("{amount} {}", market.currency.code()))
+            })
+            .collect();
+        let complaints = tx.complaints_of_customer(id).await?;
+        let unlocks = tx.unlock_requests_of_customer(id).await?;
+        Ok::<_, tarifa_app::AppError>(Some((
+            customer, contracts, payments, complaints, unlocks, numbers, bills,
+        )))
+    };
+    match loaded.await {
+        Ok(Some((customer, contracts, payments, complaints, unlocks, numbers, bills))) => {
+            render(&CustomerPage {
+                frame: frame(session, customer.name.clone(), message),
+                customer,
+                contracts,
+                bills,
+                payments,
+                complaints,
+                unlocks,
+                numbers,
+            })
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such customer").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "console customer page");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the page could not be read; it is logged",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn customer(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+) -> Response {
+    customer_page(&state, &session, id, None).await
+}
+
+/// Takes an unlock request for a device on one of the customer's contracts.
+pub(super) async fn request_unlock(
+    state: &AppState,
+    session: &WebSession,
+    customer_id: i64,
+    request: UnlockRequest,
+) -> Message {
+    let ctx = session.ctx();
+    let owned = async {
+        let mut tx = state.app.begin_read(&ctx).await?;
+        let Some(customer) = tx.customer(customer_id).await? else {
+            return Ok(None);
+        };
+        let contracts = tx.contracts_of_customer(customer_id).await?;
+        let mut own = contracts
+            .iter()
+            .any(|c| c.device_imei.as_deref() == Some(request.imei.as_str()));
+        for sale in tx.sales_with_imei(&customer.market, &request.imei).await? {
+            own |= contracts.iter().any(|c| c.id == sale.contract_id);
+        }
+        Ok::<_, tarifa_app::AppError>(own.then_some(customer.market))
+    };
+    let market = match owned.await {
+        Ok(Some(market)) => market,
+        Ok(None) => {
+            return Message::error(format!(
+                "No device with IMEI {:?} was sold on this customer's contracts.",
+                request.imei
+            ));
+        }
+        Err(e) => return Message::error(format!("Unlock request not taken: {e}")),
+    };
+    match state.app.request_unlock(&ctx, &market, request).await {
+        Ok(decided) => Message::decision("Unlock request", &decided.decision),
+        Err(e) => Message::error(format!("Unlock request not taken: {e}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct UnlockForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    imei: String,
+    #[serde(default)]
+    requester: String,
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+    Form(form): Form<UnlockForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    if let Err(elsewhere) = staff(&session) {
+        return elsewhere.into_response();
+    }
+    let requester: Requester = match form.requester.parse() {
+        Ok(r) => r,
+        Err(e) => {
+            return customer_page(
+                &state,
+                &session,
+                id,
+                Some(Message::error(format!("requester: {e}"))),
+            )
+            .await;
+        }
+    };
+    let message = request_unlock(
+        &state,
+        &session,
+        id,
+        UnlockRequest {
+            handle: None,
+            imei: form.imei.trim().to_owned(),
+            requester,
+            channel: "shop".into(),
+            fields: BTreeMap::new(),
+        },
+    )
+    .await;
+    customer_page(&state, &session, id, Some(message)).await
+}
+
+#[derive(Deserialize)]
+struct ComplaintForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    bill: String,
+    #[serde(default)]
+    disputed: String,
+}
+
+async fn complaint(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+    Form(form): Form<ComplaintForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    if let Err(elsewhere) = staff(&session) {
+        return elsewhere.into_response();
+    }
+    let message =
+        super::selfcare::file_complaint(&state, &session, id, &form.bill, &form.disputed, "phone")
+            .await;
+    customer_page(&state, &session, id, Some(message)).await
+}
+
+async fn bill_document(
+    state: &AppState,
+    session: &WebSession,
+    number: &str,
+    format: tarifa_render::Format,
+) -> Response {
+    if let Err(elsewhere) = staff(session) {
+        return elsewhere.into_response();
+    }
+    let view = match state
+        .app
+        .bill_view(&session.ctx(), number, None, None)
+        .await
+    {
+        Ok(view) => view,
+        Err(tarifa_app::AppError::NotFound { .. }) => {
+            return (StatusCode::NOT_FOUND, "no such bill").into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "bill document");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the bill could not be read",
+            )
+                .into_response();
+        }
+    };
+    super::selfcare::send_document(view, format).await
+}
+
+async fn bill_html(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(number): Path<String>,
+) -> Response {
+    bill_document(&state, &session, &number, tarifa_render::Format::Html).await
+}
+
+async fn bill_pdf(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(number): Path<String>,
+) -> Response {
+    bill_document(&state, &session, &number, tarifa_render::Format::Pdf).await
+}

@@ -1,0 +1,306 @@
+//! Self-care: a subscriber's bills (HTML and PDF), requests with their status
+//! and deadline, and forms to request an unlock or file a complaint. Every
+//! read names the session's own customer; nothing else can be reached.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, Form, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tarifa_app::complaints::BillRef;
+use tarifa_app::documents::{BillFilter, BillSummary};
+use tarifa_app::tokens::Role;
+use tarifa_app::unlock::UnlockRequest;
+use tarifa_core::money::Money;
+use tarifa_core::unlock::Requester;
+use tarifa_render::Format;
+use tarifa_store::{ComplaintRow, CustomerRow, UnlockRow};
+
+use super::pages::{Frame, Message, render};
+use super::{Detour, WebSession};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/self", get(home))
+        .route("/self/bills/{number}", get(bill_html))
+        .route("/self/bills/{number}/pdf", get(bill_pdf))
+        .route("/self/unlock", post(unlock))
+        .route("/self/complaint", post(complaint))
+}
+
+#[derive(Template)]
+#[template(path = "self.html")]
+struct SelfPage {
+    frame: Frame,
+    customer: CustomerRow,
+    bills: Vec<BillSummary>,
+    unlocks: Vec<UnlockRow>,
+    complaints: Vec<ComplaintRow>,
+    numbers: BTreeMap<i64, String>,
+}
+
+/// The customer of a subscriber's session; any other role goes to the console.
+fn own_customer(session: &WebSession) -> Result<i64, Detour> {
+    match (session.principal.role, session.principal.customer_id) {
+        (Role::Subscriber, Some(id)) => Ok(id),
+        _ => Err(Detour::Console),
+    }
+}
+
+async fn page(state: &AppState, session: &WebSession, message: Option<Message>) -> Response {
+    let customer_id = match own_customer(session) {
+        Ok(id) => id,
+        Err(elsewhere) => return elsewhere.into_response(),
+    };
+    let ctx = session.ctx();
+    let loaded = async {
+        let bills = state
+            .app
+            .list_bills(
+                &ctx,
+                &BillFilter {
+                    market: None,
+                    customer: Some(customer_id),
+                },
+            )
+            .await?;
+        let mut tx = state.app.begin_read(&ctx).await?;
+        let customer = tx.customer(customer_id).await?;
+        let unlocks = tx.unlock_requests_of_customer(customer_id).await?;
+        let complaints = tx.complaints_of_customer(customer_id).await?;
+        let numbers = tx
+            .contracts_of_customer(customer_id)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.number))
+            .collect();
+        Ok::<_, tarifa_app::AppError>((customer, bills, unlocks, complaints, numbers))
+    };
+    match loaded.await {
+        Ok((Some(customer), bills, unlocks, complaints, numbers)) => render(&SelfPage {
+            frame: Frame {
+                title: customer.name.clone(),
+                role: session.principal.role.to_string(),
+                csrf: session.csrf.clone(),
+                message,
+            },
+            customer,
+            bills,
+            unlocks,
+            complaints,
+            numbers,
+        }),
+        Ok((None, ..)) => (StatusCode::NOT_FOUND, "no such customer").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "self-care page");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the page could not be read; it is logged",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+) -> Response {
+    page(&state, &session, None).await
+}
+
+async fn document(
+    state: &AppState,
+    session: &WebSession,
+    number: &str,
+    format: Format,
+) -> Response {
+    let customer_id = match own_customer(session) {
+        Ok(id) => id,
+        Err(elsewhere) => return elsewhere.into_response(),
+    };
+    let view = match state
+        .app
+        .bill_view(&session.ctx(), number, None, Some(customer_id))
+        .await
+    {
+        Ok(view) => view,
+        // Another customer's bill is simply not there.
+        Err(tarifa_app::AppError::NotFound { .. }) => {
+            return (StatusCode::NOT_FOUND, "no such bill").into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "bill document");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the bill could not be read",
+            )
+                .into_response();
+        }
+    };
+    send_document(view, format).await
+}
+
+/// A bill document as the answer: PDF as a download, HTML inline.
+pub(super) async fn send_document(view: tarifa_render::BillView, format: Format) -> Response {
+    let number = view.number.clone();
+    // Typesetting is CPU work: off the request threads.
+    match tokio::task::spawn_blocking(move || tarifa_render::render(&view, format)).await {
+        Ok(Ok(bytes)) => {
+            let disposition = match format {
+                Format::Pdf => format!("attachment; filename=\"{number}.pdf\""),
+                Format::Html => "inline".to_owned(),
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, format.media_type().to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        other => {
+            tracing::error!(?other, "bill rendering");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the bill could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn bill_html(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(number): Path<String>,
+) -> Response {
+    document(&state, &session, &number, Format::Html).await
+}
+
+async fn bill_pdf(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(number): Path<String>,
+) -> Response {
+    document(&state, &session, &number, Format::Pdf).await
+}
+
+#[derive(Deserialize)]
+struct UnlockForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    imei: String,
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Form(form): Form<UnlockForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    let customer_id = match own_customer(&session) {
+        Ok(id) => id,
+        Err(elsewhere) => return elsewhere.into_response(),
+    };
+    let message = super::console::request_unlock(
+        &state,
+        &session,
+        customer_id,
+        UnlockRequest {
+            handle: None,
+            imei: form.imei.trim().to_owned(),
+            requester: Requester::Owner,
+            channel: "self_care".into(),
+            fields: BTreeMap::new(),
+        },
+    )
+    .await;
+    page(&state, &session, Some(message)).await
+}
+
+#[derive(Deserialize)]
+struct ComplaintForm {
+    #[serde(default)]
+    csrf: String,
+    /// A bill number, or empty for the quality of service.
+    #[serde(default)]
+    bill: String,
+    #[serde(default)]
+    disputed: String,
+}
+
+async fn complaint(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Form(form): Form<ComplaintForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    let customer_id = match own_customer(&session) {
+        Ok(id) => id,
+        Err(elsewhere) => return elsewhere.into_response(),
+    };
+    let message = file_complaint(
+        &state,
+        &session,
+        customer_id,
+        &form.bill,
+        &form.disputed,
+        "self_care",
+    )
+    .await;
+    page(&state, &session, Some(message)).await
+}
+
+/// Files a complaint for a customer from a form: about a bill of theirs, or
+/// about the quality of service when no bill is named.
+pub(super) async fn file_complaint(
+    state: &AppState,
+    session: &WebSession,
+    customer_id: i64,
+    bill: &str,
+    disputed: &str,
+    channel: &str,
+) -> Message {
+    let ctx = session.ctx();
+    let bill = bill.trim();
+    let market = {
+        let Ok(mut tx) = state.app.begin_read(&ctx).await else {
+            return Message::error("the store is unavailable");
+        };
+        match tx.customer(customer_id).await {
+            Ok(Some(c)) => c.market,
+            _ => return Message::error("no such customer"),
+        }
+    };
+    let Ok(market) = state.app.market(&market) else {
+        return Message::error("unknown market");
+    };
+    let disputed = match disputed.trim() {
+        "" => None,
+        text => match Money::parse_non_negative(&text.replace(',', "."), market.currency) {
+            Ok(m) => Some(m),
+            Err(e) => return Message::error(format!("disputed amount: {e}")),
+        },
+    };
+    let bill_ref = (!bill.is_empty()).then(|| BillRef::Number(bill.to_owned()));
+    match state
+        .app
+        .file_complaint(&ctx, customer_id, None, bill_ref, disputed, channel)
+        .await
+    {
+        Ok(decided) => Message::decision("Complaint", &decided.decision),
+        Err(e) => Message::error(format!("Complaint not filed: {e}")),
+    }
+}
