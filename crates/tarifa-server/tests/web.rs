@@ -1,0 +1,427 @@
+//! The console and self-care through plain HTTP, as a browser without
+//! scripts uses them: login, session cookies, CSRF, and a subscriber who
+//! never sees another customer's data.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::json;
+use tarifa_app::Ctx;
+use tarifa_app::tokens::Role;
+use tarifa_store::testing::TestDatabase;
+
+use common::{send_json, start};
+
+/// A cookie jar and no automatic redirects, so every answer is seen.
+struct Browser {
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Page {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of the hidden CSRF field of the page's first form.
+    fn csrf(&self) -> String {
+        let text = self.text();
+        let at = text
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF field");
+        let rest = &text[at + 19..];
+        rest[..rest.find('"').expect("closing quote")].to_owned()
+    }
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn request(
+        &mut self,
+        method: &'static str,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+    ) -> Page {
+        let url = format!("{}{path}", self.base);
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = form.map(|fields| {
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let page = tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into();
+            let mut request = ureq::http::Request::builder().method(method).uri(&url);
+            if !cookie.is_empty() {
+                request = request.header("cookie", cookie);
+            }
+            let result = match body {
+                Some(body) => agent.run(
+                    request
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(body)
+                        .expect("a request"),
+                ),
+                None => agent.run(request.body(()).expect("a request")),
+            };
+            let mut response = result.expect("the server answers");
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                .collect();
+            let status = response.status().as_u16();
+            let body = response.body_mut().read_to_vec().unwrap_or_default();
+            Page {
+                status,
+                headers,
+                body,
+            }
+        })
+        .await
+        .expect("the request ran");
+        for (name, value) in &page.headers {
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap_or("");
+                if let Some((k, v)) = pair.split_once('=') {
+                    if v.is_empty() {
+                        self.cookies.remove(k);
+                    } else {
+                        self.cookies.insert(k.to_owned(), v.to_owned());
+                    }
+                }
+            }
+        }
+        page
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.request("GET", path, None).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.request("POST", path, Some(form)).await
+    }
+
+    async fn log_in(&mut self, fields: &[(&str, &str)]) -> Page {
+        let page = self.get("/login").await;
+        assert_eq!(page.status, 200);
+        let csrf = page.csrf();
+        let mut form = fields.to_vec();
+        form.push(("csrf", &csrf));
+        self.post("/login", &form).await
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const CUSTOMERS: &str = "/tmf-api/customerManagement/v4/customer";
+const PRODUCTS: &str = "/tmf-api/productInventory/v4/product";
+
+async fn onboard(base: &str, agent: &str, name: &str) -> i64 {
+    let customer = send_json(
+        "POST",
+        format!("{base}{CUSTOMERS}"),
+        agent,
+        json!({
+            "name": name,
+            "engagedParty": { "id": "new", "@referredType": "Individual" },
+            "contactMedium": [{ "mediumType": "postalAddress", "characteristic": { "street1": "Bulevar 1, Beograd" } }],
+            "characteristic": [
+                { "name": "market", "value": "rs" },
+                { "name": "idDocument", "value": "biometric_id_card" },
+                { "name": "idDocumentNumber", "value": "123456789" }
+            ]
+        }),
+    )
+    .await;
+    assert_eq!(customer.status, 201, "{}", customer.text);
+    let id = customer.json["id"].as_str().expect("id").to_owned();
+    let product = send_json(
+        "POST",
+        format!("{base}{PRODUCTS}"),
+        agent,
+        json!({
+            "productOffering": { "id": "rs.package.mobile-1590" },
+            "relatedParty": [{ "id": id, "role": "customer", "@referredType": "Customer" }],
+        }),
+    )
+    .await;
+    assert_eq!(product.status, 201, "{}", product.text);
+    id.parse().expect("numeric id")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
+    for db in TestDatabase::all().await.expect("test databases") {
+        let server = start(&db.url).await;
+        let base = server.base.clone();
+        let app: Arc<tarifa_app::App> = server.app.clone();
+        let ctx = Ctx::new("test");
+        let (_, agent_token) = app
+            .create_token(&ctx, Role::Agent, None, None)
+            .await
+            .expect("token");
+        let ana = onboard(&base, &agent_token, "Ana Petrović").await;
+        let bojan = onboard(&base, &agent_token, "Bojan Marković").await;
+        let market = app.market("rs").expect("rs").clone();
+        let today = app.today(&market);
+        app.run_bills(&ctx, &market, today.first_of_month(), today)
+            .await
+            .expect("a bill run");
+        let bill_of = |customer: i64| {
+            let app = app.clone();
+            let ctx = ctx.clone();
+            async move {
+                app.list_bills(
+                    &ctx,
+                    &tarifa_app::documents::BillFilter {
+                        market: None,
+                        customer: Some(customer),
+                    },
+                )
+                .await
+                .expect("bills")[0]
+                    .number
+                    .clone()
+            }
+        };
+        let ana_bill = bill_of(ana).await;
+        let bojan_bill = bill_of(bojan).await;
+        app.create_user(
+            &ctx,
+            "ana",
+            "ana's long password",
+            Role::Subscriber,
+            Some(ana),
+        )
+        .await
+        .expect("user");
+
+        // Signed out: every page leads to the login.
+        let mut browser = Browser::new(&base);
+        for path in ["/self", "/console", &format!("/self/bills/{ana_bill}/pdf")] {
+            let page = browser.get(path).await;
+            assert_eq!(page.status, 303, "{path}");
+            assert_eq!(page.header("location"), Some("/login"));
+        }
+
+        // The login form is refused without its CSRF cookie and field.
+        let page = browser.get("/login").await;
+        assert!(browser.cookies.contains_key("tarifa_login"));
+        let csrf = page.csrf();
+        let mut stranger = Browser::new(&base);
+        let refused = stranger
+            .post(
+                "/login",
+                &[
+                    ("username", "ana"),
+                    ("password", "ana's long password"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "no login cookie: forged");
+        let wrong = browser
+            .log_in(&[("username", "ana"), ("password", "not it at all")])
+            .await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.text().contains("not right"));
+
+        // Ana logs in: a Secure, HttpOnly, SameSite=Strict session cookie.
+        let login = browser
+            .log_in(&[("username", "ana"), ("password", "ana's long password")])
+            .await;
+        assert_eq!(login.status, 303, "{}", login.text());
+        assert_eq!(login.header("location"), Some("/self"));
+        let set = login
+            .headers
+            .iter()
+            .find(|(k, v)| k == "set-cookie" && v.starts_with("tarifa_session="))
+            .map(|(_, v)| v.clone())
+            .expect("a session cookie");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+            assert!(set.contains(attribute), "{set}");
+        }
+
+        // Her page holds her bills and nothing of Bojan's.
+        let home = browser.get("/self").await;
+        assert_eq!(home.status, 200);
+        let text = home.text();
+        assert!(
+            text.contains("Ana Petrović") && text.contains(&ana_bill),
+            "{text}"
+        );
+        assert!(!text.contains("Bojan") && !text.contains(&bojan_bill));
+        let pdf = browser.get(&format!("/self/bills/{ana_bill}/pdf")).await;
+        assert_eq!(pdf.status, 200);
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf.body.starts_with(b"%PDF-"));
+        let html = browser.get(&format!("/self/bills/{ana_bill}")).await;
+        assert!(
+            html.text().contains("Ukupno zaduženje"),
+            "a Serbian bill in Serbian"
+        );
+        for path in [
+            format!("/self/bills/{bojan_bill}"),
+            format!("/self/bills/{bojan_bill}/pdf"),
+        ] {
+            assert_eq!(browser.get(&path).await.status, 404, "{path}");
+        }
+        for path in [
+            "/console".to_owned(),
+            format!("/console/customer/{bojan}"),
+            format!("/console/bills/{bojan_bill}"),
+        ] {
+            let page = browser.get(&path).await;
+            assert_eq!(page.status, 303, "{path}");
+            assert_eq!(page.header("location"), Some("/self"), "{path}");
+        }
+
+        // A form without the session's CSRF token changes nothing.
+        let complaints = |customer| {
+            let app = app.clone();
+            let ctx = ctx.clone();
+            async move {
+                let mut tx = app.begin_read(&ctx).await.expect("tx");
+                tx.complaints_of_customer(customer)
+                    .await
+                    .expect("complaints")
+                    .len()
+            }
+        };
+        let csrf = home.csrf();
+        for bad in ["", "forged"] {
+            let page = browser
+                .post(
+                    "/self/complaint",
+                    &[("bill", &ana_bill), ("disputed", "100"), ("csrf", bad)],
+                )
+                .await;
+            assert_eq!(page.status, 403);
+        }
+        assert_eq!(complaints(ana).await, 0);
+        let filed = browser
+            .post(
+                "/self/complaint",
+                &[("bill", &ana_bill), ("disputed", "100"), ("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(filed.status, 200);
+        assert!(
+            filed.text().contains("Complaint: recorded"),
+            "{}",
+            filed.text()
+        );
+        assert_eq!(complaints(ana).await, 1);
+        // Another customer's bill cannot be complained about from her session.
+        let theirs = browser
+            .post("/self/complaint", &[("bill", &bojan_bill), ("csrf", &csrf)])
+            .await;
+        let text = theirs.text();
+        assert!(
+            text.contains("Complaint: refused") && text.contains("CMP-1"),
+            "{text}"
+        );
+        assert_eq!(complaints(bojan).await, 0);
+        // An unlock request for a device that is not hers is refused.
+        let unlock = browser
+            .post(
+                "/self/unlock",
+                &[("imei", "490154203237518"), ("csrf", &csrf)],
+            )
+            .await;
+        assert!(unlock.text().contains("No device with IMEI"));
+
+        // Logout ends the session for good.
+        let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, 303);
+        assert_eq!(browser.get("/self").await.status, 303);
+
+        // An agent logs in with a token and finds customers.
+        let mut agent = Browser::new(&base);
+        let login = agent.log_in(&[("token", &agent_token)]).await;
+        assert_eq!(login.header("location"), Some("/console"));
+        let found = agent.get("/console?q=petrov").await;
+        assert_eq!(found.status, 303, "one match goes to the customer");
+        assert_eq!(
+            found.header("location"),
+            Some(format!("/console/customer/{ana}").as_str())
+        );
+        let by_bill = agent.get(&format!("/console?q={bojan_bill}")).await;
+        assert_eq!(
+            by_bill.header("location"),
+            Some(format!("/console/customer/{bojan}").as_str())
+        );
+        let none = agent.get("/console?q=nobody%20at%20all").await;
+        assert!(none.text().contains("No customer matches"));
+        let page = agent.get(&format!("/console/customer/{bojan}")).await;
+        assert_eq!(page.status, 200);
+        let text = page.text();
+        assert!(text.contains("Bojan Marković") && text.contains(&bojan_bill));
+        let filed = agent
+            .post(
+                &format!("/console/customer/{bojan}/complaint"),
+                &[("bill", ""), ("csrf", &page.csrf())],
+            )
+            .await;
+        assert!(
+            filed.text().contains("Complaint: recorded"),
+            "{}",
+            filed.text()
+        );
+        let forged = agent
+            .post(
+                &format!("/console/customer/{bojan}/complaint"),
+                &[("bill", ""), ("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(forged.status, 403, "another session's token");
+        assert_eq!(complaints(bojan).await, 1);
+        let view = agent.get(&format!("/console/bills/{bojan_bill}")).await;
+        assert!(view.text().contains(&bojan_bill));
+
+        let _ = server.stop.send(());
+    }
+}
