@@ -239,6 +239,40 @@ impl App {
         let Some((from, to)) = overlaps(contract, month_start, to) else {
             return Ok(None);
         };
+        let Some((draft, used)) = self
+            .draft_month_so_far(tx, market, contract, month_start, from, to)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let usage_billed = vec![(contract.id, period.clone(), to_snapshot(&used))];
+        let number = self
+            .write_separate_bill(
+                tx,
+                market,
+                contract.customer_id,
+                draft,
+                Vec::new(),
+                usage_billed,
+                on,
+            )
+            .await?;
+        Ok(Some(number))
+    }
+
+    /// A contract's bill for `from`–`to` of the month starting `month_start`
+    /// as the bill run would draft it, with the usage it took; `None` when
+    /// the contract had no package those days.
+    async fn draft_month_so_far(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        contract: &Contract,
+        month_start: Date,
+        from: Date,
+        to: Date,
+    ) -> Result<Option<(BillDraft, Vec<BucketTotal>)>> {
+        let period = period_code(month_start);
         let catalog = self.catalog(tx, market).await?;
         let prices = price_history(tx, market).await?;
         let history: Vec<(Date, String)> = tx
@@ -260,7 +294,6 @@ impl App {
         let used = totals_by_contract(tx.contract_usage_totals(contract.id, &period).await?)?
             .remove(&contract.id)
             .unwrap_or_default();
-        let usage_billed = vec![(contract.id, period.clone(), to_snapshot(&used))];
         let promotion = crate::promotions::current(tx, market, contract.id).await?;
         let (allowances, fee_discount) = promotion::period_terms(
             promotion.as_ref().map(|h| &h.promotion),
@@ -274,23 +307,49 @@ impl App {
             allowances,
             fee_discount,
             rates: &package.rates,
-            usage: used,
+            usage: used.clone(),
             interruptions: Vec::new(),
             packages: periods,
         };
-        let draft = bill::draft(market, month_start, &[part], Vec::new());
-        let number = self
-            .write_separate_bill(
-                tx,
-                market,
-                contract.customer_id,
-                draft,
-                Vec::new(),
-                usage_billed,
-                on,
-            )
-            .await?;
-        Ok(Some(number))
+        Ok(Some((
+            bill::draft(market, month_start, &[part], Vec::new()),
+            used,
+        )))
+    }
+
+    /// Each live contract of a customer with its allowances used so far this
+    /// month (through today), as the bill will count them: what self-care
+    /// shows as a bar per allowance.
+    pub async fn allowances_this_month(
+        &self,
+        ctx: &Ctx,
+        customer_id: i64,
+    ) -> Result<Vec<(String, Vec<tarifa_core::rating::AllowanceUse>)>> {
+        let mut tx = self.begin_read(ctx).await?;
+        let customer = tx
+            .customer(customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
+        let market = self.market(&customer.market)?.clone();
+        let today = self.today(&market);
+        let month_start = today.first_of_month();
+        let mut meters = Vec::new();
+        for row in tx.contracts_of_customer(customer_id).await? {
+            let contract = convert::contract(&mut tx, &market, row).await?;
+            let Some((from, to)) = overlaps(&contract, month_start, today) else {
+                continue;
+            };
+            if let Some((draft, _)) = self
+                .draft_month_so_far(&mut tx, &market, &contract, month_start, from, to)
+                .await?
+            {
+                meters.push((
+                    contract.number.clone(),
+                    draft.allowances.into_iter().map(|a| a.allowance).collect(),
+                ));
+            }
+        }
+        Ok(meters)
     }
 
     #[allow(clippy::too_many_arguments)] // the parts of one bill, written together

@@ -16,6 +16,7 @@ mod serve;
 mod simulate;
 mod token;
 mod usage;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,9 @@ enum Command {
     /// API tokens for the server: create, revoke.
     #[command(subcommand)]
     Token(token::Command),
+    /// Users of the console and self-care (password logins): create.
+    #[command(subcommand)]
+    User(user::Command),
 }
 
 /// The demo's database, the default of every command that takes `--db`.
@@ -123,6 +127,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS),
         Command::Token(command) => {
             token::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::User(command) => {
+            user::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {

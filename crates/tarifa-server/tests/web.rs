@@ -294,6 +294,10 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             "{text}"
         );
         assert!(!text.contains("Bojan") && !text.contains(&bojan_bill));
+        assert!(
+            text.contains("role=\"progressbar\""),
+            "a bar per allowance: {text}"
+        );
         let pdf = browser.get(&format!("/self/bills/{ana_bill}/pdf")).await;
         assert_eq!(pdf.status, 200);
         assert_eq!(pdf.header("content-type"), Some("application/pdf"));

@@ -42,6 +42,45 @@ struct SelfPage {
     unlocks: Vec<UnlockRow>,
     complaints: Vec<ComplaintRow>,
     numbers: BTreeMap<i64, String>,
+    meters: Vec<Meter>,
+}
+
+/// One allowance of one number this month: a bar in self-care.
+struct Meter {
+    number: String,
+    kind: &'static str,
+    used: String,
+    granted: String,
+    /// 0–100; an unlimited allowance shows no fill.
+    percent: u64,
+}
+
+fn meters(contracts: Vec<(String, Vec<tarifa_core::rating::AllowanceUse>)>) -> Vec<Meter> {
+    use tarifa_core::catalog::Allowance;
+    use tarifa_core::usage::UsageKind;
+    let mut meters = Vec::new();
+    for (number, uses) in contracts {
+        for usage in uses {
+            let (kind, unit) = match usage.kind {
+                UsageKind::Voice => ("Minutes", "min"),
+                UsageKind::Sms => ("Messages", "SMS"),
+                UsageKind::Data => ("Data", "MB"),
+            };
+            let (granted, percent) = match usage.granted {
+                Allowance::Unlimited => ("unlimited".to_owned(), 0),
+                Allowance::Limited(0) => continue,
+                Allowance::Limited(n) => (format!("{n} {unit}"), (usage.used * 100 / n).min(100)),
+            };
+            meters.push(Meter {
+                number: number.clone(),
+                kind,
+                used: format!("{} {unit}", usage.used),
+                granted,
+                percent,
+            });
+        }
+    }
+    meters
 }
 
 /// The customer of a subscriber's session; any other role goes to the console.
@@ -79,10 +118,12 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
             .into_iter()
             .map(|c| (c.id, c.number))
             .collect();
-        Ok::<_, tarifa_app::AppError>((customer, bills, unlocks, complaints, numbers))
+        drop(tx);
+        let meters = meters(state.app.allowances_this_month(&ctx, customer_id).await?);
+        Ok::<_, tarifa_app::AppError>((customer, bills, unlocks, complaints, numbers, meters))
     };
     match loaded.await {
-        Ok((Some(customer), bills, unlocks, complaints, numbers)) => render(&SelfPage {
+        Ok((Some(customer), bills, unlocks, complaints, numbers, meters)) => render(&SelfPage {
             frame: Frame {
                 title: customer.name.clone(),
                 role: session.principal.role.to_string(),
@@ -94,6 +135,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
             unlocks,
             complaints,
             numbers,
+            meters,
         }),
         Ok((None, ..)) => (StatusCode::NOT_FOUND, "no such customer").into_response(),
         Err(e) => {
