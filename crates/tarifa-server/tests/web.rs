@@ -423,6 +423,41 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             .await;
         assert_eq!(forged.status, 403, "another session's token");
         assert_eq!(complaints(bojan).await, 1);
+        // A contract with a subsidised phone under commitment; its unlock is
+        // refused while the commitment runs, the rule shown.
+        let page = agent.get(&format!("/console/customer/{bojan}")).await;
+        let signed = agent
+            .post(
+                &format!("/console/customer/{bojan}/contract"),
+                &[
+                    ("package", "mobile-1590"),
+                    ("commitment_months", "24"),
+                    ("device", "samsung-a56"),
+                    ("imei", "356938035643817"),
+                    ("price", "19990.00"),
+                    ("instalments", "24"),
+                    ("csrf", &page.csrf()),
+                ],
+            )
+            .await;
+        let text = signed.text();
+        assert!(text.contains("Contract: done"), "{text}");
+        assert!(text.contains("356938035643817"));
+        let unlock = agent
+            .post(
+                &format!("/console/customer/{bojan}/unlock"),
+                &[
+                    ("imei", "356938035643817"),
+                    ("requester", "owner"),
+                    ("csrf", &page.csrf()),
+                ],
+            )
+            .await;
+        let text = unlock.text();
+        assert!(
+            text.contains("Unlock request: refused") && text.contains("UNL-1"),
+            "{text}"
+        );
         let view = agent.get(&format!("/console/bills/{bojan_bill}")).await;
         assert!(view.text().contains(&bojan_bill));
 

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console", get(search))
         .route("/console/customer/{id}", get(customer))
         .route("/console/customer/{id}/unlock", post(unlock))
+        .route("/console/customer/{id}/contract", post(sign))
         .route("/console/customer/{id}/complaint", post(complaint))
         .route("/console/bills/{number}", get(bill_html))
         .route("/console/bills/{number}/pdf", get(bill_pdf))
@@ -116,6 +117,9 @@ struct CustomerPage {
     complaints: Vec<ComplaintRow>,
     unlocks: Vec<UnlockRow>,
     numbers: BTreeMap<i64, String>,
+    /// The market's packages and devices for the contract form: (id, name).
+    offer_packages: Vec<(String, String)>,
+    offer_devices: Vec<(String, String)>,
 }
 
 async fn customer_page(
@@ -177,23 +181,31 @@ async fn customer_page(
             .collect();
         let complaints = tx.complaints_of_customer(id).await?;
         let unlocks = tx.unlock_requests_of_customer(id).await?;
-        Ok::<_, tarifa_app::AppError>(Some((
-            customer, contracts, payments, complaints, unlocks, numbers, bills,
-        )))
+        let catalog = state.app.catalog(&mut tx, &market).await?;
+        Ok::<_, tarifa_app::AppError>(Some(CustomerPage {
+            frame: frame(session, customer.name.clone(), message),
+            customer,
+            contracts,
+            bills,
+            payments,
+            complaints,
+            unlocks,
+            numbers,
+            offer_packages: catalog
+                .packages
+                .iter()
+                .filter(|p| p.public)
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect(),
+            offer_devices: catalog
+                .devices
+                .iter()
+                .map(|d| (d.id.clone(), format!("{} {}", d.brand, d.model)))
+                .collect(),
+        }))
     };
     match loaded.await {
-        Ok(Some((customer, contracts, payments, complaints, unlocks, numbers, bills))) => {
-            render(&CustomerPage {
-                frame: frame(session, customer.name.clone(), message),
-                customer,
-                contracts,
-                bills,
-                payments,
-                complaints,
-                unlocks,
-                numbers,
-            })
-        }
+        Ok(Some(page)) => render(&page),
         Ok(None) => (StatusCode::NOT_FOUND, "no such customer").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "console customer page");
@@ -300,6 +312,111 @@ async fn unlock(
     )
     .await;
     customer_page(&state, &session, id, Some(message)).await
+}
+
+#[derive(Deserialize)]
+struct ContractForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    package: String,
+    /// Months, or empty for an indefinite contract.
+    #[serde(default)]
+    commitment_months: String,
+    /// A catalog device, or empty.
+    #[serde(default)]
+    device: String,
+    #[serde(default)]
+    imei: String,
+    /// The agreed device price, or empty for the catalog's.
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    instalments: String,
+}
+
+async fn sign(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+    Form(form): Form<ContractForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    if let Err(elsewhere) = staff(&session) {
+        return elsewhere.into_response();
+    }
+    let message = match contract_request(&state, &session, id, &form).await {
+        Ok(request) => match state.app.sign_contract(&session.ctx(), request).await {
+            Ok(decided) => Message::decision("Contract", &decided.decision),
+            Err(e) => Message::error(format!("Contract not signed: {e}")),
+        },
+        Err(message) => message,
+    };
+    customer_page(&state, &session, id, Some(message)).await
+}
+
+/// The form as a signing request; a field that does not parse is named.
+async fn contract_request(
+    state: &AppState,
+    session: &WebSession,
+    customer_id: i64,
+    form: &ContractForm,
+) -> Result<tarifa_app::contracts::SignRequest, Message> {
+    let market = {
+        let mut tx = state
+            .app
+            .begin_read(&session.ctx())
+            .await
+            .map_err(|e| Message::error(e.to_string()))?;
+        let customer = tx
+            .customer(customer_id)
+            .await
+            .map_err(|e| Message::error(e.to_string()))?
+            .ok_or_else(|| Message::error("no such customer"))?;
+        state
+            .app
+            .market(&customer.market)
+            .map_err(|e| Message::error(e.to_string()))?
+            .clone()
+    };
+    let number = |field: &str, text: &str| -> Result<Option<u32>, Message> {
+        match text.trim() {
+            "" => Ok(None),
+            t => t
+                .parse()
+                .map(Some)
+                .map_err(|_| Message::error(format!("{field}: {t:?} is not a whole number"))),
+        }
+    };
+    let device = match form.device.trim() {
+        "" => None,
+        device => Some(tarifa_app::contracts::DeviceInput {
+            device: device.to_owned(),
+            imei: Some(form.imei.trim().to_owned()).filter(|i| !i.is_empty()),
+            price: match form.price.trim() {
+                "" => None,
+                p => Some(
+                    Money::parse_non_negative(&p.replace(',', "."), market.currency)
+                        .map_err(|e| Message::error(format!("device price: {e}")))?,
+                ),
+            },
+            instalments: number("instalments", &form.instalments)?.unwrap_or(0),
+        }),
+    };
+    Ok(tarifa_app::contracts::SignRequest {
+        customer_id,
+        handle: None,
+        package: form.package.trim().to_owned(),
+        number: None,
+        commitment_months: number("commitment", &form.commitment_months)?,
+        benefits: Vec::new(),
+        device,
+        channel: tarifa_core::contract::SalesChannel::Store,
+        ported_from: None,
+        promotion: None,
+    })
 }
 
 #[derive(Deserialize)]
