@@ -96,26 +96,7 @@ impl App {
         label: Option<String>,
     ) -> Result<(i64, String)> {
         let mut tx = self.begin(ctx).await?;
-        match (role, customer_id) {
-            (Role::Subscriber, None) => {
-                return Err(AppError::invalid(
-                    "customer",
-                    "a subscriber's token names its customer",
-                ));
-            }
-            (Role::Subscriber, Some(id)) => {
-                if tx.customer(id).await?.is_none() {
-                    return Err(AppError::not_found("customer", id.to_string()));
-                }
-            }
-            (_, Some(_)) => {
-                return Err(AppError::invalid(
-                    "customer",
-                    format!("only a subscriber's token names a customer, not an {role}'s"),
-                ));
-            }
-            (_, None) => {}
-        }
+        check_scope(&mut tx, role, customer_id, "token").await?;
         let secret = Self::new_secret()?;
         let id = tx
             .insert_token(&ApiTokenRow {
@@ -161,6 +142,34 @@ impl App {
         tx.revoke_token(id, &self.clock().now().to_string()).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A subscriber's token or login names an existing customer; no other
+/// role's does.
+async fn check_scope(
+    tx: &mut tarifa_store::Tx,
+    role: Role,
+    customer_id: Option<i64>,
+    what: &str,
+) -> Result<()> {
+    match (role, customer_id) {
+        (Role::Subscriber, None) => Err(AppError::invalid(
+            "customer",
+            format!("a subscriber's {what} names its customer"),
+        )),
+        (Role::Subscriber, Some(id)) => {
+            if tx.customer(id).await?.is_none() {
+                Err(AppError::not_found("customer", id.to_string()))
+            } else {
+                Ok(())
+            }
+        }
+        (_, Some(_)) => Err(AppError::invalid(
+            "customer",
+            format!("only a subscriber's {what} names a customer, not an {role}'s"),
+        )),
+        (_, None) => Ok(()),
     }
 }
 
@@ -243,26 +252,7 @@ impl App {
             return Err(AppError::invalid("password", "12 characters at least"));
         }
         let mut tx = self.begin(ctx).await?;
-        match (role, customer_id) {
-            (Role::Subscriber, None) => {
-                return Err(AppError::invalid(
-                    "customer",
-                    "a subscriber's login names its customer",
-                ));
-            }
-            (Role::Subscriber, Some(id)) => {
-                if tx.customer(id).await?.is_none() {
-                    return Err(AppError::not_found("customer", id.to_string()));
-                }
-            }
-            (_, Some(_)) => {
-                return Err(AppError::invalid(
-                    "customer",
-                    format!("only a subscriber's login names a customer, not an {role}'s"),
-                ));
-            }
-            (_, None) => {}
-        }
+        check_scope(&mut tx, role, customer_id, "login").await?;
         let id = tx
             .insert_user(&tarifa_store::UserRow {
                 id: 0,
