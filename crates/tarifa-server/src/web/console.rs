@@ -110,6 +110,8 @@ struct ContractLine {
 #[template(path = "console_customer.html")]
 struct CustomerPage {
     frame: Frame,
+    /// Where the complaint form posts.
+    complaint_action: String,
     customer: CustomerRow,
     contracts: Vec<ContractLine>,
     bills: Vec<tarifa_app::documents::BillSummary>,
@@ -183,6 +185,7 @@ async fn customer_page(
         let unlocks = tx.unlock_requests_of_customer(id).await?;
         let catalog = state.app.catalog(&mut tx, &market).await?;
         Ok::<_, tarifa_app::AppError>(Some(CustomerPage {
+            complaint_action: format!("/console/customer/{id}/complaint"),
             frame: frame(session, customer.name.clone(), message),
             customer,
             contracts,
@@ -226,44 +229,6 @@ async fn customer(
     customer_page(&state, &session, id, None).await
 }
 
-/// Takes an unlock request for a device on one of the customer's contracts.
-pub(super) async fn request_unlock(
-    state: &AppState,
-    session: &WebSession,
-    customer_id: i64,
-    request: UnlockRequest,
-) -> Message {
-    let ctx = session.ctx();
-    let owned = async {
-        let mut tx = state.app.begin_read(&ctx).await?;
-        let Some(customer) = tx.customer(customer_id).await? else {
-            return Ok(None);
-        };
-        let contracts = tx.contracts_of_customer(customer_id).await?;
-        let mut own = contracts
-            .iter()
-            .any(|c| c.device_imei.as_deref() == Some(request.imei.as_str()));
-        for sale in tx.sales_with_imei(&customer.market, &request.imei).await? {
-            own |= contracts.iter().any(|c| c.id == sale.contract_id);
-        }
-        Ok::<_, tarifa_app::AppError>(own.then_some(customer.market))
-    };
-    let market = match owned.await {
-        Ok(Some(market)) => market,
-        Ok(None) => {
-            return Message::error(format!(
-                "No device with IMEI {:?} was sold on this customer's contracts.",
-                request.imei
-            ));
-        }
-        Err(e) => return Message::error(format!("Unlock request not taken: {e}")),
-    };
-    match state.app.request_unlock(&ctx, &market, request).await {
-        Ok(decided) => Message::decision("Unlock request", &decided.decision),
-        Err(e) => Message::error(format!("Unlock request not taken: {e}")),
-    }
-}
-
 #[derive(Deserialize)]
 struct UnlockForm {
     #[serde(default)]
@@ -298,7 +263,7 @@ async fn unlock(
             .await;
         }
     };
-    let message = request_unlock(
+    let message = super::actions::request_unlock(
         &state,
         &session,
         id,
@@ -419,21 +384,11 @@ async fn contract_request(
     })
 }
 
-#[derive(Deserialize)]
-struct ComplaintForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    bill: String,
-    #[serde(default)]
-    disputed: String,
-}
-
 async fn complaint(
     State(state): State<AppState>,
     Extension(session): Extension<WebSession>,
     Path(id): Path<i64>,
-    Form(form): Form<ComplaintForm>,
+    Form(form): Form<super::actions::ComplaintForm>,
 ) -> Response {
     if let Err(refused) = session.check(&form.csrf) {
         return refused.into_response();
@@ -442,7 +397,7 @@ async fn complaint(
         return elsewhere.into_response();
     }
     let message =
-        super::selfcare::file_complaint(&state, &session, id, &form.bill, &form.disputed, "phone")
+        super::actions::file_complaint(&state, &session, id, &form.bill, &form.disputed, "phone")
             .await;
     customer_page(&state, &session, id, Some(message)).await
 }
@@ -474,7 +429,7 @@ async fn bill_document(
                 .into_response();
         }
     };
-    super::selfcare::send_document(view, format).await
+    super::actions::send_document(view, format).await
 }
 
 async fn bill_html(

@@ -8,6 +8,7 @@
 //! token and a POST without it is refused; the login form itself is guarded
 //! by a double-submit cookie. A subscriber's session sees only its customer.
 
+mod actions;
 mod console;
 mod pages;
 mod selfcare;

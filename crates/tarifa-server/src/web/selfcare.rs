@@ -7,15 +7,13 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, Form, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use tarifa_app::complaints::BillRef;
 use tarifa_app::documents::{BillFilter, BillSummary};
 use tarifa_app::tokens::Role;
 use tarifa_app::unlock::UnlockRequest;
-use tarifa_core::money::Money;
 use tarifa_core::unlock::Requester;
 use tarifa_render::Format;
 use tarifa_store::{ComplaintRow, CustomerRow, UnlockRow};
@@ -37,6 +35,8 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "self.html")]
 struct SelfPage {
     frame: Frame,
+    /// Where the complaint form posts.
+    complaint_action: String,
     customer: CustomerRow,
     bills: Vec<BillSummary>,
     unlocks: Vec<UnlockRow>,
@@ -124,6 +124,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
     };
     match loaded.await {
         Ok((Some(customer), bills, unlocks, complaints, numbers, meters)) => render(&SelfPage {
+            complaint_action: "/self/complaint".to_owned(),
             frame: Frame {
                 title: customer.name.clone(),
                 role: session.principal.role.to_string(),
@@ -185,37 +186,7 @@ async fn document(
                 .into_response();
         }
     };
-    send_document(view, format).await
-}
-
-/// A bill document as the answer: PDF as a download, HTML inline.
-pub(super) async fn send_document(view: tarifa_render::BillView, format: Format) -> Response {
-    let number = view.number.clone();
-    // Typesetting is CPU work: off the request threads.
-    match tokio::task::spawn_blocking(move || tarifa_render::render(&view, format)).await {
-        Ok(Ok(bytes)) => {
-            let disposition = match format {
-                Format::Pdf => format!("attachment; filename=\"{number}.pdf\""),
-                Format::Html => "inline".to_owned(),
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, format.media_type().to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        other => {
-            tracing::error!(?other, "bill rendering");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the bill could not be rendered",
-            )
-                .into_response()
-        }
-    }
+    super::actions::send_document(view, format).await
 }
 
 async fn bill_html(
@@ -254,7 +225,7 @@ async fn unlock(
         Ok(id) => id,
         Err(elsewhere) => return elsewhere.into_response(),
     };
-    let message = super::console::request_unlock(
+    let message = super::actions::request_unlock(
         &state,
         &session,
         customer_id,
@@ -270,21 +241,10 @@ async fn unlock(
     page(&state, &session, Some(message)).await
 }
 
-#[derive(Deserialize)]
-struct ComplaintForm {
-    #[serde(default)]
-    csrf: String,
-    /// A bill number, or empty for the quality of service.
-    #[serde(default)]
-    bill: String,
-    #[serde(default)]
-    disputed: String,
-}
-
 async fn complaint(
     State(state): State<AppState>,
     Extension(session): Extension<WebSession>,
-    Form(form): Form<ComplaintForm>,
+    Form(form): Form<super::actions::ComplaintForm>,
 ) -> Response {
     if let Err(refused) = session.check(&form.csrf) {
         return refused.into_response();
@@ -293,7 +253,7 @@ async fn complaint(
         Ok(id) => id,
         Err(elsewhere) => return elsewhere.into_response(),
     };
-    let message = file_complaint(
+    let message = super::actions::file_complaint(
         &state,
         &session,
         customer_id,
@@ -303,46 +263,4 @@ async fn complaint(
     )
     .await;
     page(&state, &session, Some(message)).await
-}
-
-/// Files a complaint for a customer from a form: about a bill of theirs, or
-/// about the quality of service when no bill is named.
-pub(super) async fn file_complaint(
-    state: &AppState,
-    session: &WebSession,
-    customer_id: i64,
-    bill: &str,
-    disputed: &str,
-    channel: &str,
-) -> Message {
-    let ctx = session.ctx();
-    let bill = bill.trim();
-    let market = {
-        let Ok(mut tx) = state.app.begin_read(&ctx).await else {
-            return Message::error("the store is unavailable");
-        };
-        match tx.customer(customer_id).await {
-            Ok(Some(c)) => c.market,
-            _ => return Message::error("no such customer"),
-        }
-    };
-    let Ok(market) = state.app.market(&market) else {
-        return Message::error("unknown market");
-    };
-    let disputed = match disputed.trim() {
-        "" => None,
-        text => match Money::parse_non_negative(&text.replace(',', "."), market.currency) {
-            Ok(m) => Some(m),
-            Err(e) => return Message::error(format!("disputed amount: {e}")),
-        },
-    };
-    let bill_ref = (!bill.is_empty()).then(|| BillRef::Number(bill.to_owned()));
-    match state
-        .app
-        .file_complaint(&ctx, customer_id, None, bill_ref, disputed, channel)
-        .await
-    {
-        Ok(decided) => Message::decision("Complaint", &decided.decision),
-        Err(e) => Message::error(format!("Complaint not filed: {e}")),
-    }
 }
