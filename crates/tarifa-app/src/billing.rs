@@ -33,12 +33,14 @@ use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 use tarifa_texts::Arg;
 
 /// How a bill run writes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct BillRunOptions {
     /// Bills per transaction.
     pub batch_size: usize,
     /// A pause after each batch: lets tests interrupt a run half-way.
     pub pause_between_batches: Option<std::time::Duration>,
+    /// Told how far the run is after each batch (the console's progress bar).
+    pub progress: Option<tokio::sync::watch::Sender<BillRunProgress>>,
 }
 
 impl Default for BillRunOptions {
@@ -46,8 +48,18 @@ impl Default for BillRunOptions {
         Self {
             batch_size: 5_000,
             pause_between_batches: None,
+            progress: None,
         }
     }
+}
+
+/// How far a bill run is: the accounts it bills, and the bills written so
+/// far (accounts billed by an earlier run are not counted).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BillRunProgress {
+    pub accounts: u64,
+    pub issued: u64,
+    pub total_minor: i64,
 }
 
 /// What a bill run did.
@@ -426,6 +438,23 @@ fn usage_vat(market: &Market, bucket: Bucket) -> VatAssignment {
 /// `YYYY-MM` of a month.
 pub fn period_code(month_start: Date) -> String {
     format!("{:04}-{:02}", month_start.year(), month_start.month())
+}
+
+/// A billing period `YYYY-MM` as the first day of its month; anything else
+/// is none.
+pub fn parse_period(text: &str) -> Option<Date> {
+    let date: Date = format!("{text}-01").parse().ok()?;
+    (period_code(date) == text).then_some(date)
+}
+
+/// The day a month's bills are issued: the market's issue day (BIL-1) in
+/// the month after.
+pub fn issue_date(market: &Market, month_start: Date) -> Date {
+    let next = add_months(month_start, 1);
+    next.with()
+        .day(i8::try_from(market.rules.bil_1.issue_day).unwrap_or(1))
+        .build()
+        .unwrap_or(next)
 }
 
 /// The days of `[from, to]` the contract served its current owner.
@@ -1007,6 +1036,17 @@ impl App {
         };
         let year = i64::from(issued_on.year());
         accounts.retain(|customer, _| !billed.contains(customer));
+        let accounts_to_bill = u64::try_from(accounts.len()).unwrap_or(u64::MAX);
+        let tell = |summary: &BillRunSummary| {
+            if let Some(progress) = &options.progress {
+                progress.send_replace(BillRunProgress {
+                    accounts: accounts_to_bill,
+                    issued: summary.issued,
+                    total_minor: summary.total_minor,
+                });
+            }
+        };
+        tell(&summary);
         let drafting = Drafting {
             market: market.clone(),
             catalog,
@@ -1059,6 +1099,7 @@ impl App {
             tx.commit().await?;
             summary.issued += u64::try_from(bills.len()).unwrap_or(0);
             summary.total_minor += bills.iter().map(|b| b.bill.total_minor).sum::<i64>();
+            tell(&summary);
             if let Some(pause) = options.pause_between_batches {
                 tokio::time::sleep(pause).await;
             }

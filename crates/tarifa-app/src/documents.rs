@@ -27,6 +27,11 @@ pub struct BillSummary {
     /// What is to pay: the amount plus the previous balance.
     pub total_due: String,
     pub currency: String,
+    /// The same amounts in minor units, for pages that format them.
+    #[serde(skip)]
+    pub total_minor: i64,
+    #[serde(skip)]
+    pub total_due_minor: i64,
 }
 
 /// Which bills to list.
@@ -70,6 +75,8 @@ impl App {
                 total: money(row.total_minor),
                 total_due: money(row.total_due_minor),
                 currency: market.currency.code().to_owned(),
+                total_minor: row.total_minor,
+                total_due_minor: row.total_due_minor,
                 number: row.number,
                 customer: row.customer_id,
                 market: row.market,

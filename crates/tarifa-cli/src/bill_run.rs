@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use jiff::civil::Date;
 use tarifa_app::Ctx;
-use tarifa_core::time::add_months;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,13 +29,8 @@ pub struct Args {
 const PAUSE_VAR: &str = "TARIFA_BILL_RUN_PAUSE_MS";
 
 pub fn parse_period(text: &str) -> Result<Date> {
-    let date: Date = format!("{text}-01")
-        .parse()
-        .with_context(|| format!("--period {text:?} is not a month (YYYY-MM)"))?;
-    if format!("{:04}-{:02}", date.year(), date.month()) != text {
-        bail!("--period {text:?} is not a month (YYYY-MM)");
-    }
-    Ok(date)
+    tarifa_app::billing::parse_period(text)
+        .with_context(|| format!("--period {text:?} is not a month (YYYY-MM)"))
 }
 
 pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
@@ -45,19 +39,16 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
     crate::runtime()?.block_on(async {
         let app = crate::open_app(&args.db, markets).await?;
         let market = app.market(&args.market)?.clone();
-        let issued = args.issued.unwrap_or_else(|| {
-            let next = add_months(month, 1);
-            next.with()
-                .day(i8::try_from(market.rules.bil_1.issue_day).unwrap_or(1))
-                .build()
-                .unwrap_or(next)
-        });
+        let issued = args
+            .issued
+            .unwrap_or_else(|| tarifa_app::billing::issue_date(&market, month));
         let options = tarifa_app::billing::BillRunOptions {
             batch_size: args.batch_size,
             pause_between_batches: std::env::var(PAUSE_VAR)
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .map(std::time::Duration::from_millis),
+            ..tarifa_app::billing::BillRunOptions::default()
         };
         let summary = app
             .run_bills_with(&Ctx::new("cli:bill-run"), &market, month, issued, options)

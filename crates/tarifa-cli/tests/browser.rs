@@ -1,9 +1,12 @@
 //! The console and self-care in a real browser: headless Chromium (Debian's
 //! `chromium`) clicks through `tarifa serve` over a demo database. An agent
-//! signs a contract and sees an unlock refused with its rule; a subscriber
-//! opens a bill and downloads its PDF, whose text poppler's `pdftotext`
-//! reads back. With `TARIFA_SCREENSHOTS=DIR` the pages are saved there as
-//! PNG (how the screenshots in `docs/screenshots/` are made).
+//! signs a contract, sees an unlock refused with its rule, and quotes and
+//! executes a termination; a subscriber opens a bill and downloads its PDF,
+//! whose text poppler's `pdftotext` reads back and whose IPS QR code is
+//! decoded from the rendered page and checked against the bill; billing
+//! operations start a bill run and watch it end. With
+//! `TARIFA_SCREENSHOTS=DIR` the pages are saved there as PNG (how the
+//! screenshots in `docs/screenshots/` are made).
 
 use std::ffi::OsStr;
 use std::net::TcpListener;
@@ -150,8 +153,18 @@ fn an_agent_and_a_subscriber_in_a_real_browser() {
     let db = dir.join("demo.sqlite").to_string_lossy().into_owned();
     tarifa(&["demo", "--db", &db, "--customers", "4"], &[]);
     let rs = bills(&db, "rs");
-    let subscriber_bill = rs[0]["number"].as_str().expect("number").to_owned();
-    let subscriber = rs[0]["customer"].as_i64().expect("customer").to_string();
+    // A bill with something to pay, so that it carries the IPS QR code.
+    let due = rs
+        .iter()
+        .find(|b| {
+            b["total_due"].as_str().is_some_and(|t| {
+                !t.starts_with('-') && !t.trim_start_matches(['0', '.']).is_empty()
+            })
+        })
+        .expect("a bill with something due");
+    let subscriber_bill = due["number"].as_str().expect("number").to_owned();
+    let subscriber_due = due["total_due"].as_str().expect("total due").to_owned();
+    let subscriber = due["customer"].as_i64().expect("customer").to_string();
     let other = rs
         .iter()
         .find(|b| b["customer"].as_i64().map(|c| c.to_string()) != Some(subscriber.clone()))
@@ -181,6 +194,19 @@ fn an_agent_and_a_subscriber_in_a_real_browser() {
             "subscriber",
             "--customer",
             &subscriber,
+            "--db",
+            &db,
+        ],
+        &[("TARIFA_PASSWORD", password)],
+    );
+    tarifa(
+        &[
+            "user",
+            "create",
+            "--username",
+            "billing",
+            "--role",
+            "billing",
             "--db",
             &db,
         ],
@@ -228,6 +254,19 @@ fn an_agent_and_a_subscriber_in_a_real_browser() {
     let page = page_with(&tab, "Unlock request: refused");
     assert!(page.contains("UNL-1"), "the rule is shown: {page}");
     shot(&tab, &shots, "console");
+    // The customer's first contract: a termination quoted, then executed.
+    click_and_wait(&tab, "a.contract-link");
+    tab.wait_for_element("#termination-quote-form")
+        .expect("the contract page");
+    choose(&tab, "#by", "subscriber");
+    choose(&tab, "#reason", "ordinary");
+    click_and_wait(&tab, "#quote-termination");
+    let page = page_with(&tab, "Quote: Termination by the subscriber");
+    assert!(page.contains("Ends on"), "{page}");
+    shot(&tab, &shots, "console-contract");
+    click_and_wait(&tab, "#execute");
+    let page = page_with(&tab, "Termination: done");
+    assert!(page.contains("terminated"), "{page}");
     // A bill of each other market, as the agent opens it.
     for market in ["me", "hu"] {
         let number = bills(&db, market)[0]["number"]
@@ -304,10 +343,72 @@ fn an_agent_and_a_subscriber_in_a_real_browser() {
         text.contains(&subscriber_bill) && text.contains("Ukupno zaduženje"),
         "{text}"
     );
+    // The IPS QR code read back from the downloaded PDF: a payment order
+    // for this bill's total due to a valid account, with a valid reference.
+    let prefix = dir.join("bill-page");
+    let rendered = Command::new("pdftoppm")
+        .args([
+            "-r",
+            "200",
+            "-png",
+            "-gray",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+        ])
+        .arg(&path)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm (Debian: poppler-utils)");
+    assert!(rendered.success());
+    let image = image::open(prefix.with_extension("png"))
+        .expect("the page as an image")
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the bill's front");
+    let (_, qr) = grids[0].decode().expect("the QR code decodes");
+    let fields: std::collections::BTreeMap<&str, &str> = qr
+        .split('|')
+        .map(|f| f.split_once(':').expect("tag:value"))
+        .collect();
+    assert_eq!((fields["K"], fields["V"], fields["C"]), ("PR", "01", "1"));
+    tarifa_core::payment_slip::CurrentAccount::parse(fields["R"])
+        .expect("the account's check digits hold");
+    assert_eq!(
+        fields["I"],
+        format!("RSD{}", subscriber_due.replace('.', ",")),
+        "the amount is the bill's total due"
+    );
+    let reference = fields["RO"].strip_prefix("97").expect("model 97");
+    tarifa_core::payment_slip::Model97::parse(reference)
+        .expect("the reference's check digits hold");
+    assert!(fields["S"].contains(&subscriber_bill), "{qr}");
     // Another customer's bill is not there for her.
     tab.navigate_to(&format!("{base}/self/bills/{other_bill}"))
         .expect("navigates")
         .wait_until_navigated()
         .expect("an answer");
     page_with(&tab, "no such bill");
+    tab.navigate_to(&format!("{base}/self"))
+        .expect("navigates")
+        .wait_until_navigated()
+        .expect("self-care");
+    click_and_wait(&tab, "#logout");
+    tab.wait_for_element("#login-password")
+        .expect("the login page");
+
+    // Billing operations start a bill run and watch it end.
+    log_in(&tab, &base, "billing", password);
+    tab.wait_for_element("#q").expect("the console");
+    click_and_wait(&tab, "#bill-runs-link");
+    tab.wait_for_element("#bill-run-form")
+        .expect("the bill-run form");
+    choose(&tab, "#market", "rs");
+    click_and_wait(&tab, "#start-run");
+    let page = page_with(&tab, "class=\"run done\"");
+    assert!(page.contains("Periods billed"), "{page}");
+    shot(&tab, &shots, "bill-runs");
 }

@@ -35,6 +35,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use web::BillRuns;
 
 /// How the server behaves; [`Options::default`] is what `tarifa serve` uses.
 #[derive(Clone, Debug)]
@@ -69,6 +70,8 @@ pub struct AppState {
     pub throttle: Arc<auth::Throttle>,
     /// Wakes the event delivery when events are queued.
     pub hub_wake: Arc<Notify>,
+    /// Bill runs started from the console.
+    pub bill_runs: Arc<web::BillRuns>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             metrics,
             throttle: Arc::default(),
             hub_wake: Arc::default(),
+            bill_runs: Arc::default(),
         }
     }
 }

@@ -464,3 +464,338 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
         let _ = server.stop.send(());
     }
 }
+
+/// The first contract of a customer, read from the store.
+async fn first_contract(app: &tarifa_app::App, customer: i64) -> tarifa_store::ContractRow {
+    let mut tx = app.begin_read(&Ctx::new("test")).await.expect("tx");
+    tx.contracts_of_customer(customer)
+        .await
+        .expect("contracts")
+        .remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
+    for db in TestDatabase::all().await.expect("test databases") {
+        let server = start(&db.url).await;
+        let base = server.base.clone();
+        let app: Arc<tarifa_app::App> = server.app.clone();
+        let ctx = Ctx::new("test");
+        let (_, agent_token) = app
+            .create_token(&ctx, Role::Agent, None, None)
+            .await
+            .expect("token");
+        let (_, billing_token) = app
+            .create_token(&ctx, Role::Billing, None, None)
+            .await
+            .expect("token");
+        let ana = onboard(&base, &agent_token, "Ana Petrović").await;
+        let bojan = onboard(&base, &agent_token, "Bojan Marković").await;
+        let ana_contract = first_contract(&app, ana).await;
+        let bojan_contract = first_contract(&app, bojan).await;
+        let market = app.market("rs").expect("rs").clone();
+        let period = tarifa_app::billing::period_code(app.today(&market).first_of_month());
+        app.create_user(
+            &ctx,
+            "ana",
+            "ana's long password",
+            Role::Subscriber,
+            Some(ana),
+        )
+        .await
+        .expect("user");
+        let services = |customer| {
+            let app = app.clone();
+            async move {
+                let mut tx = app.begin_read(&Ctx::new("test")).await.expect("tx");
+                (
+                    tx.listings_of_customer(customer).await.expect("listings"),
+                    tx.spending_limits_of_customer(customer)
+                        .await
+                        .expect("limits"),
+                )
+            }
+        };
+
+        // Ana asks for a listing and a spending limit on her own number.
+        let mut browser = Browser::new(&base);
+        browser
+            .log_in(&[("username", "ana"), ("password", "ana's long password")])
+            .await;
+        let home = browser.get("/self").await;
+        let csrf = home.csrf();
+        assert!(home.text().contains("id=\"listing-form\""));
+        let ana_id = ana_contract.id.to_string();
+        let bojan_id = bojan_contract.id.to_string();
+        let refused = browser
+            .post(
+                "/self/listing",
+                &[("contract", &ana_id), ("period", &period), ("csrf", "")],
+            )
+            .await;
+        assert_eq!(refused.status, 403);
+        let listing = browser
+            .post(
+                "/self/listing",
+                &[("contract", &ana_id), ("period", &period), ("csrf", &csrf)],
+            )
+            .await;
+        let text = listing.text();
+        assert!(
+            text.contains("Listing: done") && text.contains("USE-5"),
+            "{text}"
+        );
+        assert!(text.contains("Listing #"), "the request is listed: {text}");
+        let limit = browser
+            .post(
+                "/self/spending-limit",
+                &[
+                    ("contract", &ana_id),
+                    ("amount", "2500,00"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        let text = limit.text();
+        assert!(
+            text.contains("Spending limit: done") && text.contains("USE-4"),
+            "{text}"
+        );
+        assert!(text.contains("2.500,00") || text.contains("2500"), "{text}");
+        let (listings, limits) = services(ana).await;
+        assert_eq!((listings.len(), limits.len()), (1, 1));
+        assert_eq!(limits[0].amount_minor, 250_000);
+        // A listing further back than USE-5 allows is refused with the rule.
+        let old = browser
+            .post(
+                "/self/listing",
+                &[
+                    ("contract", &ana_id),
+                    ("period", "2001-01"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        let text = old.text();
+        assert!(
+            text.contains("Listing: refused") && text.contains("USE-5"),
+            "{text}"
+        );
+        // Bojan's number is out of her reach, and nothing is written for him.
+        for (path, field, value) in [
+            ("/self/listing", "period", period.as_str()),
+            ("/self/spending-limit", "amount", "100"),
+        ] {
+            let page = browser
+                .post(
+                    path,
+                    &[("contract", &bojan_id), (field, value), ("csrf", &csrf)],
+                )
+                .await;
+            assert!(
+                page.text().contains("No such contract of this customer"),
+                "{path}: {}",
+                page.text()
+            );
+            assert!(!page.text().contains(&bojan_contract.number));
+        }
+        assert_eq!(services(bojan).await, (Vec::new(), Vec::new()));
+        // The console's contract page is not hers.
+        let page = browser
+            .get(&format!("/console/contract/{}", bojan_contract.id))
+            .await;
+        assert_eq!(page.header("location"), Some("/self"));
+
+        // The agent opens Ana's contract from her customer page.
+        let mut agent = Browser::new(&base);
+        agent.log_in(&[("token", &agent_token)]).await;
+        let customer = agent.get(&format!("/console/customer/{ana}")).await;
+        assert!(
+            customer
+                .text()
+                .contains(&format!("href=\"/console/contract/{}\"", ana_contract.id)),
+            "contracts link to their page"
+        );
+        assert!(customer.text().contains("id=\"notices\""));
+        let path = format!("/console/contract/{}", ana_contract.id);
+        let page = agent.get(&path).await;
+        assert_eq!(page.status, 200);
+        let text = page.text();
+        assert!(text.contains(&ana_contract.number) && text.contains("Listing #"));
+        let csrf = page.csrf();
+
+        // A device sold on the running contract, with a new commitment.
+        let sold = agent
+            .post(
+                &format!("{path}/device"),
+                &[
+                    ("device", "samsung-a56"),
+                    ("imei", "356938035643817"),
+                    ("price", "19990,00"),
+                    ("instalments", "12"),
+                    ("package", ""),
+                    ("commitment_months", "24"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        let text = sold.text();
+        assert!(text.contains("Device sale: done"), "{text}");
+        assert!(text.contains("356938035643817"), "the sale is listed");
+
+        // A package change is quoted by GET (nothing changes), then made.
+        let quoted = agent.get(&format!("{path}?package=mobile-1990")).await;
+        let text = quoted.text();
+        assert!(text.contains("Quote: Move to mobile-1990"), "{text}");
+        assert!(text.contains("id=\"execute-form\""), "{text}");
+        assert_eq!(
+            first_contract(&app, ana).await.package_id,
+            "mobile-1590",
+            "a quote changes nothing"
+        );
+        let changed = agent
+            .post(
+                &format!("{path}/package"),
+                &[("package", "mobile-1990"), ("csrf", &csrf)],
+            )
+            .await;
+        assert!(
+            changed.text().contains("Package change: done"),
+            "{}",
+            changed.text()
+        );
+        assert_eq!(first_contract(&app, ana).await.package_id, "mobile-1990");
+        // An unknown package is refused with its rule.
+        let unknown = agent.get(&format!("{path}?package=no-such")).await;
+        let text = unknown.text();
+        assert!(
+            text.contains("would be refused") && text.contains("CAT-1"),
+            "{text}"
+        );
+        assert!(!text.contains("id=\"execute-form\""));
+
+        // Ending Bojan's contract: quoted with its fees, then executed.
+        let bojan_path = format!("/console/contract/{}", bojan_contract.id);
+        let quoted = agent
+            .get(&format!("{bojan_path}?by=subscriber&reason=ordinary"))
+            .await;
+        let text = quoted.text();
+        assert!(
+            text.contains("Quote: Termination by the subscriber"),
+            "{text}"
+        );
+        assert!(text.contains("Ends on"), "{text}");
+        assert_eq!(first_contract(&app, bojan).await.status, "active");
+        let ended = agent
+            .post(
+                &format!("{bojan_path}/terminate"),
+                &[
+                    ("by", "subscriber"),
+                    ("reason", "ordinary"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        let text = ended.text();
+        assert!(text.contains("Termination: done"), "{text}");
+        assert!(text.contains("TRM-"), "the rule is shown: {text}");
+        assert_eq!(first_contract(&app, bojan).await.status, "terminated");
+        // Ending it again is refused, with the reason.
+        let again = agent
+            .get(&format!("{bojan_path}?by=subscriber&reason=ordinary"))
+            .await;
+        assert!(again.text().contains("would be refused"));
+        let forged = agent
+            .post(
+                &format!("{path}/terminate"),
+                &[("by", "subscriber"), ("reason", "ordinary"), ("csrf", "x")],
+            )
+            .await;
+        assert_eq!(forged.status, 403);
+        assert_eq!(first_contract(&app, ana).await.status, "active");
+
+        // Bill runs: an agent watches but may not start one.
+        let runs = agent.get("/console/bill-runs").await;
+        assert_eq!(runs.status, 200);
+        assert!(!runs.text().contains("id=\"bill-run-form\""));
+        let next_month = tarifa_core::time::add_months(app.today(&market).first_of_month(), 1);
+        let refused = agent
+            .post(
+                "/console/bill-runs",
+                &[
+                    ("market", "rs"),
+                    ("period", &period),
+                    ("issued_on", &next_month.to_string()),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        assert!(refused.text().contains("for billing operations"));
+        let mut billing = Browser::new(&base);
+        billing.log_in(&[("token", &billing_token)]).await;
+        let runs = billing.get("/console/bill-runs").await;
+        assert!(runs.text().contains("id=\"bill-run-form\""));
+        let bad = billing
+            .post(
+                "/console/bill-runs",
+                &[
+                    ("market", "rs"),
+                    ("period", "2026-13"),
+                    ("csrf", &runs.csrf()),
+                ],
+            )
+            .await;
+        assert!(bad.text().contains("is not a month"), "{}", bad.text());
+        let started = billing
+            .post(
+                "/console/bill-runs",
+                &[
+                    ("market", "rs"),
+                    ("period", &period),
+                    ("issued_on", &next_month.to_string()),
+                    ("csrf", &runs.csrf()),
+                ],
+            )
+            .await;
+        assert_eq!(started.status, 303, "{}", started.text());
+        let mut done = String::new();
+        for _ in 0..200 {
+            let page = billing.get("/console/bill-runs").await.text();
+            if page.contains("class=\"run done\"") {
+                done = page;
+                break;
+            }
+            assert!(!page.contains("class=\"run failed\""), "{page}");
+            assert!(
+                page.contains("http-equiv=\"refresh\""),
+                "a running run refreshes the page"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let bills = app
+            .list_bills(
+                &ctx,
+                &tarifa_app::documents::BillFilter {
+                    market: Some("rs".into()),
+                    customer: None,
+                },
+            )
+            .await
+            .expect("bills")
+            .into_iter()
+            .filter(|b| b.period == period)
+            .count();
+        assert!(bills >= 2, "both customers billed");
+        assert!(
+            done.contains(&format!("{bills} of {bills} bills")),
+            "{done}"
+        );
+        assert!(!done.contains("http-equiv=\"refresh\""));
+        assert!(
+            done.contains(&format!("<td>rs</td><td>{period}</td>")),
+            "the period in the history: {done}"
+        );
+
+        let _ = server.stop.send(());
+    }
+}

@@ -6,6 +6,23 @@ use crate::{
 };
 
 impl Tx {
+    /// The monthly bills of every market and period, newest periods first
+    /// (the bill-run page's history; a scan of the bills).
+    pub async fn bill_run_totals(&mut self, periods: i64) -> Result<Vec<crate::BillRunTotal>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::BillRunTotal>(
+                "SELECT market, period, COUNT(*) AS bills,
+                        CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS total_minor,
+                        MIN(issued_on) AS first_issued_on
+                 FROM bills WHERE kind = 'monthly'
+                 GROUP BY market, period ORDER BY period DESC, market LIMIT $1",
+            )
+            .bind(periods)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     /// Writes a balanced transfer; returns its id. An unbalanced transfer, or
     /// a second one with the same kind and reference, is refused.
     pub async fn insert_transfer(

@@ -608,3 +608,36 @@ pub struct HubEventRow {
     pub given_up_at: Option<String>,
     pub last_error: Option<String>,
 }
+
+/// A spending limit set on a contract (USE-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SpendingLimitRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub amount_minor: i64,
+    pub activated_on: String,
+}
+
+/// An itemised listing given for a contract's period (USE-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ListingRow {
+    pub id: i64,
+    pub contract_id: i64,
+    /// The month listed, YYYY-MM.
+    pub period: String,
+    pub requested_on: String,
+    pub records: i64,
+    pub pages: i64,
+    /// paper or electronic.
+    pub delivery: String,
+}
+
+/// The monthly bills of one market and period, as the bill-run page sums them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BillRunTotal {
+    pub market: String,
+    pub period: String,
+    pub bills: i64,
+    pub total_minor: i64,
+    pub first_issued_on: String,
+}

@@ -1,6 +1,6 @@
 //! Spending limits (USE-4) and itemised listings (USE-5).
 
-use crate::{Result, Tx, on_tx};
+use crate::{ListingRow, Result, SpendingLimitRow, Tx, on_tx};
 
 impl Tx {
     /// Records a spending-limit activation; returns its id.
@@ -83,6 +83,35 @@ impl Tx {
                 .bind(contract_id)
                 .fetch_all(c)
                 .await?
+        }))
+    }
+
+    /// The spending limits set on a customer's contracts, newest first.
+    pub async fn spending_limits_of_customer(
+        &mut self,
+        customer_id: i64,
+    ) -> Result<Vec<SpendingLimitRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, SpendingLimitRow>(
+                "SELECT s.* FROM spending_limits s JOIN contracts k ON k.id = s.contract_id
+                 WHERE k.customer_id = $1 ORDER BY s.id DESC",
+            )
+            .bind(customer_id)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// The listings given for a customer's contracts, newest first.
+    pub async fn listings_of_customer(&mut self, customer_id: i64) -> Result<Vec<ListingRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ListingRow>(
+                "SELECT l.* FROM listings l JOIN contracts k ON k.id = l.contract_id
+                 WHERE k.customer_id = $1 ORDER BY l.id DESC",
+            )
+            .bind(customer_id)
+            .fetch_all(c)
+            .await?
         }))
     }
 }

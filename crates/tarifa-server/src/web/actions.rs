@@ -1,12 +1,13 @@
-//! What the console and self-care both do: take an unlock request, file a
-//! complaint from a form, send a bill document.
+//! What the console and self-care both do: read a form's amounts and
+//! counts, take an unlock request, file a complaint, set a spending limit,
+//! request a listing, send a bill document.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tarifa_app::complaints::BillRef;
 use tarifa_app::unlock::UnlockRequest;
-use tarifa_core::money::Money;
+use tarifa_core::money::{Currency, Money};
 use tarifa_render::Format;
 
 use super::WebSession;
@@ -22,6 +23,144 @@ pub(super) struct ComplaintForm {
     pub bill: String,
     #[serde(default)]
     pub disputed: String,
+}
+
+/// A form's amount, with a decimal comma or point; empty is none.
+pub(super) fn amount(
+    field: &str,
+    text: &str,
+    currency: Currency,
+) -> Result<Option<Money>, Message> {
+    match text.trim() {
+        "" => Ok(None),
+        t => Money::parse_non_negative(&t.replace(',', "."), currency)
+            .map(Some)
+            .map_err(|e| Message::error(format!("{field}: {e}"))),
+    }
+}
+
+/// A form's whole number; empty is none.
+pub(super) fn count(field: &str, text: &str) -> Result<Option<u32>, Message> {
+    match text.trim() {
+        "" => Ok(None),
+        t => t
+            .parse()
+            .map(Some)
+            .map_err(|_| Message::error(format!("{field}: {t:?} is not a whole number"))),
+    }
+}
+
+/// The device fields of a form (catalog device, IMEI, agreed price,
+/// instalments); no device chosen is none.
+pub(super) fn device_input(
+    device: &str,
+    imei: &str,
+    price: &str,
+    instalments: &str,
+    currency: Currency,
+) -> Result<Option<tarifa_app::contracts::DeviceInput>, Message> {
+    match device.trim() {
+        "" => Ok(None),
+        device => Ok(Some(tarifa_app::contracts::DeviceInput {
+            device: device.to_owned(),
+            imei: Some(imei.trim().to_owned()).filter(|i| !i.is_empty()),
+            price: amount("device price", price, currency)?,
+            instalments: count("instalments", instalments)?.unwrap_or(0),
+        })),
+    }
+}
+
+/// One of the customer's contracts, with its market's currency; a contract
+/// of anyone else is not found (self-care's scope).
+pub(super) async fn own_contract(
+    state: &AppState,
+    session: &WebSession,
+    customer_id: i64,
+    contract_id: i64,
+) -> Result<(tarifa_store::ContractRow, Currency), Message> {
+    let found = async {
+        let mut tx = state.app.begin_read(&session.ctx()).await?;
+        Ok::<_, tarifa_app::AppError>(tx.contract(contract_id).await?)
+    };
+    match found.await {
+        Ok(Some(row)) if row.customer_id == customer_id => {
+            let currency = state
+                .app
+                .market(&row.market)
+                .map_err(|e| Message::error(e.to_string()))?
+                .currency;
+            Ok((row, currency))
+        }
+        Ok(_) => Err(Message::error("No such contract of this customer.")),
+        Err(e) => Err(Message::error(e.to_string())),
+    }
+}
+
+/// Sets a spending limit on one of the customer's contracts (USE-4).
+pub(super) async fn set_spending_limit(
+    state: &AppState,
+    session: &WebSession,
+    customer_id: i64,
+    contract_id: i64,
+    limit: &str,
+) -> Message {
+    let (row, currency) = match own_contract(state, session, customer_id, contract_id).await {
+        Ok(found) => found,
+        Err(message) => return message,
+    };
+    let limit = match amount("spending limit", limit, currency) {
+        Ok(Some(limit)) => limit,
+        Ok(None) => return Message::error("spending limit: an amount is needed"),
+        Err(message) => return message,
+    };
+    match state
+        .app
+        .set_spending_limit(&session.ctx(), row.id, limit)
+        .await
+    {
+        Ok(decided) => Message::decision("Spending limit", &decided.decision),
+        Err(e) => Message::error(format!("Spending limit not set: {e}")),
+    }
+}
+
+/// Requests an itemised listing of a month for one of the customer's
+/// contracts (USE-5).
+pub(super) async fn request_listing(
+    state: &AppState,
+    session: &WebSession,
+    customer_id: i64,
+    contract_id: i64,
+    period: &str,
+) -> Message {
+    let row = match own_contract(state, session, customer_id, contract_id).await {
+        Ok((row, _)) => row,
+        Err(message) => return message,
+    };
+    match state
+        .app
+        .request_listing(&session.ctx(), row.id, period.trim())
+        .await
+    {
+        Ok(decided) => Message::decision("Listing", &decided.decision),
+        Err(e) => Message::error(format!("Listing not given: {e}")),
+    }
+}
+
+/// The months a listing may cover today (USE-5): this one and the ones
+/// before it that the market allows, newest first.
+pub(super) fn listing_periods(
+    market: &tarifa_core::market::Market,
+    today: jiff::civil::Date,
+) -> Vec<String> {
+    let back = i32::try_from(market.rules.use_5.max_previous_periods).unwrap_or(5);
+    (0..=back)
+        .map(|n| {
+            tarifa_app::billing::period_code(tarifa_core::time::add_months(
+                today.first_of_month(),
+                -n,
+            ))
+        })
+        .collect()
 }
 
 /// Takes an unlock request for a device on one of the customer's contracts.
@@ -86,12 +225,9 @@ pub(super) async fn file_complaint(
     let Ok(market) = state.app.market(&market) else {
         return Message::error("unknown market");
     };
-    let disputed = match disputed.trim() {
-        "" => None,
-        text => match Money::parse_non_negative(&text.replace(',', "."), market.currency) {
-            Ok(m) => Some(m),
-            Err(e) => return Message::error(format!("disputed amount: {e}")),
-        },
+    let disputed = match amount("disputed amount", disputed, market.currency) {
+        Ok(disputed) => disputed,
+        Err(message) => return message,
     };
     let bill_ref = (!bill.is_empty()).then(|| BillRef::Number(bill.to_owned()));
     match state

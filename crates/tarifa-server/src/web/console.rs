@@ -14,11 +14,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tarifa_app::tokens::Role;
 use tarifa_app::unlock::UnlockRequest;
-use tarifa_core::money::Money;
 use tarifa_core::unlock::Requester;
-use tarifa_store::{ComplaintRow, ContractRow, CustomerRow, PaymentRow, UnlockRow};
+use tarifa_store::{ComplaintRow, ContractRow, CustomerRow, NoticeRow, PaymentRow, UnlockRow};
 
-use super::pages::{Frame, Message, render};
+use super::pages::{BillLine, Frame, Message, money_text, render};
 use super::{Detour, WebSession};
 use crate::AppState;
 
@@ -34,14 +33,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Staff only: a subscriber's session goes to self-care.
-fn staff(session: &WebSession) -> Result<(), Detour> {
+pub(super) fn staff(session: &WebSession) -> Result<(), Detour> {
     match session.principal.role {
         Role::Admin | Role::Agent | Role::Billing => Ok(()),
         Role::Subscriber => Err(Detour::SelfCare),
     }
 }
 
-fn frame(session: &WebSession, title: String, message: Option<Message>) -> Frame {
+pub(super) fn frame(session: &WebSession, title: String, message: Option<Message>) -> Frame {
     Frame {
         title,
         role: session.principal.role.to_string(),
@@ -100,10 +99,15 @@ async fn search(
     })
 }
 
+/// Notices a customer page shows.
+const LATEST_NOTICES: i64 = 20;
+
 /// A contract as the console lists it.
 struct ContractLine {
     row: ContractRow,
     package: String,
+    /// Its promotions: offer and status.
+    promotions: Vec<String>,
 }
 
 #[derive(Template)]
@@ -114,10 +118,13 @@ struct CustomerPage {
     complaint_action: String,
     customer: CustomerRow,
     contracts: Vec<ContractLine>,
-    bills: Vec<tarifa_app::documents::BillSummary>,
+    bills: Vec<BillLine>,
     payments: Vec<(PaymentRow, String)>,
     complaints: Vec<ComplaintRow>,
     unlocks: Vec<UnlockRow>,
+    /// The latest notices sent or queued, and how many there are in all.
+    notices: Vec<NoticeRow>,
+    notices_total: i64,
     numbers: BTreeMap<i64, String>,
     /// The market's packages and devices for the contract form: (id, name).
     offer_packages: Vec<(String, String)>,
@@ -156,18 +163,23 @@ async fn customer_page(
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        let contracts: Vec<ContractLine> = tx
-            .contracts_of_customer(id)
-            .await?
-            .into_iter()
-            .map(|row| ContractLine {
+        let mut contracts = Vec::new();
+        for row in tx.contracts_of_customer(id).await? {
+            let promotions = tx
+                .contract_promotions(row.id)
+                .await?
+                .into_iter()
+                .map(|p| format!("{} ({}, until {})", p.offer, p.status, p.valid_until))
+                .collect();
+            contracts.push(ContractLine {
                 package: packages
                     .get(&row.package_id)
                     .cloned()
                     .unwrap_or_else(|| row.package_id.clone()),
+                promotions,
                 row,
-            })
-            .collect();
+            });
+        }
         let numbers = contracts
             .iter()
             .map(|c| (c.row.id, c.row.number.clone()))
@@ -177,22 +189,49 @@ async fn customer_page(
             .await?
             .into_iter()
             .map(|p| {
-                let amount = Money::from_minor(p.amount_minor, market.currency).to_string();
-                (p, format!("{amount} {}", market.currency.code()))
+                let amount = money_text(&market, p.amount_minor);
+                (p, amount)
             })
             .collect();
         let complaints = tx.complaints_of_customer(id).await?;
         let unlocks = tx.unlock_requests_of_customer(id).await?;
+        // The latest notices, newest first: the listing runs oldest first.
+        let owner = tarifa_store::Owner::Customer(id);
+        let total = tx
+            .list_notices(
+                owner,
+                tarifa_store::Page {
+                    offset: 0,
+                    limit: 1,
+                },
+            )
+            .await?
+            .total;
+        let mut notices = tx
+            .list_notices(
+                owner,
+                tarifa_store::Page {
+                    offset: (total - LATEST_NOTICES).max(0),
+                    limit: LATEST_NOTICES,
+                },
+            )
+            .await?;
+        notices.rows.reverse();
         let catalog = state.app.catalog(&mut tx, &market).await?;
         Ok::<_, tarifa_app::AppError>(Some(CustomerPage {
             complaint_action: format!("/console/customer/{id}/complaint"),
             frame: frame(session, customer.name.clone(), message),
             customer,
             contracts,
-            bills,
+            bills: bills
+                .into_iter()
+                .map(|b| BillLine::of(&state.app, b))
+                .collect(),
             payments,
             complaints,
             unlocks,
+            notices: notices.rows,
+            notices_total: notices.total,
             numbers,
             offer_packages: catalog
                 .packages
@@ -346,36 +385,19 @@ async fn contract_request(
             .map_err(|e| Message::error(e.to_string()))?
             .clone()
     };
-    let number = |field: &str, text: &str| -> Result<Option<u32>, Message> {
-        match text.trim() {
-            "" => Ok(None),
-            t => t
-                .parse()
-                .map(Some)
-                .map_err(|_| Message::error(format!("{field}: {t:?} is not a whole number"))),
-        }
-    };
-    let device = match form.device.trim() {
-        "" => None,
-        device => Some(tarifa_app::contracts::DeviceInput {
-            device: device.to_owned(),
-            imei: Some(form.imei.trim().to_owned()).filter(|i| !i.is_empty()),
-            price: match form.price.trim() {
-                "" => None,
-                p => Some(
-                    Money::parse_non_negative(&p.replace(',', "."), market.currency)
-                        .map_err(|e| Message::error(format!("device price: {e}")))?,
-                ),
-            },
-            instalments: number("instalments", &form.instalments)?.unwrap_or(0),
-        }),
-    };
+    let device = super::actions::device_input(
+        &form.device,
+        &form.imei,
+        &form.price,
+        &form.instalments,
+        market.currency,
+    )?;
     Ok(tarifa_app::contracts::SignRequest {
         customer_id,
         handle: None,
         package: form.package.trim().to_owned(),
         number: None,
-        commitment_months: number("commitment", &form.commitment_months)?,
+        commitment_months: super::actions::count("commitment", &form.commitment_months)?,
         benefits: Vec::new(),
         device,
         channel: tarifa_core::contract::SalesChannel::Store,

@@ -9,7 +9,9 @@
 //! by a double-submit cookie. A subscriber's session sees only its customer.
 
 mod actions;
+mod bill_runs;
 mod console;
+mod contract;
 mod pages;
 mod selfcare;
 
@@ -22,6 +24,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use tarifa_app::Ctx;
 use tarifa_app::tokens::{Credentials, Principal, Role, SESSION_HOURS, csrf_token};
+
+pub use bill_runs::BillRuns;
 
 use crate::AppState;
 use pages::{LoginPage, Message, render};
@@ -138,6 +142,8 @@ async fn require_session(
 pub fn routes(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
         .merge(console::routes())
+        .merge(contract::routes())
+        .merge(bill_runs::routes())
         .merge(selfcare::routes())
         .route("/logout", axum::routing::post(logout))
         .route_layer(middleware::from_fn_with_state(state, require_session));

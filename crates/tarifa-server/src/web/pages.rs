@@ -3,7 +3,10 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use tarifa_core::market::Market;
+use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, Outcome};
+use tarifa_texts::Lang;
 
 /// A template as a response; a template that fails is a logged 500.
 pub fn render<T: Template>(page: &T) -> Response {
@@ -80,4 +83,40 @@ pub struct Frame {
 pub struct LoginPage {
     pub csrf: String,
     pub message: Option<Message>,
+}
+
+/// An amount as the market's language writes it: 1.234,56 RSD, 12 345 HUF.
+pub fn money_text(market: &Market, minor: i64) -> String {
+    tarifa_texts::format_money(
+        Lang::negotiate(&market.language),
+        Money::from_minor(minor, market.currency),
+    )
+}
+
+/// A bill as the pages list it, its amounts in the market's format.
+pub struct BillLine {
+    pub number: String,
+    pub period: String,
+    pub due_on: String,
+    pub total: String,
+    pub total_due: String,
+}
+
+impl BillLine {
+    pub fn of(app: &tarifa_app::App, bill: tarifa_app::documents::BillSummary) -> Self {
+        let (total, total_due) = match app.market(&bill.market) {
+            Ok(market) => (
+                money_text(market, bill.total_minor),
+                money_text(market, bill.total_due_minor),
+            ),
+            Err(_) => (bill.total, bill.total_due),
+        };
+        Self {
+            number: bill.number,
+            period: bill.period,
+            due_on: bill.due_on,
+            total,
+            total_due,
+        }
+    }
 }

@@ -16,9 +16,9 @@ use tarifa_app::tokens::Role;
 use tarifa_app::unlock::UnlockRequest;
 use tarifa_core::unlock::Requester;
 use tarifa_render::Format;
-use tarifa_store::{ComplaintRow, CustomerRow, UnlockRow};
+use tarifa_store::{ComplaintRow, CustomerRow, ListingRow, SpendingLimitRow, UnlockRow};
 
-use super::pages::{Frame, Message, render};
+use super::pages::{BillLine, Frame, Message, money_text, render};
 use super::{Detour, WebSession};
 use crate::AppState;
 
@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/self/bills/{number}/pdf", get(bill_pdf))
         .route("/self/unlock", post(unlock))
         .route("/self/complaint", post(complaint))
+        .route("/self/spending-limit", post(spending_limit))
+        .route("/self/listing", post(listing))
 }
 
 #[derive(Template)]
@@ -38,10 +40,29 @@ struct SelfPage {
     /// Where the complaint form posts.
     complaint_action: String,
     customer: CustomerRow,
+    bills: Vec<BillLine>,
+    unlocks: Vec<UnlockRow>,
+    complaints: Vec<ComplaintRow>,
+    limits: Vec<(SpendingLimitRow, String)>,
+    listings: Vec<ListingRow>,
+    numbers: BTreeMap<i64, String>,
+    /// The contracts a request may name: (id, number).
+    live_contracts: Vec<(i64, String)>,
+    /// The months a listing may cover.
+    periods: Vec<String>,
+    currency: String,
+    meters: Vec<Meter>,
+}
+
+/// What the self-care page reads.
+struct Loaded {
+    customer: CustomerRow,
     bills: Vec<BillSummary>,
     unlocks: Vec<UnlockRow>,
     complaints: Vec<ComplaintRow>,
-    numbers: BTreeMap<i64, String>,
+    limits: Vec<SpendingLimitRow>,
+    listings: Vec<ListingRow>,
+    contracts: Vec<tarifa_store::ContractRow>,
     meters: Vec<Meter>,
 }
 
@@ -109,45 +130,83 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
             )
             .await?;
         let mut tx = state.app.begin_read(&ctx).await?;
-        let customer = tx.customer(customer_id).await?;
+        let Some(customer) = tx.customer(customer_id).await? else {
+            return Ok(None);
+        };
         let unlocks = tx.unlock_requests_of_customer(customer_id).await?;
         let complaints = tx.complaints_of_customer(customer_id).await?;
-        let numbers = tx
-            .contracts_of_customer(customer_id)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.number))
-            .collect();
+        let limits = tx.spending_limits_of_customer(customer_id).await?;
+        let listings = tx.listings_of_customer(customer_id).await?;
+        let contracts = tx.contracts_of_customer(customer_id).await?;
         drop(tx);
         let meters = meters(state.app.allowances_this_month(&ctx, customer_id).await?);
-        Ok::<_, tarifa_app::AppError>((customer, bills, unlocks, complaints, numbers, meters))
-    };
-    match loaded.await {
-        Ok((Some(customer), bills, unlocks, complaints, numbers, meters)) => render(&SelfPage {
-            complaint_action: "/self/complaint".to_owned(),
-            frame: Frame {
-                title: customer.name.clone(),
-                role: session.principal.role.to_string(),
-                csrf: session.csrf.clone(),
-                message,
-            },
+        Ok::<_, tarifa_app::AppError>(Some(Loaded {
             customer,
             bills,
             unlocks,
             complaints,
-            numbers,
+            limits,
+            listings,
+            contracts,
             meters,
-        }),
-        Ok((None, ..)) => (StatusCode::NOT_FOUND, "no such customer").into_response(),
+        }))
+    };
+    let loaded = match loaded.await {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such customer").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "self-care page");
-            (
+            return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the page could not be read; it is logged",
             )
-                .into_response()
+                .into_response();
         }
-    }
+    };
+    let Ok(market) = state.app.market(&loaded.customer.market) else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "unknown market").into_response();
+    };
+    let currency = market.currency;
+    render(&SelfPage {
+        complaint_action: "/self/complaint".to_owned(),
+        frame: Frame {
+            title: loaded.customer.name.clone(),
+            role: session.principal.role.to_string(),
+            csrf: session.csrf.clone(),
+            message,
+        },
+        numbers: loaded
+            .contracts
+            .iter()
+            .map(|c| (c.id, c.number.clone()))
+            .collect(),
+        live_contracts: loaded
+            .contracts
+            .iter()
+            .filter(|c| c.ended_on.is_none())
+            .map(|c| (c.id, c.number.clone()))
+            .collect(),
+        periods: super::actions::listing_periods(market, state.app.today(market)),
+        currency: currency.code().to_owned(),
+        limits: loaded
+            .limits
+            .into_iter()
+            .map(|l| {
+                let amount = money_text(market, l.amount_minor);
+                (l, amount)
+            })
+            .collect(),
+        listings: loaded.listings,
+        customer: loaded.customer,
+        bills: loaded
+            .bills
+            .into_iter()
+            .map(|b| BillLine::of(&state.app, b))
+            .collect(),
+        unlocks: loaded.unlocks,
+        complaints: loaded.complaints,
+        meters: loaded.meters,
+    })
 }
 
 async fn home(
@@ -262,5 +321,55 @@ async fn complaint(
         "self_care",
     )
     .await;
+    page(&state, &session, Some(message)).await
+}
+
+async fn spending_limit(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Form(form): Form<super::contract::SpendingLimitForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    let customer_id = match own_customer(&session) {
+        Ok(id) => id,
+        Err(elsewhere) => return elsewhere.into_response(),
+    };
+    let message = match form.contract {
+        Some(contract) => {
+            super::actions::set_spending_limit(
+                &state,
+                &session,
+                customer_id,
+                contract,
+                &form.amount,
+            )
+            .await
+        }
+        None => Message::error("Choose the number the limit is for."),
+    };
+    page(&state, &session, Some(message)).await
+}
+
+async fn listing(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Form(form): Form<super::contract::ListingForm>,
+) -> Response {
+    if let Err(refused) = session.check(&form.csrf) {
+        return refused.into_response();
+    }
+    let customer_id = match own_customer(&session) {
+        Ok(id) => id,
+        Err(elsewhere) => return elsewhere.into_response(),
+    };
+    let message = match form.contract {
+        Some(contract) => {
+            super::actions::request_listing(&state, &session, customer_id, contract, &form.period)
+                .await
+        }
+        None => Message::error("Choose the number the listing is for."),
+    };
     page(&state, &session, Some(message)).await
 }
