@@ -187,9 +187,7 @@ impl Words<'_> {
     /// A label for a code (`bill-kind-voice`); the code itself when there is
     /// no label for it.
     fn or_code(&self, prefix: &str, code: &str) -> String {
-        self.texts
-            .message(self.lang, &format!("{prefix}-{code}"), &[])
-            .unwrap_or_else(|_| code.to_owned())
+        self.texts.label(self.lang, prefix, code)
     }
 }
 

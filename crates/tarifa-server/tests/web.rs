@@ -298,6 +298,12 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             text.contains("role=\"progressbar\""),
             "a bar per allowance: {text}"
         );
+        assert!(
+            text.contains("<html lang=\"sr-Latn\">")
+                && text.contains("Ukupno zaduženje")
+                && text.contains("Potrošnja ovog meseca"),
+            "self-care in the customer's language: {text}"
+        );
         let pdf = browser.get(&format!("/self/bills/{ana_bill}/pdf")).await;
         assert_eq!(pdf.status, 200);
         assert_eq!(pdf.header("content-type"), Some("application/pdf"));
@@ -354,8 +360,8 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             .await;
         assert_eq!(filed.status, 200);
         assert!(
-            filed.text().contains("Complaint: recorded"),
-            "{}",
+            filed.text().contains("Reklamacija: primljeno, u obradi"),
+            "her page speaks Serbian: {}",
             filed.text()
         );
         assert_eq!(complaints(ana).await, 1);
@@ -365,7 +371,7 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             .await;
         let text = theirs.text();
         assert!(
-            text.contains("Complaint: refused") && text.contains("CMP-1"),
+            text.contains("Reklamacija: odbijeno") && text.contains("CMP-1"),
             "{text}"
         );
         assert_eq!(complaints(bojan).await, 0);
@@ -376,7 +382,7 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
                 &[("imei", "490154203237518"), ("csrf", &csrf)],
             )
             .await;
-        assert!(unlock.text().contains("No device with IMEI"));
+        assert!(unlock.text().contains("Uređaj sa IMEI brojem"));
 
         // Logout ends the session for good.
         let out = browser.post("/logout", &[("csrf", &csrf)]).await;
@@ -542,10 +548,13 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             .await;
         let text = listing.text();
         assert!(
-            text.contains("Listing: done") && text.contains("USE-5"),
+            text.contains("Listing: urađeno") && text.contains("USE-5"),
             "{text}"
         );
-        assert!(text.contains("Listing #"), "the request is listed: {text}");
+        assert!(
+            text.contains("Listing br."),
+            "the request is listed: {text}"
+        );
         let limit = browser
             .post(
                 "/self/spending-limit",
@@ -558,10 +567,13 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             .await;
         let text = limit.text();
         assert!(
-            text.contains("Spending limit: done") && text.contains("USE-4"),
+            text.contains("Limit potrošnje: urađeno") && text.contains("USE-4"),
             "{text}"
         );
-        assert!(text.contains("2.500,00") || text.contains("2500"), "{text}");
+        assert!(
+            text.contains("2.500,00 RSD po obračunskom periodu"),
+            "{text}"
+        );
         let (listings, limits) = services(ana).await;
         assert_eq!((listings.len(), limits.len()), (1, 1));
         assert_eq!(limits[0].amount_minor, 250_000);
@@ -578,7 +590,7 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             .await;
         let text = old.text();
         assert!(
-            text.contains("Listing: refused") && text.contains("USE-5"),
+            text.contains("Listing: odbijeno") && text.contains("USE-5"),
             "{text}"
         );
         // Bojan's number is out of her reach, and nothing is written for him.
@@ -593,7 +605,7 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
                 )
                 .await;
             assert!(
-                page.text().contains("No such contract of this customer"),
+                page.text().contains("Ovaj korisnik nema takav ugovor"),
                 "{path}: {}",
                 page.text()
             );

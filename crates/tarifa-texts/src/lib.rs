@@ -53,24 +53,28 @@ impl Lang {
         }
     }
 
-    /// The language's Fluent files: notices, then the bill document.
-    fn sources(self) -> [&'static str; 2] {
+    /// The language's Fluent files: notices, the bill document, the pages.
+    fn sources(self) -> [&'static str; 3] {
         match self {
             Lang::En => [
                 include_str!("../locales/en/notices.ftl"),
                 include_str!("../locales/en/bill.ftl"),
+                include_str!("../locales/en/pages.ftl"),
             ],
             Lang::SrLatn => [
                 include_str!("../locales/sr-Latn/notices.ftl"),
                 include_str!("../locales/sr-Latn/bill.ftl"),
+                include_str!("../locales/sr-Latn/pages.ftl"),
             ],
             Lang::SrLatnMe => [
                 include_str!("../locales/sr-Latn-ME/notices.ftl"),
                 include_str!("../locales/sr-Latn-ME/bill.ftl"),
+                include_str!("../locales/sr-Latn-ME/pages.ftl"),
             ],
             Lang::Hu => [
                 include_str!("../locales/hu/notices.ftl"),
                 include_str!("../locales/hu/bill.ftl"),
+                include_str!("../locales/hu/pages.ftl"),
             ],
         }
     }
@@ -223,6 +227,13 @@ impl Texts {
             text.pop();
         }
         Ok(text)
+    }
+
+    /// The label of a code (`prefix-code`, e.g. `page-status-pending`) in
+    /// `lang`; the code itself when there is no label for it.
+    pub fn label(&self, lang: Lang, prefix: &str, code: &str) -> String {
+        self.message(lang, &format!("{prefix}-{code}"), &[])
+            .unwrap_or_else(|_| code.to_owned())
     }
 
     /// The message ids of one language, to check that every language has them all.

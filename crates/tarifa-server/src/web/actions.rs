@@ -11,8 +11,9 @@ use tarifa_core::money::{Currency, Money};
 use tarifa_render::Format;
 
 use super::WebSession;
-use super::pages::Message;
+use super::pages::{Message, Words};
 use crate::AppState;
+use tarifa_texts::Arg;
 
 #[derive(Deserialize)]
 pub(super) struct ComplaintForm {
@@ -25,8 +26,10 @@ pub(super) struct ComplaintForm {
     pub disputed: String,
 }
 
-/// A form's amount, with a decimal comma or point; empty is none.
+/// A form's amount, with a decimal comma or point; empty is none. `field`
+/// names it in the page's language.
 pub(super) fn amount(
+    words: Words,
     field: &str,
     text: &str,
     currency: Currency,
@@ -35,7 +38,12 @@ pub(super) fn amount(
         "" => Ok(None),
         t => Money::parse_non_negative(&t.replace(',', "."), currency)
             .map(Some)
-            .map_err(|e| Message::error(format!("{field}: {e}"))),
+            .map_err(|_| {
+                Message::error(format!(
+                    "{field}: {}",
+                    words.with("page-bad-amount", &[("text", Arg::Text(t.to_owned()))])
+                ))
+            }),
     }
 }
 
@@ -64,7 +72,7 @@ pub(super) fn device_input(
         device => Ok(Some(tarifa_app::contracts::DeviceInput {
             device: device.to_owned(),
             imei: Some(imei.trim().to_owned()).filter(|i| !i.is_empty()),
-            price: amount("device price", price, currency)?,
+            price: amount(Words::english(), "device price", price, currency)?,
             instalments: count("instalments", instalments)?.unwrap_or(0),
         })),
     }
@@ -75,6 +83,7 @@ pub(super) fn device_input(
 pub(super) async fn own_contract(
     state: &AppState,
     session: &WebSession,
+    words: Words,
     customer_id: i64,
     contract_id: i64,
 ) -> Result<(tarifa_store::ContractRow, Currency), Message> {
@@ -91,7 +100,7 @@ pub(super) async fn own_contract(
                 .currency;
             Ok((row, currency))
         }
-        Ok(_) => Err(Message::error("No such contract of this customer.")),
+        Ok(_) => Err(Message::error(words.t("page-no-contract"))),
         Err(e) => Err(Message::error(e.to_string())),
     }
 }
@@ -100,17 +109,20 @@ pub(super) async fn own_contract(
 pub(super) async fn set_spending_limit(
     state: &AppState,
     session: &WebSession,
+    words: Words,
     customer_id: i64,
     contract_id: i64,
     limit: &str,
 ) -> Message {
-    let (row, currency) = match own_contract(state, session, customer_id, contract_id).await {
+    let what = words.t("page-what-limit");
+    let (row, currency) = match own_contract(state, session, words, customer_id, contract_id).await
+    {
         Ok(found) => found,
         Err(message) => return message,
     };
-    let limit = match amount("spending limit", limit, currency) {
+    let limit = match amount(words, &what, limit, currency) {
         Ok(Some(limit)) => limit,
-        Ok(None) => return Message::error("spending limit: an amount is needed"),
+        Ok(None) => return Message::error(words.t("page-amount-needed")),
         Err(message) => return message,
     };
     match state
@@ -118,8 +130,8 @@ pub(super) async fn set_spending_limit(
         .set_spending_limit(&session.ctx(), row.id, limit)
         .await
     {
-        Ok(decided) => Message::decision("Spending limit", &decided.decision),
-        Err(e) => Message::error(format!("Spending limit not set: {e}")),
+        Ok(decided) => Message::decision(words, &what, &decided.decision),
+        Err(e) => Message::failed(words, &what, e),
     }
 }
 
@@ -128,11 +140,13 @@ pub(super) async fn set_spending_limit(
 pub(super) async fn request_listing(
     state: &AppState,
     session: &WebSession,
+    words: Words,
     customer_id: i64,
     contract_id: i64,
     period: &str,
 ) -> Message {
-    let row = match own_contract(state, session, customer_id, contract_id).await {
+    let what = words.t("page-what-listing");
+    let row = match own_contract(state, session, words, customer_id, contract_id).await {
         Ok((row, _)) => row,
         Err(message) => return message,
     };
@@ -141,8 +155,8 @@ pub(super) async fn request_listing(
         .request_listing(&session.ctx(), row.id, period.trim())
         .await
     {
-        Ok(decided) => Message::decision("Listing", &decided.decision),
-        Err(e) => Message::error(format!("Listing not given: {e}")),
+        Ok(decided) => Message::decision(words, &what, &decided.decision),
+        Err(e) => Message::failed(words, &what, e),
     }
 }
 
@@ -167,6 +181,7 @@ pub(super) fn listing_periods(
 pub(super) async fn request_unlock(
     state: &AppState,
     session: &WebSession,
+    words: Words,
     customer_id: i64,
     request: UnlockRequest,
 ) -> Message {
@@ -185,19 +200,20 @@ pub(super) async fn request_unlock(
         }
         Ok::<_, tarifa_app::AppError>(own.then_some(customer.market))
     };
+    let what = words.t("page-what-unlock");
     let market = match owned.await {
         Ok(Some(market)) => market,
         Ok(None) => {
-            return Message::error(format!(
-                "No device with IMEI {:?} was sold on this customer's contracts.",
-                request.imei
+            return Message::error(words.with(
+                "page-no-device",
+                &[("imei", Arg::Text(request.imei.clone()))],
             ));
         }
-        Err(e) => return Message::error(format!("Unlock request not taken: {e}")),
+        Err(e) => return Message::failed(words, &what, e),
     };
     match state.app.request_unlock(&ctx, &market, request).await {
-        Ok(decided) => Message::decision("Unlock request", &decided.decision),
-        Err(e) => Message::error(format!("Unlock request not taken: {e}")),
+        Ok(decided) => Message::decision(words, &what, &decided.decision),
+        Err(e) => Message::failed(words, &what, e),
     }
 }
 
@@ -206,6 +222,7 @@ pub(super) async fn request_unlock(
 pub(super) async fn file_complaint(
     state: &AppState,
     session: &WebSession,
+    words: Words,
     customer_id: i64,
     bill: &str,
     disputed: &str,
@@ -225,7 +242,13 @@ pub(super) async fn file_complaint(
     let Ok(market) = state.app.market(&market) else {
         return Message::error("unknown market");
     };
-    let disputed = match amount("disputed amount", disputed, market.currency) {
+    let what = words.t("page-what-complaint");
+    let disputed = match amount(
+        words,
+        &words.t("page-complaint-disputed"),
+        disputed,
+        market.currency,
+    ) {
         Ok(disputed) => disputed,
         Err(message) => return message,
     };
@@ -235,8 +258,8 @@ pub(super) async fn file_complaint(
         .file_complaint(&ctx, customer_id, None, bill_ref, disputed, channel)
         .await
     {
-        Ok(decided) => Message::decision("Complaint", &decided.decision),
-        Err(e) => Message::error(format!("Complaint not filed: {e}")),
+        Ok(decided) => Message::decision(words, &what, &decided.decision),
+        Err(e) => Message::failed(words, &what, e),
     }
 }
 

@@ -17,7 +17,7 @@ use tarifa_app::unlock::UnlockRequest;
 use tarifa_core::unlock::Requester;
 use tarifa_store::{ComplaintRow, ContractRow, CustomerRow, NoticeRow, PaymentRow, UnlockRow};
 
-use super::pages::{BillLine, Frame, Message, money_text, render};
+use super::pages::{BillLine, Frame, Message, Words, money_text, render};
 use super::{Detour, WebSession};
 use crate::AppState;
 
@@ -46,6 +46,7 @@ pub(super) fn frame(session: &WebSession, title: String, message: Option<Message
         role: session.principal.role.to_string(),
         csrf: session.csrf.clone(),
         message,
+        words: Words::english(),
     }
 }
 
@@ -305,6 +306,7 @@ async fn unlock(
     let message = super::actions::request_unlock(
         &state,
         &session,
+        Words::english(),
         id,
         UnlockRequest {
             handle: None,
@@ -353,7 +355,7 @@ async fn sign(
     }
     let message = match contract_request(&state, &session, id, &form).await {
         Ok(request) => match state.app.sign_contract(&session.ctx(), request).await {
-            Ok(decided) => Message::decision("Contract", &decided.decision),
+            Ok(decided) => Message::decision(Words::english(), "Contract", &decided.decision),
             Err(e) => Message::error(format!("Contract not signed: {e}")),
         },
         Err(message) => message,
@@ -418,9 +420,16 @@ async fn complaint(
     if let Err(elsewhere) = staff(&session) {
         return elsewhere.into_response();
     }
-    let message =
-        super::actions::file_complaint(&state, &session, id, &form.bill, &form.disputed, "phone")
-            .await;
+    let message = super::actions::file_complaint(
+        &state,
+        &session,
+        Words::english(),
+        id,
+        &form.bill,
+        &form.disputed,
+        "phone",
+    )
+    .await;
     customer_page(&state, &session, id, Some(message)).await
 }
 

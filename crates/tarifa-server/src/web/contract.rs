@@ -18,7 +18,7 @@ use tarifa_store::{
     ContractPromotionRow, ContractRow, CustomerRow, DeviceSaleRow, ListingRow, SpendingLimitRow,
 };
 
-use super::pages::{Frame, Message, money_text, render};
+use super::pages::{Frame, Message, Words, money_text, render};
 use super::{WebSession, console};
 use crate::AppState;
 
@@ -387,7 +387,9 @@ async fn sell_device(
         Err(response) => return response,
     };
     let message = async {
-        let (_, currency) = super::actions::own_contract(&state, &session, customer_id, id).await?;
+        let (_, currency) =
+            super::actions::own_contract(&state, &session, Words::english(), customer_id, id)
+                .await?;
         let device = super::actions::device_input(
             &form.device,
             &form.imei,
@@ -403,7 +405,11 @@ async fn sell_device(
             promotion: None,
         };
         match state.app.buy_device(&session.ctx(), id, request).await {
-            Ok(decided) => Ok(Message::decision("Device sale", &decided.decision)),
+            Ok(decided) => Ok(Message::decision(
+                Words::english(),
+                "Device sale",
+                &decided.decision,
+            )),
             Err(e) => Err(Message::error(format!("Device not sold: {e}"))),
         }
     }
@@ -434,7 +440,7 @@ async fn change_package(
         .change_package(&session.ctx(), id, form.package.trim())
         .await
     {
-        Ok(decided) => Message::decision("Package change", &decided.decision),
+        Ok(decided) => Message::decision(Words::english(), "Package change", &decided.decision),
         Err(e) => Message::error(format!("Package not changed: {e}")),
     };
     contract_page(&state, &session, id, &QuoteQuery::default(), Some(message)).await
@@ -465,7 +471,7 @@ async fn terminate(
             .terminate(&session.ctx(), id, by, &form.reason)
             .await
         {
-            Ok(decided) => Message::decision("Termination", &decided.decision),
+            Ok(decided) => Message::decision(Words::english(), "Termination", &decided.decision),
             Err(e) => Message::error(format!("Contract not terminated: {e}")),
         },
         Err(message) => message,
@@ -494,8 +500,15 @@ async fn spending_limit(
         Ok(customer) => customer,
         Err(response) => return response,
     };
-    let message =
-        super::actions::set_spending_limit(&state, &session, customer_id, id, &form.amount).await;
+    let message = super::actions::set_spending_limit(
+        &state,
+        &session,
+        Words::english(),
+        customer_id,
+        id,
+        &form.amount,
+    )
+    .await;
     contract_page(&state, &session, id, &QuoteQuery::default(), Some(message)).await
 }
 
@@ -520,7 +533,14 @@ async fn listing(
         Ok(customer) => customer,
         Err(response) => return response,
     };
-    let message =
-        super::actions::request_listing(&state, &session, customer_id, id, &form.period).await;
+    let message = super::actions::request_listing(
+        &state,
+        &session,
+        Words::english(),
+        customer_id,
+        id,
+        &form.period,
+    )
+    .await;
     contract_page(&state, &session, id, &QuoteQuery::default(), Some(message)).await
 }

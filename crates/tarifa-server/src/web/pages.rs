@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::rule::{Decision, Outcome};
-use tarifa_texts::Lang;
+use tarifa_texts::{Arg, Lang, Texts};
 
 /// A template as a response; a template that fails is a logged 500.
 pub fn render<T: Template>(page: &T) -> Response {
@@ -42,13 +42,25 @@ impl Message {
         }
     }
 
+    /// What could not be done, and why, in `words`' language.
+    pub fn failed(words: Words, what: &str, error: impl std::fmt::Display) -> Self {
+        Self::error(words.with(
+            "page-failed",
+            &[
+                ("what", Arg::Text(what.to_owned())),
+                ("error", Arg::Text(error.to_string())),
+            ],
+        ))
+    }
+
     /// A decision: approved or pending as `ok`, rejected as `refused`, each
-    /// reason with the rule it comes from.
-    pub fn decision(what: &str, decision: &Decision) -> Self {
-        let (kind, verb) = match decision.outcome {
-            Outcome::Approved => ("ok", "done"),
-            Outcome::Pending => ("ok", "recorded, pending"),
-            Outcome::Rejected => ("refused", "refused"),
+    /// reason with the rule it comes from. The headline is in `words`'
+    /// language; the reasons are the rules' own texts.
+    pub fn decision(words: Words, what: &str, decision: &Decision) -> Self {
+        let (kind, headline) = match decision.outcome {
+            Outcome::Approved => ("ok", "page-decision-done"),
+            Outcome::Pending => ("ok", "page-decision-pending"),
+            Outcome::Rejected => ("refused", "page-decision-refused"),
         };
         let mut reasons: Vec<String> = decision.reasons.iter().map(ToString::to_string).collect();
         if reasons.is_empty() && !decision.rules.is_empty() {
@@ -63,7 +75,7 @@ impl Message {
         }
         Self {
             kind,
-            text: format!("{what}: {verb}"),
+            text: words.with(headline, &[("what", Arg::Text(what.to_owned()))]),
             reasons,
         }
     }
@@ -76,6 +88,65 @@ pub struct Frame {
     pub role: String,
     pub csrf: String,
     pub message: Option<Message>,
+    /// The page's language.
+    pub words: Words,
+}
+
+/// The texts of a page in one language (Fluent's `pages.ftl`): self-care in
+/// the customer's language, the console in English.
+#[derive(Clone, Copy, Debug)]
+pub struct Words {
+    lang: Lang,
+}
+
+impl Words {
+    pub fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    pub fn english() -> Self {
+        Self::new(Lang::En)
+    }
+
+    /// The customer's language, or else their market's.
+    pub fn of_customer(app: &tarifa_app::App, customer: &tarifa_store::CustomerRow) -> Self {
+        let tag = customer.language.clone().unwrap_or_else(|| {
+            app.market(&customer.market)
+                .map(|m| m.language.clone())
+                .unwrap_or_default()
+        });
+        Self::new(Lang::negotiate(&tag))
+    }
+
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Message `id`.
+    pub fn t(&self, id: &str) -> String {
+        self.with(id, &[])
+    }
+
+    /// Message `id` with its arguments; a message that fails is logged and
+    /// shown as its id, so the page still renders.
+    pub fn with(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        Texts::shipped()
+            .message(self.lang, id, args)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a page text");
+                id.to_owned()
+            })
+    }
+
+    /// The label of a stored code (`page-status-pending`), else the code.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        Texts::shipped().label(self.lang, prefix, code)
+    }
 }
 
 #[derive(Template)]

@@ -1,6 +1,8 @@
-//! Self-care: a subscriber's bills (HTML and PDF), requests with their status
-//! and deadline, and forms to request an unlock or file a complaint. Every
-//! read names the session's own customer; nothing else can be reached.
+//! Self-care: a subscriber's bills (HTML and PDF), usage against the
+//! allowances, requests with their status and deadline, and forms to
+//! request an unlock, a listing or a spending limit and to file a
+//! complaint — in the customer's language. Every read names the session's
+//! own customer; nothing else can be reached.
 
 use std::collections::BTreeMap;
 
@@ -11,14 +13,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use tarifa_app::documents::{BillFilter, BillSummary};
+use tarifa_app::documents::BillFilter;
 use tarifa_app::tokens::Role;
 use tarifa_app::unlock::UnlockRequest;
 use tarifa_core::unlock::Requester;
 use tarifa_render::Format;
-use tarifa_store::{ComplaintRow, CustomerRow, ListingRow, SpendingLimitRow, UnlockRow};
+use tarifa_store::CustomerRow;
+use tarifa_texts::{Arg, format_date};
 
-use super::pages::{BillLine, Frame, Message, money_text, render};
+use super::pages::{BillLine, Frame, Message, Words, money_text, render};
 use super::{Detour, WebSession};
 use crate::AppState;
 
@@ -41,62 +44,71 @@ struct SelfPage {
     complaint_action: String,
     customer: CustomerRow,
     bills: Vec<BillLine>,
-    unlocks: Vec<UnlockRow>,
-    complaints: Vec<ComplaintRow>,
-    limits: Vec<(SpendingLimitRow, String)>,
-    listings: Vec<ListingRow>,
-    numbers: BTreeMap<i64, String>,
+    requests: Vec<RequestLine>,
     /// The contracts a request may name: (id, number).
     live_contracts: Vec<(i64, String)>,
     /// The months a listing may cover.
     periods: Vec<String>,
-    currency: String,
+    /// The spending limit's label, with the currency.
+    limit_label: String,
     meters: Vec<Meter>,
 }
 
-/// What the self-care page reads.
-struct Loaded {
-    customer: CustomerRow,
-    bills: Vec<BillSummary>,
-    unlocks: Vec<UnlockRow>,
-    complaints: Vec<ComplaintRow>,
-    limits: Vec<SpendingLimitRow>,
-    listings: Vec<ListingRow>,
-    contracts: Vec<tarifa_store::ContractRow>,
-    meters: Vec<Meter>,
+/// One request in the customer's words: what, about what, its status and
+/// the day it is due by.
+struct RequestLine {
+    what: String,
+    about: String,
+    status: String,
+    deadline: String,
 }
 
 /// One allowance of one number this month: a bar in self-care.
 struct Meter {
     number: String,
-    kind: &'static str,
-    used: String,
-    granted: String,
+    kind: String,
+    /// "120 min of 500 min".
+    used_of: String,
     /// 0–100; an unlimited allowance shows no fill.
     percent: u64,
 }
 
-fn meters(contracts: Vec<(String, Vec<tarifa_core::rating::AllowanceUse>)>) -> Vec<Meter> {
+fn meters(
+    words: Words,
+    contracts: Vec<(String, Vec<tarifa_core::rating::AllowanceUse>)>,
+) -> Vec<Meter> {
     use tarifa_core::catalog::Allowance;
     use tarifa_core::usage::UsageKind;
+    let lang = words.lang();
     let mut meters = Vec::new();
     for (number, uses) in contracts {
         for usage in uses {
             let (kind, unit) = match usage.kind {
-                UsageKind::Voice => ("Minutes", "min"),
-                UsageKind::Sms => ("Messages", "SMS"),
-                UsageKind::Data => ("Data", "MB"),
+                UsageKind::Voice => ("voice", "min"),
+                UsageKind::Sms => ("sms", "SMS"),
+                UsageKind::Data => ("data", "MB"),
+            };
+            let quantity = |n: u64| {
+                format!(
+                    "{} {unit}",
+                    tarifa_texts::format_count(lang, i64::try_from(n).unwrap_or(i64::MAX))
+                )
             };
             let (granted, percent) = match usage.granted {
-                Allowance::Unlimited => ("unlimited".to_owned(), 0),
+                Allowance::Unlimited => (words.t("page-unlimited"), 0),
                 Allowance::Limited(0) => continue,
-                Allowance::Limited(n) => (format!("{n} {unit}"), (usage.used * 100 / n).min(100)),
+                Allowance::Limited(n) => (quantity(n), (usage.used * 100 / n).min(100)),
             };
             meters.push(Meter {
                 number: number.clone(),
-                kind,
-                used: format!("{} {unit}", usage.used),
-                granted,
+                kind: words.label("page-allowance", kind),
+                used_of: words.with(
+                    "page-used-of",
+                    &[
+                        ("used", Arg::Text(quantity(usage.used))),
+                        ("granted", Arg::Text(granted)),
+                    ],
+                ),
                 percent,
             });
         }
@@ -110,6 +122,34 @@ fn own_customer(session: &WebSession) -> Result<i64, Detour> {
         (Role::Subscriber, Some(id)) => Ok(id),
         _ => Err(Detour::Console),
     }
+}
+
+/// The session's customer and their language; any other role goes to the
+/// console.
+async fn customer_words(state: &AppState, session: &WebSession) -> Result<(i64, Words), Response> {
+    let customer_id = own_customer(session).map_err(IntoResponse::into_response)?;
+    let found = async {
+        let mut tx = state.app.begin_read(&session.ctx()).await?;
+        Ok::<_, tarifa_app::AppError>(tx.customer(customer_id).await?)
+    };
+    match found.await {
+        Ok(Some(customer)) => Ok((customer_id, Words::of_customer(&state.app, &customer))),
+        Ok(None) => Err((StatusCode::NOT_FOUND, "no such customer").into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "self-care customer");
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the page could not be read",
+            )
+                .into_response())
+        }
+    }
+}
+
+/// A stored day (YYYY-MM-DD) as the language writes it.
+fn day(words: Words, text: &str) -> String {
+    text.parse()
+        .map_or_else(|_| text.to_owned(), |d| format_date(words.lang(), d))
 }
 
 async fn page(state: &AppState, session: &WebSession, message: Option<Message>) -> Response {
@@ -139,73 +179,138 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
         let listings = tx.listings_of_customer(customer_id).await?;
         let contracts = tx.contracts_of_customer(customer_id).await?;
         drop(tx);
-        let meters = meters(state.app.allowances_this_month(&ctx, customer_id).await?);
-        Ok::<_, tarifa_app::AppError>(Some(Loaded {
-            customer,
-            bills,
-            unlocks,
-            complaints,
-            limits,
-            listings,
-            contracts,
-            meters,
-        }))
+        let allowances = state.app.allowances_this_month(&ctx, customer_id).await?;
+        Ok::<_, tarifa_app::AppError>(Some((
+            customer, bills, unlocks, complaints, limits, listings, contracts, allowances,
+        )))
     };
-    let loaded = match loaded.await {
-        Ok(Some(loaded)) => loaded,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such customer").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "self-care page");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the page could not be read; it is logged",
-            )
-                .into_response();
-        }
-    };
-    let Ok(market) = state.app.market(&loaded.customer.market) else {
+    let (customer, bills, unlocks, complaints, limits, listings, contracts, allowances) =
+        match loaded.await {
+            Ok(Some(loaded)) => loaded,
+            Ok(None) => return (StatusCode::NOT_FOUND, "no such customer").into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "self-care page");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the page could not be read; it is logged",
+                )
+                    .into_response();
+            }
+        };
+    let Ok(market) = state.app.market(&customer.market) else {
         return (StatusCode::SERVICE_UNAVAILABLE, "unknown market").into_response();
     };
-    let currency = market.currency;
+    let words = Words::of_customer(&state.app, &customer);
+    let numbers: BTreeMap<i64, String> =
+        contracts.iter().map(|c| (c.id, c.number.clone())).collect();
+    let on_number = |contract: i64| {
+        numbers
+            .get(&contract)
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    };
+    let id = |n: i64| [("id", Arg::Text(n.to_string()))];
+    let mut requests = Vec::new();
+    for u in &unlocks {
+        requests.push(RequestLine {
+            what: words.with("page-request-unlock", &id(u.id)),
+            about: format!(
+                "{}{}",
+                words.with("page-imei", &[("imei", Arg::Text(u.imei.clone()))]),
+                on_number(u.contract_id)
+            ),
+            status: words.label("page-status", &u.status),
+            deadline: u
+                .respond_by
+                .as_deref()
+                .map(|d| day(words, d))
+                .unwrap_or_default(),
+        });
+    }
+    for c in &complaints {
+        requests.push(RequestLine {
+            what: words.with("page-request-complaint", &id(c.id)),
+            about: words.label("page-complaint-kind", &c.kind),
+            status: words.label("page-status", &c.status),
+            deadline: day(words, &c.decide_by),
+        });
+    }
+    for l in &limits {
+        requests.push(RequestLine {
+            what: words.with("page-request-limit", &id(l.id)),
+            about: format!(
+                "{}{}",
+                words.with(
+                    "page-limit-about",
+                    &[("amount", Arg::Text(money_text(market, l.amount_minor)))]
+                ),
+                on_number(l.contract_id)
+            ),
+            status: words.with(
+                "page-limit-status",
+                &[("date", Arg::Text(day(words, &l.activated_on)))],
+            ),
+            deadline: String::new(),
+        });
+    }
+    for l in &listings {
+        requests.push(RequestLine {
+            what: words.with("page-request-listing", &id(l.id)),
+            about: format!(
+                "{}{}",
+                words.with(
+                    "page-listing-about",
+                    &[
+                        ("period", Arg::Text(l.period.clone())),
+                        ("records", Arg::Count(l.records)),
+                        ("pages", Arg::Count(l.pages)),
+                    ]
+                ),
+                on_number(l.contract_id)
+            ),
+            status: words.with(
+                "page-listing-status",
+                &[
+                    ("date", Arg::Text(day(words, &l.requested_on))),
+                    (
+                        "delivery",
+                        Arg::Text(words.label("page-delivery", &l.delivery)),
+                    ),
+                ],
+            ),
+            deadline: String::new(),
+        });
+    }
     render(&SelfPage {
         complaint_action: "/self/complaint".to_owned(),
         frame: Frame {
-            title: loaded.customer.name.clone(),
+            title: customer.name.clone(),
             role: session.principal.role.to_string(),
             csrf: session.csrf.clone(),
             message,
+            words,
         },
-        numbers: loaded
-            .contracts
-            .iter()
-            .map(|c| (c.id, c.number.clone()))
-            .collect(),
-        live_contracts: loaded
-            .contracts
+        live_contracts: contracts
             .iter()
             .filter(|c| c.ended_on.is_none())
             .map(|c| (c.id, c.number.clone()))
             .collect(),
         periods: super::actions::listing_periods(market, state.app.today(market)),
-        currency: currency.code().to_owned(),
-        limits: loaded
-            .limits
+        limit_label: words.with(
+            "page-limit-label",
+            &[("currency", Arg::Text(market.currency.code().to_owned()))],
+        ),
+        bills: bills
             .into_iter()
-            .map(|l| {
-                let amount = money_text(market, l.amount_minor);
-                (l, amount)
+            .map(|b| {
+                let mut line = BillLine::of(&state.app, b);
+                line.due_on = day(words, &line.due_on);
+                line
             })
             .collect(),
-        listings: loaded.listings,
-        customer: loaded.customer,
-        bills: loaded
-            .bills
-            .into_iter()
-            .map(|b| BillLine::of(&state.app, b))
-            .collect(),
-        unlocks: loaded.unlocks,
-        complaints: loaded.complaints,
-        meters: loaded.meters,
+        requests,
+        meters: meters(words, allowances),
+        customer,
     })
 }
 
@@ -280,13 +385,14 @@ async fn unlock(
     if let Err(refused) = session.check(&form.csrf) {
         return refused.into_response();
     }
-    let customer_id = match own_customer(&session) {
-        Ok(id) => id,
-        Err(elsewhere) => return elsewhere.into_response(),
+    let (customer_id, words) = match customer_words(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let message = super::actions::request_unlock(
         &state,
         &session,
+        words,
         customer_id,
         UnlockRequest {
             handle: None,
@@ -308,13 +414,14 @@ async fn complaint(
     if let Err(refused) = session.check(&form.csrf) {
         return refused.into_response();
     }
-    let customer_id = match own_customer(&session) {
-        Ok(id) => id,
-        Err(elsewhere) => return elsewhere.into_response(),
+    let (customer_id, words) = match customer_words(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let message = super::actions::file_complaint(
         &state,
         &session,
+        words,
         customer_id,
         &form.bill,
         &form.disputed,
@@ -332,22 +439,23 @@ async fn spending_limit(
     if let Err(refused) = session.check(&form.csrf) {
         return refused.into_response();
     }
-    let customer_id = match own_customer(&session) {
-        Ok(id) => id,
-        Err(elsewhere) => return elsewhere.into_response(),
+    let (customer_id, words) = match customer_words(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let message = match form.contract {
         Some(contract) => {
             super::actions::set_spending_limit(
                 &state,
                 &session,
+                words,
                 customer_id,
                 contract,
                 &form.amount,
             )
             .await
         }
-        None => Message::error("Choose the number the limit is for."),
+        None => Message::error(words.t("page-choose-number")),
     };
     page(&state, &session, Some(message)).await
 }
@@ -360,16 +468,23 @@ async fn listing(
     if let Err(refused) = session.check(&form.csrf) {
         return refused.into_response();
     }
-    let customer_id = match own_customer(&session) {
-        Ok(id) => id,
-        Err(elsewhere) => return elsewhere.into_response(),
+    let (customer_id, words) = match customer_words(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let message = match form.contract {
         Some(contract) => {
-            super::actions::request_listing(&state, &session, customer_id, contract, &form.period)
-                .await
+            super::actions::request_listing(
+                &state,
+                &session,
+                words,
+                customer_id,
+                contract,
+                &form.period,
+            )
+            .await
         }
-        None => Message::error("Choose the number the listing is for."),
+        None => Message::error(words.t("page-choose-number")),
     };
     page(&state, &session, Some(message)).await
 }
