@@ -8,6 +8,7 @@ use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::contract::ContractStatus;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_store::{AbuseRow, Tx};
@@ -359,6 +360,8 @@ impl App {
                     amount: -granted,
                     rule: rules::ABU_4,
                     description: format!("compensation for damage, {}", row.number),
+                    phrase: Phrase::new("line-damage-compensation")
+                        .text("number", row.number.clone()),
                 },
             ))
             .await?;

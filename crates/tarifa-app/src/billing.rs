@@ -20,6 +20,7 @@ use tarifa_core::contract::Contract;
 use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rating::{BucketTotal, late_charges};
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
@@ -555,6 +556,10 @@ fn line_row(position: usize, line: &BillLine) -> BillLineRow {
         vat: serde_json::to_string(&line.vat).unwrap_or_else(|_| "\"standard\"".into()),
         rule: line.rule.map(|r| r.to_string()),
         category: line.category.map(|c| c.to_string()),
+        phrase: line
+            .phrase
+            .as_ref()
+            .and_then(|p| serde_json::to_string(p).ok()),
     }
 }
 
@@ -580,6 +585,11 @@ fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
         kind,
         contract_id: row.contract_id,
         description: row.description.clone(),
+        // A phrase that does not read is left out: the description stands.
+        phrase: row
+            .phrase
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok()),
         amount: Money::from_minor(row.amount_minor, market.currency),
         vat: serde_json::from_str(&row.vat).unwrap_or_default(),
         rule: row.rule.as_deref().and_then(|r| r.parse().ok()),
@@ -750,6 +760,17 @@ impl Drafting {
                             "{} {} since {from}, {}",
                             bucket.kind, bucket.destination, contract.number
                         ),
+                        phrase: Some(
+                            Phrase::new("line-usage-since")
+                                .label("kind", "bill-kind", bucket.kind.to_string())
+                                .label(
+                                    "destination",
+                                    "bill-destination",
+                                    bucket.destination.to_string(),
+                                )
+                                .date("from", from)
+                                .text("number", contract.number.clone()),
+                        ),
                         amount,
                         vat: usage_vat(market, bucket),
                         rule: Some(rules::USE_1),
@@ -805,6 +826,17 @@ impl Drafting {
                         description: format!(
                             "late usage of {month}: {} {}, {number}",
                             bucket.kind, bucket.destination
+                        ),
+                        phrase: Some(
+                            Phrase::new("line-late-usage")
+                                .text("month", month.clone())
+                                .label("kind", "bill-kind", bucket.kind.to_string())
+                                .label(
+                                    "destination",
+                                    "bill-destination",
+                                    bucket.destination.to_string(),
+                                )
+                                .text("number", number.clone()),
                         ),
                         amount,
                         vat: usage_vat(market, bucket),

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::RuleId;
 use tarifa_store::ChargeRow;
 
@@ -21,6 +22,8 @@ pub(crate) struct Charge<'a> {
     pub amount: Money,
     pub rule: RuleId,
     pub description: String,
+    /// The description as a message, for bills in other languages.
+    pub phrase: Phrase,
 }
 
 /// The row the store keeps for a charge, at the standard VAT rate.
@@ -40,5 +43,6 @@ pub(crate) fn charge_row(market: &Market, charge: Charge<'_>) -> ChargeRow {
         bill_id: None,
         fee_kind: charge.fee_kind.map(str::to_owned),
         device_sale_id: None,
+        phrase: serde_json::to_string(&charge.phrase).ok(),
     }
 }

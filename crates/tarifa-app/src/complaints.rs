@@ -2,10 +2,11 @@
 //! next bill when upheld), the appeal to the regulator, and the deadline job.
 
 use jiff::civil::Date;
-pub use tarifa_core::complaint::Verdict;
+use tarifa_core::complaint::Verdict;
 use tarifa_core::complaint::{self, ComplainedBill, ComplaintStatus};
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
+pub use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, Outcome, rules};
 use tarifa_core::time::add_days;
 use tarifa_store::{ComplaintRow, Tx};
@@ -216,6 +217,10 @@ impl App {
                                 description: format!(
                                     "credit for the upheld complaint {}",
                                     row.handle.clone().unwrap_or_else(|| row.id.to_string())
+                                ),
+                                phrase: Phrase::new("line-complaint-credit").text(
+                                    "complaint",
+                                    row.handle.clone().unwrap_or_else(|| row.id.to_string()),
                                 ),
                             },
                         ))

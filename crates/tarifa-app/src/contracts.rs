@@ -2,6 +2,7 @@
 
 use tarifa_core::contract::{self, Benefit, ContractApplication, DeviceRequest, SalesChannel};
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 
 use crate::charges::{Charge, charge_row};
@@ -407,6 +408,9 @@ impl App {
                             "move to the cheaper package {} during the commitment, {}",
                             fee.package_name, current.number
                         ),
+                        phrase: Phrase::new("line-downgrade")
+                            .text("package", fee.package_name.clone())
+                            .text("number", current.number.clone()),
                     },
                 );
                 charge.id = tx.insert_charge(&charge).await?;

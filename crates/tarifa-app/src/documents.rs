@@ -139,6 +139,10 @@ impl App {
                     kind: l.kind,
                     contract_id: l.contract_id,
                     description: l.description,
+                    phrase: l
+                        .phrase
+                        .as_deref()
+                        .and_then(|p| serde_json::from_str(p).ok()),
                     amount: money(l.amount_minor),
                     rule: l.rule,
                 })

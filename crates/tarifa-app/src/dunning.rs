@@ -15,6 +15,7 @@ use tarifa_core::contract::ContractStatus;
 use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_core::time::add_days;
@@ -393,6 +394,7 @@ impl App {
                         amount: fee,
                         rule: rules::DUN_3,
                         description: format!("reconnection after settled debt, {}", row.number),
+                        phrase: Phrase::new("line-reconnection").text("number", row.number.clone()),
                     },
                 ))
                 .await?;

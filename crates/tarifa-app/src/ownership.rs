@@ -3,6 +3,7 @@
 //! pays up to the day of the assignment, the assignee takes over everything
 //! from it, the commitment included.
 
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_texts::Arg;
 
@@ -304,6 +305,9 @@ impl App {
                                     "number change on request, {} → {new_number}",
                                     row.number
                                 ),
+                                phrase: Phrase::new("line-number-change")
+                                    .text("number", row.number.clone())
+                                    .text("new_number", new_number.clone()),
                             },
                         ))
                         .await?;

@@ -2,6 +2,7 @@
 
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::relocation::{self, Answer, Infrastructure, RelocationStatus};
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
@@ -135,6 +136,8 @@ impl App {
                                             "access infrastructure for the move to {}",
                                             open.new_address
                                         ),
+                                        phrase: Phrase::new("line-relocation-infrastructure")
+                                            .text("address", open.new_address.clone()),
                                     },
                                 ))
                                 .await?;
@@ -188,6 +191,9 @@ impl App {
                                     "relocation of {} to {}",
                                     row.number, open.new_address
                                 ),
+                                phrase: Phrase::new("line-relocation")
+                                    .text("number", row.number.clone())
+                                    .text("address", open.new_address.clone()),
                             },
                         ))
                         .await?;

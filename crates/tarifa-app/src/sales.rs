@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::contract::{self, Commitment, DeviceHandover, DevicePurchase, DeviceRequest};
 use tarifa_core::market::Market;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::promotion::{self, Grant};
 use tarifa_core::rule::{Decision, rules};
 use tarifa_store::{DeviceSaleRow, Tx};
@@ -53,11 +54,12 @@ pub(crate) async fn record_sale(
         rules::DEV_1
     };
     for instalment in tarifa_core::device::instalments(device.price, device.instalments, on) {
-        let (line, category, description) = if instalment.of == 1 {
+        let (line, category, description, phrase) = if instalment.of == 1 {
             (
                 "one_time",
                 OneTimeCategory::Device,
                 format!("device {}", device.device),
+                Phrase::new("line-device").text("device", device.device.clone()),
             )
         } else {
             (
@@ -67,6 +69,10 @@ pub(crate) async fn record_sale(
                     "device {}, instalment {} of {}",
                     device.device, instalment.number, instalment.of
                 ),
+                Phrase::new("line-instalment")
+                    .text("device", device.device.clone())
+                    .count("number", instalment.number)
+                    .count("of", instalment.of),
             )
         };
         let mut row = charge_row(
@@ -81,6 +87,7 @@ pub(crate) async fn record_sale(
                 amount: instalment.amount,
                 rule,
                 description,
+                phrase,
             },
         );
         row.device_sale_id = Some(sale);

@@ -2,6 +2,7 @@
 
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
 
@@ -81,6 +82,12 @@ impl App {
                             "spending limit, activation {} in {year}",
                             this_year + 1
                         ),
+                        phrase: Phrase::new("line-spending-limit")
+                            .count(
+                                "activation",
+                                i64::try_from(this_year + 1).unwrap_or(i64::MAX),
+                            )
+                            .text("year", year.clone()),
                     },
                 ))
                 .await?;
@@ -188,6 +195,7 @@ impl App {
                         amount: fee,
                         rule: rules::USE_5,
                         description: format!("itemised listing of {period}"),
+                        phrase: Phrase::new("line-listing").text("period", period),
                     },
                 ))
                 .await?;

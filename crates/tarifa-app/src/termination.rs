@@ -7,6 +7,7 @@ use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::contract::ContractStatus;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{self, Grounds, Quote, TerminatedBy, TerminationCase};
 use tarifa_store::{ChargeRow, ScheduledTerminationRow, Tx};
@@ -30,6 +31,7 @@ struct Fee<'a> {
     amount: Money,
     rule: tarifa_core::rule::RuleId,
     description: String,
+    phrase: Phrase,
 }
 
 fn charge(
@@ -56,6 +58,7 @@ fn charge(
             amount: fee.amount,
             rule: fee.rule,
             description: fee.description,
+            phrase: fee.phrase,
         },
     )
 }
@@ -240,6 +243,8 @@ impl App {
                         amount: fee.amount,
                         rule,
                         description: format!("early termination of {}", row.number),
+                        phrase: Phrase::new("line-early-termination")
+                            .text("number", row.number.clone()),
                     },
                 ))
                 .await?;
@@ -374,6 +379,12 @@ impl App {
                         amount: value,
                         rule: rules::DEV_4,
                         description: format!("{device_id} {why}"),
+                        phrase: Phrase::new(if damaged {
+                            "line-equipment-damaged"
+                        } else {
+                            "line-equipment-late"
+                        })
+                        .text("device", device_id),
                     },
                 ))
                 .await?;
@@ -429,6 +440,8 @@ impl App {
                     amount: value,
                     rule: rules::DEV_4,
                     description: format!("{device} not returned"),
+                    phrase: Phrase::new("line-equipment-not-returned")
+                        .text("device", device.clone()),
                 },
             ))
             .await?;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::device::Imei;
 use tarifa_core::money::Money;
+use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_core::unlock::{self, Requester, UnlockCase, UnlockStatus};
@@ -155,6 +156,7 @@ impl App {
                         amount: fee,
                         rule: rules::UNL_9,
                         description: format!("unlocking of {} after a disabled code", device.model),
+                        phrase: Phrase::new("line-unlock-fee").text("device", device.model.clone()),
                     },
                 ))
                 .await?;
@@ -185,6 +187,8 @@ impl App {
                             "commitment penalties, paid to unlock {}",
                             device.model
                         ),
+                        phrase: Phrase::new("line-unlock-penalties")
+                            .text("device", device.model.clone()),
                     },
                 ))
                 .await?;

@@ -16,6 +16,7 @@ use crate::catalog::{Allowance, Allowances, OneTimeCategory, Package, Rates};
 use crate::market::Market;
 use crate::money::Money;
 use crate::names::snake_case_str;
+use crate::phrase::Phrase;
 use crate::rating::{AllowanceUse, BucketTotal, rate};
 use crate::rule::RuleId;
 use crate::usage::UsageKind;
@@ -63,6 +64,8 @@ pub struct BillLine {
     pub kind: LineKind,
     pub contract_id: Option<i64>,
     pub description: String,
+    /// The description as a message, for documents in other languages.
+    pub phrase: Option<Phrase>,
     /// VAT included.
     pub amount: Money,
     pub vat: VatAssignment,
@@ -229,12 +232,33 @@ pub fn draft(
                     "; {interrupted} days of service interrupted by the operator not charged"
                 ));
             }
+            let phrase = if interrupted > 0 {
+                Phrase::new("line-monthly-fee-interrupted")
+                    .date("from", period.from)
+                    .date("to", period.to)
+                    .count("days", days)
+                    .count("month_days", month_days)
+                    .count("interrupted", interrupted)
+            } else if days == month_days {
+                Phrase::new("line-monthly-fee")
+            } else {
+                Phrase::new("line-monthly-fee-part")
+                    .date("from", period.from)
+                    .date("to", period.to)
+                    .count("days", days)
+                    .count("month_days", month_days)
+            };
             lines.push(BillLine {
                 kind: LineKind::Subscription,
                 contract_id: Some(contract.contract_id),
                 description: format!(
                     "{} monthly fee, {}{span}",
                     period.package.name, contract.number
+                ),
+                phrase: Some(
+                    phrase
+                        .text("package", period.package.name.clone())
+                        .text("number", contract.number.clone()),
                 ),
                 amount,
                 vat: if period.package.vat_split.is_empty() {
@@ -260,6 +284,12 @@ pub fn draft(
                         description: format!(
                             "{}: {} % off the monthly fee, {}",
                             discount.name, discount.percent, contract.number
+                        ),
+                        phrase: Some(
+                            Phrase::new("line-fee-discount")
+                                .text("promotion", discount.name.clone())
+                                .text("percent", discount.percent.to_string())
+                                .text("number", contract.number.clone()),
                         ),
                         amount: -off,
                         vat,
@@ -313,6 +343,16 @@ pub fn draft(
                         "{} {}, {}",
                         bucket.kind, bucket.destination, contract.number
                     ),
+                    phrase: Some(
+                        Phrase::new("line-usage")
+                            .label("kind", "bill-kind", bucket.kind.to_string())
+                            .label(
+                                "destination",
+                                "bill-destination",
+                                bucket.destination.to_string(),
+                            )
+                            .text("number", contract.number.clone()),
+                    ),
                     amount: r.gross,
                     vat: vat.clone(),
                     rule: None,
@@ -327,6 +367,16 @@ pub fn draft(
                     description: format!(
                         "{} {} in the allowance, {}",
                         bucket.kind, bucket.destination, contract.number
+                    ),
+                    phrase: Some(
+                        Phrase::new("line-in-allowance")
+                            .label("kind", "bill-kind", bucket.kind.to_string())
+                            .label(
+                                "destination",
+                                "bill-destination",
+                                bucket.destination.to_string(),
+                            )
+                            .text("number", contract.number.clone()),
                     ),
                     amount: -discount,
                     vat,

@@ -14,6 +14,7 @@ pub mod money;
 mod names;
 pub mod party;
 pub mod payment_slip;
+pub mod phrase;
 pub mod promotion;
 pub mod rating;
 pub mod relocation;

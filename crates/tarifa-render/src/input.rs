@@ -35,6 +35,8 @@ pub struct InputLine {
     pub kind: String,
     pub contract_id: Option<i64>,
     pub description: String,
+    /// The description as a message, written in the bill's language.
+    pub phrase: Option<tarifa_core::phrase::Phrase>,
     pub amount: Money,
     pub rule: Option<String>,
 }

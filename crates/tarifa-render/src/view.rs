@@ -253,7 +253,13 @@ impl BillView {
         let line_view = |line: &InputLine| LineView {
             kind: words.or_code("bill-line", &line.kind),
             number: number_of(line.contract_id),
-            description: line.description.clone(),
+            // In the bill's language when the line carries its phrase; the
+            // stored English text otherwise (bills issued before phrases).
+            description: line
+                .phrase
+                .as_ref()
+                .and_then(|p| texts.phrase(lang, p, market.currency).ok())
+                .unwrap_or_else(|| line.description.clone()),
             amount: money(line.amount),
         };
         let of_kinds = |pick: &dyn Fn(&str) -> bool| -> Vec<LineView> {

@@ -29,6 +29,7 @@ fn line(kind: &str, description: &str, amount: Money) -> InputLine {
         kind: kind.into(),
         contract_id: Some(7),
         description: description.into(),
+        phrase: None,
         amount,
         rule: None,
     }

@@ -313,6 +313,11 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             html.text().contains("Ukupno zaduženje"),
             "a Serbian bill in Serbian"
         );
+        assert!(
+            html.text().contains("Mesečna pretplata Mobile 1590"),
+            "its lines in Serbian too: {}",
+            html.text()
+        );
         for path in [
             format!("/self/bills/{bojan_bill}"),
             format!("/self/bills/{bojan_bill}/pdf"),

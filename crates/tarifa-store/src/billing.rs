@@ -281,7 +281,7 @@ impl Tx {
         for chunk in lines.chunks(3_000) {
             on_tx!(self, c => {
                 let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO bill_lines (bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category) ",
+                    "INSERT INTO bill_lines (bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category, phrase) ",
                 );
                 query.push_values(chunk, |mut row, (bill, l)| {
                     row.push_bind(*bill)
@@ -292,7 +292,8 @@ impl Tx {
                         .push_bind(l.amount_minor)
                         .push_bind(&l.vat)
                         .push_bind(&l.rule)
-                        .push_bind(&l.category);
+                        .push_bind(&l.category)
+                        .push_bind(&l.phrase);
                 });
                 query.build().execute(c).await?;
             });
@@ -395,8 +396,8 @@ impl Tx {
     pub async fn insert_charge(&mut self, charge: &ChargeRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date, fee_kind, device_sale_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                "INSERT INTO charges (market, customer_id, contract_id, kind, category, description, amount_minor, vat, rule, on_date, fee_kind, device_sale_id, phrase)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
             )
             .bind(&charge.market)
             .bind(charge.customer_id)
@@ -410,6 +411,7 @@ impl Tx {
             .bind(&charge.on_date)
             .bind(&charge.fee_kind)
             .bind(charge.device_sale_id)
+            .bind(&charge.phrase)
             .fetch_one(c)
             .await?
         });

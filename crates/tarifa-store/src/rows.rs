@@ -235,6 +235,8 @@ pub struct BillLineRow {
     pub vat: String,
     pub rule: Option<String>,
     pub category: Option<String>,
+    /// The description as a message and its arguments (JSON), if any.
+    pub phrase: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -255,6 +257,8 @@ pub struct ChargeRow {
     pub fee_kind: Option<String>,
     /// The device sale an instalment belongs to (DEV-3).
     pub device_sale_id: Option<i64>,
+    /// The description as a message and its arguments (JSON), if any.
+    pub phrase: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]

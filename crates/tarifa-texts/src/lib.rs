@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use jiff::civil::Date;
-use tarifa_core::money::Money;
+use tarifa_core::money::{Currency, Money};
+use tarifa_core::phrase::{Phrase, PhraseArg};
 use unic_langid::LanguageIdentifier;
 
 /// A language tarifa speaks.
@@ -236,6 +237,31 @@ impl Texts {
             .unwrap_or_else(|_| code.to_owned())
     }
 
+    /// A stored phrase (a bill line's text) in `lang`; its amounts are in
+    /// `currency`.
+    pub fn phrase(
+        &self,
+        lang: Lang,
+        phrase: &Phrase,
+        currency: Currency,
+    ) -> Result<String, TextError> {
+        let args: Vec<(&str, Arg)> = phrase
+            .args
+            .iter()
+            .map(|(name, value)| {
+                let arg = match value {
+                    PhraseArg::Text(text) => Arg::Text(text.clone()),
+                    PhraseArg::Date(date) => Arg::Date(*date),
+                    PhraseArg::Count(count) => Arg::Count(*count),
+                    PhraseArg::Amount(minor) => Arg::Money(Money::from_minor(*minor, currency)),
+                    PhraseArg::Label { prefix, code } => Arg::Text(self.label(lang, prefix, code)),
+                };
+                (name.as_str(), arg)
+            })
+            .collect();
+        self.message(lang, &phrase.id, &args)
+    }
+
     /// The message ids of one language, to check that every language has them all.
     pub fn ids(lang: Lang) -> Vec<String> {
         lang.sources()
@@ -319,6 +345,63 @@ pub fn format_money(lang: Lang, money: Money) -> String {
 mod tests {
     use super::*;
     use tarifa_core::money::Currency;
+
+    /// Every `line-…` message the core and the app name exists (in English,
+    /// and so, by the test below, in every language).
+    #[test]
+    fn every_bill_line_phrase_has_a_message() {
+        let english = Texts::ids(Lang::En);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut named = 0;
+        for dir in ["tarifa-core/src", "tarifa-app/src"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("sources") {
+                let path = entry.expect("entry").path();
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).expect("source");
+                for piece in source.split("\"line-").skip(1) {
+                    let id = format!("line-{}", &piece[..piece.find('"').expect("closing quote")]);
+                    assert!(
+                        english.contains(&id),
+                        "{}: {id} has no message",
+                        path.display()
+                    );
+                    named += 1;
+                }
+            }
+        }
+        assert!(named >= 20, "the lines name their phrases ({named})");
+    }
+
+    #[test]
+    fn a_phrase_is_written_in_the_bill_language() {
+        let rsd = Currency::new("RSD", 2).expect("currency");
+        let phrase = Phrase::new("line-monthly-fee-part")
+            .text("package", "Mobile 1590")
+            .text("number", "+381640000002")
+            .date("from", jiff::civil::date(2026, 11, 10))
+            .date("to", jiff::civil::date(2026, 11, 30))
+            .count("days", 21)
+            .count("month_days", 30);
+        let texts = Texts::shipped();
+        assert_eq!(
+            texts.phrase(Lang::SrLatn, &phrase, rsd).expect("sr"),
+            "Mesečna pretplata Mobile 1590, +381640000002, 10.11.2026. – 30.11.2026. (21/30 dana)"
+        );
+        let usage = Phrase::new("line-usage")
+            .label("kind", "bill-kind", "voice")
+            .label("destination", "bill-destination", "nowhere-known")
+            .text("number", "+36201234567");
+        assert_eq!(
+            texts.phrase(Lang::Hu, &usage, rsd).expect("hu"),
+            format!(
+                "{}, nowhere-known, +36201234567",
+                texts.label(Lang::Hu, "bill-kind", "voice")
+            ),
+            "a code without a label shows as itself"
+        );
+    }
 
     #[test]
     fn every_language_has_every_message() {
