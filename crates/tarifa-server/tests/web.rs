@@ -247,6 +247,30 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             assert_eq!(page.header("location"), Some("/login"));
         }
 
+        // The login page speaks the browser's first language we have.
+        for (accepted, title) in [
+            ("hu-HU,hu;q=0.9,en;q=0.8", "Bejelentkezés"),
+            ("de-DE,sr-Latn;q=0.8", "Prijava"),
+            ("en-GB,sr;q=0.5", "Log in"),
+        ] {
+            let page = tokio::task::spawn_blocking({
+                let url = format!("{base}/login");
+                move || {
+                    let mut answer = ureq::get(&url)
+                        .header("accept-language", accepted)
+                        .call()
+                        .expect("the login page");
+                    answer.body_mut().read_to_string().expect("text")
+                }
+            })
+            .await
+            .expect("ran");
+            assert!(
+                page.contains(&format!("<h1>{title}</h1>")),
+                "{accepted}: {page}"
+            );
+        }
+
         // The login form is refused without its CSRF cookie and field.
         let page = browser.get("/login").await;
         assert!(browser.cookies.contains_key("tarifa_login"));

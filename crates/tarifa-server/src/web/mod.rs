@@ -28,7 +28,7 @@ use tarifa_app::tokens::{Credentials, Principal, Role, SESSION_HOURS, csrf_token
 pub use bill_runs::BillRuns;
 
 use crate::AppState;
-use pages::{LoginPage, Message, render};
+use pages::{LoginPage, Message, Words, render};
 
 const SESSION_COOKIE: &str = "tarifa_session";
 const LOGIN_COOKIE: &str = "tarifa_login";
@@ -182,6 +182,7 @@ async fn login_page(headers: HeaderMap, State(state): State<AppState>) -> Respon
     let page = render(&LoginPage {
         csrf: guard.clone(),
         message: None,
+        words: Words::of_browser(&headers),
     });
     let mut response = page.into_response();
     response
@@ -233,11 +234,11 @@ async fn login(
             response
         }
         Ok(None) => {
+            let words = Words::of_browser(&headers);
             let page = render(&LoginPage {
                 csrf: guard,
-                message: Some(Message::error(
-                    "The username and password, or the token, are not right.",
-                )),
+                message: Some(Message::error(words.t("page-login-wrong"))),
+                words,
             });
             (StatusCode::UNAUTHORIZED, page).into_response()
         }

@@ -108,6 +108,28 @@ impl Words {
         Self::new(Lang::En)
     }
 
+    /// The first of the browser's languages (`Accept-Language`) that we
+    /// have; English otherwise.
+    pub fn of_browser(headers: &axum::http::HeaderMap) -> Self {
+        let accepted = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        // `negotiate` answers English for what it does not know, so a
+        // language we lack is skipped rather than taken as English.
+        let lang = accepted
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .map(str::trim)
+            .find_map(|tag| {
+                let lang = Lang::negotiate(tag);
+                let english = tag.to_ascii_lowercase().starts_with("en");
+                (lang != Lang::En || english).then_some(lang)
+            })
+            .unwrap_or(Lang::En);
+        Self::new(lang)
+    }
+
     /// The customer's language, or else their market's.
     pub fn of_customer(app: &tarifa_app::App, customer: &tarifa_store::CustomerRow) -> Self {
         let tag = customer.language.clone().unwrap_or_else(|| {
@@ -154,6 +176,8 @@ impl Words {
 pub struct LoginPage {
     pub csrf: String,
     pub message: Option<Message>,
+    /// The browser's language (`Accept-Language`), before anyone is known.
+    pub words: Words,
 }
 
 /// An amount as the market's language writes it: 1.234,56 RSD, 12 345 HUF.
