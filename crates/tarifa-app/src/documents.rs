@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::Serialize;
 use tarifa_core::money::Money;
-use tarifa_render::{BillDetail, BillInput, BillView, InputLine};
+use tarifa_render::{
+    BillDetail, BillInput, BillView, InputLine, ListingInput, ListingRecord, ListingView,
+};
 use tarifa_store::BillRow;
 use tarifa_texts::Lang;
 
@@ -157,5 +159,63 @@ impl App {
             Lang::negotiate(&tag)
         });
         Ok(BillView::build(&input, &market, lang)?)
+    }
+
+    /// The itemised listing `id` ready to render (USE-5): every record of
+    /// its number and period, in `lang` or else the customer's language, or
+    /// else the market's. With `customer`, a listing of anyone else is
+    /// reported as not found.
+    pub async fn listing_view(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        lang: Option<Lang>,
+        customer: Option<i64>,
+    ) -> Result<ListingView> {
+        let mut tx = self.begin_read(ctx).await?;
+        let not_found = || AppError::not_found("listing", id.to_string());
+        let listing = tx.listing_given(id).await?.ok_or_else(not_found)?;
+        let contract = tx
+            .contract(listing.contract_id)
+            .await?
+            .filter(|c| customer.is_none_or(|own| own == c.customer_id))
+            .ok_or_else(not_found)?;
+        let owner = tx
+            .customer(contract.customer_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let records = tx
+            .usage_records(contract.id, &listing.period)
+            .await?
+            .into_iter()
+            .map(|r| ListingRecord {
+                at: r.at,
+                to_number: r.to_number,
+                bucket: r.bucket,
+                quantity: r.quantity,
+                roaming: r.roaming,
+            })
+            .collect();
+        drop(tx);
+        let market = self.market(&contract.market)?;
+        let lang = lang.unwrap_or_else(|| {
+            Lang::negotiate(
+                owner
+                    .language
+                    .as_deref()
+                    .unwrap_or(market.language.as_str()),
+            )
+        });
+        let input = ListingInput {
+            id,
+            number: contract.number,
+            period: listing.period,
+            requested_on: date("requested_on", &listing.requested_on)?,
+            owner_address: owner.address.unwrap_or_default(),
+            owner_name: owner.name,
+            operator_name: market.operator.name.clone(),
+            records,
+        };
+        Ok(ListingView::build(&input, lang)?)
     }
 }

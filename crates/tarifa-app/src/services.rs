@@ -9,8 +9,9 @@ use tarifa_core::time::add_months;
 use crate::charges::{Charge, charge_row};
 use crate::{App, AppError, Ctx, Decided, Result, conclude};
 
-/// Records on one page of a printed listing.
-pub const RECORDS_PER_PAGE: i64 = 40;
+/// Records on one page of a printed listing: as the listing document lays
+/// them out.
+const RECORDS_PER_PAGE: i64 = tarifa_render::listing::RECORDS_PER_PAGE as i64;
 
 impl App {
     /// Sets a spending limit per billing period: free for the activations

@@ -1,4 +1,5 @@
-//! Bill documents: each bill as BIL-2 (front) and BIL-3 (back) lay it out,
+//! Bill documents and itemised listings (USE-5, `listing`). Each bill as
+//! BIL-2 (front) and BIL-3 (back) lay it out,
 //! every element numbered as the legend numbers it, VAT per rate (BIL-4),
 //! the market's payment slip and QR code, in the customer's language; as
 //! HTML (askama) and as PDF (Typst as a library, fonts compiled in).
@@ -9,11 +10,13 @@
 
 pub mod html;
 pub mod input;
+pub mod listing;
 pub mod payment;
 pub mod pdf;
 pub mod view;
 
 pub use input::{BillDetail, BillInput, InputLine};
+pub use listing::{ListingInput, ListingRecord, ListingView};
 pub use payment::{PaymentCode, QrStandard};
 pub use view::BillView;
 
@@ -76,5 +79,13 @@ pub fn render(view: &BillView, format: Format) -> Result<Vec<u8>, RenderError> {
     match format {
         Format::Html => html::render(view).map(String::into_bytes),
         Format::Pdf => pdf::render(view),
+    }
+}
+
+/// One itemised listing as a document in `format`.
+pub fn render_listing(view: &ListingView, format: Format) -> Result<Vec<u8>, RenderError> {
+    match format {
+        Format::Html => listing::html(view).map(String::into_bytes),
+        Format::Pdf => pdf::render_listing(view),
     }
 }

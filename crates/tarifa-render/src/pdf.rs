@@ -1,6 +1,7 @@
-//! The bill as PDF, typeset by Typst as a library: the template
-//! (`typst/bill.typ`) reads the bill as JSON and the QR code as SVG from a
-//! world that holds nothing else; the fonts are Typst's own, compiled in.
+//! Documents as PDF, typeset by Typst as a library: a template
+//! (`typst/bill.typ`, `typst/listing.typ`) reads its data as JSON (and a
+//! bill's QR code as SVG) from a world that holds nothing else; the fonts
+//! are Typst's own, compiled in.
 //! Nothing is read from disk or the network.
 
 use std::sync::OnceLock;
@@ -12,9 +13,10 @@ use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
-use crate::{BillView, RenderError};
+use crate::{BillView, ListingView, RenderError};
 
-const TEMPLATE: &str = include_str!("../typst/bill.typ");
+const BILL_TEMPLATE: &str = include_str!("../typst/bill.typ");
+const LISTING_TEMPLATE: &str = include_str!("../typst/listing.typ");
 
 /// The library and fonts, loaded once per process.
 struct Shared {
@@ -42,14 +44,15 @@ fn file_id(path: &str) -> Option<FileId> {
     Some(FileId::new(RootedPath::new(VirtualRoot::Project, path)))
 }
 
-/// One bill's world: the template, the bill and its QR code.
-struct BillWorld {
+/// One document's world: its template and its data (the bill and its QR
+/// code, or the listing).
+struct DocumentWorld {
     shared: &'static Shared,
     main: Source,
     files: Vec<(FileId, Bytes)>,
 }
 
-impl World for BillWorld {
+impl World for DocumentWorld {
     fn library(&self) -> &LazyHash<Library> {
         &self.shared.library
     }
@@ -82,10 +85,44 @@ impl World for BillWorld {
         self.shared.fonts.get(index).cloned()
     }
 
-    /// Bills carry their own dates; the template never asks for today.
+    /// Documents carry their own dates; a template never asks for today.
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
         None
     }
+}
+
+/// Typesets `template` over a world holding only `files` (path, bytes);
+/// the PDF's identifier is `ident`.
+fn typeset(ident: &str, template: &str, files: Vec<(&str, Vec<u8>)>) -> Result<Vec<u8>, String> {
+    let main = file_id("/main.typ").ok_or("path /main.typ")?;
+    let files = files
+        .into_iter()
+        .map(|(path, bytes)| {
+            file_id(path)
+                .map(|id| (id, Bytes::new(bytes)))
+                .ok_or_else(|| format!("path {path}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let world = DocumentWorld {
+        shared: shared(),
+        main: Source::new(main, template.to_owned()),
+        files,
+    };
+    let messages = |errors: &[typst::diag::SourceDiagnostic]| {
+        errors
+            .iter()
+            .map(|e| e.message.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let document: typst_layout::PagedDocument = typst::compile(&world)
+        .output
+        .map_err(|errors| messages(&errors))?;
+    let options = typst_pdf::PdfOptions {
+        ident: typst::foundations::Smart::Custom(ident.to_owned()),
+        ..typst_pdf::PdfOptions::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| messages(&errors))
 }
 
 /// The bill as a PDF document.
@@ -94,40 +131,28 @@ pub fn render(view: &BillView) -> Result<Vec<u8>, RenderError> {
         bill: view.number.clone(),
         reason,
     };
-    let ids = ["/main.typ", "/bill.json", "/qr.svg"]
-        .map(|p| file_id(p).ok_or_else(|| failed(format!("path {p}"))));
-    let [main, json, qr] = ids;
-    let json_bytes = serde_json::to_vec(view).map_err(|e| failed(e.to_string()))?;
-    let mut files = vec![(json?, Bytes::new(json_bytes))];
+    let mut files = vec![(
+        "/bill.json",
+        serde_json::to_vec(view).map_err(|e| failed(e.to_string()))?,
+    )];
     if let Some(svg) = &view.qr_svg {
-        files.push((qr?, Bytes::new(svg.clone().into_bytes())));
+        files.push(("/qr.svg", svg.clone().into_bytes()));
     }
-    let world = BillWorld {
-        shared: shared(),
-        main: Source::new(main?, TEMPLATE.to_owned()),
-        files,
+    typeset(&view.number, BILL_TEMPLATE, files).map_err(failed)
+}
+
+/// An itemised listing as a PDF document, a page per
+/// [`ListingView::per_page`] records.
+pub fn render_listing(view: &ListingView) -> Result<Vec<u8>, RenderError> {
+    let failed = |reason: String| RenderError::Typeset {
+        bill: view.reference.clone(),
+        reason,
     };
-    let document: typst_layout::PagedDocument =
-        typst::compile(&world).output.map_err(|errors| {
-            failed(
-                errors
-                    .iter()
-                    .map(|e| e.message.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        })?;
-    let options = typst_pdf::PdfOptions {
-        ident: typst::foundations::Smart::Custom(view.number.clone()),
-        ..typst_pdf::PdfOptions::default()
-    };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        failed(
-            errors
-                .iter()
-                .map(|e| e.message.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })
+    let json = serde_json::to_vec(view).map_err(|e| failed(e.to_string()))?;
+    typeset(
+        &view.reference,
+        LISTING_TEMPLATE,
+        vec![("/listing.json", json)],
+    )
+    .map_err(failed)
 }

@@ -405,3 +405,75 @@ fn html_escapes_what_customers_typed() {
     assert!(!html.contains("<script>alert"), "owner name not escaped");
     assert!(html.contains("alert(1)"), "owner name shown");
 }
+
+fn listing(records: usize) -> tarifa_render::ListingInput {
+    tarifa_render::ListingInput {
+        id: 12,
+        number: "+381640000002".into(),
+        period: "2026-11".into(),
+        requested_on: date(2026, 11, 20),
+        owner_name: "Jovana Milošević".into(),
+        owner_address: "Bulevar 1, Beograd".into(),
+        operator_name: "Telenor d.o.o. Beograd".into(),
+        records: (0..records)
+            .map(|i| {
+                let (bucket, quantity) = match i % 3 {
+                    0 => ("voice.national", 125),
+                    1 => ("sms.national", 1),
+                    _ => ("data.internet", 2_500_000),
+                };
+                tarifa_render::ListingRecord {
+                    at: format!(
+                        "2026-11-{:02}T{:02}:{:02}:05",
+                        1 + i / 10,
+                        8 + i % 10,
+                        i % 60
+                    ),
+                    to_number: format!("+3816{:07}", 1_000_000 + i),
+                    bucket: bucket.into(),
+                    quantity,
+                    roaming: (i == 4).then(|| "EU".to_owned()),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_listing_runs_a_page_per_forty_records_in_the_customers_language() {
+    let view = tarifa_render::ListingView::build(&listing(85), Lang::SrLatn).expect("view");
+    let pdf = tarifa_render::render_listing(&view, Format::Pdf).expect("pdf");
+    let path = scratch("listing.pdf");
+    std::fs::write(&path, &pdf).expect("written");
+    let info = String::from_utf8(tool("pdfinfo", &[path.to_str().expect("path")])).expect("utf-8");
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .map(|p| p.trim().parse::<usize>().expect("a count"));
+    assert_eq!(pages, Some(3), "85 records at 40 a page: {info}");
+    let text = pdf_text(&path);
+    for expected in [
+        "Listing (specifikacija saobraćaja)",
+        "+381640000002",
+        "Jovana Milošević",
+        "Pozvani broj",
+        "01.11.2026. 08:00:05",
+        "+3816",
+        "2:05",
+        "2.442 kB",
+        "roming, EU",
+        "Broj zapisa 85",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let html = String::from_utf8(tarifa_render::render_listing(&view, Format::Html).expect("html"))
+        .expect("utf-8");
+    assert_eq!(html.matches("<tr><td>").count(), 85, "a row per record");
+
+    // No records: one page that says so, in Hungarian.
+    let empty = tarifa_render::ListingView::build(&listing(0), Lang::Hu).expect("view");
+    let pdf = tarifa_render::render_listing(&empty, Format::Pdf).expect("pdf");
+    let path = scratch("listing-empty.pdf");
+    std::fs::write(&path, &pdf).expect("written");
+    assert!(pdf_text(&path).contains("Ebben az időszakban nem volt forgalom."));
+}

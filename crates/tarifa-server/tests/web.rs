@@ -606,6 +606,42 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
         let (listings, limits) = services(ana).await;
         assert_eq!((listings.len(), limits.len()), (1, 1));
         assert_eq!(limits[0].amount_minor, 250_000);
+        // The listing is a document of hers, as a page and as a PDF.
+        let ana_listing = listings[0].id;
+        assert!(text.contains(&format!("href=\"/self/listings/{ana_listing}\"")));
+        let page = browser.get(&format!("/self/listings/{ana_listing}")).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.text().contains("Listing (specifikacija saobraćaja)")
+                && page.text().contains(&ana_contract.number),
+            "{}",
+            page.text()
+        );
+        let pdf = browser
+            .get(&format!("/self/listings/{ana_listing}/pdf"))
+            .await;
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf.body.starts_with(b"%PDF-"));
+        // Bojan's listing is not there for her; the console opens it.
+        let bojan_listing = app
+            .request_listing(&ctx, bojan_contract.id, &period)
+            .await
+            .expect("a listing")
+            .value
+            .expect("given");
+        for path in [
+            format!("/self/listings/{bojan_listing}"),
+            format!("/self/listings/{bojan_listing}/pdf"),
+        ] {
+            assert_eq!(browser.get(&path).await.status, 404, "{path}");
+        }
+        assert_eq!(
+            browser
+                .get(&format!("/console/listings/{bojan_listing}"))
+                .await
+                .header("location"),
+            Some("/self")
+        );
         // A listing further back than USE-5 allows is refused with the rule.
         let old = browser
             .post(
@@ -640,7 +676,12 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             );
             assert!(!page.text().contains(&bojan_contract.number));
         }
-        assert_eq!(services(bojan).await, (Vec::new(), Vec::new()));
+        let (listings, limits) = services(bojan).await;
+        assert_eq!(
+            (listings.len(), limits.len()),
+            (1, 0),
+            "only the console's listing"
+        );
         // The console's contract page is not hers.
         let page = browser
             .get(&format!("/console/contract/{}", bojan_contract.id))
@@ -663,6 +704,10 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
         assert_eq!(page.status, 200);
         let text = page.text();
         assert!(text.contains(&ana_contract.number) && text.contains("Listing #"));
+        let listing = agent
+            .get(&format!("/console/listings/{bojan_listing}/pdf"))
+            .await;
+        assert_eq!(listing.header("content-type"), Some("application/pdf"));
         let csrf = page.csrf();
 
         // A device sold on the running contract, with a new commitment.

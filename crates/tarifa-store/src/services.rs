@@ -114,4 +114,14 @@ impl Tx {
             .await?
         }))
     }
+
+    /// An itemised listing given, by id.
+    pub async fn listing_given(&mut self, id: i64) -> Result<Option<ListingRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, ListingRow>("SELECT * FROM listings WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
 }

@@ -265,12 +265,30 @@ pub(super) async fn file_complaint(
 
 /// A bill document as the answer: PDF as a download, HTML inline.
 pub(super) async fn send_document(view: tarifa_render::BillView, format: Format) -> Response {
-    let number = view.number.clone();
+    let name = view.number.clone();
+    send_rendered(name, format, move || tarifa_render::render(&view, format)).await
+}
+
+/// An itemised listing as the answer, like a bill document.
+pub(super) async fn send_listing(view: tarifa_render::ListingView, format: Format) -> Response {
+    let name = view.reference.replace(' ', "-");
+    send_rendered(name, format, move || {
+        tarifa_render::render_listing(&view, format)
+    })
+    .await
+}
+
+/// What `make` renders, as a download named `name` (PDF) or inline (HTML).
+async fn send_rendered(
+    name: String,
+    format: Format,
+    make: impl FnOnce() -> Result<Vec<u8>, tarifa_render::RenderError> + Send + 'static,
+) -> Response {
     // Typesetting is CPU work: off the request threads.
-    match tokio::task::spawn_blocking(move || tarifa_render::render(&view, format)).await {
+    match tokio::task::spawn_blocking(make).await {
         Ok(Ok(bytes)) => {
             let disposition = match format {
-                Format::Pdf => format!("attachment; filename=\"{number}.pdf\""),
+                Format::Pdf => format!("attachment; filename=\"{name}.pdf\""),
                 Format::Html => "inline".to_owned(),
             };
             (
@@ -283,10 +301,39 @@ pub(super) async fn send_document(view: tarifa_render::BillView, format: Format)
                 .into_response()
         }
         other => {
-            tracing::error!(?other, "bill rendering");
+            tracing::error!(?other, "document rendering");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "the bill could not be rendered",
+                "the document could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A listing for the console (`customer` none) or self-care (the session's
+/// customer), or 404 when it is not there for them.
+pub(super) async fn listing_document(
+    state: &AppState,
+    session: &WebSession,
+    id: i64,
+    customer: Option<i64>,
+    format: Format,
+) -> Response {
+    match state
+        .app
+        .listing_view(&session.ctx(), id, None, customer)
+        .await
+    {
+        Ok(view) => send_listing(view, format).await,
+        Err(tarifa_app::AppError::NotFound { .. }) => {
+            (StatusCode::NOT_FOUND, "no such listing").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing document");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the listing could not be read",
             )
                 .into_response()
         }

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/customer/{id}/complaint", post(complaint))
         .route("/console/bills/{number}", get(bill_html))
         .route("/console/bills/{number}/pdf", get(bill_pdf))
+        .route("/console/listings/{id}", get(listing_html))
+        .route("/console/listings/{id}/pdf", get(listing_pdf))
 }
 
 /// Staff only: a subscriber's session goes to self-care.
@@ -477,4 +479,32 @@ async fn bill_pdf(
     Path(number): Path<String>,
 ) -> Response {
     bill_document(&state, &session, &number, tarifa_render::Format::Pdf).await
+}
+
+async fn listing_document(
+    state: &AppState,
+    session: &WebSession,
+    id: i64,
+    format: tarifa_render::Format,
+) -> Response {
+    if let Err(elsewhere) = staff(session) {
+        return elsewhere.into_response();
+    }
+    super::actions::listing_document(state, session, id, None, format).await
+}
+
+async fn listing_html(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+) -> Response {
+    listing_document(&state, &session, id, tarifa_render::Format::Html).await
+}
+
+async fn listing_pdf(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+) -> Response {
+    listing_document(&state, &session, id, tarifa_render::Format::Pdf).await
 }

@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/self/complaint", post(complaint))
         .route("/self/spending-limit", post(spending_limit))
         .route("/self/listing", post(listing))
+        .route("/self/listings/{id}", get(listing_html))
+        .route("/self/listings/{id}/pdf", get(listing_pdf))
 }
 
 #[derive(Template)]
@@ -58,6 +60,8 @@ struct SelfPage {
 /// the day it is due by.
 struct RequestLine {
     what: String,
+    /// Its document, if it has one (a listing).
+    link: Option<String>,
     about: String,
     status: String,
     deadline: String,
@@ -214,6 +218,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
     for u in &unlocks {
         requests.push(RequestLine {
             what: words.with("page-request-unlock", &id(u.id)),
+            link: None,
             about: format!(
                 "{}{}",
                 words.with("page-imei", &[("imei", Arg::Text(u.imei.clone()))]),
@@ -230,6 +235,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
     for c in &complaints {
         requests.push(RequestLine {
             what: words.with("page-request-complaint", &id(c.id)),
+            link: None,
             about: words.label("page-complaint-kind", &c.kind),
             status: words.label("page-status", &c.status),
             deadline: day(words, &c.decide_by),
@@ -238,6 +244,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
     for l in &limits {
         requests.push(RequestLine {
             what: words.with("page-request-limit", &id(l.id)),
+            link: None,
             about: format!(
                 "{}{}",
                 words.with(
@@ -256,6 +263,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
     for l in &listings {
         requests.push(RequestLine {
             what: words.with("page-request-listing", &id(l.id)),
+            link: Some(format!("/self/listings/{}", l.id)),
             about: format!(
                 "{}{}",
                 words.with(
@@ -487,4 +495,34 @@ async fn listing(
         None => Message::error(words.t("page-choose-number")),
     };
     page(&state, &session, Some(message)).await
+}
+
+async fn listing_document(
+    state: &AppState,
+    session: &WebSession,
+    id: i64,
+    format: Format,
+) -> Response {
+    match own_customer(session) {
+        Ok(customer) => {
+            super::actions::listing_document(state, session, id, Some(customer), format).await
+        }
+        Err(elsewhere) => elsewhere.into_response(),
+    }
+}
+
+async fn listing_html(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+) -> Response {
+    listing_document(&state, &session, id, Format::Html).await
+}
+
+async fn listing_pdf(
+    State(state): State<AppState>,
+    Extension(session): Extension<WebSession>,
+    Path(id): Path<i64>,
+) -> Response {
+    listing_document(&state, &session, id, Format::Pdf).await
 }

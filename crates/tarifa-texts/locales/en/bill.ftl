@@ -135,3 +135,16 @@ line-early-termination = Early termination of { $number }
 line-equipment-damaged = { $device } returned damaged
 line-equipment-late = { $device } returned after the deadline
 line-equipment-not-returned = { $device } not returned
+
+# The itemised listing (USE-5).
+listing-title = Itemised listing
+listing-number = Number
+listing-owner = Subscriber
+listing-requested = Requested on
+listing-records = Records
+listing-at = Date and time
+listing-called = Number called
+listing-type = Type
+listing-quantity = Quantity
+listing-empty = No usage in this period.
+listing-roaming = roaming, { $zone }

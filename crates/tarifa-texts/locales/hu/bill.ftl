@@ -135,3 +135,16 @@ line-early-termination = Határozott idejű szerződés idő előtti megszüntet
 line-equipment-damaged = { $device } sérülten visszaadva
 line-equipment-late = { $device } határidő után visszaadva
 line-equipment-not-returned = { $device } nincs visszaadva
+
+# Részletes híváslista (USE-5).
+listing-title = Részletes híváslista
+listing-number = Hívószám
+listing-owner = Előfizető
+listing-requested = Igénylés napja
+listing-records = Tételek száma
+listing-at = Dátum és idő
+listing-called = Hívott szám
+listing-type = Típus
+listing-quantity = Mennyiség
+listing-empty = Ebben az időszakban nem volt forgalom.
+listing-roaming = roaming, { $zone }

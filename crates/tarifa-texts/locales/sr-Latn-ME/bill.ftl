@@ -135,3 +135,16 @@ line-early-termination = Prevremeni raskid ugovora, { $number }
 line-equipment-damaged = { $device } vraćen oštećen
 line-equipment-late = { $device } vraćen nakon roka
 line-equipment-not-returned = { $device } nije vraćen
+
+# Listing (specifikacija saobraćaja, USE-5).
+listing-title = Listing (specifikacija saobraćaja)
+listing-number = Broj
+listing-owner = Pretplatnik
+listing-requested = Datum zahtjeva
+listing-records = Broj zapisa
+listing-at = Datum i vrijeme
+listing-called = Pozvani broj
+listing-type = Vrsta
+listing-quantity = Količina
+listing-empty = U ovom periodu nema saobraćaja.
+listing-roaming = roming, { $zone }
