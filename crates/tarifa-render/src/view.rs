@@ -2,6 +2,7 @@
 //! labels and values formatted in the reader's language.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -191,6 +192,33 @@ impl Words<'_> {
     }
 }
 
+/// The `bill-*` labels of a language that take no arguments (those that do
+/// are filled in where they are used), made once per process: a bill run's
+/// documents all ask for the same hundred.
+fn labels(lang: Lang) -> &'static BTreeMap<String, String> {
+    static LABELS: OnceLock<Vec<(Lang, BTreeMap<String, String>)>> = OnceLock::new();
+    let all = LABELS.get_or_init(|| {
+        let texts = Texts::shipped();
+        Lang::ALL
+            .iter()
+            .map(|&lang| {
+                let labels = Texts::ids(lang)
+                    .iter()
+                    .filter_map(|id| {
+                        let short = id.strip_prefix("bill-")?;
+                        let text = texts.message(lang, id, &[]).ok()?;
+                        Some((short.to_owned(), text))
+                    })
+                    .collect();
+                (lang, labels)
+            })
+            .collect()
+    });
+    all.iter()
+        .find(|(l, _)| *l == lang)
+        .map_or(&all[0].1, |(_, labels)| labels)
+}
+
 impl BillView {
     /// The bill `input` of `market` in `lang`.
     pub fn build(input: &BillInput, market: &Market, lang: Lang) -> Result<BillView, RenderError> {
@@ -210,15 +238,7 @@ impl BillView {
                 .map_err(|e| data_error(format!("amount {text:?} in the detail: {e}")))
         };
 
-        let mut labels = BTreeMap::new();
-        for id in Texts::ids(lang) {
-            if let Some(short) = id.strip_prefix("bill-") {
-                // Labels that take arguments are filled in where they are used.
-                if let Ok(text) = texts.message(lang, &id, &[]) {
-                    labels.insert(short.to_owned(), text);
-                }
-            }
-        }
+        let labels = labels(lang).clone();
         let numbered = |elements: &[(&'static str, u8)]| -> Result<_, RenderError> {
             let mut map = BTreeMap::new();
             for (id, number) in elements {
