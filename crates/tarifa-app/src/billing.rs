@@ -1256,7 +1256,6 @@ impl App {
         ))
     }
 
-    /// What a customer owes (positive) or has in credit (negative), from the ledger.
     /// Writes a payment and its ledger transfer: money into the bank and off
     /// what the customer owes; a negative amount is a refund paid back.
     pub(crate) async fn record_payment(
@@ -1289,6 +1288,8 @@ impl App {
         Ok(tx.insert_payment(&row, &entries).await?)
     }
 
+    /// What a customer owes (positive) or has in credit (negative), in
+    /// minor units, from the ledger.
     pub async fn receivable(&self, tx: &mut tarifa_store::Tx, customer_id: i64) -> Result<i64> {
         Ok(tx.account_balance(&ledger::receivable(customer_id)).await?)
     }

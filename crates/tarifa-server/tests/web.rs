@@ -439,6 +439,10 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
         assert_eq!(page.status, 200);
         let text = page.text();
         assert!(text.contains("Bojan Marković") && text.contains(&bojan_bill));
+        assert!(
+            text.contains("Account: <strong>owes ") && !text.contains(">paid</td>"),
+            "the balance by the ledger: {text}"
+        );
         let filed = agent
             .post(
                 &format!("/console/customer/{bojan}/complaint"),

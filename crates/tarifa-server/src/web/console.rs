@@ -120,8 +120,12 @@ struct CustomerPage {
     /// Where the complaint form posts.
     complaint_action: String,
     customer: CustomerRow,
+    /// What the customer owes, or has in credit, by the ledger.
+    balance: String,
     contracts: Vec<ContractLine>,
     bills: Vec<BillLine>,
+    /// What is still open of each bill, by number (paid ones are absent).
+    open: BTreeMap<String, String>,
     payments: Vec<(PaymentRow, String)>,
     complaints: Vec<ComplaintRow>,
     unlocks: Vec<UnlockRow>,
@@ -221,10 +225,24 @@ async fn customer_page(
             .await?;
         notices.rows.reverse();
         let catalog = state.app.catalog(&mut tx, &market).await?;
+        let owed = state.app.receivable(&mut tx, id).await?;
+        let balance = match owed {
+            0 => "settled".to_owned(),
+            owed if owed > 0 => format!("owes {}", money_text(&market, owed)),
+            credit => format!("{} in credit", money_text(&market, -credit)),
+        };
+        let (open_bills, _) = state.app.open_bills(&mut tx, &market, id).await?;
+        let open = open_bills
+            .into_iter()
+            .filter(|(_, open)| !open.is_zero())
+            .map(|(number, open)| (number, money_text(&market, open.minor())))
+            .collect();
         Ok::<_, tarifa_app::AppError>(Some(CustomerPage {
             complaint_action: format!("/console/customer/{id}/complaint"),
             frame: frame(session, customer.name.clone(), message),
             customer,
+            balance,
+            open,
             contracts,
             bills: bills
                 .into_iter()
