@@ -150,6 +150,17 @@ async fn customer_words(state: &AppState, session: &WebSession) -> Result<(i64, 
     }
 }
 
+/// A posted form's checks: this session's CSRF token, a subscriber; then
+/// the customer and their language.
+async fn posted(
+    state: &AppState,
+    session: &WebSession,
+    csrf: &str,
+) -> Result<(i64, Words), Response> {
+    session.check(csrf).map_err(IntoResponse::into_response)?;
+    customer_words(state, session).await
+}
+
 /// A stored day (YYYY-MM-DD) as the language writes it.
 fn day(words: Words, text: &str) -> String {
     text.parse()
@@ -390,10 +401,7 @@ async fn unlock(
     Extension(session): Extension<WebSession>,
     Form(form): Form<UnlockForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
-        return refused.into_response();
-    }
-    let (customer_id, words) = match customer_words(&state, &session).await {
+    let (customer_id, words) = match posted(&state, &session, &form.csrf).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -419,10 +427,7 @@ async fn complaint(
     Extension(session): Extension<WebSession>,
     Form(form): Form<super::actions::ComplaintForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
-        return refused.into_response();
-    }
-    let (customer_id, words) = match customer_words(&state, &session).await {
+    let (customer_id, words) = match posted(&state, &session, &form.csrf).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -444,10 +449,7 @@ async fn spending_limit(
     Extension(session): Extension<WebSession>,
     Form(form): Form<super::contract::SpendingLimitForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
-        return refused.into_response();
-    }
-    let (customer_id, words) = match customer_words(&state, &session).await {
+    let (customer_id, words) = match posted(&state, &session, &form.csrf).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -473,10 +475,7 @@ async fn listing(
     Extension(session): Extension<WebSession>,
     Form(form): Form<super::contract::ListingForm>,
 ) -> Response {
-    if let Err(refused) = session.check(&form.csrf) {
-        return refused.into_response();
-    }
-    let (customer_id, words) = match customer_words(&state, &session).await {
+    let (customer_id, words) = match posted(&state, &session, &form.csrf).await {
         Ok(found) => found,
         Err(response) => return response,
     };
