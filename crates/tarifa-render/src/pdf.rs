@@ -115,15 +115,27 @@ fn typeset(ident: &str, template: &str, files: Vec<(&str, Vec<u8>)>) -> Result<V
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let document: typst_layout::PagedDocument = typst::compile(&world)
+    let pdf = typst::compile::<typst_layout::PagedDocument>(&world)
         .output
-        .map_err(|errors| messages(&errors))?;
-    let options = typst_pdf::PdfOptions {
-        ident: typst::foundations::Smart::Custom(ident.to_owned()),
-        ..typst_pdf::PdfOptions::default()
-    };
-    typst_pdf::pdf(&document, &options).map_err(|errors| messages(&errors))
+        .map_err(|errors| messages(&errors))
+        .and_then(|document| {
+            let options = typst_pdf::PdfOptions {
+                ident: typst::foundations::Smart::Custom(ident.to_owned()),
+                ..typst_pdf::PdfOptions::default()
+            };
+            typst_pdf::pdf(&document, &options).map_err(|errors| messages(&errors))
+        });
+    // Typst memoizes what it computed, across compilations. Every bill is
+    // new input, so without eviction a server's memory grows with each
+    // document (4.3 GB after 6,600 distinct bills, docs/benchmarks.md).
+    // Results unused for the last few documents are dropped; what every
+    // document shares (fonts, the template) is used each time and stays.
+    comemo::evict(KEEP_FOR_DOCUMENTS);
+    pdf
 }
+
+/// How many documents a memoized result survives unused.
+const KEEP_FOR_DOCUMENTS: usize = 10;
 
 /// The bill as a PDF document.
 pub fn render(view: &BillView) -> Result<Vec<u8>, RenderError> {
