@@ -18,6 +18,8 @@ use common::{send_json, start};
 struct Browser {
     base: String,
     cookies: BTreeMap<String, String>,
+    /// The browser's `Accept-Language`, if it sends one.
+    language: Option<&'static str>,
 }
 
 struct Page {
@@ -54,6 +56,7 @@ impl Browser {
         Self {
             base: base.to_owned(),
             cookies: BTreeMap::new(),
+            language: None,
         }
     }
 
@@ -77,6 +80,7 @@ impl Browser {
                 .collect::<Vec<_>>()
                 .join("&")
         });
+        let language = self.language;
         let page = tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent = ureq::Agent::config_builder()
                 .http_status_as_error(false)
@@ -86,6 +90,9 @@ impl Browser {
             let mut request = ureq::http::Request::builder().method(method).uri(&url);
             if !cookie.is_empty() {
                 request = request.header("cookie", cookie);
+            }
+            if let Some(language) = language {
+                request = request.header("accept-language", language);
             }
             let result = match body {
                 Some(body) => agent.run(
@@ -803,6 +810,39 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             .await;
         assert_eq!(forged.status, 403);
         assert_eq!(first_contract(&app, ana).await.status, "active");
+
+        // The console speaks the agent's browser language: Hungarian here.
+        let mut hungarian = Browser::new(&base);
+        hungarian.language = Some("hu-HU,hu;q=0.9");
+        hungarian.log_in(&[("token", &agent_token)]).await;
+        let search = hungarian.get("/console").await.text();
+        assert!(
+            search.contains("<html lang=\"hu\">") && search.contains("Ügyfél keresése"),
+            "{search}"
+        );
+        let customer = hungarian
+            .get(&format!("/console/customer/{ana}"))
+            .await
+            .text();
+        assert!(
+            customer.contains("Szerződések") && customer.contains("Egyenleg"),
+            "{customer}"
+        );
+        let quoted = hungarian
+            .get(&format!("{path}?by=subscriber&reason=ordinary"))
+            .await
+            .text();
+        assert!(
+            quoted.contains("Ajánlat: Felmondás: az előfizető") && quoted.contains("Megszűnik"),
+            "{quoted}"
+        );
+        assert!(
+            hungarian
+                .get("/console/bill-runs")
+                .await
+                .text()
+                .contains("Számlázott időszakok")
+        );
 
         // Bill runs: an agent watches but may not start one.
         let runs = agent.get("/console/bill-runs").await;

@@ -54,28 +54,33 @@ impl Lang {
         }
     }
 
-    /// The language's Fluent files: notices, the bill document, the pages.
-    fn sources(self) -> [&'static str; 3] {
+    /// The language's Fluent files: notices, the bill document, the pages,
+    /// the console.
+    fn sources(self) -> [&'static str; 4] {
         match self {
             Lang::En => [
                 include_str!("../locales/en/notices.ftl"),
                 include_str!("../locales/en/bill.ftl"),
                 include_str!("../locales/en/pages.ftl"),
+                include_str!("../locales/en/console.ftl"),
             ],
             Lang::SrLatn => [
                 include_str!("../locales/sr-Latn/notices.ftl"),
                 include_str!("../locales/sr-Latn/bill.ftl"),
                 include_str!("../locales/sr-Latn/pages.ftl"),
+                include_str!("../locales/sr-Latn/console.ftl"),
             ],
             Lang::SrLatnMe => [
                 include_str!("../locales/sr-Latn-ME/notices.ftl"),
                 include_str!("../locales/sr-Latn-ME/bill.ftl"),
                 include_str!("../locales/sr-Latn-ME/pages.ftl"),
+                include_str!("../locales/sr-Latn-ME/console.ftl"),
             ],
             Lang::Hu => [
                 include_str!("../locales/hu/notices.ftl"),
                 include_str!("../locales/hu/bill.ftl"),
                 include_str!("../locales/hu/pages.ftl"),
+                include_str!("../locales/hu/console.ftl"),
             ],
         }
     }

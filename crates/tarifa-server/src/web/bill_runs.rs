@@ -17,6 +17,7 @@ use serde::Deserialize;
 use tarifa_app::billing::{BillRunOptions, BillRunProgress, BillRunSummary, period_code};
 use tarifa_app::tokens::Role;
 use tarifa_core::time::add_months;
+use tarifa_texts::Arg;
 use tokio::sync::watch;
 
 use super::pages::{Message, render};
@@ -72,13 +73,14 @@ struct RunLine {
     period: String,
     issued_on: String,
     started_by: String,
-    accounts: u64,
-    issued: u64,
     /// The bar: value of max (full once the run is done).
     bar: (u64, u64),
     total: String,
-    /// running, done or failed.
+    /// running, done or failed (the CSS class).
     status: &'static str,
+    status_text: String,
+    /// "12 of 40 bills".
+    progress: String,
     detail: String,
 }
 
@@ -141,6 +143,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
                 .into_response();
         }
     };
+    let words = session.words;
     let runs: Vec<RunLine> = state
         .bill_runs
         .lock()
@@ -163,9 +166,20 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
                 ),
                 Some(Ending::Issued(summary)) => (
                     "done",
-                    format!(
-                        "{} bills issued; {} accounts were billed for the period before",
-                        summary.issued, summary.already_billed
+                    words.with(
+                        "console-run-summary",
+                        &[
+                            (
+                                "issued",
+                                Arg::Count(i64::try_from(summary.issued).unwrap_or(i64::MAX)),
+                            ),
+                            (
+                                "before",
+                                Arg::Count(
+                                    i64::try_from(summary.already_billed).unwrap_or(i64::MAX),
+                                ),
+                            ),
+                        ],
                     ),
                     summary.issued,
                     summary.total_minor,
@@ -177,15 +191,19 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
                 "running" => (issued, accounts.max(1)),
                 _ => (accounts.max(1), accounts.max(1)),
             };
+            let count = |n: u64| Arg::Count(i64::try_from(n).unwrap_or(i64::MAX));
             RunLine {
                 id: run.id,
                 bar,
+                status_text: words.t(&format!("console-run-{status}")),
+                progress: words.with(
+                    "console-run-of",
+                    &[("issued", count(issued)), ("accounts", count(accounts))],
+                ),
                 market: run.market.clone(),
                 period: run.period.clone(),
                 issued_on: run.issued_on.to_string(),
                 started_by: run.started_by.clone(),
-                accounts,
-                issued,
                 total: amount(state, &run.market, total_minor),
                 status,
                 detail,
@@ -207,7 +225,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
         })
         .collect();
     render(&BillRunPage {
-        frame: console::frame(session, "Bill runs".into(), message),
+        frame: console::frame(session, words.t("console-runs-title"), message),
         may_run: may_run(session),
         markets,
         running: runs.iter().any(|r| r.status == "running"),
@@ -257,10 +275,11 @@ async fn start(
 
 /// Checks the form and starts the run in the background.
 fn begin_run(state: &AppState, session: &WebSession, form: &StartForm) -> Result<(), Message> {
+    let words = session.words;
     if !may_run(session) {
-        return Err(Message::error(format!(
-            "A bill run is for billing operations; a session as {} may watch runs but not start one.",
-            session.principal.role
+        return Err(Message::error(words.with(
+            "console-run-not-yours",
+            &[("role", Arg::Text(session.principal.role.to_string()))],
         )));
     }
     let market = state
@@ -269,17 +288,20 @@ fn begin_run(state: &AppState, session: &WebSession, form: &StartForm) -> Result
         .map_err(|e| Message::error(format!("market: {e}")))?
         .clone();
     let period = form.period.trim();
-    let month = tarifa_app::billing::parse_period(period)
-        .ok_or_else(|| Message::error(format!("period: {period:?} is not a month (YYYY-MM)")))?;
+    let text = |t: &str| Arg::Text(t.to_owned());
+    let month = tarifa_app::billing::parse_period(period).ok_or_else(|| {
+        Message::error(words.with("console-run-bad-period", &[("text", text(period))]))
+    })?;
     let issued_on = match form.issued_on.trim() {
         "" => tarifa_app::billing::issue_date(&market, month),
-        text => text
-            .parse::<Date>()
-            .map_err(|_| Message::error(format!("issue date: {text:?} is not a date")))?,
+        given => given.parse::<Date>().map_err(|_| {
+            Message::error(words.with("console-run-bad-date", &[("text", text(given))]))
+        })?,
     };
     if issued_on <= month.last_of_month() {
-        return Err(Message::error(format!(
-            "issue date: {issued_on} is inside the period {period}; bills are issued after it ends"
+        return Err(Message::error(words.with(
+            "console-run-inside",
+            &[("date", Arg::Date(issued_on)), ("period", text(period))],
         )));
     }
     let (progress, watcher) = watch::channel(BillRunProgress::default());
@@ -293,9 +315,9 @@ fn begin_run(state: &AppState, session: &WebSession, form: &StartForm) -> Result
                     .unwrap_or_else(PoisonError::into_inner)
                     .is_none()
         }) {
-            return Err(Message::error(format!(
-                "A bill run of {} is running; wait until it ends.",
-                market.id
+            return Err(Message::error(words.with(
+                "console-run-busy",
+                &[("market", Arg::Text(market.id.clone()))],
             )));
         }
         runs.0 += 1;

@@ -15,9 +15,10 @@ use serde::Deserialize;
 use tarifa_app::tokens::Role;
 use tarifa_app::unlock::UnlockRequest;
 use tarifa_core::unlock::Requester;
-use tarifa_store::{ComplaintRow, ContractRow, CustomerRow, NoticeRow, PaymentRow, UnlockRow};
+use tarifa_store::{ContractRow, CustomerRow, NoticeRow, PaymentRow};
+use tarifa_texts::Arg;
 
-use super::pages::{BillLine, Frame, Message, Words, money_text, render};
+use super::pages::{BillLine, Frame, Message, money_text, render};
 use super::{Detour, WebSession};
 use crate::AppState;
 
@@ -48,7 +49,7 @@ pub(super) fn frame(session: &WebSession, title: String, message: Option<Message
         role: session.principal.role.to_string(),
         csrf: session.csrf.clone(),
         message,
-        words: Words::english(),
+        words: session.words,
     }
 }
 
@@ -59,6 +60,8 @@ struct SearchPage {
     query: String,
     found: Vec<CustomerRow>,
     searched: bool,
+    /// "No customer matches …", in the agent's language.
+    no_match: String,
 }
 
 #[derive(Deserialize)]
@@ -94,9 +97,11 @@ async fn search(
             return Redirect::to(&format!("/console/customer/{}", only.id)).into_response();
         }
     }
+    let words = session.words;
     render(&SearchPage {
-        frame: frame(&session, "Console".into(), None),
+        frame: frame(&session, words.t("console-title"), None),
         searched: !q.is_empty(),
+        no_match: words.with("console-no-match", &[("query", Arg::Text(q.clone()))]),
         query: q,
         found,
     })
@@ -127,12 +132,14 @@ struct CustomerPage {
     /// What is still open of each bill, by number (paid ones are absent).
     open: BTreeMap<String, String>,
     payments: Vec<(PaymentRow, String)>,
-    complaints: Vec<ComplaintRow>,
-    unlocks: Vec<UnlockRow>,
+    /// "Customer 7 · rs · individual".
+    customer_line: String,
+    /// Complaints and unlock requests: what, about what, status, deadline.
+    requests: Vec<(String, String, String, String)>,
     /// The latest notices sent or queued, and how many there are in all.
     notices: Vec<NoticeRow>,
-    notices_total: i64,
-    numbers: BTreeMap<i64, String>,
+    /// "The latest 20 of 31", when there are more.
+    notices_latest: Option<String>,
     /// The market's packages and devices for the contract form: (id, name).
     offer_packages: Vec<(String, String)>,
     offer_devices: Vec<(String, String)>,
@@ -187,7 +194,7 @@ async fn customer_page(
                 row,
             });
         }
-        let numbers = contracts
+        let numbers: BTreeMap<i64, String> = contracts
             .iter()
             .map(|c| (c.row.id, c.row.number.clone()))
             .collect();
@@ -226,11 +233,53 @@ async fn customer_page(
         notices.rows.reverse();
         let catalog = state.app.catalog(&mut tx, &market).await?;
         let owed = state.app.receivable(&mut tx, id).await?;
+        let words = session.words;
+        let amount = |minor: i64| [("amount", Arg::Text(money_text(&market, minor)))];
         let balance = match owed {
-            0 => "settled".to_owned(),
-            owed if owed > 0 => format!("owes {}", money_text(&market, owed)),
-            credit => format!("{} in credit", money_text(&market, -credit)),
+            0 => words.t("console-settled"),
+            owed if owed > 0 => words.with("console-owes", &amount(owed)),
+            credit => words.with("console-in-credit", &amount(-credit)),
         };
+        let id_arg = |n: i64| [("id", Arg::Text(n.to_string()))];
+        let mut requests = Vec::new();
+        for c in &complaints {
+            requests.push((
+                words.with("page-request-complaint", &id_arg(c.id)),
+                format!(
+                    "{} ({}, {})",
+                    words.label("page-complaint-kind", &c.kind),
+                    c.channel,
+                    c.filed_on
+                ),
+                words.label("page-status", &c.status),
+                c.decide_by.clone(),
+            ));
+        }
+        for u in &unlocks {
+            let number = numbers
+                .get(&u.contract_id)
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            requests.push((
+                words.with("page-request-unlock", &id_arg(u.id)),
+                format!(
+                    "{}{number}",
+                    words.with("page-imei", &[("imei", Arg::Text(u.imei.clone()))])
+                ),
+                words.label("page-status", &u.status),
+                u.respond_by.clone().unwrap_or_default(),
+            ));
+        }
+        let shown = i64::try_from(notices.rows.len()).unwrap_or(i64::MAX);
+        let notices_latest = (notices.total > shown).then(|| {
+            words.with(
+                "console-latest",
+                &[
+                    ("shown", Arg::Count(shown)),
+                    ("total", Arg::Count(notices.total)),
+                ],
+            )
+        });
         let (open_bills, _) = state.app.open_bills(&mut tx, &market, id).await?;
         let open = open_bills
             .into_iter()
@@ -240,6 +289,15 @@ async fn customer_page(
         Ok::<_, tarifa_app::AppError>(Some(CustomerPage {
             complaint_action: format!("/console/customer/{id}/complaint"),
             frame: frame(session, customer.name.clone(), message),
+            customer_line: words.with(
+                "console-customer-line",
+                &[
+                    ("id", Arg::Text(customer.id.to_string())),
+                    ("market", Arg::Text(customer.market.clone())),
+                    ("kind", Arg::Text(customer.kind.clone())),
+                ],
+            ),
+            requests,
             customer,
             balance,
             open,
@@ -249,11 +307,8 @@ async fn customer_page(
                 .map(|b| BillLine::of(&state.app, b))
                 .collect(),
             payments,
-            complaints,
-            unlocks,
             notices: notices.rows,
-            notices_total: notices.total,
-            numbers,
+            notices_latest,
             offer_packages: catalog
                 .packages
                 .iter()
@@ -326,7 +381,7 @@ async fn unlock(
     let message = super::actions::request_unlock(
         &state,
         &session,
-        Words::english(),
+        session.words,
         id,
         UnlockRequest {
             handle: None,
@@ -375,7 +430,11 @@ async fn sign(
     }
     let message = match contract_request(&state, &session, id, &form).await {
         Ok(request) => match state.app.sign_contract(&session.ctx(), request).await {
-            Ok(decided) => Message::decision(Words::english(), "Contract", &decided.decision),
+            Ok(decided) => Message::decision(
+                session.words,
+                &session.words.t("console-what-contract"),
+                &decided.decision,
+            ),
             Err(e) => Message::error(format!("Contract not signed: {e}")),
         },
         Err(message) => message,
@@ -443,7 +502,7 @@ async fn complaint(
     let message = super::actions::file_complaint(
         &state,
         &session,
-        Words::english(),
+        session.words,
         id,
         &form.bill,
         &form.disputed,

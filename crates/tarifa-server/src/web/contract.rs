@@ -21,6 +21,7 @@ use tarifa_store::{
 use super::pages::{Frame, Message, Words, money_text, render};
 use super::{WebSession, console};
 use crate::AppState;
+use tarifa_texts::Arg;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,7 +42,7 @@ struct QuoteView {
     title: String,
     /// `ok` or `refused`: the CSS class.
     kind: &'static str,
-    verdict: &'static str,
+    verdict: String,
     reasons: Vec<String>,
     /// What the quote says, as label and value.
     facts: Vec<(String, String)>,
@@ -58,16 +59,16 @@ struct Execute {
 }
 
 impl QuoteView {
-    fn new(title: String, decision: &Decision) -> Self {
+    fn new(words: Words, title: String, decision: &Decision) -> Self {
         let (kind, verdict) = match decision.outcome {
-            Outcome::Rejected => ("refused", "would be refused"),
-            Outcome::Pending => ("ok", "would be recorded, pending"),
-            Outcome::Approved => ("ok", "may be done"),
+            Outcome::Rejected => ("refused", "console-verdict-refused"),
+            Outcome::Pending => ("ok", "console-verdict-pending"),
+            Outcome::Approved => ("ok", "console-verdict-done"),
         };
         Self {
-            title,
+            title: words.with("console-quote", &[("title", Arg::Text(title))]),
             kind,
-            verdict,
+            verdict: words.t(verdict),
             reasons: decision.reasons.iter().map(ToString::to_string).collect(),
             facts: Vec::new(),
             execute: None,
@@ -82,15 +83,22 @@ struct ContractPage {
     contract: ContractRow,
     customer: CustomerRow,
     package: String,
+    /// The contract's facts in the agent's words.
+    status: String,
+    signed: String,
+    commitment: String,
+    device: String,
     sales: Vec<(DeviceSaleRow, String)>,
     promotions: Vec<ContractPromotionRow>,
+    /// Each with what it is, in words.
     limits: Vec<(SpendingLimitRow, String)>,
-    listings: Vec<ListingRow>,
+    listings: Vec<(ListingRow, String)>,
     quote: Option<QuoteView>,
     packages: Vec<(String, String)>,
     devices: Vec<(String, String)>,
     periods: Vec<String>,
-    currency: String,
+    agreed_price_label: String,
+    limit_label: String,
 }
 
 /// What the quote form asks for: a package change (`package`) or a
@@ -123,22 +131,36 @@ async fn quote(
     query: &QuoteQuery,
 ) -> Result<Option<QuoteView>, Message> {
     let ctx = session.ctx();
+    let words = session.words;
+    let amount = |m: tarifa_core::money::Money| Arg::Text(money_text(market, m.minor()));
+    let no_quote = |e: tarifa_app::AppError| {
+        Message::error(words.with("console-no-quote", &[("error", Arg::Text(e.to_string()))]))
+    };
     if let Some(package) = query.package.as_deref().filter(|p| !p.is_empty()) {
         let quote = state
             .app
             .quote_package_change(&ctx, contract_id, package)
             .await
-            .map_err(|e| Message::error(format!("No quote: {e}")))?;
-        let mut view = QuoteView::new(format!("Move to {package}"), &quote.decision);
+            .map_err(no_quote)?;
+        let mut view = QuoteView::new(
+            words,
+            words.with(
+                "console-quote-package",
+                &[("package", Arg::Text(package.to_owned()))],
+            ),
+            &quote.decision,
+        );
         view.facts.push((
-            "Downgrade fee (TRM-3)".into(),
+            words.t("console-downgrade-fee"),
             quote.downgrade_fee.as_ref().map_or_else(
-                || "none".into(),
+                || words.t("console-none"),
                 |fee| {
-                    format!(
-                        "{} for {} months left, on a bill of its own",
-                        money_text(market, fee.amount.minor()),
-                        fee.months_left
+                    words.with(
+                        "console-downgrade-fee-line",
+                        &[
+                            ("amount", amount(fee.amount)),
+                            ("months", Arg::Count(i64::from(fee.months_left))),
+                        ],
                     )
                 },
             ),
@@ -147,7 +169,7 @@ async fn quote(
             view.execute = Some(Execute {
                 action: format!("/console/contract/{contract_id}/package"),
                 fields: vec![("package".into(), package.to_owned())],
-                label: "Change the package".into(),
+                label: words.t("console-change-package"),
             });
         }
         return Ok(Some(view));
@@ -159,39 +181,54 @@ async fn quote(
             .app
             .quote_termination(&ctx, contract_id, by, &reason)
             .await
-            .map_err(|e| Message::error(format!("No quote: {e}")))?;
+            .map_err(no_quote)?;
         let mut view = QuoteView::new(
-            format!("Termination by the {by_text} ({reason})"),
+            words,
+            words.with(
+                "console-quote-termination",
+                &[
+                    ("by", Arg::Text(words.t(&format!("console-by-{by_text}")))),
+                    ("reason", Arg::Text(reason.clone())),
+                ],
+            ),
             &quote.decision,
         );
         view.facts
-            .push(("Ends on".into(), quote.ends_on.to_string()));
+            .push((words.t("console-ends-on"), quote.ends_on.to_string()));
         if quote.fees.is_empty() {
-            view.facts.push(("Fees".into(), "none".into()));
+            view.facts
+                .push((words.t("console-fees"), words.t("console-none")));
         }
         for fee in &quote.fees {
             view.facts.push((
-                format!("Fee: {}", fee.kind.replace('_', " ")),
+                words.with(
+                    "console-fee",
+                    &[("kind", Arg::Text(fee.kind.replace('_', " ")))],
+                ),
                 money_text(market, fee.amount.minor()),
             ));
         }
         if let Some((refund, by)) = quote.refund {
             view.facts.push((
-                "Refund".into(),
-                format!("{} by {by}", money_text(market, refund.minor())),
+                words.t("console-refund"),
+                words.with(
+                    "console-refund-line",
+                    &[
+                        ("amount", amount(refund)),
+                        ("date", Arg::Text(by.to_string())),
+                    ],
+                ),
             ));
         }
         if let Some(return_by) = quote.return_by {
-            view.facts.push((
-                "Lent equipment back by (DEV-4)".into(),
-                return_by.to_string(),
-            ));
+            view.facts
+                .push((words.t("console-return-by"), return_by.to_string()));
         }
         if quote.decision.is_approved() {
             view.execute = Some(Execute {
                 action: format!("/console/contract/{contract_id}/terminate"),
                 fields: vec![("by".into(), by_text.to_owned()), ("reason".into(), reason)],
-                label: "Terminate the contract".into(),
+                label: words.t("console-terminate"),
             });
         }
         return Ok(Some(view));
@@ -236,8 +273,11 @@ async fn contract_page(
             .into_iter()
             .filter(|l| l.contract_id == id)
             .map(|l| {
-                let amount = money_text(&market, l.amount_minor);
-                (l, amount)
+                let what = session.words.with(
+                    "console-limit-line",
+                    &[("amount", Arg::Text(money_text(&market, l.amount_minor)))],
+                );
+                (l, what)
             })
             .collect();
         let listings = tx
@@ -245,6 +285,21 @@ async fn contract_page(
             .await?
             .into_iter()
             .filter(|l| l.contract_id == id)
+            .map(|l| {
+                let what = session.words.with(
+                    "console-listing-line",
+                    &[
+                        ("period", Arg::Text(l.period.clone())),
+                        ("records", Arg::Count(l.records)),
+                        ("pages", Arg::Count(l.pages)),
+                        (
+                            "delivery",
+                            Arg::Text(session.words.label("page-delivery", &l.delivery)),
+                        ),
+                    ],
+                );
+                (l, what)
+            })
             .collect();
         drop(tx);
         Ok::<_, tarifa_app::AppError>(Some((
@@ -269,6 +324,65 @@ async fn contract_page(
         Err(refused) => (None, Some(refused)),
     };
     let today = state.app.today(&market);
+    let words = session.words;
+    let currency = [("currency", Arg::Text(market.currency.code().to_owned()))];
+    let date = |d: &str| Arg::Text(d.to_owned());
+    let mut status = words.label("console-contract-status", &contract.status);
+    if let Some(on) = &contract.ended_on {
+        status = format!(
+            "{status} {}",
+            words.with("console-ended-on", &[("date", date(on))])
+        );
+    }
+    if let Some(since) = &contract.suspended_on {
+        status = format!(
+            "{status} · {}",
+            words.with("console-suspended-since", &[("date", date(since))])
+        );
+        if let Some(why) = &contract.suspension_cause {
+            status = format!("{status} ({why})");
+        }
+    }
+    let signed = words.with(
+        "console-signed-line",
+        &[
+            ("date", date(&contract.signed_on)),
+            ("channel", Arg::Text(contract.channel.clone())),
+            ("active", date(&contract.activated_on)),
+        ],
+    );
+    let commitment = match contract.commitment_months {
+        Some(months) => {
+            let mut text = words.with("console-months", &[("months", Arg::Count(months))]);
+            if let Some(end) = &contract.commitment_end {
+                text = format!(
+                    "{text}, {}",
+                    words.with("console-ends", &[("date", date(end))])
+                );
+            }
+            text
+        }
+        None => words.t("console-indefinite"),
+    };
+    let device = match &contract.device_id {
+        Some(d) => {
+            let mut text = d.clone();
+            if let Some(imei) = &contract.device_imei {
+                text = format!("{text} (IMEI {imei})");
+            }
+            if contract.device_lent == Some(true) {
+                text = format!("{text}, {}", words.t("console-lent"));
+            }
+            if let Some(by) = &contract.return_by {
+                text = format!(
+                    "{text} · {}",
+                    words.with("console-due-back", &[("date", date(by))])
+                );
+            }
+            text
+        }
+        None => words.t("console-none"),
+    };
     render(&ContractPage {
         frame: console::frame(
             session,
@@ -309,7 +423,12 @@ async fn contract_page(
             })
             .collect(),
         periods: super::actions::listing_periods(&market, today),
-        currency: market.currency.code().to_owned(),
+        agreed_price_label: words.with("console-agreed-price", &currency),
+        limit_label: words.with("page-limit-label", &currency),
+        status,
+        signed,
+        commitment,
+        device,
         contract,
         customer,
         sales,
@@ -388,8 +507,7 @@ async fn sell_device(
     };
     let message = async {
         let (_, currency) =
-            super::actions::own_contract(&state, &session, Words::english(), customer_id, id)
-                .await?;
+            super::actions::own_contract(&state, &session, session.words, customer_id, id).await?;
         let device = super::actions::device_input(
             &form.device,
             &form.imei,
@@ -397,7 +515,7 @@ async fn sell_device(
             &form.instalments,
             currency,
         )?
-        .ok_or_else(|| Message::error("device: choose a device from the catalog"))?;
+        .ok_or_else(|| Message::error(session.words.t("console-choose-device")))?;
         let request = tarifa_app::sales::DevicePurchaseRequest {
             device,
             package: Some(form.package.trim().to_owned()).filter(|p| !p.is_empty()),
@@ -406,8 +524,8 @@ async fn sell_device(
         };
         match state.app.buy_device(&session.ctx(), id, request).await {
             Ok(decided) => Ok(Message::decision(
-                Words::english(),
-                "Device sale",
+                session.words,
+                &session.words.t("console-what-device-sale"),
                 &decided.decision,
             )),
             Err(e) => Err(Message::error(format!("Device not sold: {e}"))),
@@ -440,7 +558,11 @@ async fn change_package(
         .change_package(&session.ctx(), id, form.package.trim())
         .await
     {
-        Ok(decided) => Message::decision(Words::english(), "Package change", &decided.decision),
+        Ok(decided) => Message::decision(
+            session.words,
+            &session.words.t("console-what-package-change"),
+            &decided.decision,
+        ),
         Err(e) => Message::error(format!("Package not changed: {e}")),
     };
     contract_page(&state, &session, id, &QuoteQuery::default(), Some(message)).await
@@ -471,7 +593,11 @@ async fn terminate(
             .terminate(&session.ctx(), id, by, &form.reason)
             .await
         {
-            Ok(decided) => Message::decision(Words::english(), "Termination", &decided.decision),
+            Ok(decided) => Message::decision(
+                session.words,
+                &session.words.t("console-what-termination"),
+                &decided.decision,
+            ),
             Err(e) => Message::error(format!("Contract not terminated: {e}")),
         },
         Err(message) => message,
@@ -503,7 +629,7 @@ async fn spending_limit(
     let message = super::actions::set_spending_limit(
         &state,
         &session,
-        Words::english(),
+        session.words,
         customer_id,
         id,
         &form.amount,
@@ -536,7 +662,7 @@ async fn listing(
     let message = super::actions::request_listing(
         &state,
         &session,
-        Words::english(),
+        session.words,
         customer_id,
         id,
         &form.period,

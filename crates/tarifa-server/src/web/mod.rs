@@ -40,6 +40,9 @@ pub struct WebSession {
     pub secret: String,
     /// What every form of this session carries.
     pub csrf: String,
+    /// The browser's language: the console's (self-care speaks the
+    /// customer's).
+    pub words: Words,
 }
 
 impl WebSession {
@@ -127,10 +130,12 @@ async fn require_session(
     match (principal, secret) {
         (Some(principal), Some(secret)) => {
             let csrf = csrf_token(&secret);
+            let words = Words::of_browser(request.headers());
             request.extensions_mut().insert(WebSession {
                 principal,
                 secret,
                 csrf,
+                words,
             });
             next.run(request).await
         }

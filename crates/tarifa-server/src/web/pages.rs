@@ -165,6 +165,11 @@ impl Words {
             })
     }
 
+    /// Message `id` whose one argument is `id`: "Listing #12".
+    pub fn with_id(&self, id: &str, n: &i64) -> String {
+        self.with(id, &[("id", Arg::Text(n.to_string()))])
+    }
+
     /// The label of a stored code (`page-status-pending`), else the code.
     pub fn label(&self, prefix: &str, code: &str) -> String {
         Texts::shipped().label(self.lang, prefix, code)
