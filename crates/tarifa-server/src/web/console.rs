@@ -435,7 +435,7 @@ async fn sign(
                 &session.words.t("console-what-contract"),
                 &decided.decision,
             ),
-            Err(e) => Message::error(format!("Contract not signed: {e}")),
+            Err(e) => Message::failed(session.words, &session.words.t("console-what-contract"), e),
         },
         Err(message) => message,
     };

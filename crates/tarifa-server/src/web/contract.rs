@@ -528,7 +528,11 @@ async fn sell_device(
                 &session.words.t("console-what-device-sale"),
                 &decided.decision,
             )),
-            Err(e) => Err(Message::error(format!("Device not sold: {e}"))),
+            Err(e) => Err(Message::failed(
+                session.words,
+                &session.words.t("console-what-device-sale"),
+                e,
+            )),
         }
     }
     .await
@@ -563,7 +567,11 @@ async fn change_package(
             &session.words.t("console-what-package-change"),
             &decided.decision,
         ),
-        Err(e) => Message::error(format!("Package not changed: {e}")),
+        Err(e) => Message::failed(
+            session.words,
+            &session.words.t("console-what-package-change"),
+            e,
+        ),
     };
     contract_page(&state, &session, id, &QuoteQuery::default(), Some(message)).await
 }
@@ -598,7 +606,11 @@ async fn terminate(
                 &session.words.t("console-what-termination"),
                 &decided.decision,
             ),
-            Err(e) => Message::error(format!("Contract not terminated: {e}")),
+            Err(e) => Message::failed(
+                session.words,
+                &session.words.t("console-what-termination"),
+                e,
+            ),
         },
         Err(message) => message,
     };
