@@ -762,12 +762,7 @@ impl Drafting {
                         ),
                         phrase: Some(
                             Phrase::new("line-usage-since")
-                                .label("kind", "bill-kind", bucket.kind.to_string())
-                                .label(
-                                    "destination",
-                                    "bill-destination",
-                                    bucket.destination.to_string(),
-                                )
+                                .bucket(bucket)
                                 .date("from", from)
                                 .text("number", contract.number.clone()),
                         ),
@@ -830,12 +825,7 @@ impl Drafting {
                         phrase: Some(
                             Phrase::new("line-late-usage")
                                 .text("month", month.clone())
-                                .label("kind", "bill-kind", bucket.kind.to_string())
-                                .label(
-                                    "destination",
-                                    "bill-destination",
-                                    bucket.destination.to_string(),
-                                )
+                                .bucket(bucket)
                                 .text("number", number.clone()),
                         ),
                         amount,

@@ -345,12 +345,7 @@ pub fn draft(
                     ),
                     phrase: Some(
                         Phrase::new("line-usage")
-                            .label("kind", "bill-kind", bucket.kind.to_string())
-                            .label(
-                                "destination",
-                                "bill-destination",
-                                bucket.destination.to_string(),
-                            )
+                            .bucket(bucket)
                             .text("number", contract.number.clone()),
                     ),
                     amount: r.gross,
@@ -370,12 +365,7 @@ pub fn draft(
                     ),
                     phrase: Some(
                         Phrase::new("line-in-allowance")
-                            .label("kind", "bill-kind", bucket.kind.to_string())
-                            .label(
-                                "destination",
-                                "bill-destination",
-                                bucket.destination.to_string(),
-                            )
+                            .bucket(bucket)
                             .text("number", contract.number.clone()),
                     ),
                     amount: -discount,

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
+use crate::usage::Bucket;
 
 /// One argument of a phrase, typed so that each language formats it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +64,17 @@ impl Phrase {
 
     pub fn amount(self, name: &str, value: Money) -> Self {
         self.arg(name, PhraseArg::Amount(value.minor()))
+    }
+
+    /// A usage class as two labels: `kind` (calls, messages, data) and
+    /// `destination`.
+    pub fn bucket(self, bucket: Bucket) -> Self {
+        self.label("kind", "bill-kind", bucket.kind.to_string())
+            .label(
+                "destination",
+                "bill-destination",
+                bucket.destination.to_string(),
+            )
     }
 
     pub fn label(self, name: &str, prefix: &str, code: impl Into<String>) -> Self {
