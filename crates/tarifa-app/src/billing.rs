@@ -339,12 +339,7 @@ impl App {
         customer_id: i64,
     ) -> Result<Vec<(String, Vec<tarifa_core::rating::AllowanceUse>)>> {
         let mut tx = self.begin_read(ctx).await?;
-        let customer = tx
-            .customer(customer_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
-        let market = self.market(&customer.market)?.clone();
-        let today = self.today(&market);
+        let (_, market, today) = self.load_customer(&mut tx, customer_id).await?;
         let month_start = today.first_of_month();
         let mut meters = Vec::new();
         for row in tx.contracts_of_customer(customer_id).await? {
@@ -1143,12 +1138,7 @@ impl App {
         reference: &str,
     ) -> Result<Decided<i64>> {
         let mut tx = self.begin(ctx).await?;
-        let customer = tx
-            .customer(customer_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
-        let market = self.market(&customer.market)?.clone();
-        let today = self.today(&market);
+        let (_, market, today) = self.load_customer(&mut tx, customer_id).await?;
         let mut decision = Decision::approved();
         let reference = reference.trim();
         if reference.is_empty() {

@@ -43,12 +43,7 @@ impl App {
         channel: &str,
     ) -> Result<Decided<i64>> {
         let mut tx = self.begin(ctx).await?;
-        let customer = tx
-            .customer(customer_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
-        let market = self.market(&customer.market)?.clone();
-        let today = self.today(&market);
+        let (_, market, today) = self.load_customer(&mut tx, customer_id).await?;
         if let Some(handle) = handle
             && tx.complaint_by_handle(&market.id, handle).await?.is_some()
         {

@@ -209,6 +209,22 @@ impl App {
         Ok((row, market, today))
     }
 
+    /// A customer's row, its market and today there: where commands about
+    /// a customer start.
+    pub(crate) async fn load_customer(
+        &self,
+        tx: &mut Tx,
+        customer_id: i64,
+    ) -> Result<(tarifa_store::CustomerRow, Arc<Market>, Date)> {
+        let row = tx
+            .customer(customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", customer_id.to_string()))?;
+        let market = self.market(&row.market)?.clone();
+        let today = self.today(&market);
+        Ok((row, market, today))
+    }
+
     /// Whether the store answers (the server's readiness).
     pub async fn check_store(&self) -> Result<()> {
         let tx = self.begin_read(&Ctx::new("readiness")).await?;
