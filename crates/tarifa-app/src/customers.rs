@@ -1,11 +1,23 @@
 //! Registering customers (CON-4, CON-14, CON-15) and changing their data (CON-12).
 
+use tarifa_core::market::Market;
 use tarifa_core::party::{
     self, DirectoryListing, IdDocumentKind, PartyApplication, RegistrationPolicy,
 };
 use tarifa_core::rule::{Decision, rules};
+use tarifa_texts::Lang;
 
 use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
+
+/// The language tarifa writes to a customer in: theirs, or else their
+/// market's (bills, notices, listings, self-care).
+pub fn language_of(customer: Option<&tarifa_store::CustomerRow>, market: &Market) -> Lang {
+    Lang::negotiate(
+        customer
+            .and_then(|c| c.language.as_deref())
+            .unwrap_or(&market.language),
+    )
+}
 
 /// Changes to a customer's data; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]

@@ -152,12 +152,7 @@ impl App {
             detail,
             numbers,
         };
-        let lang = lang.unwrap_or_else(|| {
-            let tag = owner
-                .and_then(|c| c.language)
-                .unwrap_or_else(|| market.language.clone());
-            Lang::negotiate(&tag)
-        });
+        let lang = lang.unwrap_or_else(|| crate::customers::language_of(owner.as_ref(), &market));
         Ok(BillView::build(&input, &market, lang)?)
     }
 
@@ -198,14 +193,7 @@ impl App {
             .collect();
         drop(tx);
         let market = self.market(&contract.market)?;
-        let lang = lang.unwrap_or_else(|| {
-            Lang::negotiate(
-                owner
-                    .language
-                    .as_deref()
-                    .unwrap_or(market.language.as_str()),
-            )
-        });
+        let lang = lang.unwrap_or_else(|| crate::customers::language_of(Some(&owner), market));
         let input = ListingInput {
             id,
             number: contract.number,

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use tarifa_core::market::Market;
 use tarifa_core::rule::RuleId;
 use tarifa_store::{CustomerRow, NoticeRow, Tx};
-use tarifa_texts::{Arg, Lang, Texts};
+use tarifa_texts::{Arg, Texts};
 
 use crate::{AppError, Result};
 
@@ -57,7 +57,7 @@ pub(crate) fn render(
     customer: &CustomerRow,
     notice: Notice<'_>,
 ) -> Result<NoticeRow> {
-    let lang = Lang::negotiate(customer.language.as_deref().unwrap_or(&market.language));
+    let lang = crate::customers::language_of(Some(customer), market);
     let texts = Texts::shipped();
     let render = |id: &str, args: &[(&str, Arg)]| texts.message(lang, id, args);
     let subject = render(&format!("{}-subject", notice.message), &notice.args)?;

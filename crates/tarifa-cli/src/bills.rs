@@ -79,15 +79,14 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
             let Some(format) = Format::parse(&args.format) else {
                 bail!("--format {:?}: pdf or html", args.format);
             };
-            let lang = args.lang.as_deref().map(|tag| {
-                let lang = Lang::negotiate(tag);
-                if lang == Lang::En && !tag.to_ascii_lowercase().starts_with("en") {
-                    Err(anyhow::anyhow!("--lang {tag:?}: sr, hu, me or en"))
-                } else {
-                    Ok(lang)
-                }
-            });
-            let lang = lang.transpose()?;
+            let lang = args
+                .lang
+                .as_deref()
+                .map(|tag| {
+                    Lang::known(tag)
+                        .ok_or_else(|| anyhow::anyhow!("--lang {tag:?}: sr, hu, me or en"))
+                })
+                .transpose()?;
             crate::runtime()?.block_on(async {
                 let app = crate::open_app(&args.db, markets).await?;
                 let view = app.bill_view(&ctx, &args.bill, lang, None).await?;

@@ -54,6 +54,14 @@ impl Lang {
         }
     }
 
+    /// The language for a tag only when it is one of ours: `negotiate`
+    /// answers English for anything else, this answers none.
+    pub fn known(tag: &str) -> Option<Lang> {
+        let lang = Lang::negotiate(tag);
+        let english = tag.trim().to_ascii_lowercase().starts_with("en");
+        (lang != Lang::En || english).then_some(lang)
+    }
+
     /// The language's Fluent files: notices, the bill document, the pages,
     /// the console.
     fn sources(self) -> [&'static str; 4] {
@@ -437,6 +445,9 @@ mod tests {
         assert_eq!(Lang::negotiate("me"), Lang::SrLatnMe);
         assert_eq!(Lang::negotiate("hu-HU"), Lang::Hu);
         assert_eq!(Lang::negotiate("de"), Lang::En);
+        assert_eq!(Lang::known("de"), None);
+        assert_eq!(Lang::known("en-GB"), Some(Lang::En));
+        assert_eq!(Lang::known("hu-HU"), Some(Lang::Hu));
     }
 
     #[test]

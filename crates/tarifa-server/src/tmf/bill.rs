@@ -362,13 +362,9 @@ async fn get_bill_document(
     let lang = params
         .lang
         .as_deref()
-        .map(|tag| match tag.to_ascii_lowercase().as_str() {
-            "sr" | "sr-latn" | "hu" | "me" | "cnr" | "sr-latn-me" | "en" => {
-                Ok(tarifa_texts::Lang::negotiate(tag))
-            }
-            _ => Err(ApiError::bad_request(format!(
-                "lang {tag:?}: sr, hu, me or en"
-            ))),
+        .map(|tag| {
+            tarifa_texts::Lang::known(tag)
+                .ok_or_else(|| ApiError::bad_request(format!("lang {tag:?}: sr, hu, me or en")))
         })
         .transpose()?;
     let number = {

@@ -115,29 +115,21 @@ impl Words {
             .get(axum::http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        // `negotiate` answers English for what it does not know, so a
-        // language we lack is skipped rather than taken as English.
+        // A language we lack is skipped, not taken as English.
         let lang = accepted
             .split(',')
             .filter_map(|part| part.split(';').next())
-            .map(str::trim)
-            .find_map(|tag| {
-                let lang = Lang::negotiate(tag);
-                let english = tag.to_ascii_lowercase().starts_with("en");
-                (lang != Lang::En || english).then_some(lang)
-            })
+            .find_map(Lang::known)
             .unwrap_or(Lang::En);
         Self::new(lang)
     }
 
     /// The customer's language, or else their market's.
     pub fn of_customer(app: &tarifa_app::App, customer: &tarifa_store::CustomerRow) -> Self {
-        let tag = customer.language.clone().unwrap_or_else(|| {
-            app.market(&customer.market)
-                .map(|m| m.language.clone())
-                .unwrap_or_default()
-        });
-        Self::new(Lang::negotiate(&tag))
+        match app.market(&customer.market) {
+            Ok(market) => Self::new(tarifa_app::customers::language_of(Some(customer), market)),
+            Err(_) => Self::english(),
+        }
     }
 
     /// The BCP 47 tag, for `<html lang>`.
