@@ -264,13 +264,13 @@ pub(super) async fn file_complaint(
 }
 
 /// A bill document as the answer: PDF as a download, HTML inline.
-pub(super) async fn send_document(view: tarifa_render::BillView, format: Format) -> Response {
+async fn send_document(view: tarifa_render::BillView, format: Format) -> Response {
     let name = view.number.clone();
     send_rendered(name, format, move || tarifa_render::render(&view, format)).await
 }
 
 /// An itemised listing as the answer, like a bill document.
-pub(super) async fn send_listing(view: tarifa_render::ListingView, format: Format) -> Response {
+async fn send_listing(view: tarifa_render::ListingView, format: Format) -> Response {
     let name = view.reference.replace(' ', "-");
     send_rendered(name, format, move || {
         tarifa_render::render_listing(&view, format)
@@ -305,6 +305,36 @@ async fn send_rendered(
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the document could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A bill for the console (`customer` none) or self-care (the session's
+/// customer), or 404 when it is not there for them.
+pub(super) async fn bill_document(
+    state: &AppState,
+    session: &WebSession,
+    number: &str,
+    customer: Option<i64>,
+    format: Format,
+) -> Response {
+    match state
+        .app
+        .bill_view(&session.ctx(), number, None, customer)
+        .await
+    {
+        Ok(view) => send_document(view, format).await,
+        // Another customer's bill is simply not there.
+        Err(tarifa_app::AppError::NotFound { .. }) => {
+            (StatusCode::NOT_FOUND, "no such bill").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "bill document");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the bill could not be read",
             )
                 .into_response()
         }

@@ -521,25 +521,7 @@ async fn bill_document(
     if let Err(elsewhere) = staff(session) {
         return elsewhere.into_response();
     }
-    let view = match state
-        .app
-        .bill_view(&session.ctx(), number, None, None)
-        .await
-    {
-        Ok(view) => view,
-        Err(tarifa_app::AppError::NotFound { .. }) => {
-            return (StatusCode::NOT_FOUND, "no such bill").into_response();
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "bill document");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the bill could not be read",
-            )
-                .into_response();
-        }
-    };
-    super::actions::send_document(view, format).await
+    super::actions::bill_document(state, session, number, None, format).await
 }
 
 async fn bill_html(

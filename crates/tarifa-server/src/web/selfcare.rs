@@ -346,30 +346,12 @@ async fn document(
     number: &str,
     format: Format,
 ) -> Response {
-    let customer_id = match own_customer(session) {
-        Ok(id) => id,
-        Err(elsewhere) => return elsewhere.into_response(),
-    };
-    let view = match state
-        .app
-        .bill_view(&session.ctx(), number, None, Some(customer_id))
-        .await
-    {
-        Ok(view) => view,
-        // Another customer's bill is simply not there.
-        Err(tarifa_app::AppError::NotFound { .. }) => {
-            return (StatusCode::NOT_FOUND, "no such bill").into_response();
+    match own_customer(session) {
+        Ok(customer) => {
+            super::actions::bill_document(state, session, number, Some(customer), format).await
         }
-        Err(e) => {
-            tracing::error!(error = %e, "bill document");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the bill could not be read",
-            )
-                .into_response();
-        }
-    };
-    super::actions::send_document(view, format).await
+        Err(elsewhere) => elsewhere.into_response(),
+    }
 }
 
 async fn bill_html(
