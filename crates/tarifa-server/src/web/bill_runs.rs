@@ -119,30 +119,6 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
     if let Err(elsewhere) = console::staff(session) {
         return elsewhere.into_response();
     }
-    let history = async {
-        let mut tx = state.app.begin_read(&session.ctx()).await?;
-        Ok::<_, tarifa_app::AppError>(tx.bill_run_totals(HISTORY_PERIODS).await?)
-    };
-    let history = match history.await {
-        Ok(rows) => rows
-            .into_iter()
-            .map(|row| HistoryLine {
-                total: amount(state, &row.market, row.total_minor),
-                market: row.market,
-                period: row.period,
-                bills: row.bills,
-                issued_on: row.first_issued_on,
-            })
-            .collect(),
-        Err(e) => {
-            tracing::error!(error = %e, "bill-run history");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the page could not be read; it is logged",
-            )
-                .into_response();
-        }
-    };
     let words = session.words;
     let runs: Vec<RunLine> = state
         .bill_runs
@@ -210,6 +186,37 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
             }
         })
         .collect();
+    let running = runs.iter().any(|r| r.status == "running");
+    // The history is a scan of the bills: read when the page is opened, not
+    // on each refresh while a run is writing them.
+    let history = if running {
+        Vec::new()
+    } else {
+        let read = async {
+            let mut tx = state.app.begin_read(&session.ctx()).await?;
+            Ok::<_, tarifa_app::AppError>(tx.bill_run_totals(HISTORY_PERIODS).await?)
+        };
+        match read.await {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|row| HistoryLine {
+                    total: amount(state, &row.market, row.total_minor),
+                    market: row.market,
+                    period: row.period,
+                    bills: row.bills,
+                    issued_on: row.first_issued_on,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "bill-run history");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the page could not be read; it is logged",
+                )
+                    .into_response();
+            }
+        }
+    };
     let markets = state
         .app
         .markets()
@@ -228,7 +235,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
         frame: console::frame(session, words.t("console-runs-title"), message),
         may_run: may_run(session),
         markets,
-        running: runs.iter().any(|r| r.status == "running"),
+        running,
         runs,
         history,
     })

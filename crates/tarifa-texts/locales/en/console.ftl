@@ -147,6 +147,7 @@ console-run-failed = failed
 console-run-summary = { $issued } bills issued; { $before } accounts were billed for the period before
 console-periods-billed = Periods billed
 console-first-issued = First issued
+console-history-after-run = Shown again when the run has ended.
 console-no-bills-yet = No monthly bills yet.
 console-run-not-yours = A bill run is for billing operations; a session as { $role } may watch runs but not start one.
 console-run-busy = A bill run of { $market } is running; wait until it ends.

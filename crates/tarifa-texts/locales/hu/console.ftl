@@ -147,6 +147,7 @@ console-run-failed = sikertelen
 console-run-summary = { $issued } számla kiállítva; { $before } ügyfél már kapott számlát az időszakra
 console-periods-billed = Számlázott időszakok
 console-first-issued = Első kiállítás
+console-history-after-run = A futás végeztével újra látható.
 console-no-bills-yet = Még nincs havi számla.
 console-run-not-yours = Számlázási futást a számlázás indíthat; { $role } szerepkörű munkamenet figyelheti, de nem indíthatja.
 console-run-busy = A(z) { $market } piac számlázási futása folyamatban van; várja meg a végét.

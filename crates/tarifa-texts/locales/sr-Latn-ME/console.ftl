@@ -147,6 +147,7 @@ console-run-failed = neuspješan
 console-run-summary = izdato računa: { $issued }; { $before } naloga je ranije dobilo račun za period
 console-periods-billed = Obračunati periodi
 console-first-issued = Prvi put izdato
+console-history-after-run = Prikazuje se ponovo kad se obračun završi.
 console-no-bills-yet = Još nema mjesečnih računa.
 console-run-not-yours = Obračun pokreće služba naplate; sesija sa ulogom { $role } može pratiti obračune, ali ne i pokrenuti ih.
 console-run-busy = Obračun za { $market } je u toku; sačekajte da se završi.
