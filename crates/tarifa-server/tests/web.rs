@@ -199,12 +199,23 @@ async fn onboard(base: &str, agent: &str, name: &str) -> i64 {
     id.parse().expect("numeric id")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
-    for db in TestDatabase::all().await.expect("test databases") {
-        let server = start(&db.url).await;
+/// A server with an agent's token and two customers, Ana and Bojan, each
+/// with a contract.
+struct Scene {
+    server: common::Running,
+    base: String,
+    app: Arc<tarifa_app::App>,
+    ctx: Ctx,
+    agent_token: String,
+    ana: i64,
+    bojan: i64,
+}
+
+impl Scene {
+    async fn start(url: &str) -> Self {
+        let server = start(url).await;
         let base = server.base.clone();
-        let app: Arc<tarifa_app::App> = server.app.clone();
+        let app = server.app.clone();
         let ctx = Ctx::new("test");
         let (_, agent_token) = app
             .create_token(&ctx, Role::Agent, None, None)
@@ -212,6 +223,30 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             .expect("token");
         let ana = onboard(&base, &agent_token, "Ana Petrović").await;
         let bojan = onboard(&base, &agent_token, "Bojan Marković").await;
+        Self {
+            server,
+            base,
+            app,
+            ctx,
+            agent_token,
+            ana,
+            bojan,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
+    for db in TestDatabase::all().await.expect("test databases") {
+        let Scene {
+            server,
+            base,
+            app,
+            ctx,
+            agent_token,
+            ana,
+            bojan,
+        } = Scene::start(&db.url).await;
         let market = app.market("rs").expect("rs").clone();
         let today = app.today(&market);
         app.run_bills(&ctx, &market, today.first_of_month(), today)
@@ -523,20 +558,19 @@ async fn first_contract(app: &tarifa_app::App, customer: i64) -> tarifa_store::C
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
     for db in TestDatabase::all().await.expect("test databases") {
-        let server = start(&db.url).await;
-        let base = server.base.clone();
-        let app: Arc<tarifa_app::App> = server.app.clone();
-        let ctx = Ctx::new("test");
-        let (_, agent_token) = app
-            .create_token(&ctx, Role::Agent, None, None)
-            .await
-            .expect("token");
+        let Scene {
+            server,
+            base,
+            app,
+            ctx,
+            agent_token,
+            ana,
+            bojan,
+        } = Scene::start(&db.url).await;
         let (_, billing_token) = app
             .create_token(&ctx, Role::Billing, None, None)
             .await
             .expect("token");
-        let ana = onboard(&base, &agent_token, "Ana Petrović").await;
-        let bojan = onboard(&base, &agent_token, "Bojan Marković").await;
         let ana_contract = first_contract(&app, ana).await;
         let bojan_contract = first_contract(&app, bojan).await;
         let market = app.market("rs").expect("rs").clone();
