@@ -9,6 +9,7 @@ use tarifa_core::usage::{Bucket, UsageKind};
 use tarifa_texts::{Arg, Lang, Texts, format_count, format_date};
 
 use crate::RenderError;
+use crate::view::Words;
 
 /// Records on one page of a listing; the app counts a listing's pages by it.
 pub const RECORDS_PER_PAGE: usize = 40;
@@ -83,15 +84,11 @@ fn moment(lang: Lang, at: &str) -> String {
 
 impl ListingView {
     pub fn build(input: &ListingInput, lang: Lang) -> Result<Self, RenderError> {
-        let texts = Texts::shipped();
         let reference = format!("listing {}", input.id);
-        let get = |id: &str, args: &[(&str, Arg)]| {
-            texts
-                .message(lang, id, args)
-                .map_err(|source| RenderError::Text {
-                    bill: reference.clone(),
-                    source,
-                })
+        let words = Words {
+            texts: Texts::shipped(),
+            lang,
+            bill: &reference,
         };
         let rows = input
             .records
@@ -102,15 +99,15 @@ impl ListingView {
                 let mut what = match bucket {
                     Some(b) => format!(
                         "{}, {}",
-                        texts.label(lang, "bill-kind", &b.kind.to_string()),
-                        texts.label(lang, "bill-destination", &b.destination.to_string())
+                        words.or_code("bill-kind", &b.kind.to_string()),
+                        words.or_code("bill-destination", &b.destination.to_string())
                     ),
                     None => r.bucket.clone(),
                 };
                 if let Some(zone) = &r.roaming {
                     what.push_str(&format!(
                         " ({})",
-                        get("listing-roaming", &[("zone", Arg::Text(zone.clone()))])?
+                        words.with("listing-roaming", &[("zone", Arg::Text(zone.clone()))])?
                     ));
                 }
                 Ok([
@@ -124,32 +121,32 @@ impl ListingView {
         let records = i64::try_from(rows.len()).unwrap_or(i64::MAX);
         Ok(Self {
             lang: lang.tag().to_owned(),
-            title: get("listing-title", &[])?,
+            title: words.get("listing-title")?,
             facts: vec![
-                (get("listing-number", &[])?, input.number.clone()),
-                (get("bill-period", &[])?, input.period.clone()),
+                (words.get("listing-number")?, input.number.clone()),
+                (words.get("bill-period")?, input.period.clone()),
                 (
-                    get("listing-owner", &[])?,
+                    words.get("listing-owner")?,
                     format!("{}, {}", input.owner_name, input.owner_address),
                 ),
                 (
-                    get("listing-requested", &[])?,
+                    words.get("listing-requested")?,
                     format_date(lang, input.requested_on),
                 ),
-                (get("listing-records", &[])?, format_count(lang, records)),
+                (words.get("listing-records")?, format_count(lang, records)),
             ],
             heading: [
-                get("listing-at", &[])?,
-                get("listing-called", &[])?,
-                get("listing-type", &[])?,
-                get("listing-quantity", &[])?,
+                words.get("listing-at")?,
+                words.get("listing-called")?,
+                words.get("listing-type")?,
+                words.get("listing-quantity")?,
             ],
             rows,
             per_page: RECORDS_PER_PAGE,
-            empty: get("listing-empty", &[])?,
-            page: get("bill-page", &[])?,
+            empty: words.get("listing-empty")?,
+            page: words.get("bill-page")?,
             operator_name: input.operator_name.clone(),
-            reference,
+            reference: reference.clone(),
         })
     }
 }

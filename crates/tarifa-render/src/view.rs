@@ -165,18 +165,20 @@ fn is_one_time(kind: &str) -> bool {
     )
 }
 
-struct Words<'a> {
-    texts: &'a Texts,
-    lang: Lang,
-    bill: &'a str,
+/// A document's texts in one language; a missing or broken message names
+/// the document (`bill`: a bill number or `listing 12`).
+pub(crate) struct Words<'a> {
+    pub texts: &'a Texts,
+    pub lang: Lang,
+    pub bill: &'a str,
 }
 
 impl Words<'_> {
-    fn get(&self, id: &str) -> Result<String, RenderError> {
+    pub fn get(&self, id: &str) -> Result<String, RenderError> {
         self.with(id, &[])
     }
 
-    fn with(&self, id: &str, args: &[(&str, Arg)]) -> Result<String, RenderError> {
+    pub fn with(&self, id: &str, args: &[(&str, Arg)]) -> Result<String, RenderError> {
         self.texts
             .message(self.lang, id, args)
             .map_err(|source| RenderError::Text {
@@ -187,7 +189,7 @@ impl Words<'_> {
 
     /// A label for a code (`bill-kind-voice`); the code itself when there is
     /// no label for it.
-    fn or_code(&self, prefix: &str, code: &str) -> String {
+    pub fn or_code(&self, prefix: &str, code: &str) -> String {
         self.texts.label(self.lang, prefix, code)
     }
 }
