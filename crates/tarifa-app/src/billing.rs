@@ -225,7 +225,8 @@ impl App {
             .iter()
             .map(|c| charge_line(market, c))
             .collect::<Result<Vec<_>>>()?;
-        let mut draft = bill::draft(market, on.first_of_month(), &[], lines);
+        let mut draft = bill::draft(market, on.first_of_month(), &[], lines)
+            .map_err(|e| too_large(customer_id, &e))?;
         draft.from = on;
         draft.to = on;
         let ids = charges.iter().map(|c| c.id).collect();
@@ -325,7 +326,8 @@ impl App {
             packages: periods,
         };
         Ok(Some((
-            bill::draft(market, month_start, &[part], Vec::new()),
+            bill::draft(market, month_start, &[part], Vec::new())
+                .map_err(|e| too_large(contract.customer_id, &e))?,
             used,
         )))
     }
@@ -429,6 +431,14 @@ fn usage_vat(market: &Market, bucket: Bucket) -> VatAssignment {
         (tarifa_core::usage::UsageKind::Data, Some(class)) => VatAssignment::Class(class.clone()),
         _ => VatAssignment::Standard,
     }
+}
+
+/// A charge that does not fit an amount stops the bill: an error that names
+/// the account, never a bill with a zero in it.
+fn too_large(customer_id: i64, overflow: &tarifa_core::rating::Overflow) -> AppError {
+    AppError::Conflict(format!(
+        "customer {customer_id}: {overflow}; no bill is issued until the usage is corrected"
+    ))
 }
 
 /// `YYYY-MM` of a month.
@@ -747,7 +757,9 @@ impl Drafting {
                     &billed,
                     market.currency,
                     market.rounding,
-                ) {
+                )
+                .map_err(|e| too_large(customer_id, &e))?
+                {
                     extra_lines.push(BillLine {
                         kind: LineKind::Usage,
                         contract_id: Some(contract.id),
@@ -809,7 +821,9 @@ impl Drafting {
                     &billed,
                     market.currency,
                     market.rounding,
-                ) {
+                )
+                .map_err(|e| too_large(customer_id, &e))?
+                {
                     extra_lines.push(BillLine {
                         kind: LineKind::Usage,
                         contract_id: Some(contract),
@@ -862,7 +876,8 @@ impl Drafting {
                 }
             }
         }
-        let draft = bill::draft(market, month_start, &parts, extra_lines);
+        let draft = bill::draft(market, month_start, &parts, extra_lines)
+            .map_err(|e| too_large(customer_id, &e))?;
         let previous = self
             .balances
             .get(&ledger::receivable(customer_id))
@@ -896,6 +911,84 @@ impl Drafting {
 }
 
 impl App {
+    /// A bill run someone asked for (the CLI, the console, the API): the
+    /// month must have ended on the market's calendar, and must not lie
+    /// before the market's first contract; the bills are dated `issued_on`,
+    /// or the market's issue day (BIL-1) when that has come, else today.
+    /// The scheduler runs the month just ended through [`App::run_bills`].
+    pub async fn requested_bill_run(
+        &self,
+        ctx: &Ctx,
+        market: &Market,
+        month_start: Date,
+        issued_on: Option<Date>,
+        options: BillRunOptions,
+    ) -> Result<BillRunSummary> {
+        let issued_on = self
+            .check_bill_run(ctx, market, month_start, issued_on)
+            .await?;
+        self.run_bills_with(ctx, market, month_start, issued_on, options)
+            .await
+    }
+
+    /// Why a month cannot be billed now, or the day its bills are dated.
+    pub async fn check_bill_run(
+        &self,
+        ctx: &Ctx,
+        market: &Market,
+        month_start: Date,
+        issued_on: Option<Date>,
+    ) -> Result<Date> {
+        let today = self.today(market);
+        let month_end = month_start.last_of_month();
+        let period = period_code(month_start);
+        if today <= month_end {
+            return Err(AppError::invalid(
+                "period",
+                format!(
+                    "{period} has not ended in market {} (today is {today} there): a month is billed once its last day is over",
+                    market.id
+                ),
+            ));
+        }
+        let issued_on = issued_on.unwrap_or_else(|| issue_date(market, month_start).min(today));
+        if issued_on <= month_end {
+            return Err(AppError::invalid(
+                "issued",
+                format!("{issued_on} lies inside {period}: bills are dated after their month"),
+            ));
+        }
+        if issued_on > today {
+            return Err(AppError::invalid(
+                "issued",
+                format!("{issued_on} is after today ({today}): a bill is not dated ahead"),
+            ));
+        }
+        let mut tx = self.begin_read(ctx).await?;
+        let first = tx.first_activation(&market.id).await?;
+        tx.rollback().await?;
+        let first = first
+            .map(|d| convert::date("first activation", &d))
+            .transpose()?;
+        match first {
+            None => Err(AppError::invalid(
+                "period",
+                format!(
+                    "market {} has no contracts yet: there is nothing to bill",
+                    market.id
+                ),
+            )),
+            Some(first) if month_end < first => Err(AppError::invalid(
+                "period",
+                format!(
+                    "{period} is before market {}'s first contract (activated on {first}): there is nothing to bill",
+                    market.id
+                ),
+            )),
+            Some(_) => Ok(issued_on),
+        }
+    }
+
     /// Issues the bills of `market` for the month starting `month_start`,
     /// dated `issued_on` (BIL-1). Idempotent.
     pub async fn run_bills(

@@ -24,6 +24,21 @@ pub enum BillRef {
     Number(String),
 }
 
+/// A complaint as it is filed.
+#[derive(Clone, Debug)]
+pub struct NewComplaint<'a> {
+    /// The caller's own reference (a scenario's id), unique per market.
+    pub handle: Option<&'a str>,
+    /// The bill complained about; `None` for the quality of service (CMP-6).
+    pub bill: Option<BillRef>,
+    /// The amount disputed (else the whole bill).
+    pub disputed: Option<Money>,
+    /// `store`, `phone`, `email`, `letter`, `self_care` …
+    pub channel: &'a str,
+    /// What the subscriber wrote, kept and shown as written.
+    pub description: Option<&'a str>,
+}
+
 fn status(row: &ComplaintRow) -> Result<ComplaintStatus> {
     row.status
         .parse()
@@ -37,11 +52,27 @@ impl App {
         &self,
         ctx: &Ctx,
         customer_id: i64,
-        handle: Option<&str>,
-        bill: Option<BillRef>,
-        disputed: Option<Money>,
-        channel: &str,
+        complaint: NewComplaint<'_>,
     ) -> Result<Decided<i64>> {
+        let NewComplaint {
+            handle,
+            bill,
+            disputed,
+            channel,
+            description,
+        } = complaint;
+        let channel = channel.trim();
+        tarifa_core::text::check(channel, tarifa_core::text::ID)
+            .map_err(|e| AppError::invalid("channel", e))?;
+        if let Some(handle) = handle {
+            tarifa_core::text::check(handle, tarifa_core::text::ID)
+                .map_err(|e| AppError::invalid("id", e))?;
+        }
+        let description = description.map(str::trim).filter(|d| !d.is_empty());
+        if let Some(description) = description {
+            tarifa_core::text::check(description, tarifa_core::text::PROSE)
+                .map_err(|e| AppError::invalid("description", e))?;
+        }
         let mut tx = self.begin(ctx).await?;
         let (_, market, today) = self.load_customer(&mut tx, customer_id).await?;
         if let Some(handle) = handle
@@ -69,6 +100,7 @@ impl App {
             appeal_by: None,
             appealed_on: None,
             regulator_by: None,
+            description: description.map(str::to_owned),
         };
         let decision = match bill {
             Some(reference) => {

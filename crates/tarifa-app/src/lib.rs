@@ -129,6 +129,14 @@ impl App {
     /// Builds the application over a store, registering each market (and, the
     /// first time a market is stored, its preset catalog).
     pub async fn new(store: Store, markets: Vec<Market>, clock: Arc<dyn Clock>) -> Result<Self> {
+        for (i, market) in markets.iter().enumerate() {
+            if let Some(other) = markets[..i].iter().find(|m| m.id == market.id) {
+                return Err(AppError::Conflict(format!(
+                    "{} and {} both define market {:?}: keep one",
+                    other.source, market.source, market.id
+                )));
+            }
+        }
         let app = Self {
             store,
             markets: Arc::new(
@@ -141,8 +149,18 @@ impl App {
         };
         for market in app.markets.values() {
             let mut tx = app.begin(&Ctx::new("system")).await?;
-            if !tx.has_market(&market.id).await? {
-                tx.ensure_market(&market.id, market.currency.code()).await?;
+            let fresh = !tx.has_market(&market.id).await?;
+            // Stored money is in minor units of the market's currency: a file
+            // that names another currency would relabel every amount.
+            tx.ensure_market(&market.id, market.currency.code())
+                .await
+                .map_err(|e| {
+                    AppError::Conflict(format!(
+                        "{}: {e}; a market's currency cannot change once it holds data",
+                        market.source
+                    ))
+                })?;
+            if fresh {
                 convert::store_catalog(&mut tx, market, &market.catalog).await?;
             }
             tx.commit().await?;

@@ -44,9 +44,19 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Market>, String> {
     for path in paths {
         let text =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        markets.push(
-            Market::from_toml(&path.display().to_string(), &text).map_err(|e| e.to_string())?,
-        );
+        let market =
+            Market::from_toml(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+        // Two files for one market: neither may silently win.
+        if let Some(first) = markets.iter().find(|m: &&Market| m.id == market.id) {
+            return Err(format!(
+                "{} and {} both define market {:?}: keep one",
+                first.source, market.source, market.id
+            ));
+        }
+        markets.push(market);
+    }
+    if markets.is_empty() {
+        return Err(format!("{}: no market files (*.toml)", dir.display()));
     }
     Ok(markets)
 }

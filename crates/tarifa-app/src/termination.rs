@@ -63,6 +63,11 @@ fn charge(
     )
 }
 
+/// The grounds a request gives, or a refusal naming the accepted reasons.
+fn grounds(reason: &str) -> Result<Grounds> {
+    Grounds::parse(reason).map_err(|e| AppError::invalid("reason", e))
+}
+
 impl App {
     /// What ending a contract today would cost, and why (nothing is changed).
     pub async fn quote_termination(
@@ -75,7 +80,7 @@ impl App {
         let mut tx = self.begin(ctx).await?;
         let (_, _, today) = self.load_contract(&mut tx, contract_id).await?;
         let quote = self
-            .quote_in(&mut tx, contract_id, by, Grounds::parse(reason), today)
+            .quote_in(&mut tx, contract_id, by, grounds(reason)?, today)
             .await?
             .1;
         tx.rollback().await?;
@@ -148,7 +153,7 @@ impl App {
         let (_, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let ending = Ending {
             by,
-            grounds: Grounds::parse(reason),
+            grounds: grounds(reason)?,
             status: ContractStatus::Terminated,
             on: today,
         };
@@ -302,7 +307,7 @@ impl App {
                 Some(&last_day.to_string()),
             )
             .await?;
-            let rule = if Grounds::parse(&due.reason) == Grounds::UnfavourableChange {
+            let rule = if Grounds::of_stored(&due.reason) == Grounds::UnfavourableChange {
                 rules::CAT_4
             } else {
                 rules::TRM_1

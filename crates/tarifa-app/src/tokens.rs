@@ -63,6 +63,8 @@ pub struct Principal {
     pub role: Role,
     /// The only customer a subscriber's token sees.
     pub customer_id: Option<i64>,
+    /// Whether the secret was a session's (made at login), not an API token.
+    pub session: bool,
 }
 
 /// Bytes as lower-case hex after `prefix`.
@@ -71,6 +73,37 @@ fn hex(prefix: &str, bytes: &[u8]) -> String {
         let _ = write!(text, "{byte:02x}");
         text
     })
+}
+
+/// HMAC-SHA256 of `message` under `key`, in lower-case hex: what signs the
+/// login form's guard and the hub's events.
+pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    // HMAC takes a key of any length; `new_from_slice` cannot fail for it.
+    match hmac::Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            hex("", &mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// Whether two secrets are equal, in a time that does not tell where they
+/// differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0_u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// `bytes` random bytes in hex, or `None` when the system has no randomness.
+pub fn random_hex(bytes: usize) -> Option<String> {
+    let mut random = vec![0_u8; bytes];
+    getrandom::fill(&mut random).ok()?;
+    Some(hex("", &random))
 }
 
 /// The SHA-256 of a secret, in hex: what the store keeps and looks up.
@@ -108,6 +141,8 @@ impl App {
                 created_on: self.clock().now().to_string(),
                 revoked_on: None,
                 expires_at: None,
+                opened_with_token: None,
+                opened_by_user: None,
             })
             .await?;
         tx.commit().await?;
@@ -131,12 +166,25 @@ impl App {
                     })
                 })?,
                 customer_id: row.customer_id,
+                session: row.is_session(),
             })
         })
         .transpose()
     }
 
-    /// Revokes a token: it authenticates no one from now on.
+    /// Disables a user: no login from now on, and the sessions the user
+    /// opened end.
+    pub async fn disable_user(&self, ctx: &Ctx, username: &str) -> Result<i64> {
+        let mut tx = self.begin(ctx).await?;
+        let id = tx
+            .disable_user(username.trim(), &self.clock().now().to_string())
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Revokes a token: it authenticates no one from now on, and neither do
+    /// the sessions opened with it.
     pub async fn revoke_token(&self, ctx: &Ctx, id: i64) -> Result<()> {
         let mut tx = self.begin(ctx).await?;
         tx.revoke_token(id, &self.clock().now().to_string()).await?;
@@ -171,6 +219,13 @@ async fn check_scope(
         )),
         (_, None) => Ok(()),
     }
+}
+
+/// What a session was opened with; it ends when that ends.
+#[derive(Clone, Copy)]
+enum Origin {
+    Token(i64),
+    User(i64),
 }
 
 /// How long a console or self-care session lasts.
@@ -248,8 +303,18 @@ impl App {
                 "1 to 64 letters, digits and . _ - @",
             ));
         }
-        if password.chars().count() < 12 {
-            return Err(AppError::invalid("password", "12 characters at least"));
+        // Spaces around a password are kept, but do not count towards its length.
+        if password.trim().chars().count() < 12 {
+            return Err(AppError::invalid(
+                "password",
+                "12 characters at least, not counting spaces around them",
+            ));
+        }
+        if password.len() > 1024 || password.contains('\0') {
+            return Err(AppError::invalid(
+                "password",
+                "at most 1024 bytes, without NUL characters",
+            ));
         }
         let mut tx = self.begin(ctx).await?;
         check_scope(&mut tx, role, customer_id, "login").await?;
@@ -270,12 +335,18 @@ impl App {
 
     /// Opens a session for valid credentials; `None` for wrong ones (which
     /// take as long to refuse for an unknown username as for a wrong
-    /// password).
+    /// password). Only an API token opens a session: a session's own secret
+    /// does not, so a session cannot renew itself past its hours.
     pub async fn log_in(&self, ctx: &Ctx, credentials: Credentials<'_>) -> Result<Option<Session>> {
-        let (role, customer_id, who) = match credentials {
+        let (role, customer_id, who, origin) = match credentials {
             Credentials::Token(secret) => match self.authenticate(secret).await? {
-                Some(p) => (p.role, p.customer_id, format!("token {}", p.token_id)),
-                None => return Ok(None),
+                Some(p) if !p.session => (
+                    p.role,
+                    p.customer_id,
+                    format!("token {}", p.token_id),
+                    Origin::Token(p.token_id),
+                ),
+                _ => return Ok(None),
             },
             Credentials::Password { username, password } => {
                 let mut tx = self.begin_read(ctx).await?;
@@ -292,6 +363,7 @@ impl App {
                             .map_err(|e: String| AppError::Conflict(e))?,
                         user.customer_id,
                         user.username,
+                        Origin::User(user.id),
                     ),
                     _ => return Ok(None),
                 }
@@ -313,6 +385,14 @@ impl App {
                 created_on: now.to_string(),
                 revoked_on: None,
                 expires_at: Some(expires.to_string()),
+                opened_with_token: match origin {
+                    Origin::Token(id) => Some(id),
+                    Origin::User(_) => None,
+                },
+                opened_by_user: match origin {
+                    Origin::User(id) => Some(id),
+                    Origin::Token(_) => None,
+                },
             })
             .await?;
         tx.commit().await?;
@@ -322,6 +402,7 @@ impl App {
                 token_id,
                 role,
                 customer_id,
+                session: true,
             },
             who,
         }))
@@ -429,6 +510,105 @@ mod tests {
                 .is_none()
         );
         assert!(app.authenticate(&token).await.expect("ok").is_some());
+    }
+
+    async fn app_at(instant: &str) -> (App, std::sync::Arc<tarifa_core::time::ManualClock>) {
+        let clock = std::sync::Arc::new(tarifa_core::time::ManualClock::new(
+            instant.parse().expect("instant"),
+        ));
+        let store = tarifa_store::Store::open("sqlite::memory:")
+            .await
+            .expect("store");
+        let markets = crate::presets::embedded().expect("presets");
+        (
+            App::new(store, markets, clock.clone()).await.expect("app"),
+            clock,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_session_dies_with_the_token_it_was_opened_with_and_cannot_open_another() {
+        let (app, clock) = app_at("2026-03-01T08:00:00Z").await;
+        let ctx = Ctx::new("test");
+        let (token_id, token) = app
+            .create_token(&ctx, Role::Billing, None, None)
+            .await
+            .expect("token");
+        let session = app
+            .log_in(&ctx, Credentials::Token(&token))
+            .await
+            .expect("checked")
+            .expect("a session");
+        let principal = app.authenticate(&session.secret).await.expect("ok");
+        assert!(principal.is_some_and(|p| p.session));
+        // A session's secret is not a credential for the next session.
+        assert!(
+            app.log_in(&ctx, Credentials::Token(&session.secret))
+                .await
+                .expect("checked")
+                .is_none()
+        );
+        // Seven hours on, still refused: it cannot renew itself.
+        clock.set("2026-03-01T15:00:00Z".parse().expect("instant"));
+        assert!(
+            app.log_in(&ctx, Credentials::Token(&session.secret))
+                .await
+                .expect("checked")
+                .is_none()
+        );
+        app.revoke_token(&ctx, token_id).await.expect("revoked");
+        assert!(
+            app.authenticate(&session.secret)
+                .await
+                .expect("ok")
+                .is_none(),
+            "the session ended with its token"
+        );
+        assert!(
+            app.log_in(&ctx, Credentials::Token(&token))
+                .await
+                .expect("checked")
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_session_dies_with_its_user() {
+        let (app, _clock) = app_at("2026-03-01T08:00:00Z").await;
+        let ctx = Ctx::new("test");
+        app.create_user(&ctx, "ana", "correct horse battery", Role::Agent, None)
+            .await
+            .expect("user");
+        let login = || Credentials::Password {
+            username: "ana",
+            password: "correct horse battery",
+        };
+        let session = app
+            .log_in(&ctx, login())
+            .await
+            .expect("checked")
+            .expect("a session");
+        app.disable_user(&ctx, "ana").await.expect("disabled");
+        assert!(
+            app.authenticate(&session.secret)
+                .await
+                .expect("ok")
+                .is_none()
+        );
+        assert!(app.log_in(&ctx, login()).await.expect("checked").is_none());
+        assert!(app.disable_user(&ctx, "ana").await.is_err());
+    }
+
+    #[test]
+    fn hmac_is_rfc_4231() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            hmac_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
     }
 
     #[test]

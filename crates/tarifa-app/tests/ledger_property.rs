@@ -140,15 +140,18 @@ async fn run(ops: Vec<Op>) {
                 };
                 let at = format!("{today}T10:00:00");
                 let seconds = seconds.to_string();
-                let r = UsageRecord::parse(&[
-                    &format!("r{record}"),
-                    number,
-                    &at,
-                    "voice",
-                    to,
-                    &seconds,
-                    "",
-                ])
+                let r = UsageRecord::parse(
+                    &[
+                        &format!("r{record}"),
+                        number,
+                        &at,
+                        "voice",
+                        to,
+                        &seconds,
+                        "",
+                    ],
+                    &market.time_zone,
+                )
                 .expect("valid");
                 app.import_records(&ctx, &[(1, r)]).await.expect("usage");
             }

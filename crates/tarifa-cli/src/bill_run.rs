@@ -14,7 +14,8 @@ pub struct Args {
     /// The month billed, YYYY-MM.
     #[arg(long)]
     period: String,
-    /// Issue date (default: the market's issue day of the next month, BIL-1).
+    /// Issue date (default: the market's issue day of the next month, BIL-1,
+    /// or today when that has not come yet). The month must have ended.
     #[arg(long)]
     issued: Option<Date>,
     #[arg(long, value_name = "URL", default_value = crate::DEFAULT_DB)]
@@ -37,11 +38,8 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
     let month = parse_period(&args.period)?;
     let markets = crate::load_markets(markets)?;
     crate::runtime()?.block_on(async {
-        let app = crate::open_app(&args.db, markets).await?;
+        let app = crate::open_existing_app(&args.db, markets).await?;
         let market = app.market(&args.market)?.clone();
-        let issued = args
-            .issued
-            .unwrap_or_else(|| tarifa_app::billing::issue_date(&market, month));
         let options = tarifa_app::billing::BillRunOptions {
             batch_size: args.batch_size,
             pause_between_batches: std::env::var(PAUSE_VAR)
@@ -51,7 +49,13 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
             ..tarifa_app::billing::BillRunOptions::default()
         };
         let summary = app
-            .run_bills_with(&Ctx::new("cli:bill-run"), &market, month, issued, options)
+            .requested_bill_run(
+                &Ctx::new("cli:bill-run"),
+                &market,
+                month,
+                args.issued,
+                options,
+            )
             .await?;
         app.store().close().await;
         println!("{}", serde_json::to_string(&summary)?);

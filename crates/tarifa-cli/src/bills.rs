@@ -53,7 +53,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
     let ctx = Ctx::new("cli");
     match command {
         Command::List(args) => crate::runtime()?.block_on(async {
-            let app = crate::open_app(&args.db, markets).await?;
+            let app = crate::open_existing_app(&args.db, markets).await?;
             let filter = BillFilter {
                 market: args.market.clone(),
                 customer: args.customer,
@@ -88,7 +88,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
                 })
                 .transpose()?;
             crate::runtime()?.block_on(async {
-                let app = crate::open_app(&args.db, markets).await?;
+                let app = crate::open_existing_app(&args.db, markets).await?;
                 let view = app.bill_view(&ctx, &args.bill, lang, None).await?;
                 let bytes = tarifa_render::render(&view, format)?;
                 std::fs::write(&args.out, bytes)

@@ -169,28 +169,21 @@ pub fn run(args: Args, markets_dir: Option<&PathBuf>) -> Result<()> {
 
 async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: Date) -> Result<()> {
     let began = Instant::now();
+    let shown = tarifa_store::redact(&url);
     let store = Store::open(&url)
         .await
-        .with_context(|| format!("opening {url}"))?;
+        .with_context(|| format!("opening {shown}"))?;
+    if store.holds_data().await? {
+        bail!(
+            "{shown} already holds data (customers or an audit trail): the demo seeds an empty database"
+        );
+    }
     let tz = markets
         .first()
         .map(|m| m.time_zone.clone())
         .context("no market to seed")?;
     let clock = Arc::new(ManualClock::at_date(start, &tz));
     let app = App::new(store, markets.clone(), clock.clone()).await?;
-    {
-        let mut tx = app.begin(&Ctx::new("demo")).await?;
-        for market in &markets {
-            let existing = tx.count_customers(&market.id).await?;
-            if existing > 0 {
-                bail!(
-                    "{url} already holds {existing} customers in {}: the demo seeds an empty database",
-                    market.id
-                );
-            }
-        }
-        tx.rollback().await?;
-    }
 
     let days: Vec<Date> = start.series(1.day()).take_while(|d| *d <= end).collect();
     let registration_days = days.len().clamp(1, 28);
@@ -312,7 +305,7 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
     let seconds = began.elapsed().as_secs_f64();
     if args.json {
         let json = serde_json::json!({
-            "database": url,
+            "database": shown,
             "from": start.to_string(),
             "to": end.to_string(),
             "customers": customers,
@@ -324,7 +317,7 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
         println!("{json}");
     } else {
         println!(
-            "tarifa demo: {url}, {start} → {end} ({} days on the manual clock)",
+            "tarifa demo: {shown}, {start} → {end} ({} days on the manual clock)",
             days.len()
         );
         println!();

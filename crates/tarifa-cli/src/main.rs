@@ -75,11 +75,26 @@ enum Command {
 /// The demo's database, the default of every command that takes `--db`.
 pub(crate) const DEFAULT_DB: &str = "tarifa-demo.sqlite";
 
-/// Opens a database and the application over it, on the system clock.
+/// Opens a database (creating a missing SQLite file) and the application
+/// over it, on the system clock: for the commands that seed a database.
 pub(crate) async fn open_app(url: &str, markets: Vec<Market>) -> Result<tarifa_app::App> {
-    let store = tarifa_store::Store::open(url)
+    open_app_with(url, markets, tarifa_store::Create::IfMissing).await
+}
+
+/// Opens a database that must exist already: for the commands that read or
+/// change what is there, so that a mistyped path is an error.
+pub(crate) async fn open_existing_app(url: &str, markets: Vec<Market>) -> Result<tarifa_app::App> {
+    open_app_with(url, markets, tarifa_store::Create::Never).await
+}
+
+async fn open_app_with(
+    url: &str,
+    markets: Vec<Market>,
+    create: tarifa_store::Create,
+) -> Result<tarifa_app::App> {
+    let store = tarifa_store::Store::open_with(url, create)
         .await
-        .with_context(|| format!("opening {url}"))?;
+        .with_context(|| format!("opening {}", tarifa_store::redact(url)))?;
     Ok(tarifa_app::App::new(store, markets, std::sync::Arc::new(tarifa_app::SystemClock)).await?)
 }
 

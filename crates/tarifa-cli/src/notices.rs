@@ -52,7 +52,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
     match command {
         Command::Deliver(args) => deliver(args, markets),
         Command::List(args) => crate::runtime()?.block_on(async {
-            let app = crate::open_app(&args.db, markets).await?;
+            let app = crate::open_existing_app(&args.db, markets).await?;
             let notices = app.notices(&args.market).await?;
             println!("{}", serde_json::to_string_pretty(&notices)?);
             Ok(())
@@ -78,7 +78,7 @@ fn deliver(args: DeliverArgs, markets: Vec<tarifa_core::market::Market>) -> Resu
         bail!("no channel given: --smtp, --sms-gateway and/or --print-queue");
     }
     crate::runtime()?.block_on(async {
-        let app = crate::open_app(&args.db, markets).await?;
+        let app = crate::open_existing_app(&args.db, markets).await?;
         let ctx = Ctx::new("notices");
         let policy = RetryPolicy::default();
         loop {

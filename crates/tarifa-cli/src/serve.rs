@@ -18,6 +18,11 @@ pub struct Args {
     /// (default: http:// and the listening address).
     #[arg(long)]
     public_url: Option<String>,
+    /// A host, address or network (10.1.0.0/16) hub callbacks may point to
+    /// although it is not on the public internet (repeat for more). Without
+    /// it, loopback, private and link-local callbacks are refused.
+    #[arg(long = "hub-allow", value_name = "HOST|ADDRESS|NETWORK")]
+    hub_allow: Vec<String>,
 }
 
 pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
@@ -34,10 +39,11 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         let address = listener.local_addr()?;
-        tracing::info!(%address, db = %args.db, "tarifa serves");
+        tracing::info!(%address, db = %tarifa_store::redact(&args.db), "tarifa serves");
         println!("listening on http://{address}");
         let options = tarifa_server::Options {
             public_url: args.public_url.clone(),
+            hub_allow: args.hub_allow.clone(),
             ..tarifa_server::Options::default()
         };
         tarifa_server::serve(app, listener, options, shutdown())

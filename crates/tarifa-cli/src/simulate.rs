@@ -13,7 +13,9 @@ pub struct Args {
     /// Write the report here instead of stdout.
     #[arg(long, value_name = "FILE.json")]
     out: Option<PathBuf>,
-    /// Run against this (empty) database instead of a private in-memory SQLite.
+    /// Run against this database instead of a private in-memory SQLite. It
+    /// must be empty (no customer, no audit event): a scenario's fictitious
+    /// contracts would otherwise be billed with the real ones.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
 }

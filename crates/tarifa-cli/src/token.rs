@@ -47,7 +47,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
                 println!("{secret}");
             }
             Command::Revoke { id, db } => {
-                let app = crate::open_app(&db, markets).await?;
+                let app = crate::open_existing_app(&db, markets).await?;
                 app.revoke_token(&ctx, id).await?;
                 eprintln!("token {id} revoked");
             }

@@ -24,7 +24,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
     let Command::Import { file, db, json } = command;
     let markets = crate::load_markets(markets)?;
     crate::runtime()?.block_on(async {
-        let app = crate::open_app(&db, markets).await?;
+        let app = crate::open_existing_app(&db, markets).await?;
         let size = std::fs::metadata(&file)
             .with_context(|| format!("{}", file.display()))?
             .len();

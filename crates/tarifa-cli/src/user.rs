@@ -25,6 +25,14 @@ pub enum Command {
         #[arg(long, default_value = crate::DEFAULT_DB)]
         db: String,
     },
+    /// Disable a user: no login from now on, and every session the user
+    /// opened ends at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = crate::DEFAULT_DB)]
+        db: String,
+    },
 }
 
 fn password() -> Result<String> {
@@ -45,12 +53,22 @@ fn password() -> Result<String> {
 
 pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
     let markets = crate::load_markets(markets)?;
-    let Command::Create {
-        username,
-        role,
-        customer,
-        db,
-    } = command;
+    let (username, role, customer, db) = match command {
+        Command::Create {
+            username,
+            role,
+            customer,
+            db,
+        } => (username, role, customer, db),
+        Command::Disable { username, db } => {
+            return crate::runtime()?.block_on(async {
+                let app = crate::open_existing_app(&db, markets).await?;
+                let id = app.disable_user(&Ctx::new("cli"), &username).await?;
+                eprintln!("user {id} {username:?} disabled; their sessions have ended");
+                Ok(())
+            });
+        }
+    };
     let password = password()?;
     crate::runtime()?.block_on(async {
         let app = crate::open_app(&db, markets).await?;

@@ -187,7 +187,7 @@ pub fn draft(
     month_start: Date,
     contracts: &[ContractPeriod<'_>],
     charges: Vec<BillLine>,
-) -> BillDraft {
+) -> Result<BillDraft, crate::rating::Overflow> {
     let month_end = month_start.last_of_month();
     let month_days = days_between(month_start, month_end);
     let currency = market.currency;
@@ -318,7 +318,7 @@ pub fn draft(
             &contract.usage,
             currency,
             market.rounding,
-        );
+        )?;
         for r in &rated {
             let bucket = r.total.bucket;
             let vat = match (bucket.kind, &data_class) {
@@ -391,7 +391,7 @@ pub fn draft(
         .fold(Money::zero(currency), |sum, l| sum + l.amount);
     let vat = vat_shares(market, &lines);
     let vat_total = vat.iter().fold(Money::zero(currency), |sum, v| sum + v.vat);
-    BillDraft {
+    Ok(BillDraft {
         from,
         to,
         lines,
@@ -400,7 +400,7 @@ pub fn draft(
         vat,
         total,
         vat_total,
-    }
+    })
 }
 
 /// VAT per rate: each line's amount is split into its classes, summed per
@@ -494,7 +494,7 @@ mod tests {
             usage: vec![],
             interruptions: vec![],
         };
-        let bill = draft(&me, date(2026, 1, 1), &[contract], vec![]);
+        let bill = draft(&me, date(2026, 1, 1), &[contract], vec![]).expect("drafted");
         assert_eq!((bill.from, bill.to), (date(2026, 1, 10), date(2026, 1, 31)));
         assert_eq!(bill.total.to_string(), "17.74", "25.00 × 22/31");
         assert_eq!(bill.vat_total.to_string(), "3.08", "21 % included");
@@ -524,7 +524,7 @@ mod tests {
             }],
             interruptions: vec![],
         };
-        let bill = draft(&hu, date(2026, 2, 1), &[contract], vec![]);
+        let bill = draft(&hu, date(2026, 2, 1), &[contract], vec![]).expect("drafted");
         // 4990 fee + 10 MB × 4 Ft beyond the 5 GB allowance.
         assert_eq!(bill.total.to_string(), "5030");
         let internet = bill
@@ -575,7 +575,7 @@ mod tests {
             usage: vec![],
             interruptions: vec![],
         };
-        let bill = draft(&me, date(2026, 4, 1), &[contract], vec![]);
+        let bill = draft(&me, date(2026, 4, 1), &[contract], vec![]).expect("drafted");
         // 25 × 14/30 = 11.666… → 11.67; 35 × 16/30 = 18.666… → 18.67
         assert_eq!(bill.total.to_string(), "30.34");
         assert_eq!(bill.lines.len(), 2);
@@ -609,7 +609,7 @@ mod interruption_tests {
                 (date(2026, 3, 12), date(2026, 3, 13)),
             ],
         };
-        let bill = draft(&me, date(2026, 3, 1), &[contract], vec![]);
+        let bill = draft(&me, date(2026, 3, 1), &[contract], vec![]).expect("drafted");
         // 4 days interrupted: 25.00 × 27/31 = 21.77
         assert_eq!(bill.total.to_string(), "21.77");
         assert_eq!(bill.lines[0].rule, Some(crate::rule::rules::BIL_7));

@@ -158,7 +158,8 @@ mod tests {
                 interruptions: vec![],
             }],
             vec![],
-        );
+        )
+        .expect("drafted");
         let transfer = bill_transfer(7, &bill);
         assert!(transfer.is_balanced(), "{transfer:?}");
         assert_eq!(transfer.entries[0].account, "receivable:customer:7");

@@ -20,6 +20,7 @@ pub mod rating;
 pub mod relocation;
 pub mod rule;
 pub mod termination;
+pub mod text;
 pub mod time;
 pub mod unlock;
 pub mod usage;

@@ -319,6 +319,8 @@ struct MarketFile {
 #[derive(Clone, Debug)]
 pub struct Market {
     pub id: String,
+    /// The file it was loaded from, for messages that must name it.
+    pub source: String,
     pub name: String,
     /// ISO 3166 alpha-2.
     pub country: String,
@@ -540,6 +542,7 @@ impl Market {
             .map_err(|e| field(&e.field, e.reason))?;
         Ok(Self {
             id: raw.id,
+            source: file.to_owned(),
             name: raw.name,
             country: raw.country,
             country_code: raw.country_code,

@@ -124,24 +124,24 @@ impl Money {
     /// the currency has are refused unless they are zeros (`"4990.00"` in HUF).
     pub fn parse(text: &str, currency: Currency) -> Result<Self, MoneyError> {
         let value =
-            Decimal::from_str(text.trim()).map_err(|_| MoneyError::NotANumber(text.to_owned()))?;
+            Decimal::from_str(text.trim()).map_err(|_| MoneyError::NotANumber(shown(text)))?;
         let normalized = value.normalize();
         if normalized.scale() > u32::from(currency.minor_unit) {
             return Err(MoneyError::TooManyDecimals {
-                amount: text.to_owned(),
+                amount: shown(text),
                 currency,
                 minor_unit: currency.minor_unit,
             });
         }
         Self::from_exact_decimal(normalized, currency)
-            .ok_or_else(|| MoneyError::OutOfRange(text.to_owned()))
+            .ok_or_else(|| MoneyError::OutOfRange(shown(text)))
     }
 
     /// Like [`Money::parse`], refusing negative amounts (prices, fees).
     pub fn parse_non_negative(text: &str, currency: Currency) -> Result<Self, MoneyError> {
         let money = Self::parse(text, currency)?;
         if money.is_negative() {
-            return Err(MoneyError::Negative(text.to_owned()));
+            return Err(MoneyError::Negative(shown(text)));
         }
         Ok(money)
     }
@@ -241,6 +241,11 @@ impl Money {
             self.currency, other.currency
         );
     }
+}
+
+/// A refused amount as a message repeats it: never a whole 10 MB field.
+fn shown(text: &str) -> String {
+    crate::text::clip(text, crate::text::ECHO_CHARS).into_owned()
 }
 
 impl fmt::Display for Money {

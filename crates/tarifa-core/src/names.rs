@@ -20,7 +20,8 @@ macro_rules! snake_case_str {
                 match text {
                     $($text => Ok(Self::$variant),)*
                     other => Err(format!(
-                        "{other:?} is not one of: {}",
+                        "{:?} is not one of: {}",
+                        $crate::text::clip(other, $crate::text::ECHO_CHARS),
                         [$($text),*].join(", ")
                     )),
                 }

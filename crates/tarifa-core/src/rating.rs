@@ -103,6 +103,15 @@ fn priced_units(bucket: Bucket, units: u64) -> u64 {
     }
 }
 
+/// Usage whose charge does not fit an amount: an error, never a zero.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{units} units of {bucket} at {rate} per unit are more than an amount can hold")]
+pub struct Overflow {
+    pub bucket: Bucket,
+    pub units: u64,
+    pub rate: Decimal,
+}
+
 /// Rates a period's totals against allowances and rates. Returns the rated
 /// buckets (in bucket order) and the use of each allowance of the package.
 pub fn rate(
@@ -111,10 +120,16 @@ pub fn rate(
     totals: &[BucketTotal],
     currency: Currency,
     rounding: RoundingMode,
-) -> (Vec<RatedBucket>, Vec<AllowanceUse>) {
-    let money = |units: u64, rate: Option<Decimal>| {
-        let value = rate.unwrap_or(Decimal::ZERO) * Decimal::from(units);
-        Money::from_decimal(value, currency, rounding).unwrap_or_else(|| Money::zero(currency))
+) -> Result<(Vec<RatedBucket>, Vec<AllowanceUse>), Overflow> {
+    let money = |bucket: Bucket, units: u64, rate: Option<Decimal>| {
+        let rate = rate.unwrap_or(Decimal::ZERO);
+        rate.checked_mul(Decimal::from(units))
+            .and_then(|value| Money::from_decimal(value, currency, rounding))
+            .ok_or(Overflow {
+                bucket,
+                units,
+                rate,
+            })
     };
     let mut sorted: Vec<BucketTotal> = totals.to_vec();
     sorted.sort_by_key(|t| t.bucket);
@@ -170,23 +185,37 @@ pub fn rate(
             .iter_mut()
             .find(|u| allowance_for(allowances, bucket).is_some() && u.kind == bucket.kind)
         {
-            use_.used += covered;
+            use_.used = use_.used.saturating_add(covered);
         }
         rated.push(RatedBucket {
             total,
-            gross: money(all_units, rate),
-            charged: money(excess, rate),
+            gross: money(bucket, all_units, rate)?,
+            charged: money(bucket, excess, rate)?,
             covered,
             excess,
         });
     }
-    (rated, uses)
+    Ok((rated, uses))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn a_charge_too_large_for_an_amount_is_an_error_not_zero() {
+        let (allowances, rates) = package();
+        let rated = rate(
+            &allowances,
+            &rates,
+            &[total("voice.international", 1, u64::MAX)],
+            eur(),
+            RoundingMode::HalfUp,
+        );
+        let overflow = rated.expect_err("an overflow");
+        assert_eq!(overflow.bucket.code(), "voice.international");
+    }
 
     fn eur() -> Currency {
         Currency::new("EUR", 2).expect("valid")
@@ -242,7 +271,8 @@ mod tests {
             ],
             eur(),
             RoundingMode::HalfUp,
-        );
+        )
+        .expect("rated");
         let national = rated
             .iter()
             .find(|r| r.total.bucket.code() == "voice.national")
@@ -282,7 +312,8 @@ mod tests {
             &[total("data.internet", 7, bytes)],
             eur(),
             RoundingMode::HalfUp,
-        );
+        )
+        .expect("rated");
         assert_eq!(rated[0].excess, 1);
         assert_eq!(rated[0].charged.to_string(), "0.01");
         assert_eq!(
@@ -297,7 +328,8 @@ mod tests {
             &[total("data.internet", 1, 200 * MB)],
             eur(),
             RoundingMode::HalfUp,
-        );
+        )
+        .expect("rated");
         assert_eq!(rated[0].charged.to_string(), "0.00");
         assert_eq!(rated[0].gross.to_string(), "2.50");
     }
@@ -311,7 +343,8 @@ mod tests {
             &[total("voice.emergency", 2, 600)],
             eur(),
             RoundingMode::HalfUp,
-        );
+        )
+        .expect("rated");
         assert!(rated[0].charged.is_zero() && rated[0].gross.is_zero());
         assert_eq!(
             uses.iter()
@@ -331,7 +364,8 @@ mod tests {
             &[total("voice.national", 1, 60_000)],
             eur(),
             RoundingMode::HalfUp,
-        );
+        )
+        .expect("rated");
         assert!(rated[0].charged.is_zero());
         assert_eq!(rated[0].covered, 1000);
     }
@@ -347,10 +381,11 @@ pub fn late_charges(
     billed: &[BucketTotal],
     currency: Currency,
     rounding: RoundingMode,
-) -> Vec<(Bucket, Money)> {
-    let (now, _) = rate(allowances, rates, all, currency, rounding);
-    let (before, _) = rate(allowances, rates, billed, currency, rounding);
-    now.into_iter()
+) -> Result<Vec<(Bucket, Money)>, Overflow> {
+    let (now, _) = rate(allowances, rates, all, currency, rounding)?;
+    let (before, _) = rate(allowances, rates, billed, currency, rounding)?;
+    Ok(now
+        .into_iter()
         .map(|r| {
             let earlier = before
                 .iter()
@@ -359,7 +394,7 @@ pub fn late_charges(
             (r.total.bucket, r.charged - earlier)
         })
         .filter(|(_, amount)| !amount.is_zero())
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -399,7 +434,8 @@ mod late_tests {
             &[billed],
             eur,
             RoundingMode::HalfUp,
-        );
+        )
+        .expect("rated");
         // 30 late minutes: 10 from the allowance, 20 at 0.20.
         assert_eq!(late, vec![(bucket, Money::from_minor(400, eur))]);
     }

@@ -35,22 +35,50 @@ pub enum Grounds {
     Insolvency,
 }
 
+/// The reasons a termination request may give, for messages.
+pub const ACCEPTED_REASONS: &str = "ordinary (or TRM-1, or none), CAT-4 (unfavourable_change), \
+CMP-6 (quality), TRM-6 (withdrawal), CON-11 (bankruptcy, liquidation), TRM-5 (non-payment, \
+breach, abuse, harassment, emergency_abuse) or an ABU-/DUN- rule id; a note may follow a colon, \
+as in \"ordinary: moving abroad\"";
+
 impl Grounds {
-    /// Reads a `reason` of a termination request: a rule id or a word.
-    pub fn parse(reason: &str) -> Self {
-        let r = reason.trim().to_lowercase();
-        match r.as_str() {
+    /// Reads a `reason` of a termination request: a rule id or a word,
+    /// optionally followed by `:` and a note of the agent's. A reason it does
+    /// not know is refused — a typo must not turn a withdrawal (no fee) into
+    /// an ordinary termination (with its fee).
+    pub fn parse(reason: &str) -> Result<Self, String> {
+        let reason = reason.trim();
+        let word = reason
+            .split_once(':')
+            .map_or(reason, |(word, _)| word)
+            .trim()
+            .to_lowercase();
+        let is_rule = |prefix: &str| {
+            word.strip_prefix(prefix)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        Ok(match word.as_str() {
+            "" | "ordinary" | "trm-1" => Self::Ordinary,
             "cat-4" | "unfavourable_change" | "unfavorable_change" => Self::UnfavourableChange,
             "cmp-6" | "quality" => Self::Quality,
             "trm-6" | "withdrawal" => Self::Withdrawal,
             "con-11" | "bankruptcy" | "liquidation" => Self::Insolvency,
             "trm-5" | "non-payment" | "non_payment" | "breach" | "abuse" | "harassment"
-            | "emergency_abuse" => Self::SubscriberFault(reason.trim().to_owned()),
-            other if other.starts_with("abu-") || other.starts_with("dun-") => {
-                Self::SubscriberFault(reason.trim().to_owned())
+            | "emergency_abuse" => Self::SubscriberFault(reason.to_owned()),
+            _ if is_rule("abu-") || is_rule("dun-") => Self::SubscriberFault(reason.to_owned()),
+            _ => {
+                return Err(format!(
+                    "{:?} is not a termination reason; accepted: {ACCEPTED_REASONS}",
+                    crate::text::clip(reason, crate::text::ECHO_CHARS)
+                ));
             }
-            _ => Self::Ordinary,
-        }
+        })
+    }
+
+    /// The grounds of a reason stored before reasons were checked: what
+    /// [`Grounds::parse`] does not know was taken as ordinary then.
+    pub fn of_stored(reason: &str) -> Self {
+        Self::parse(reason).unwrap_or(Self::Ordinary)
     }
 
     /// The grounds as a reason `parse` reads back the same.
@@ -430,7 +458,7 @@ mod tests {
             &me,
             &c,
             date(2026, 4, 1),
-            Grounds::parse("bankruptcy"),
+            Grounds::parse("bankruptcy").expect("known"),
             TerminatedBy::Operator,
         );
         assert!(quote(&me, &individual).decision.is_rejected());
@@ -503,7 +531,7 @@ mod tests {
                 &me,
                 &c,
                 date(2027, 12, 1),
-                Grounds::parse("non-payment"),
+                Grounds::parse("non-payment").expect("known"),
                 TerminatedBy::Operator,
             ),
         );

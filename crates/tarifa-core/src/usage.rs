@@ -9,7 +9,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Market;
@@ -39,6 +41,94 @@ impl UsageKind {
             Self::Voice => "s",
             Self::Sms => "msg",
             Self::Data => "B",
+        }
+    }
+
+    /// The most one record may hold: a call of a day (switches cut longer
+    /// calls into partial records), 1,000 messages, 1 TiB of data. More is
+    /// a broken record, refused at import — so that no total of a month can
+    /// reach the limits of the arithmetic that rates it.
+    pub const fn max_quantity(self) -> u64 {
+        match self {
+            Self::Voice => 86_400,
+            Self::Sms => 1_000,
+            Self::Data => 1 << 40,
+        }
+    }
+}
+
+/// When a record happened, as it was written: the market's local time, or an
+/// instant (with `Z` or an offset) that the market's time zone turns into
+/// local time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageTime {
+    Local(DateTime),
+    Instant(Timestamp),
+}
+
+/// The form a record's time takes, for messages.
+pub const TIME_FORM: &str =
+    "YYYY-MM-DDTHH:MM:SS, local time of the market, or with Z or an offset such as +01:00";
+
+impl UsageTime {
+    /// Reads `YYYY-MM-DDTHH:MM:SS`, optionally with a fraction of a second
+    /// and then `Z` or `±HH:MM`. Nothing else: no date alone, no space for
+    /// the `T`, no basic form (`20261202T100000`), no `[zone]` suffix — a
+    /// time that could be read two ways is refused, not guessed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let refuse = || {
+            format!(
+                "{:?} is not a time ({TIME_FORM})",
+                crate::text::clip(text, crate::text::ECHO_CHARS)
+            )
+        };
+        let bytes = text.as_bytes();
+        if bytes.len() < 19 {
+            return Err(refuse());
+        }
+        let (local, mut rest) = text.split_at(19);
+        let mut at = fast_local_time(local).ok_or_else(refuse)?;
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if !(1..=9).contains(&digits) {
+                return Err(refuse());
+            }
+            let nanos: i32 = format!("{:0<9}", &fraction[..digits])
+                .parse()
+                .map_err(|_| refuse())?;
+            at = at
+                .with()
+                .subsec_nanosecond(nanos)
+                .build()
+                .map_err(|_| refuse())?;
+            rest = &fraction[digits..];
+        }
+        let offset_seconds: i32 = match rest.as_bytes() {
+            [] => return Ok(Self::Local(at)),
+            [b'Z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
+                if [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()) =>
+            {
+                let hours = i32::from((h1 - b'0') * 10 + (h2 - b'0'));
+                let minutes = i32::from((m1 - b'0') * 10 + (m2 - b'0'));
+                if hours > 18 || minutes > 59 {
+                    return Err(refuse());
+                }
+                let seconds = hours * 3600 + minutes * 60;
+                if *sign == b'-' { -seconds } else { seconds }
+            }
+            _ => return Err(refuse()),
+        };
+        let offset = jiff::tz::Offset::from_seconds(offset_seconds).map_err(|_| refuse())?;
+        let instant = offset.to_timestamp(at).map_err(|_| refuse())?;
+        Ok(Self::Instant(instant))
+    }
+
+    /// The local time in the market's time zone.
+    pub fn local_in(self, time_zone: &TimeZone) -> DateTime {
+        match self {
+            Self::Local(at) => at,
+            Self::Instant(instant) => time_zone.to_datetime(instant),
         }
     }
 }
@@ -207,7 +297,7 @@ pub fn check_number(number: &str) -> Result<(), String> {
 pub struct UsageFields<'a> {
     pub id: &'a str,
     pub number: &'a str,
-    pub at: DateTime,
+    pub at: UsageTime,
     pub kind: UsageKind,
     pub to: &'a str,
     pub quantity: u64,
@@ -257,37 +347,54 @@ impl<'a> UsageFields<'a> {
                 "a record id of 1 to 128 characters is required",
             ));
         }
+        crate::text::check(id, crate::text::ID).map_err(|e| field("id", e))?;
         let number = fields[1].trim();
         check_number(number).map_err(|e| field("number", e))?;
         let at_text = fields[2].trim();
-        let at: DateTime = match fast_local_time(at_text) {
-            Some(at) => at,
-            None => at_text.parse().map_err(|_| {
-                field(
-                    "at",
-                    format!(
-                        "{:?} is not a local date and time (YYYY-MM-DDTHH:MM:SS)",
-                        fields[2]
-                    ),
-                )
-            })?,
+        let at = match fast_local_time(at_text) {
+            Some(at) => UsageTime::Local(at),
+            None => UsageTime::parse(at_text).map_err(|e| field("at", e))?,
         };
         let kind: UsageKind = fields[3].trim().parse().map_err(|e| field("kind", e))?;
         let to = fields[4].trim();
         if to.is_empty() {
             return Err(field("to", "the destination is missing"));
         }
+        crate::text::check(to, crate::text::ID).map_err(|e| field("to", e))?;
         let quantity_text = fields[5].trim();
-        let quantity: u64 = quantity_text.parse().map_err(|_| {
-            if quantity_text.starts_with('-') {
-                field("quantity", format!("{quantity_text} is negative"))
-            } else {
-                field(
-                    "quantity",
-                    format!("{quantity_text:?} is not a whole number of {}", kind.unit()),
-                )
-            }
-        })?;
+        let shown = crate::text::clip(quantity_text, crate::text::ECHO_CHARS);
+        let quantity: u64 = quantity_text
+            .parse()
+            .map_err(|e: std::num::ParseIntError| {
+                use std::num::IntErrorKind;
+                match e.kind() {
+                    _ if quantity_text.starts_with('-') => {
+                        field("quantity", format!("{shown} is negative"))
+                    }
+                    IntErrorKind::PosOverflow => field(
+                        "quantity",
+                        format!(
+                            "{shown} is far more than one record can hold (at most {} {})",
+                            kind.max_quantity(),
+                            kind.unit()
+                        ),
+                    ),
+                    _ => field(
+                        "quantity",
+                        format!("{shown:?} is not a whole number of {}", kind.unit()),
+                    ),
+                }
+            })?;
+        if quantity > kind.max_quantity() {
+            return Err(field(
+                "quantity",
+                format!(
+                    "{quantity} {} is more than one {kind} record can hold (at most {})",
+                    kind.unit(),
+                    kind.max_quantity()
+                ),
+            ));
+        }
         let roaming = match fields[6].trim() {
             "" => None,
             network
@@ -299,7 +406,10 @@ impl<'a> UsageFields<'a> {
             other => {
                 return Err(field(
                     "roaming",
-                    format!("{other:?} is not an MCC+MNC (5 or 6 digits)"),
+                    format!(
+                        "{:?} is not an MCC+MNC (5 or 6 digits)",
+                        crate::text::clip(other, crate::text::ECHO_CHARS)
+                    ),
                 ));
             }
         };
@@ -342,7 +452,13 @@ impl<'a> UsageFields<'a> {
                 None => (false, cleaned),
             };
             if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(field("to", format!("{to:?} is not a dialled number")));
+                return Err(field(
+                    "to",
+                    format!(
+                        "{:?} is not a dialled number",
+                        crate::text::clip(to, crate::text::ECHO_CHARS)
+                    ),
+                ));
             }
             // The market's country code is written `+382`.
             let home = market
@@ -377,11 +493,12 @@ impl<'a> UsageFields<'a> {
         Ok(Bucket::new(self.kind, destination))
     }
 
-    pub fn to_owned_record(&self) -> UsageRecord {
+    /// The owned record, its time local in `time_zone` (the market's).
+    pub fn to_owned_record(&self, time_zone: &TimeZone) -> UsageRecord {
         UsageRecord {
             id: self.id.to_owned(),
             number: self.number.to_owned(),
-            at: self.at,
+            at: self.at.local_in(time_zone),
             kind: self.kind,
             to: self.to.to_owned(),
             quantity: self.quantity,
@@ -391,9 +508,10 @@ impl<'a> UsageFields<'a> {
 }
 
 impl UsageRecord {
-    /// Checks and builds a record from its text fields (the CSV columns).
-    pub fn parse(fields: &[&str]) -> Result<Self, UsageError> {
-        UsageFields::parse(fields).map(|f| f.to_owned_record())
+    /// Checks and builds a record from its text fields (the CSV columns); a
+    /// time with an offset becomes local time in `time_zone` (the market's).
+    pub fn parse(fields: &[&str], time_zone: &TimeZone) -> Result<Self, UsageError> {
+        UsageFields::parse(fields).map(|f| f.to_owned_record(time_zone))
     }
 
     /// The record as borrowed fields.
@@ -401,7 +519,7 @@ impl UsageRecord {
         UsageFields {
             id: &self.id,
             number: &self.number,
-            at: self.at,
+            at: UsageTime::Local(self.at),
             kind: self.kind,
             to: &self.to,
             quantity: self.quantity,
@@ -440,15 +558,18 @@ mod tests {
         quantity: &str,
         roaming: &str,
     ) -> Result<UsageRecord, UsageError> {
-        UsageRecord::parse(&[
-            "r1",
-            "+38220123456",
-            "2026-02-10T09:00:00",
-            kind,
-            to,
-            quantity,
-            roaming,
-        ])
+        UsageRecord::parse(
+            &[
+                "r1",
+                "+38220123456",
+                "2026-02-10T09:00:00",
+                kind,
+                to,
+                quantity,
+                roaming,
+            ],
+            &TimeZone::UTC,
+        )
     }
 
     #[test]
@@ -494,30 +615,31 @@ mod tests {
         assert!(reason(record("voice", "1", "1.5", "")).starts_with("quantity:"));
         assert!(reason(record("voice", "1", "1", "ab")).starts_with("roaming:"));
         assert!(
-            reason(UsageRecord::parse(&[
-                "r",
-                "+3822",
-                "2026-02-10T09:00:00",
-                "voice",
-                "1",
-                "1",
-                ""
-            ]))
+            reason(UsageRecord::parse(
+                &["r", "+3822", "2026-02-10T09:00:00", "voice", "1", "1", ""],
+                &TimeZone::UTC
+            ))
             .starts_with("number:")
         );
         assert!(
-            reason(UsageRecord::parse(&[
-                "r",
-                "+38220123456",
-                "2026-02-30T09:00:00",
-                "voice",
-                "1",
-                "1",
-                ""
-            ]))
+            reason(UsageRecord::parse(
+                &[
+                    "r",
+                    "+38220123456",
+                    "2026-02-30T09:00:00",
+                    "voice",
+                    "1",
+                    "1",
+                    ""
+                ],
+                &TimeZone::UTC
+            ))
             .starts_with("at:")
         );
-        assert!(reason(UsageRecord::parse(&["r", "+38220123456"])).contains("7 columns"));
+        assert!(
+            reason(UsageRecord::parse(&["r", "+38220123456"], &TimeZone::UTC))
+                .contains("7 columns")
+        );
     }
 
     #[test]
@@ -542,17 +664,83 @@ mod tests {
         ] {
             assert_eq!(fast_local_time(text), None, "{text}");
         }
-        let fraction = UsageRecord::parse(&[
-            "r",
-            "+38220123456",
-            "2026-02-10T09:00:00.5",
-            "voice",
-            "112",
-            "1",
-            "",
-        ])
-        .expect("a fraction of a second goes to the general parser");
+        let fraction = UsageRecord::parse(
+            &[
+                "r",
+                "+38220123456",
+                "2026-02-10T09:00:00.5",
+                "voice",
+                "112",
+                "1",
+                "",
+            ],
+            &TimeZone::UTC,
+        )
+        .expect("a fraction of a second is read too");
         assert_eq!(fraction.at.subsec_nanosecond(), 500_000_000);
+    }
+
+    #[test]
+    fn a_time_is_local_or_an_instant_and_nothing_else() {
+        let belgrade = TimeZone::get("Europe/Belgrade").expect("zone");
+        let local = |text: &str| UsageTime::parse(text).map(|t| t.local_in(&belgrade));
+        let at = |text: &str| text.parse::<DateTime>().expect("a date and time");
+        assert_eq!(local("2026-11-30T23:30:00"), Ok(at("2026-11-30T23:30:00")));
+        // An offset is converted: -10:00 is 10:30 the next day in Belgrade.
+        assert_eq!(
+            local("2026-11-30T23:30:00-10:00"),
+            Ok(at("2026-12-01T10:30:00"))
+        );
+        assert_eq!(local("2026-11-30T23:30:00Z"), Ok(at("2026-12-01T00:30:00")));
+        assert_eq!(
+            local("2026-07-01T12:00:00.25+02:00"),
+            Ok(at("2026-07-01T12:00:00.25"))
+        );
+        for refused in [
+            "2026-12-02",
+            "2026-12-02 10:00:00",
+            "20261202T100000",
+            "2026-12-02T10:00:00[Europe/Belgrade]",
+            "2026-12-02T10:00:00+01:00[Europe/Belgrade]",
+            "2026-12-02T10:00",
+            "2026-12-02T10:00:00+0100",
+            "2026-12-02T10:00:00z",
+            "2026-12-02T10:00:00.",
+            "2026-12-02T10:00:00+25:00",
+        ] {
+            assert!(UsageTime::parse(refused).is_err(), "{refused}");
+        }
+        // The CSV reads the same rule.
+        let record = UsageRecord::parse(
+            &[
+                "r",
+                "+38220123456",
+                "2026-11-30T23:30:00-10:00",
+                "voice",
+                "1",
+                "1",
+                "",
+            ],
+            &belgrade,
+        )
+        .expect("a record");
+        assert_eq!(record.at, at("2026-12-01T10:30:00"));
+    }
+
+    #[test]
+    fn a_quantity_no_record_can_hold_is_refused() {
+        let reason = |r: Result<UsageRecord, UsageError>| r.expect_err("refused").to_string();
+        assert!(record("voice", "1", "86400", "").is_ok());
+        assert!(reason(record("voice", "1", "86401", "")).contains("at most 86400"));
+        assert!(
+            reason(record("data", "internet", "1000000000000000000", "")).starts_with("quantity:")
+        );
+        let max = i64::MAX.to_string();
+        assert!(reason(record("sms", "1", &max, "")).contains("more than one sms record"));
+        let huge = "9".repeat(40);
+        let refused = reason(record("voice", "1", &huge, ""));
+        assert!(refused.contains("far more"), "{refused}");
+        assert!(!refused.contains("not a whole number"), "{refused}");
     }
 
     #[test]

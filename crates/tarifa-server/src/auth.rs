@@ -1,6 +1,7 @@
 //! Bearer tokens on every call but health and readiness: 401 without a live
 //! token, 403 for a role without the right, 429 for an address that keeps
-//! presenting bad tokens.
+//! presenting bad tokens or failing to log in, and for a username that keeps
+//! being tried with wrong passwords (one count for the API and the form).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -15,40 +16,99 @@ use tarifa_app::tokens::{Principal, Role};
 
 use crate::{ApiError, AppState};
 
-/// Bad tokens one address may present per window before it must wait.
+/// Failed logins or bad tokens one address (or one username) may make per
+/// window before it must wait.
 const MAX_FAILURES: u32 = 10;
 const WINDOW: Duration = Duration::from_secs(60);
+/// Usernames are the caller's to choose: past this many counted at once,
+/// new ones are not tracked (addresses always are), so memory stays bounded.
+const MAX_TRACKED: usize = 100_000;
 
-/// Failed token checks per client address.
+/// Who failures are counted against.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Attempt {
+    /// The client address (bad bearer tokens, failed logins of any kind).
+    Address(IpAddr),
+    /// A username tried at the login form, whatever address tries it.
+    Username(String),
+}
+
+/// Failed authentications per client address and per username, shared by
+/// the API's bearer tokens and the login form: over [`MAX_FAILURES`] in
+/// [`WINDOW`], the next attempt is answered 429 until the window is over.
 #[derive(Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    failures: Mutex<HashMap<Attempt, (u32, Instant)>>,
 }
 
 impl Throttle {
-    fn locked_out(&self, ip: IpAddr, now: Instant) -> bool {
+    /// Whether any of `attempts` is over its limit.
+    pub fn locked_out(&self, attempts: &[Attempt], now: Instant) -> bool {
         let failures = self
             .failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.get(&ip).is_some_and(|(count, since)| {
-            *count >= MAX_FAILURES && now.duration_since(*since) < WINDOW
+        attempts.iter().any(|attempt| {
+            failures.get(attempt).is_some_and(|(count, since)| {
+                *count >= MAX_FAILURES && now.duration_since(*since) < WINDOW
+            })
         })
     }
 
-    fn failed(&self, ip: IpAddr, now: Instant) {
+    /// Counts a failure against each of `attempts`.
+    pub fn failed(&self, attempts: &[Attempt], now: Instant) {
         let mut failures = self
             .failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = failures.entry(ip).or_insert((0, now));
-        if now.duration_since(entry.1) >= WINDOW {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-        // Forget addresses whose window has passed, so the map stays small.
+        // Forget what is past its window, so the map stays small.
         failures.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        for attempt in attempts {
+            if matches!(attempt, Attempt::Username(_))
+                && failures.len() >= MAX_TRACKED
+                && !failures.contains_key(attempt)
+            {
+                continue;
+            }
+            let entry = failures.entry(attempt.clone()).or_insert((0, now));
+            entry.0 = entry.0.saturating_add(1);
+        }
     }
+
+    /// Seconds until the window that locked `attempts` out is over.
+    pub fn retry_after(&self, attempts: &[Attempt], now: Instant) -> u64 {
+        let failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        attempts
+            .iter()
+            .filter_map(|a| failures.get(a))
+            .map(|(_, since)| WINDOW.saturating_sub(now.duration_since(*since)).as_secs() + 1)
+            .max()
+            .unwrap_or(WINDOW.as_secs())
+    }
+}
+
+/// The 429 answer of a throttled caller, with `Retry-After`.
+pub fn too_many(retry_after: u64) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many failed logins or bad tokens: wait a minute",
+    )
+    .into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The client's address, as the connection gives it.
+pub fn client_address(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
 }
 
 fn unauthorized(message: &str) -> Response {
@@ -66,17 +126,10 @@ pub(crate) async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    let attempts = [Attempt::Address(client_address(&request))];
     let now = Instant::now();
-    if state.throttle.locked_out(ip, now) {
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many bad tokens from this address: wait a minute",
-        )
-        .into_response();
+    if state.throttle.locked_out(&attempts, now) {
+        return too_many(state.throttle.retry_after(&attempts, now));
     }
     let secret = request
         .headers()
@@ -92,10 +145,22 @@ pub(crate) async fn require_token(
     match state.app.authenticate(&secret).await {
         Ok(Some(principal)) => {
             request.extensions_mut().insert(principal);
-            next.run(request).await
+            let mut response = next.run(request).await;
+            // Answers to a token carry personal data: no cache keeps them,
+            // and no browser reads them as anything but their type.
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                header::HeaderValue::from_static("nosniff"),
+            );
+            response
         }
         Ok(None) => {
-            state.throttle.failed(ip, now);
+            state.throttle.failed(&attempts, now);
             unauthorized("the token is unknown or revoked")
         }
         Err(e) => ApiError::unavailable(format!("tokens cannot be checked: {e}")).into_response(),

@@ -4,6 +4,7 @@
 //! 5xx, graceful shutdown, and the daily scheduler driven by the system clock.
 
 pub mod auth;
+pub mod callback;
 mod error;
 mod metrics;
 mod openapi;
@@ -49,6 +50,9 @@ pub struct Options {
     /// The address integrators reach the server at, for the `href`s of hub
     /// events (default: `http://` and the listening address).
     pub public_url: Option<String>,
+    /// Hosts, addresses and networks hub callbacks may point to beyond the
+    /// public internet (`serve --hub-allow`).
+    pub hub_allow: Vec<String>,
 }
 
 impl Default for Options {
@@ -58,6 +62,7 @@ impl Default for Options {
             request_timeout: Duration::from_secs(30),
             scheduler_every: Duration::from_secs(60),
             public_url: None,
+            hub_allow: Vec::new(),
         }
     }
 }
@@ -72,6 +77,10 @@ pub struct AppState {
     pub hub_wake: Arc<Notify>,
     /// Bill runs started from the console.
     pub bill_runs: Arc<web::BillRuns>,
+    /// Signs the login form's guard: random for each process.
+    pub login_key: Arc<[u8; 32]>,
+    /// Where hub callbacks may point.
+    pub callbacks: Arc<callback::CallbackPolicy>,
 }
 
 impl AppState {
@@ -82,8 +91,25 @@ impl AppState {
             throttle: Arc::default(),
             hub_wake: Arc::default(),
             bill_runs: Arc::default(),
+            login_key: Arc::new(random_key()),
+            callbacks: Arc::default(),
         }
     }
+
+    /// The same state with hub callbacks allowed to `policy`'s addresses too.
+    #[must_use]
+    pub fn with_callbacks(mut self, policy: callback::CallbackPolicy) -> Self {
+        self.callbacks = Arc::new(policy);
+        self
+    }
+}
+
+/// 32 random bytes. Without randomness they stay zero, but then no login
+/// guard is made either (its nonce is random too), so no one logs in.
+fn random_key() -> [u8; 32] {
+    let mut key = [0_u8; 32];
+    let _ = getrandom::fill(&mut key);
+    key
 }
 
 /// The routes and layers of the server.
@@ -145,7 +171,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let metrics = Arc::new(Metrics::new());
-    let state = AppState::new(app.clone(), metrics.clone());
+    let callbacks = callback::CallbackPolicy::new(&options.hub_allow).map_err(|e| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("--hub-allow {e}"))
+    })?;
+    let state = AppState::new(app.clone(), metrics.clone()).with_callbacks(callbacks);
     let (stop, stopped) = watch::channel(false);
     let base = tmf::Base(match &options.public_url {
         Some(url) => url.trim_end_matches('/').to_owned(),

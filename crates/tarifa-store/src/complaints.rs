@@ -7,8 +7,8 @@ impl Tx {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
                 "INSERT INTO complaints (market, handle, customer_id, bill_id, kind, channel, filed_on, disputed_minor,
-                    undisputed_minor, decide_by, status, decided_on, appeal_by, appealed_on, regulator_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                    undisputed_minor, decide_by, status, decided_on, appeal_by, appealed_on, regulator_by, description)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
             )
             .bind(&row.market)
             .bind(&row.handle)
@@ -25,6 +25,7 @@ impl Tx {
             .bind(&row.appeal_by)
             .bind(&row.appealed_on)
             .bind(&row.regulator_by)
+            .bind(&row.description)
             .fetch_one(c)
             .await?
         });

@@ -231,6 +231,19 @@ impl Tx {
         }))
     }
 
+    /// The day the market's first contract was activated (`YYYY-MM-DD`), if
+    /// it has any.
+    pub async fn first_activation(&mut self, market: &str) -> Result<Option<String>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT MIN(activated_on) FROM contracts WHERE market = $1",
+            )
+            .bind(market)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
     pub async fn benefits(&mut self, contract_id: i64) -> Result<Vec<BenefitRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, BenefitRow>("SELECT * FROM contract_benefits WHERE contract_id = $1 ORDER BY position")

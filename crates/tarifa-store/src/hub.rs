@@ -6,13 +6,15 @@ impl Tx {
     pub async fn insert_subscription(&mut self, row: &HubSubscriptionRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO hub_subscriptions (api, callback, query, created_at, from_audit_id)
-                 VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(id), 0) FROM audit_events)) RETURNING id",
+                "INSERT INTO hub_subscriptions (api, callback, query, created_at, from_audit_id, owner_token_id, secret)
+                 VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(id), 0) FROM audit_events), $5, $6) RETURNING id",
             )
             .bind(&row.api)
             .bind(&row.callback)
             .bind(&row.query)
             .bind(&row.created_at)
+            .bind(row.owner_token_id)
+            .bind(&row.secret)
             .fetch_one(c)
             .await?
         });
@@ -21,7 +23,7 @@ impl Tx {
             "create",
             "hub_subscription",
             &id.to_string(),
-            &serde_json::json!({ "api": row.api, "callback": row.callback, "query": row.query }),
+            &serde_json::json!({ "api": row.api, "callback": row.callback, "query": row.query, "owner_token_id": row.owner_token_id }),
         )
         .await?;
         Ok(id)
@@ -126,12 +128,12 @@ impl Tx {
         Ok(())
     }
 
-    /// Events due for delivery at `now`, with their listener's callback.
+    /// Events due for delivery at `now`, with their listener.
     pub async fn due_hub_events(
         &mut self,
         now: &str,
         limit: i64,
-    ) -> Result<Vec<(HubEventRow, String)>> {
+    ) -> Result<Vec<(HubEventRow, HubSubscriptionRow)>> {
         let events = on_tx!(self, c => {
             sqlx::query_as::<_, HubEventRow>(
                 "SELECT * FROM hub_events WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
@@ -143,14 +145,14 @@ impl Tx {
         });
         let mut due = Vec::with_capacity(events.len());
         for event in events {
-            let callback: Option<String> = on_tx!(self, c => {
-                sqlx::query_scalar("SELECT callback FROM hub_subscriptions WHERE id = $1")
+            let listener: Option<HubSubscriptionRow> = on_tx!(self, c => {
+                sqlx::query_as::<_, HubSubscriptionRow>("SELECT * FROM hub_subscriptions WHERE id = $1")
                     .bind(event.subscription_id)
                     .fetch_optional(c)
                     .await?
             });
-            if let Some(callback) = callback {
-                due.push((event, callback));
+            if let Some(listener) = listener {
+                due.push((event, listener));
             }
         }
         Ok(due)

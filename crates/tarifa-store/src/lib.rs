@@ -48,6 +48,10 @@ pub enum StoreError {
         "database URL {0:?} is neither SQLite (a file path, sqlite:PATH or sqlite::memory:) nor PostgreSQL (postgres://…)"
     )]
     BadUrl(String),
+    #[error("no database at {0:?}: check the path (only commands that seed a database create one)")]
+    Missing(String),
+    #[error("{url}: {reason}")]
+    Connect { url: String, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -59,6 +63,50 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A database URL as it may be shown or logged: a password in its userinfo
+/// or in a `password=` parameter is replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+/// Whether [`Store::open_with`] may create a database that is not there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Create {
+    /// Commands that seed a database (demo, serve, simulate, first tokens
+    /// and users) make a missing SQLite file.
+    IfMissing,
+    /// Commands that read or change what is there refuse a missing file:
+    /// a mistyped path is an error, not a new empty database.
+    Never,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -116,13 +164,26 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `url`:
     /// `sqlite::memory:`, `sqlite:PATH`, a plain file path, or `postgres://…`.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, Create::IfMissing).await
+    }
+
+    /// [`Store::open`], creating a missing SQLite file only when `create`
+    /// says so. Errors name the URL without its password.
+    pub async fn open_with(url: &str, create: Create) -> Result<Self> {
+        // The driver's own messages may quote the URL: they are told with
+        // the redacted one instead.
+        let connect = |e: sqlx::Error| StoreError::Connect {
+            url: redact(url),
+            reason: e.to_string().replace(url, &redact(url)),
+        };
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?;
+            let options = PgConnectOptions::from_str(url).map_err(connect)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
-                .await?;
+                .await
+                .map_err(connect)?;
             Self {
                 pool: Pool::Postgres(pool),
             }
@@ -136,11 +197,14 @@ impl Store {
                     .or_else(|| url.strip_prefix("sqlite:"))
                     .unwrap_or(url);
                 if path.is_empty() || path.contains("://") {
-                    return Err(StoreError::BadUrl(url.to_owned()));
+                    return Err(StoreError::BadUrl(redact(url)));
+                }
+                if create == Create::Never && !std::path::Path::new(path).exists() {
+                    return Err(StoreError::Missing(path.to_owned()));
                 }
                 SqliteConnectOptions::new()
                     .filename(path)
-                    .create_if_missing(true)
+                    .create_if_missing(create == Create::IfMissing)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
             }
@@ -157,7 +221,7 @@ impl Store {
                 SqlitePoolOptions::new().max_connections(4)
             };
             Self {
-                pool: Pool::Sqlite(pool_options.connect_with(options).await?),
+                pool: Pool::Sqlite(pool_options.connect_with(options).await.map_err(connect)?),
             }
         };
         store.migrate().await?;
@@ -214,6 +278,18 @@ impl Store {
         })
     }
 
+    /// Whether the database holds anything of an operator's: a customer or
+    /// an audit event (a fresh database has neither).
+    pub async fn holds_data(&self) -> Result<bool> {
+        let sql = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1) c)
+                        + (SELECT COUNT(*) FROM (SELECT 1 FROM audit_events LIMIT 1) a)";
+        let count: i64 = match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            Pool::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+        };
+        Ok(count > 0)
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         match &self.pool {
@@ -248,4 +324,29 @@ impl Tx {
 /// Bools travel as bool on both backends (SQLite stores 0/1).
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact("postgres://tarifa:s3cret@db.example:5432/bss"),
+            "postgres://tarifa:***@db.example:5432/bss"
+        );
+        assert_eq!(
+            redact("postgresql://db/bss?user=x&password=s3cret&sslmode=require"),
+            "postgresql://db/bss?user=x&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://a:b:c@host/db"),
+            "postgres://a:***@host/db",
+            "everything after the first colon of the userinfo"
+        );
+        assert_eq!(redact("postgres://user@host/db"), "postgres://user@host/db");
+        assert_eq!(redact("tarifa-demo.sqlite"), "tarifa-demo.sqlite");
+        assert_eq!(redact("sqlite::memory:"), "sqlite::memory:");
+    }
 }

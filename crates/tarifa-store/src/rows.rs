@@ -358,6 +358,8 @@ pub struct ComplaintRow {
     pub appeal_by: Option<String>,
     pub appealed_on: Option<String>,
     pub regulator_by: Option<String>,
+    /// What the subscriber wrote.
+    pub description: Option<String>,
 }
 
 /// A price change of a package (CAT-3, CAT-4).
@@ -567,6 +569,20 @@ pub struct ApiTokenRow {
     pub revoked_on: Option<String>,
     /// Sessions end at this instant; API tokens do not expire.
     pub expires_at: Option<String>,
+    /// A session opened with an API token lives only while that token does.
+    pub opened_with_token: Option<i64>,
+    /// A session opened with a password lives only while its user is enabled.
+    pub opened_by_user: Option<i64>,
+}
+
+impl ApiTokenRow {
+    /// Whether this is a console or self-care session (made at login), not
+    /// an API token.
+    pub fn is_session(&self) -> bool {
+        self.expires_at.is_some()
+            || self.opened_with_token.is_some()
+            || self.opened_by_user.is_some()
+    }
 }
 
 /// Someone who logs in to the console or self-care with a password.
@@ -595,6 +611,11 @@ pub struct HubSubscriptionRow {
     pub deleted_at: Option<String>,
     /// The last audit event before it registered: it hears of later ones.
     pub from_audit_id: i64,
+    /// The token that registered it.
+    pub owner_token_id: Option<i64>,
+    /// The key its events are signed with (never shown after registration).
+    #[serde(skip)]
+    pub secret: Option<String>,
 }
 
 /// An event waiting for (or done with) delivery to one listener.

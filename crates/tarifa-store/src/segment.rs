@@ -173,6 +173,32 @@ pub fn record_key(bytes: &[u8]) -> Result<RecordKey<'_>, StoreError> {
     })
 }
 
+/// Decodes the one record at the start of `bytes` (as [`encode_record`]
+/// wrote it); its `class` is empty — only the segment's header names it.
+pub fn decode_record(bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
+    let mut c = Cursor::new(bytes);
+    let id = c.text()?;
+    let offset_s = c.number()?;
+    let nanosecond = c.number()?;
+    let class_index = c.byte()?;
+    let to = c.text()?;
+    let quantity = c.number()?;
+    let units = c.number()?;
+    let roaming = Some(c.text()?).filter(|r| !r.is_empty());
+    Ok(Decoded {
+        start: 0,
+        id,
+        offset_s,
+        nanosecond,
+        class_index,
+        class: "",
+        to,
+        quantity,
+        units,
+        roaming,
+    })
+}
+
 /// Builds a segment's body and totals from encoded records whose class
 /// bytes index `classes`.
 pub fn assemble<'r>(
@@ -195,8 +221,12 @@ pub fn assemble<'r>(
             .get_mut(usize::from(key.class))
             .ok_or_else(|| corrupt("class out of range"))?;
         sum[0] += 1;
-        sum[1] += key.quantity;
-        sum[2] += key.units;
+        sum[1] = sum[1]
+            .checked_add(key.quantity)
+            .ok_or_else(|| corrupt("a class's quantity is more than 64 bits hold"))?;
+        sum[2] = sum[2]
+            .checked_add(key.units)
+            .ok_or_else(|| corrupt("a class's units are more than 64 bits hold"))?;
         body.extend_from_slice(record);
         count += 1;
     }

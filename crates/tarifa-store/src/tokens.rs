@@ -8,8 +8,8 @@ impl Tx {
     pub async fn insert_token(&mut self, row: &ApiTokenRow) -> Result<i64> {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO api_tokens (hash, role, customer_id, label, created_on, revoked_on, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, NULL, $6) RETURNING id",
+                "INSERT INTO api_tokens (hash, role, customer_id, label, created_on, revoked_on, expires_at, opened_with_token, opened_by_user)
+                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8) RETURNING id",
             )
             .bind(&row.hash)
             .bind(&row.role)
@@ -17,6 +17,8 @@ impl Tx {
             .bind(&row.label)
             .bind(&row.created_on)
             .bind(&row.expires_at)
+            .bind(row.opened_with_token)
+            .bind(row.opened_by_user)
             .fetch_one(c)
             .await?
         });
@@ -26,18 +28,33 @@ impl Tx {
             "create",
             "api_token",
             &id.to_string(),
-            &serde_json::json!({ "role": row.role, "customer_id": row.customer_id, "label": row.label, "expires_at": row.expires_at }),
+            &serde_json::json!({
+                "role": row.role,
+                "customer_id": row.customer_id,
+                "label": row.label,
+                "expires_at": row.expires_at,
+                "opened_with_token": row.opened_with_token,
+                "opened_by_user": row.opened_by_user,
+            }),
         )
         .await?;
         Ok(id)
     }
 
     /// The live token with this hash: not revoked, and not expired at `now`
-    /// (instants as RFC 3339 UTC text, which sorts in time order).
+    /// (instants as RFC 3339 UTC text, which sorts in time order). A session
+    /// is live only while the token it was opened with is live too, and the
+    /// user it was opened by is enabled.
     pub async fn live_token(&mut self, hash: &str, now: &str) -> Result<Option<ApiTokenRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, ApiTokenRow>(
-                "SELECT * FROM api_tokens WHERE hash = $1 AND revoked_on IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                "SELECT t.* FROM api_tokens t
+                 LEFT JOIN api_tokens o ON o.id = t.opened_with_token
+                 LEFT JOIN users u ON u.id = t.opened_by_user
+                 WHERE t.hash = $1 AND t.revoked_on IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
+                   AND (t.opened_with_token IS NULL
+                        OR (o.revoked_on IS NULL AND (o.expires_at IS NULL OR o.expires_at > $2)))
+                   AND (t.opened_by_user IS NULL OR u.disabled_on IS NULL)",
             )
             .bind(hash)
             .bind(now)
@@ -97,6 +114,43 @@ impl Tx {
         }))
     }
 
+    /// Disables a user from `on`: no new login, and every session the user
+    /// opened ends with it. A user unknown or disabled already is not found.
+    pub async fn disable_user(&mut self, username: &str, on: &str) -> Result<i64> {
+        let id: Option<i64> = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "UPDATE users SET disabled_on = $1 WHERE username = $2 AND disabled_on IS NULL RETURNING id",
+            )
+            .bind(on)
+            .bind(username)
+            .fetch_optional(c)
+            .await?
+        });
+        let Some(id) = id else {
+            return Err(StoreError::Conflict(format!(
+                "user {username:?} does not exist or is disabled already"
+            )));
+        };
+        // The sessions end in the same transaction (the join in `live_token`
+        // already refuses them; this keeps the table honest too).
+        on_tx!(self, c => {
+            sqlx::query("UPDATE api_tokens SET revoked_on = $1 WHERE opened_by_user = $2 AND revoked_on IS NULL")
+                .bind(on)
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            Some(on),
+            "disable",
+            "user",
+            &id.to_string(),
+            &serde_json::json!({ "username": username }),
+        )
+        .await?;
+        Ok(id)
+    }
+
     /// Revokes a token from `on`.
     pub async fn revoke_token(&mut self, id: i64, on: &str) -> Result<()> {
         let affected = on_tx!(self, c => {
@@ -112,6 +166,14 @@ impl Tx {
                 "token {id} does not exist or is revoked already"
             )));
         }
+        // Its sessions end with it.
+        on_tx!(self, c => {
+            sqlx::query("UPDATE api_tokens SET revoked_on = $1 WHERE opened_with_token = $2 AND revoked_on IS NULL")
+                .bind(on)
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
         self.audit(
             Some(on),
             "revoke",

@@ -68,6 +68,15 @@ pub async fn run_on(
         .map_err(|e| InvalidScenario(format!("invalid scenario: {}: {}", e.field, e.reason)))?;
     let internal = |e: AppError| InvalidScenario(format!("could not run the scenario: {e}"));
     let store = Store::open(url).await.map_err(|e| internal(e.into()))?;
+    // A scenario's customers and contracts are fictitious: in a live
+    // database the scheduler would bill them.
+    if store.holds_data().await.map_err(|e| internal(e.into()))? {
+        store.close().await;
+        return Err(InvalidScenario(format!(
+            "{} already holds data (customers or an audit trail): a scenario runs only on an empty database",
+            tarifa_store::redact(url)
+        )));
+    }
     let clock = Arc::new(ManualClock::at_date(scenario.start, &market.time_zone));
     let app = App::new(store, vec![market.clone()], clock.clone())
         .await
@@ -343,7 +352,17 @@ impl Runner<'_> {
                     .transpose()?;
                 let decided = self
                     .app
-                    .file_complaint(ctx, customer, Some(&c.id), bill, disputed, &c.channel)
+                    .file_complaint(
+                        ctx,
+                        customer,
+                        crate::complaints::NewComplaint {
+                            handle: Some(&c.id),
+                            bill,
+                            disputed,
+                            channel: &c.channel,
+                            description: c.description.as_deref(),
+                        },
+                    )
                     .await?;
                 if let Some(id) = decided.value {
                     self.complaints.insert(c.id.clone(), id);
@@ -712,7 +731,7 @@ impl Runner<'_> {
                 quantity.as_str(),
                 roaming.as_str(),
             ];
-            let record = tarifa_core::usage::UsageRecord::parse(&fields)
+            let record = tarifa_core::usage::UsageRecord::parse(&fields, &self.market.time_zone)
                 .map_err(|e| AppError::invalid(format!("records[{i}]"), e.to_string()))?;
             records.push((u64::try_from(i + 1).unwrap_or(0), record));
         }

@@ -232,6 +232,9 @@ pub struct ComplaintStep {
     #[serde(default)]
     pub disputed: Option<String>,
     pub channel: String,
+    /// What the subscriber wrote (optional).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

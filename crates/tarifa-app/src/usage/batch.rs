@@ -1,13 +1,21 @@
 //! A batch of an import: records grouped by contract and month, each group
-//! sealed into one usage segment. Sealing drops every record whose id was
-//! seen before — earlier in the batch, in an earlier batch of the import, or
-//! in the store — so importing a file twice rates each record once.
+//! sealed into one usage segment.
+//!
+//! A record id is unique per number within a window of three months: the
+//! record's month and the months before and after it. Sealing compares each
+//! record with every record of the same number and id seen before — earlier
+//! in the batch, in an earlier batch of the import, or in the store, in any
+//! month of the window — so a record whose time moved into the neighbouring
+//! month (an offset read differently, a corrected timestamp) is still found.
+//! A repeat with the same content is a duplicate and changes nothing; a
+//! repeat with other content is refused and reported with its line, since
+//! either copy may be the wrong one.
 //!
 //! Repeats are found by 64-bit hashes of the ids, kept sorted per group (8
-//! bytes a record); a hash that matches is then checked against the ids
+//! bytes a record); a hash that matches is then checked against the records
 //! themselves, so two different ids that hash alike are both kept.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tarifa_core::usage::Bucket;
 use tarifa_store::segment::{self, NewSegment, RecordFields};
@@ -19,11 +27,16 @@ use crate::{App, Ctx, Result};
 /// How a batch learns which ids the store holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Known {
-    /// All ids of a month at once, the first time the month is seen: files,
-    /// whose records touch most contracts.
+    /// All ids of a month at once, the first time the month is needed:
+    /// files, whose records touch most contracts.
     WholeMonths,
-    /// The ids of each contract-month the batch touches: a few records.
+    /// The ids of each contract-month the batch needs: a few records.
     PerGroup,
+}
+
+/// The months around a record's month whose ids it must not repeat.
+fn window(month: u32) -> impl Iterator<Item = u32> {
+    month.saturating_sub(1)..=month.saturating_add(1)
 }
 
 struct Group {
@@ -38,6 +51,10 @@ struct Group {
     bytes: Vec<u8>,
     hashes: Vec<u64>,
     offsets: Vec<u32>,
+    /// Each pending record's line (or position in a request) and its
+    /// arrival order in the batch.
+    lines: Vec<u64>,
+    seqs: Vec<u64>,
 }
 
 impl Default for Group {
@@ -50,7 +67,33 @@ impl Default for Group {
             bytes: Vec::new(),
             hashes: Vec::new(),
             offsets: Vec::new(),
+            lines: Vec::new(),
+            seqs: Vec::new(),
         }
+    }
+}
+
+/// What a record says, to compare a repeat with what came first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Content {
+    at: String,
+    class: String,
+    to: String,
+    quantity: u64,
+    roaming: Option<String>,
+}
+
+impl std::fmt::Display for Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} to {} quantity {}",
+            self.at, self.class, self.to, self.quantity
+        )?;
+        if let Some(network) = &self.roaming {
+            write!(f, " roaming {network}")?;
+        }
+        Ok(())
     }
 }
 
@@ -81,31 +124,22 @@ impl Group {
         self.known.binary_search(&hash).is_ok()
     }
 
-    /// The pending records whose id is not repeated earlier in the batch,
-    /// in arrival order: those whose hash nothing known has (new), and those
-    /// whose hash something known has (to check against the stored ids).
-    fn first_sightings(&self) -> (Vec<usize>, Vec<usize>) {
-        let mut order: Vec<usize> = (0..self.hashes.len()).collect();
-        order.sort_unstable_by_key(|&i| (self.hashes[i], i));
-        let mut new = Vec::with_capacity(order.len());
-        let mut doubtful = Vec::new();
-        for run in order.chunk_by(|a, b| self.hashes[*a] == self.hashes[*b]) {
-            // Within a run of equal hashes, an id seen earlier in it is a repeat.
-            let mut firsts: Vec<usize> = Vec::with_capacity(1);
-            for &i in run {
-                if firsts.iter().all(|&f| self.id(f) != self.id(i)) {
-                    firsts.push(i);
-                }
-            }
-            if self.is_known(self.hashes[run[0]]) {
-                doubtful.extend(firsts);
-            } else {
-                new.extend(firsts);
-            }
-        }
-        new.sort_unstable();
-        doubtful.sort_unstable();
-        (new, doubtful)
+    /// What pending record `i` of this group (of `month`) says.
+    fn content(&self, month: u32, i: usize) -> Result<Content> {
+        let r = segment::decode_record(self.record(i))?;
+        let class = self
+            .classes
+            .get(usize::from(r.class_index))
+            .and_then(|c| Bucket::ALL.get(usize::from(*c)))
+            .map(|b| b.code())
+            .unwrap_or_default();
+        Ok(Content {
+            at: segment::local_time(&period_of(month), r.offset_s, r.nanosecond),
+            class,
+            to: r.to.to_owned(),
+            quantity: r.quantity,
+            roaming: r.roaming.map(str::to_owned),
+        })
     }
 
     fn clear_pending(&mut self) {
@@ -114,8 +148,13 @@ impl Group {
         self.bytes = Vec::new();
         self.hashes = Vec::new();
         self.offsets = Vec::new();
+        self.lines = Vec::new();
+        self.seqs = Vec::new();
     }
 }
+
+/// A pending record: its group's month and its index there.
+type Pending = (u32, usize);
 
 /// What sealing made: the segments to store and what they count.
 #[derive(Default)]
@@ -125,6 +164,9 @@ pub(super) struct Sealed {
     pub late: Vec<(i64, String)>,
     pub imported: u64,
     pub duplicates: u64,
+    /// Records refused because their id came before with other content:
+    /// (line, reason).
+    pub conflicts: Vec<(u64, String)>,
 }
 
 pub(super) struct Batch {
@@ -135,6 +177,7 @@ pub(super) struct Batch {
     months_read: HashSet<u32>,
     pending_bytes: usize,
     pending: u64,
+    next_seq: u64,
 }
 
 impl Batch {
@@ -148,6 +191,7 @@ impl Batch {
             months_read: HashSet::new(),
             pending_bytes: 0,
             pending: 0,
+            next_seq: 0,
         }
     }
 
@@ -160,6 +204,9 @@ impl Batch {
             .offsets
             .push(u32::try_from(before).unwrap_or(u32::MAX));
         group.hashes.push(p.hash);
+        group.lines.push(p.line);
+        group.seqs.push(self.next_seq);
+        self.next_seq += 1;
         segment::encode_record(
             &mut group.bytes,
             &RecordFields {
@@ -174,7 +221,7 @@ impl Batch {
                 roaming: p.roaming.map(|r| texts.get(r)),
             },
         );
-        self.pending_bytes += group.bytes.len() - before + 12;
+        self.pending_bytes += group.bytes.len() - before + 28;
         self.pending += 1;
     }
 
@@ -182,16 +229,24 @@ impl Batch {
         self.pending_bytes >= self.seal_at_bytes
     }
 
-    /// Reads the ids the store holds for what this batch touches.
+    /// The contract-months with pending records.
+    fn pending_keys(&self) -> Vec<(i64, u32)> {
+        self.groups
+            .iter()
+            .filter(|(_, g)| !g.hashes.is_empty())
+            .map(|(key, _)| *key)
+            .collect()
+    }
+
+    /// Reads the ids the store holds for the windows this batch touches.
     async fn read_known(&mut self, app: &App, ctx: &Ctx) -> Result<()> {
         let mut tx = app.begin_read(ctx).await?;
+        let pending = self.pending_keys();
         match self.known {
             Known::WholeMonths => {
-                let mut months: Vec<u32> = self
-                    .groups
+                let mut months: Vec<u32> = pending
                     .iter()
-                    .filter(|(_, g)| !g.hashes.is_empty())
-                    .map(|((_, month), _)| *month)
+                    .flat_map(|(_, month)| window(*month))
                     .filter(|m| !self.months_read.contains(m))
                     .collect();
                 months.sort_unstable();
@@ -216,11 +271,18 @@ impl Batch {
                 }
             }
             Known::PerGroup => {
-                for ((contract, month), group) in &mut self.groups {
-                    if group.store_read || group.hashes.is_empty() {
+                let mut keys: Vec<(i64, u32)> = pending
+                    .iter()
+                    .flat_map(|(contract, month)| window(*month).map(|m| (*contract, m)))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                for (contract, month) in keys {
+                    let group = self.groups.entry((contract, month)).or_default();
+                    if group.store_read {
                         continue;
                     }
-                    let ids = tx.usage_ids(*contract, &period_of(*month)).await?;
+                    let ids = tx.usage_ids(contract, &period_of(month)).await?;
                     group
                         .known
                         .extend(ids.iter().map(|id| id_hash(id.as_bytes())));
@@ -233,39 +295,138 @@ impl Batch {
         Ok(())
     }
 
+    fn group(&self, contract: i64, month: u32) -> &Group {
+        &self.groups[&(contract, month)]
+    }
+
+    /// Sorts a contract's pending records into first sightings of their ids
+    /// and repeats within the batch; a repeat with other content is a
+    /// conflict.
+    fn first_sightings(
+        &self,
+        contract: i64,
+        mut records: Vec<Pending>,
+        sealed: &mut Sealed,
+    ) -> Result<Vec<Pending>> {
+        let hash = |(month, i): Pending| self.group(contract, month).hashes[i];
+        let seq = |(month, i): Pending| self.group(contract, month).seqs[i];
+        let id = |(month, i): Pending| self.group(contract, month).id(i);
+        records.sort_unstable_by_key(|r| (hash(*r), seq(*r)));
+        let mut firsts = Vec::with_capacity(records.len());
+        for run in records.chunk_by(|a, b| hash(*a) == hash(*b)) {
+            // Within a run of equal hashes, an id seen earlier in it is a repeat.
+            let mut seen: Vec<Pending> = Vec::with_capacity(1);
+            for &r in run {
+                match seen.iter().find(|f| id(**f) == id(r)) {
+                    None => seen.push(r),
+                    Some(&first) => {
+                        let (was, is) = (
+                            self.group(contract, first.0).content(first.0, first.1)?,
+                            self.group(contract, r.0).content(r.0, r.1)?,
+                        );
+                        if was == is {
+                            sealed.duplicates += 1;
+                        } else {
+                            sealed.conflicts.push((
+                                self.group(contract, r.0).lines[r.1],
+                                format!(
+                                    "id: {} came before, on line {}, with other content ({was}; this line: {is}): neither is taken for the other",
+                                    String::from_utf8_lossy(id(r)),
+                                    self.group(contract, first.0).lines[first.1],
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            firsts.extend(seen);
+        }
+        Ok(firsts)
+    }
+
     /// Seals every group with pending records into a segment of the records
     /// not seen before. The store must hold every earlier batch of the
     /// import (written and committed) when this is called.
     pub async fn seal(&mut self, app: &App, ctx: &Ctx, index: &NumberIndex) -> Result<Sealed> {
         self.read_known(app, ctx).await?;
         let mut sealed = Sealed::default();
-        // Per group: the records to keep (arrival order), and those whose
-        // hash the store knows, to be checked against the stored ids.
+        let mut by_contract: FastMap<i64, Vec<Pending>> = FastMap::default();
+        for ((contract, month), group) in &self.groups {
+            by_contract
+                .entry(*contract)
+                .or_default()
+                .extend((0..group.hashes.len()).map(|i| (*month, i)));
+        }
+        // Per group: the records to keep; and those whose hash the window
+        // knows, to be checked against the stored records.
         let mut keep: FastMap<(i64, u32), Vec<usize>> = FastMap::default();
-        let mut suspects: Vec<((i64, u32), Vec<usize>)> = Vec::new();
-        for (key, group) in &self.groups {
-            if group.hashes.is_empty() {
+        let mut suspects: Vec<(i64, Pending)> = Vec::new();
+        for (contract, records) in by_contract {
+            if records.is_empty() {
                 continue;
             }
-            let (kept, doubtful) = group.first_sightings();
-            if !doubtful.is_empty() {
-                suspects.push((*key, doubtful));
+            for (month, i) in self.first_sightings(contract, records, &mut sealed)? {
+                let hash = self.group(contract, month).hashes[i];
+                let known = window(month).any(|m| {
+                    self.groups
+                        .get(&(contract, m))
+                        .is_some_and(|g| g.is_known(hash))
+                });
+                if known {
+                    suspects.push((contract, (month, i)));
+                } else {
+                    keep.entry((contract, month)).or_default().push(i);
+                }
             }
-            keep.insert(*key, kept);
         }
         if !suspects.is_empty() {
             let mut tx = app.begin_read(ctx).await?;
-            for ((contract, month), doubtful) in suspects {
-                let stored: HashSet<String> = tx
-                    .usage_ids(contract, &period_of(month))
-                    .await?
-                    .into_iter()
-                    .collect();
-                let group = &self.groups[&(contract, month)];
-                let kept = keep.entry((contract, month)).or_default();
-                kept.extend(doubtful.into_iter().filter(|&i| {
-                    std::str::from_utf8(group.id(i)).is_ok_and(|id| !stored.contains(id))
-                }));
+            let mut stored: HashMap<(i64, u32), HashMap<String, Content>> = HashMap::new();
+            for (contract, (month, i)) in suspects {
+                let group = self.group(contract, month);
+                let id = String::from_utf8_lossy(group.id(i)).into_owned();
+                let mut earlier = None;
+                for m in window(month) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        stored.entry((contract, m))
+                    {
+                        let rows = tx.usage_records(contract, &period_of(m)).await?;
+                        slot.insert(
+                            rows.into_iter()
+                                .map(|row| {
+                                    let content = Content {
+                                        at: row.at,
+                                        class: row.bucket,
+                                        to: row.to_number,
+                                        quantity: u64::try_from(row.quantity).unwrap_or(0),
+                                        roaming: row.roaming,
+                                    };
+                                    (row.id, content)
+                                })
+                                .collect(),
+                        );
+                    }
+                    if let Some(content) = stored.get(&(contract, m)).and_then(|s| s.get(&id)) {
+                        earlier = Some(content.clone());
+                        break;
+                    }
+                }
+                match earlier {
+                    None => keep.entry((contract, month)).or_default().push(i),
+                    Some(was) => {
+                        let is = group.content(month, i)?;
+                        if was == is {
+                            sealed.duplicates += 1;
+                        } else {
+                            sealed.conflicts.push((
+                                group.lines[i],
+                                format!(
+                                    "id: {id} was rated before with other content ({was}; this line: {is}): it is not rated again"
+                                ),
+                            ));
+                        }
+                    }
+                }
             }
             tx.rollback().await?;
         }
@@ -274,8 +435,6 @@ impl Batch {
                 continue;
             };
             kept.sort_unstable();
-            let total = group.hashes.len() as u64;
-            sealed.duplicates += total - kept.len() as u64;
             if !kept.is_empty() {
                 let classes: Vec<String> = group
                     .classes
@@ -301,6 +460,8 @@ impl Batch {
                 group.known.extend(kept.iter().map(|&i| group.hashes[i]));
                 group.known.sort_unstable();
             }
+        }
+        for group in self.groups.values_mut() {
             group.clear_pending();
         }
         // Segments in contract order: neighbours in the table, and the same
@@ -309,6 +470,7 @@ impl Batch {
             .segments
             .sort_by(|a, b| (a.contract_id, &a.period).cmp(&(b.contract_id, &b.period)));
         sealed.late.sort();
+        sealed.conflicts.sort();
         self.pending_bytes = 0;
         self.pending = 0;
         Ok(sealed)
@@ -319,13 +481,18 @@ impl Batch {
 mod tests {
     use super::*;
 
-    fn group_of(records: &[(&str, u64)]) -> Group {
-        let mut group = Group::default();
-        for (id, hash) in records {
+    fn batch_of(records: &[(&str, u32, u64, u64)]) -> Batch {
+        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX);
+        for (id, month, hash, quantity) in records {
+            let group = batch.groups.entry((1, *month)).or_default();
+            let class = group.local_class(0);
             group
                 .offsets
                 .push(u32::try_from(group.bytes.len()).expect("small"));
             group.hashes.push(*hash);
+            group.lines.push(batch.next_seq + 2);
+            group.seqs.push(batch.next_seq);
+            batch.next_seq += 1;
             segment::encode_record(
                 &mut group.bytes,
                 &RecordFields {
@@ -333,32 +500,69 @@ mod tests {
                     day: 1,
                     second_of_day: 0,
                     nanosecond: 0,
-                    class: 0,
+                    class,
                     to: b"112",
-                    quantity: 1,
+                    quantity: *quantity,
                     units: 1,
                     roaming: None,
                 },
             );
         }
-        group
+        batch
+    }
+
+    fn all(batch: &Batch) -> Vec<Pending> {
+        let mut all: Vec<Pending> = batch
+            .groups
+            .iter()
+            .flat_map(|((_, month), g)| (0..g.hashes.len()).map(|i| (*month, i)))
+            .collect();
+        all.sort_unstable();
+        all
     }
 
     #[test]
     fn a_repeated_id_is_dropped_but_two_ids_that_hash_alike_are_both_kept() {
         // "b" and "c" share a hash (as a collision would); "a" comes twice.
-        let group = group_of(&[("a", 1), ("b", 7), ("a", 1), ("c", 7), ("b", 7)]);
-        assert_eq!(group.first_sightings(), (vec![0, 1, 3], vec![]));
+        let batch = batch_of(&[
+            ("a", 5, 1, 1),
+            ("b", 5, 7, 1),
+            ("a", 5, 1, 1),
+            ("c", 5, 7, 1),
+            ("b", 5, 7, 1),
+        ]);
+        let mut sealed = Sealed::default();
+        let mut firsts = batch
+            .first_sightings(1, all(&batch), &mut sealed)
+            .expect("sorted");
+        firsts.sort_unstable();
+        assert_eq!(firsts, vec![(5, 0), (5, 1), (5, 3)]);
+        assert_eq!(sealed.duplicates, 2);
+        assert!(sealed.conflicts.is_empty());
     }
 
     #[test]
-    fn a_hash_already_known_is_only_a_suspicion() {
-        let mut group = group_of(&[("a", 1), ("b", 2), ("b", 2)]);
-        group.known = vec![2, 9];
+    fn a_repeat_in_the_next_month_with_other_content_is_a_conflict() {
+        // "a" first in month 5, then again in month 6 with another quantity.
+        let batch = batch_of(&[("a", 5, 1, 1), ("a", 6, 1, 2), ("b", 6, 2, 1)]);
+        let mut sealed = Sealed::default();
+        let mut firsts = batch
+            .first_sightings(1, all(&batch), &mut sealed)
+            .expect("sorted");
+        firsts.sort_unstable();
+        assert_eq!(firsts, vec![(5, 0), (6, 1)]);
+        assert_eq!(sealed.duplicates, 0);
+        assert_eq!(sealed.conflicts.len(), 1);
+        let (line, reason) = &sealed.conflicts[0];
+        assert_eq!(*line, 3, "the repeat's line");
+        assert!(reason.contains("on line 2"), "{reason}");
+    }
+
+    #[test]
+    fn the_window_is_the_month_and_its_neighbours() {
         assert_eq!(
-            group.first_sightings(),
-            (vec![0], vec![1]),
-            "b is checked against the stored ids, once"
+            window(24_315).collect::<Vec<_>>(),
+            vec![24_314, 24_315, 24_316]
         );
     }
 }

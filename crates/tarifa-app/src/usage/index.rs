@@ -116,6 +116,15 @@ impl NumberIndex {
             .is_some_and(|through| period <= through.as_str())
     }
 
+    /// The market a number belongs to (that of any contract that held it):
+    /// whose time zone turns a record's instant into local time.
+    pub fn market_of_number(&self, number: &str) -> Option<&Market> {
+        self.by_number
+            .get(number)
+            .and_then(|holdings| holdings.first())
+            .map(|h| self.markets[h.market].as_ref())
+    }
+
     /// The contract that held `number` on `day`.
     pub fn contract_on(&self, number: &str, day: Date) -> Option<&Holding> {
         self.by_number

@@ -238,7 +238,7 @@ impl App {
         let mut prepared = Vec::with_capacity(records.len());
         let mut spans = texts.spans();
         for (line, record) in records {
-            match parse::prepare(&index, &mut spans, &record.fields()) {
+            match parse::prepare(&index, &mut spans, *line, &record.fields()) {
                 Ok(p) => prepared.push(p),
                 Err(reason) => summary.reject(*line, reason),
             }
@@ -252,7 +252,10 @@ impl App {
         for p in &prepared {
             batch.push(&texts, p);
         }
-        let sealed = batch.seal(self, ctx, &index).await?;
+        let mut sealed = batch.seal(self, ctx, &index).await?;
+        for (line, reason) in std::mem::take(&mut sealed.conflicts) {
+            summary.reject(line, reason);
+        }
         let (imported, duplicates) = write(
             self.clone(),
             ctx.clone(),
@@ -264,6 +267,7 @@ impl App {
         .await?;
         summary.imported = imported;
         summary.duplicates = duplicates;
+        summary.rejected_lines.sort_by_key(|r| r.line);
         Ok(summary)
     }
 
@@ -403,7 +407,11 @@ impl App {
                     if let Some(w) = writing.take() {
                         written(&mut summary, join(w).await?);
                     }
-                    let sealed = batch.seal(self, ctx, &index).await?;
+                    let mut sealed = batch.seal(self, ctx, &index).await?;
+                    for (line, reason) in std::mem::take(&mut sealed.conflicts) {
+                        summary.reject(line, reason);
+                        rejected += 1;
+                    }
                     writing = Some(tokio::spawn(write(
                         self.clone(),
                         ctx.clone(),
@@ -418,7 +426,11 @@ impl App {
         if let Some(w) = writing.take() {
             written(&mut summary, join(w).await?);
         }
-        let sealed = batch.seal(self, ctx, &index).await?;
+        let mut sealed = batch.seal(self, ctx, &index).await?;
+        for (line, reason) in std::mem::take(&mut sealed.conflicts) {
+            summary.reject(line, reason);
+            rejected += 1;
+        }
         let counts = write(
             self.clone(),
             ctx.clone(),
@@ -429,6 +441,7 @@ impl App {
         )
         .await?;
         written(&mut summary, counts);
+        summary.rejected_lines.sort_by_key(|r| r.line);
         Ok(summary)
     }
 }

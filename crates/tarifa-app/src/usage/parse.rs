@@ -5,7 +5,7 @@
 
 use std::hash::BuildHasher;
 
-use tarifa_core::usage::{UsageError, UsageFields};
+use tarifa_core::usage::{UsageError, UsageFields, UsageTime};
 
 use super::index::NumberIndex;
 
@@ -81,6 +81,8 @@ impl Texts {
 /// A record checked, matched and classified: what a batch takes.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Prepared {
+    /// The record's line in its file (its position in a request).
+    pub line: u64,
     pub contract_id: i64,
     /// Year × 12 + month − 1 of the record's local time.
     pub month: u32,
@@ -106,9 +108,20 @@ pub(super) fn period_of(month: u32) -> String {
 pub(super) fn prepare(
     index: &NumberIndex,
     spans: &mut Spans<'_>,
+    line: u64,
     fields: &UsageFields<'_>,
 ) -> Result<Prepared, String> {
-    let day = fields.at.date();
+    let at = match fields.at {
+        UsageTime::Local(at) => at,
+        // An instant is local time in the time zone of the number's market.
+        UsageTime::Instant(_) => {
+            let market = index.market_of_number(fields.number).ok_or_else(|| {
+                format!("number: {} is not a number of this operator", fields.number)
+            })?;
+            fields.at.local_in(&market.time_zone)
+        }
+    };
+    let day = at.date();
     let holding = index
         .contract_on(fields.number, day)
         .ok_or_else(|| format!("number: {} held no contract on {day}", fields.number))?;
@@ -118,8 +131,9 @@ pub(super) fn prepare(
     if i64::try_from(fields.quantity).is_err() {
         return Err("quantity: too large".to_owned());
     }
-    let time = fields.at.time();
+    let time = at.time();
     Ok(Prepared {
+        line,
         contract_id: holding.contract_id,
         month: u32::try_from(day.year()).unwrap_or(0) * 12
             + u32::try_from(day.month() - 1).unwrap_or(0),
@@ -226,7 +240,7 @@ pub(super) fn parse_block(index: &NumberIndex, block: Block) -> ParsedBlock {
         let outcome = with_fields(text, |fields| {
             UsageFields::parse(fields)
                 .map_err(|e| e.to_string())
-                .and_then(|f| prepare(index, &mut spans, &f))
+                .and_then(|f| prepare(index, &mut spans, this_line, &f))
         })
         .and_then(|r| r);
         match outcome {

@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use axum::extract::{Extension, Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -52,6 +52,25 @@ pub struct EventSubscription {
     pub callback: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// The key every event to this listener is signed with (HMAC-SHA256,
+    /// header `X-Tarifa-Signature`): in the answer to the registration only,
+    /// never again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// The header carrying an event's signature: `t=<unix seconds>,v1=<hex>`,
+/// where the hex is HMAC-SHA256 under the listener's secret of the seconds,
+/// a dot, and the body as sent.
+pub const SIGNATURE_HEADER: &str = "x-tarifa-signature";
+
+/// The signature header's value for a body sent at `seconds`.
+pub fn signature(secret: &str, seconds: i64, body: &str) -> String {
+    let signed = format!("{seconds}.{body}");
+    format!(
+        "t={seconds},v1={}",
+        tarifa_app::tokens::hmac_hex(secret.as_bytes(), signed.as_bytes())
+    )
 }
 
 /// Now, in the one fixed UTC form the store compares as text.
@@ -64,6 +83,7 @@ fn represent(row: &HubSubscriptionRow) -> EventSubscription {
         id: row.id.to_string(),
         callback: row.callback.clone(),
         query: row.query.clone(),
+        secret: None,
     }
 }
 
@@ -91,15 +111,21 @@ async fn register(
     input: EventSubscriptionInput,
 ) -> Result<Response, ApiError> {
     allow(principal, &[Role::Admin, Role::Billing, Role::Agent])?;
-    let uri: Uri = input
-        .callback
-        .parse()
-        .map_err(|_| ApiError::bad_request("callback: not a URL"))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(ApiError::bad_request(
-            "callback: an http or https URL is required",
-        ));
+    if input.callback.len() > 2048 {
+        return Err(ApiError::bad_request("callback: longer than 2048 bytes"));
     }
+    if let Some(query) = &input.query {
+        tarifa_core::text::check(query, tarifa_core::text::LINE)
+            .map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+    }
+    state
+        .callbacks
+        .check(&input.callback)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("callback: {e}")))?;
+    let secret = tarifa_app::tokens::random_hex(32)
+        .map(|hex| format!("whsec_{hex}"))
+        .ok_or_else(|| ApiError::unavailable("no randomness for the listener's secret"))?;
     let mut tx = state.app.begin(&ctx(principal)).await?;
     let row = HubSubscriptionRow {
         id: 0,
@@ -109,14 +135,14 @@ async fn register(
         created_at: instant(state.app.clock().now()),
         deleted_at: None,
         from_audit_id: 0,
+        owner_token_id: Some(principal.token_id),
+        secret: Some(secret.clone()),
     };
     let id = tx.insert_subscription(&row).await?;
     tx.commit().await?;
-    Ok(one(
-        StatusCode::CREATED,
-        &represent(&HubSubscriptionRow { id, ..row }),
-        None,
-    ))
+    let mut shown = represent(&HubSubscriptionRow { id, ..row });
+    shown.secret = Some(secret);
+    Ok(one(StatusCode::CREATED, &shown, None))
 }
 
 async fn unregister(
@@ -128,9 +154,16 @@ async fn unregister(
     allow(principal, &[Role::Admin, Role::Billing, Role::Agent])?;
     let id = numeric_id(id, "listener")?;
     let mut tx = state.app.begin(&ctx(principal)).await?;
-    tx.subscription(api, id)
+    let listener = tx
+        .subscription(api, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no listener {id}")))?;
+    if principal.role != Role::Admin && listener.owner_token_id != Some(principal.token_id) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only the token that registered a listener, or an admin, removes it",
+        ));
+    }
     tx.delete_subscription(id, &instant(state.app.clock().now()))
         .await?;
     tx.commit().await?;
@@ -281,16 +314,21 @@ fn backoff(attempts: i64) -> SignedDuration {
     SignedDuration::from_secs(seconds.min(3600))
 }
 
-/// Posts one event; `Err` tells why it was not accepted.
-fn post(callback: &str, payload: &str) -> Result<(), String> {
+/// Posts one event, signed; `Err` tells why it was not accepted. Redirects
+/// are not followed: they could lead where the policy refuses.
+fn post(callback: &str, secret: &str, event_id: i64, payload: &str) -> Result<(), String> {
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(CALLBACK_TIMEOUT))
         .http_status_as_error(false)
+        .max_redirects(0)
         .build()
         .new_agent();
+    let seconds = Timestamp::now().as_second();
     let response = agent
         .post(callback)
         .header("content-type", "application/json")
+        .header(SIGNATURE_HEADER, signature(secret, seconds, payload))
+        .header("x-tarifa-event-id", event_id.to_string())
         .send(payload)
         .map_err(|e| e.to_string())?;
     let status = response.status();
@@ -469,7 +507,7 @@ pub async fn deliver_events(state: AppState, base: Base, mut stopped: watch::Rec
                 }
             }
         }
-        if let Err(error) = deliver_due(&app).await {
+        if let Err(error) = deliver_due(&app, &state.callbacks).await {
             tracing::error!(%error, "event delivery failed; it is retried");
         }
         tokio::select! {
@@ -480,7 +518,10 @@ pub async fn deliver_events(state: AppState, base: Base, mut stopped: watch::Rec
     }
 }
 
-async fn deliver_due(app: &App) -> Result<(), tarifa_app::AppError> {
+async fn deliver_due(
+    app: &App,
+    callbacks: &crate::callback::CallbackPolicy,
+) -> Result<(), tarifa_app::AppError> {
     let ctx = tarifa_app::Ctx::new("hub");
     loop {
         let now = app.clock().now();
@@ -490,11 +531,21 @@ async fn deliver_due(app: &App) -> Result<(), tarifa_app::AppError> {
         if due.is_empty() {
             return Ok(());
         }
-        for (event, callback) in due {
+        for (event, listener) in due {
             let payload = event.payload.clone();
-            let outcome = tokio::task::spawn_blocking(move || post(&callback, &payload))
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()));
+            let secret = listener.secret.clone().unwrap_or_default();
+            let id = event.id;
+            // Checked again before each post: a name may resolve elsewhere now.
+            let outcome = match callbacks.check(&listener.callback).await {
+                Err(refused) => Err(format!("the callback is refused: {refused}")),
+                Ok(()) if secret.is_empty() => Err("the listener has no signing secret".to_owned()),
+                Ok(()) => {
+                    let callback = listener.callback.clone();
+                    tokio::task::spawn_blocking(move || post(&callback, &secret, id, &payload))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()))
+                }
+            };
             let at = app.clock().now();
             let mut tx = app.begin(&ctx).await?;
             match outcome {
@@ -531,6 +582,19 @@ mod tests {
             Some(vec!["A".to_owned(), "B".to_owned()])
         );
         assert_eq!(wanted_types(Some("status=active")), None);
+    }
+
+    #[test]
+    fn an_event_is_signed_over_its_time_and_body() {
+        let header = signature("whsec_k", 1_700_000_000, "{}");
+        assert_eq!(
+            header,
+            format!(
+                "t=1700000000,v1={}",
+                tarifa_app::tokens::hmac_hex(b"whsec_k", b"1700000000.{}")
+            )
+        );
+        assert_ne!(header, signature("whsec_other", 1_700_000_000, "{}"));
     }
 
     #[test]

@@ -192,13 +192,58 @@ pub fn listed<T: Serialize>(items: &[T], total: i64, fields: Option<&str>) -> Re
     response
 }
 
+/// An amount as a JSON number, read from the digits as written — never
+/// through a float, which cannot hold 99999999999999.99 — and written with
+/// the amount's own digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Amount(pub rust_decimal::Decimal);
+
+impl Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match serde_json::value::RawValue::from_string(self.0.to_string()) {
+            Ok(raw) => raw.serialize(serializer),
+            Err(e) => Err(serde::ser::Error::custom(e)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        let text = raw.get().trim();
+        // A number as TMF writes it; a string of digits is taken too.
+        let digits = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(text);
+        let exact = if digits.contains(['e', 'E']) {
+            rust_decimal::Decimal::from_scientific(digits)
+        } else {
+            rust_decimal::Decimal::from_str_exact(digits)
+        };
+        exact.map(Amount).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{:?} is not an amount",
+                tarifa_core::text::clip(digits, tarifa_core::text::ECHO_CHARS)
+            ))
+        })
+    }
+}
+
+impl std::str::FromStr for Amount {
+    type Err = rust_decimal::Error;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        rust_decimal::Decimal::from_str_exact(text).map(Amount)
+    }
+}
+
 /// An amount of money as TMF writes it: a JSON number and the currency code.
-/// The amount is exact in the store; only this representation is a float,
-/// and it holds every amount of up to 15 digits exactly.
+/// The number carries the amount's digits exactly, both ways.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Money {
     pub unit: String,
-    pub value: f64,
+    #[schema(value_type = f64)]
+    pub value: Amount,
 }
 
 impl Money {
@@ -219,18 +264,12 @@ impl Money {
         if self.unit != market.currency.code() {
             return Err(ApiError::bad_request(format!(
                 "{field}.unit: {:?} is not the currency of market {} ({})",
-                self.unit,
+                tarifa_core::text::clip(&self.unit, tarifa_core::text::ECHO_CHARS),
                 market.id,
                 market.currency.code()
             )));
         }
-        if !self.value.is_finite() {
-            return Err(ApiError::bad_request(format!(
-                "{field}.value: not a number"
-            )));
-        }
-        // The shortest text that reads back as this float is the amount meant.
-        tarifa_core::money::Money::parse(&self.value.to_string(), market.currency)
+        tarifa_core::money::Money::parse(&self.value.0.to_string(), market.currency)
             .map_err(|e| ApiError::bad_request(format!("{field}.value: {e}")))
     }
 }
@@ -423,6 +462,7 @@ pub fn system() -> Principal {
         token_id: 0,
         role: Role::Admin,
         customer_id: None,
+        session: false,
     }
 }
 

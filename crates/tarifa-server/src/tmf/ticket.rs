@@ -6,7 +6,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use tarifa_app::complaints::BillRef;
+use tarifa_app::complaints::{BillRef, NewComplaint};
 use tarifa_app::tokens::{Principal, Role};
 use tarifa_core::complaint::Verdict;
 use tarifa_store::ComplaintRow;
@@ -149,12 +149,16 @@ fn represent(
             .handle
             .clone()
             .unwrap_or_else(|| format!("complaint {}", row.id)),
-        description: if row.kind == "bill" {
-            "complaint about a bill"
-        } else {
-            "complaint about the quality of service"
-        }
-        .to_owned(),
+        // What the subscriber wrote; complaints filed without words say what
+        // they are about.
+        description: row.description.clone().unwrap_or_else(|| {
+            if row.kind == "bill" {
+                "complaint about a bill"
+            } else {
+                "complaint about the quality of service"
+            }
+            .to_owned()
+        }),
         ticket_type: row.kind.clone(),
         severity: "minor".to_owned(),
         status: status.to_owned(),
@@ -322,10 +326,13 @@ async fn create_ticket(
         .file_complaint(
             &ctx(&principal),
             customer.id,
-            None,
-            bill,
-            disputed,
-            &channel,
+            NewComplaint {
+                handle: None,
+                bill,
+                disputed,
+                channel: &channel,
+                description: Some(&create.description),
+            },
         )
         .await?;
     let Some(id) = decided.value else {

@@ -5,11 +5,9 @@
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::Timestamp;
-use jiff::civil::DateTime;
 use serde::{Deserialize, Serialize};
 use tarifa_app::tokens::{Principal, Role};
-use tarifa_core::usage::{Bucket, UsageKind, UsageRecord};
+use tarifa_core::usage::{Bucket, UsageRecord};
 use tarifa_store::UsageRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -212,45 +210,47 @@ async fn create_usage(
     let id = required("recordId")?;
     let number = required("number")?;
     let to = required("to")?;
-    let quantity: u64 = required("quantity")?.parse().map_err(|_| {
-        ApiError::bad_request(
-            "usageCharacteristic quantity: a whole number of seconds, messages or bytes",
-        )
-    })?;
-    let kind: UsageKind = create
-        .usage_type
-        .parse()
-        .map_err(|e: String| ApiError::bad_request(format!("usageType: {e}")))?;
+    let quantity = required("quantity")?;
+    let roaming = text(list, "roaming")?.unwrap_or_default();
     let mut tx = reader(&state, &principal).await?;
-    let market_id = tx.market_of_number(&number).await?.ok_or_else(|| {
+    let market_id = tx.market_of_number(number.trim()).await?.ok_or_else(|| {
         state.metrics.usage(0, 0, 1);
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
-                "usageCharacteristic number: {number} is not a subscriber number of this operator"
+                "usageCharacteristic number: {} is not a subscriber number of this operator",
+                tarifa_core::text::clip(&number, tarifa_core::text::ECHO_CHARS)
             ),
         )
     })?;
     drop(tx);
     let market = super::market(&state, &market_id)?;
-    let at: DateTime = match create.usage_date.parse::<Timestamp>() {
-        Ok(instant) => instant.to_zoned(market.time_zone.clone()).datetime(),
-        Err(_) => create.usage_date.parse().map_err(|_| {
-            ApiError::bad_request(format!(
-                "usageDate: {:?} is neither RFC 3339 nor a local date and time",
-                create.usage_date
-            ))
-        })?,
-    };
-    let record = UsageRecord {
-        id: id.clone(),
-        number: number.clone(),
-        at,
-        kind,
-        to,
-        quantity,
-        roaming: text(list, "roaming")?.filter(|r| !r.is_empty()),
-    };
+    // The same fields and the same rules as a line of a usage file: the
+    // time local in the market, or with Z or an offset converted to it.
+    let fields = [
+        id.as_str(),
+        number.as_str(),
+        create.usage_date.as_str(),
+        create.usage_type.as_str(),
+        to.as_str(),
+        quantity.as_str(),
+        roaming.as_str(),
+    ];
+    let record = UsageRecord::parse(&fields, &market.time_zone).map_err(|e| {
+        let e = e.to_string();
+        // The CSV's column names, as this resource calls them.
+        let e = e
+            .strip_prefix("at:")
+            .map(|rest| format!("usageDate:{rest}"))
+            .or_else(|| {
+                e.strip_prefix("kind:")
+                    .map(|rest| format!("usageType:{rest}"))
+            })
+            .unwrap_or_else(|| format!("usageCharacteristic {e}"));
+        ApiError::bad_request(e)
+    })?;
+    let at = record.at;
+    let (id, number) = (record.id.clone(), record.number.clone());
     let summary = state
         .app
         .import_records_decided(&ctx(&principal), market, &[(1, record)])

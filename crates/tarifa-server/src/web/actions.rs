@@ -24,6 +24,9 @@ pub(super) struct ComplaintForm {
     pub bill: String,
     #[serde(default)]
     pub disputed: String,
+    /// What the subscriber writes about it.
+    #[serde(default)]
+    pub description: String,
 }
 
 /// A form's amount, with a decimal comma or point; empty is none. `field`
@@ -224,11 +227,11 @@ pub(super) async fn file_complaint(
     session: &WebSession,
     words: Words,
     customer_id: i64,
-    bill: &str,
-    disputed: &str,
+    form: &ComplaintForm,
     channel: &str,
 ) -> Message {
     let ctx = session.ctx();
+    let (bill, disputed) = (&form.bill, &form.disputed);
     let bill = bill.trim();
     let market = {
         let Ok(mut tx) = state.app.begin_read(&ctx).await else {
@@ -255,7 +258,17 @@ pub(super) async fn file_complaint(
     let bill_ref = (!bill.is_empty()).then(|| BillRef::Number(bill.to_owned()));
     match state
         .app
-        .file_complaint(&ctx, customer_id, None, bill_ref, disputed, channel)
+        .file_complaint(
+            &ctx,
+            customer_id,
+            tarifa_app::complaints::NewComplaint {
+                handle: None,
+                bill: bill_ref,
+                disputed,
+                channel,
+                description: Some(&form.description),
+            },
+        )
         .await
     {
         Ok(decided) => Message::decision(words, &what, &decided.decision),

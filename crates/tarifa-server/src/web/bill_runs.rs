@@ -273,7 +273,7 @@ async fn start(
     if let Err(elsewhere) = console::staff(&session) {
         return elsewhere.into_response();
     }
-    match begin_run(&state, &session, &form) {
+    match begin_run(&state, &session, &form).await {
         // Back to the page by GET, so a reload does not start it again.
         Ok(()) => Redirect::to("/console/bill-runs").into_response(),
         Err(message) => page(&state, &session, Some(message)).await,
@@ -281,7 +281,11 @@ async fn start(
 }
 
 /// Checks the form and starts the run in the background.
-fn begin_run(state: &AppState, session: &WebSession, form: &StartForm) -> Result<(), Message> {
+async fn begin_run(
+    state: &AppState,
+    session: &WebSession,
+    form: &StartForm,
+) -> Result<(), Message> {
     let words = session.words;
     if !may_run(session) {
         return Err(Message::error(words.with(
@@ -300,17 +304,25 @@ fn begin_run(state: &AppState, session: &WebSession, form: &StartForm) -> Result
         Message::error(words.with("console-run-bad-period", &[("text", text(period))]))
     })?;
     let issued_on = match form.issued_on.trim() {
-        "" => tarifa_app::billing::issue_date(&market, month),
-        given => given.parse::<Date>().map_err(|_| {
+        "" => None,
+        given => Some(given.parse::<Date>().map_err(|_| {
             Message::error(words.with("console-run-bad-date", &[("text", text(given))]))
-        })?,
+        })?),
     };
-    if issued_on <= month.last_of_month() {
+    if let Some(issued_on) = issued_on
+        && issued_on <= month.last_of_month()
+    {
         return Err(Message::error(words.with(
             "console-run-inside",
             &[("date", Arg::Date(issued_on)), ("period", text(period))],
         )));
     }
+    // A month not ended, before the market's first contract, or dated ahead.
+    let issued_on = state
+        .app
+        .check_bill_run(&session.ctx(), &market, month, issued_on)
+        .await
+        .map_err(|e| Message::error(e.to_string()))?;
     let (progress, watcher) = watch::channel(BillRunProgress::default());
     let ending = Arc::new(Mutex::new(None));
     {

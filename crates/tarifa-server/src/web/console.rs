@@ -246,10 +246,11 @@ async fn customer_page(
             requests.push((
                 words.with("page-request-complaint", &id_arg(c.id)),
                 format!(
-                    "{} ({}, {})",
+                    "{} ({}, {}){}",
                     words.label("page-complaint-kind", &c.kind),
                     c.channel,
-                    c.filed_on
+                    c.filed_on,
+                    written(c.description.as_deref())
                 ),
                 words.label("page-status", &c.status),
                 c.decide_by.clone(),
@@ -499,16 +500,8 @@ async fn complaint(
     if let Err(elsewhere) = staff(&session) {
         return elsewhere.into_response();
     }
-    let message = super::actions::file_complaint(
-        &state,
-        &session,
-        session.words,
-        id,
-        &form.bill,
-        &form.disputed,
-        "phone",
-    )
-    .await;
+    let message =
+        super::actions::file_complaint(&state, &session, session.words, id, &form, "phone").await;
     customer_page(&state, &session, id, Some(message)).await
 }
 
@@ -566,4 +559,11 @@ async fn listing_pdf(
     Path(id): Path<i64>,
 ) -> Response {
     listing_document(&state, &session, id, tarifa_render::Format::Pdf).await
+}
+
+/// What a subscriber wrote in a request, after its kind: the first 200
+/// characters on a list.
+pub(super) fn written(text: Option<&str>) -> String {
+    text.map(|t| format!(": “{}”", tarifa_core::text::clip(t, 200)))
+        .unwrap_or_default()
 }

@@ -16,14 +16,18 @@ mod pages;
 mod selfcare;
 
 use axum::Router;
-use axum::extract::{Form, Request, State};
+use axum::extract::{Form, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tarifa_app::Ctx;
-use tarifa_app::tokens::{Credentials, Principal, Role, SESSION_HOURS, csrf_token};
+use tarifa_app::tokens::{
+    Credentials, Principal, Role, SESSION_HOURS, csrf_token, hmac_hex, same_secret,
+};
+
+use crate::auth::{Attempt, client_address, too_many};
 
 pub use bill_runs::BillRuns;
 
@@ -53,7 +57,7 @@ impl WebSession {
 
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check(&self, sent: &str) -> Result<(), Detour> {
-        if constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+        if same_secret(sent, &self.csrf) {
             Ok(())
         } else {
             Err(Detour::RefusedForm)
@@ -80,10 +84,6 @@ impl IntoResponse for Detour {
             Self::RefusedForm => refused_form(),
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn refused_form() -> Response {
@@ -156,6 +156,37 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/", get(|| async { Redirect::to("/login") }))
         .merge(signed_in)
+        .layer(middleware::from_fn(page_headers))
+}
+
+/// The policy every page and document is served under: content from this
+/// server only, no plugins, never inside another site's frame, forms posted
+/// only here. Inline styles stay allowed: bill documents are self-contained
+/// files (the same HTML a subscriber downloads), and CSS runs no code; the
+/// pages have no scripts, and no inline script would run.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every page, and no caching: the pages show personal
+/// data, which must not stay in a shared or back-button cache.
+async fn page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Where a role lands after login.
@@ -166,14 +197,43 @@ fn home(role: Role) -> &'static str {
     }
 }
 
-fn random_hex() -> String {
-    let mut bytes = [0_u8; 16];
-    // Without randomness the login form cannot be guarded: an empty value
-    // never matches, so login fails safe.
-    if getrandom::fill(&mut bytes).is_err() {
+/// How long a login form may wait before it is sent.
+const LOGIN_FORM_SECONDS: u64 = 3600;
+
+/// The login form's guard: when it was made, a random nonce, and the
+/// server's signature of both. The same value goes into a cookie and the
+/// form (double submit), and the server accepts only a guard it made, less
+/// than [`LOGIN_FORM_SECONDS`] ago — a value a script or another site chose
+/// is refused. Without randomness the guard is empty, which never passes.
+fn login_guard(key: &[u8], now: u64) -> String {
+    let Some(nonce) = tarifa_app::tokens::random_hex(16) else {
         return String::new();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let signed = format!("{now}.{nonce}");
+    let signature = hmac_hex(key, signed.as_bytes());
+    format!("{signed}.{signature}")
+}
+
+/// Whether `guard` is one [`login_guard`] made with `key` and still fresh.
+fn login_guard_holds(key: &[u8], guard: &str, now: u64) -> bool {
+    let Some((signed, signature)) = guard.rsplit_once('.') else {
+        return false;
+    };
+    let Some(made) = signed
+        .split_once('.')
+        .and_then(|(made, _)| made.parse::<u64>().ok())
+    else {
+        return false;
+    };
+    same_secret(&hmac_hex(key, signed.as_bytes()), signature)
+        && made <= now
+        && now - made <= LOGIN_FORM_SECONDS
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 async fn login_page(headers: HeaderMap, State(state): State<AppState>) -> Response {
@@ -183,16 +243,17 @@ async fn login_page(headers: HeaderMap, State(state): State<AppState>) -> Respon
     {
         return Redirect::to(home(principal.role)).into_response();
     }
-    let guard = random_hex();
+    let guard = login_guard(&state.login_key[..], unix_seconds());
     let page = render(&LoginPage {
         csrf: guard.clone(),
         message: None,
         words: Words::of_browser(&headers),
     });
     let mut response = page.into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, &guard, 3600));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_COOKIE, &guard, LOGIN_FORM_SECONDS as i64),
+    );
     response
 }
 
@@ -208,23 +269,41 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
+async fn login(State(state): State<AppState>, request: Request) -> Response {
+    let address = client_address(&request);
+    let headers = request.headers().clone();
+    let Form(form) = match Form::<LoginForm>::from_request(request, &state).await {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
     let guard = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if guard.is_empty() || !constant_time_eq(guard.as_bytes(), form.csrf.as_bytes()) {
+    if guard.is_empty()
+        || !same_secret(&guard, &form.csrf)
+        || !login_guard_holds(&state.login_key[..], &guard, unix_seconds())
+    {
         return refused_form();
     }
+    let token = form.token.trim();
+    let username = form.username.trim();
+    // Failures count against the address, and a password's against the
+    // username too (whatever address tries it); the API's bad tokens count
+    // against the same address.
+    let mut attempts = vec![Attempt::Address(address)];
+    if token.is_empty() && !username.is_empty() {
+        attempts.push(Attempt::Username(username.chars().take(64).collect()));
+    }
+    let now = std::time::Instant::now();
+    if state.throttle.locked_out(&attempts, now) {
+        return too_many(state.throttle.retry_after(&attempts, now));
+    }
     let ctx = Ctx::new("web login");
-    let credentials = if form.token.trim().is_empty() {
+    let credentials = if token.is_empty() {
         Credentials::Password {
-            username: &form.username,
+            username,
             password: &form.password,
         }
     } else {
-        Credentials::Token(form.token.trim())
+        Credentials::Token(token)
     };
     match state.app.log_in(&ctx, credentials).await {
         Ok(Some(session)) => {
@@ -239,6 +318,7 @@ async fn login(
             response
         }
         Ok(None) => {
+            state.throttle.failed(&attempts, now);
             let words = Words::of_browser(&headers);
             let page = render(&LoginPage {
                 csrf: guard,

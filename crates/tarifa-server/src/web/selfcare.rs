@@ -247,7 +247,11 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
         requests.push(RequestLine {
             what: words.with("page-request-complaint", &id(c.id)),
             link: None,
-            about: words.label("page-complaint-kind", &c.kind),
+            about: format!(
+                "{}{}",
+                words.label("page-complaint-kind", &c.kind),
+                super::console::written(c.description.as_deref())
+            ),
             status: words.label("page-status", &c.status),
             deadline: day(words, &c.decide_by),
         });
@@ -413,16 +417,9 @@ async fn complaint(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let message = super::actions::file_complaint(
-        &state,
-        &session,
-        words,
-        customer_id,
-        &form.bill,
-        &form.disputed,
-        "self_care",
-    )
-    .await;
+    let message =
+        super::actions::file_complaint(&state, &session, words, customer_id, &form, "self_care")
+            .await;
     page(&state, &session, Some(message)).await
 }
 

@@ -27,6 +27,8 @@ pub async fn start(url: &str) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let options = tarifa_server::Options {
         request_timeout: Duration::from_secs(5),
+        // The tests' listeners run on this machine.
+        hub_allow: vec!["127.0.0.1".to_owned()],
         ..tarifa_server::Options::default()
     };
     let done = tokio::spawn(tarifa_server::serve(

@@ -54,6 +54,7 @@ page-complaint-title = File a complaint
 page-complaint-bill = About the bill
 page-complaint-quality = The quality of service
 page-complaint-disputed = Disputed amount
+page-complaint-description = What happened
 page-complaint-submit = File the complaint
 page-listing-title = Itemised listing
 page-month = Month

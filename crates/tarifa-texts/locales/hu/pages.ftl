@@ -54,6 +54,7 @@ page-complaint-title = Panasz benyújtása
 page-complaint-bill = A számla
 page-complaint-quality = A szolgáltatás minősége
 page-complaint-disputed = Vitatott összeg
+page-complaint-description = Mi történt
 page-complaint-submit = Panasz benyújtása
 page-listing-title = Részletes híváslista
 page-month = Hónap

@@ -54,6 +54,7 @@ page-complaint-title = Podnesite reklamaciju
 page-complaint-bill = Na račun
 page-complaint-quality = Na kvalitet usluge
 page-complaint-disputed = Osporeni iznos
+page-complaint-description = Šta se dogodilo
 page-complaint-submit = Podnesi reklamaciju
 page-listing-title = Listing (specifikacija saobraćaja)
 page-month = Mjesec
