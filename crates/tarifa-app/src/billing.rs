@@ -1307,12 +1307,7 @@ impl App {
         customer_id: i64,
     ) -> Result<(Vec<(String, Money)>, Money)> {
         let bills = tx.bills_of_customer(customer_id).await?;
-        let paid: i64 = tx
-            .payments_of_customer(customer_id)
-            .await?
-            .iter()
-            .map(|p| p.amount_minor)
-            .sum();
+        let paid = tx.paid_by_customer(customer_id).await?;
         let amounts: Vec<(i64, Money)> = bills
             .iter()
             .map(|b| (b.id, Money::from_minor(b.total_minor, market.currency)))

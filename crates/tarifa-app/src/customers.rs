@@ -45,6 +45,11 @@ impl App {
     ) -> Result<Decided<i64>> {
         let market = self.market(market_id)?.clone();
         let today = self.today(&market);
+        party::check_fields(&application).map_err(|(field, e)| AppError::invalid(field, e))?;
+        if let Some(handle) = handle {
+            tarifa_core::text::check(handle, tarifa_core::text::ID)
+                .map_err(|e| AppError::invalid("id", e))?;
+        }
         let policy = RegistrationPolicy {
             identification: market.applies(rules::CON_4),
             directory: market.applies(rules::CON_15),
@@ -129,6 +134,8 @@ impl App {
         if let Some(number) = changes.id_document_number {
             new.id_document_number = Some(number);
         }
+        party::check_texts(&party::PartyTexts::from(&new))
+            .map_err(|(field, e)| AppError::invalid(field, e))?;
         if let Some(consent) = changes.marketing_consent {
             new.marketing_consent = consent;
             let text = if consent {

@@ -19,7 +19,7 @@ use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_core::time::add_days;
-use tarifa_store::{BillRow, ComplaintRow, PaymentRow, Tx};
+use tarifa_store::{BillRow, ComplaintRow, Tx};
 use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
@@ -61,15 +61,21 @@ pub(crate) async fn overdue_bill(
     customer_id: i64,
     day: Date,
 ) -> Result<Option<(String, Money)>> {
-    // One customer's records only: this runs at every signing (CON-7).
+    Ok(account(tx, market, customer_id).await?.and_then(|a| {
+        a.overdue(day, 0)
+            .map(|(bill, open)| (bill.number.clone(), *open))
+    }))
+}
+
+/// One customer's account: only that customer's records are read, since
+/// this runs at every signing (CON-7) and every payment (DUN-3).
+async fn account(tx: &mut Tx, market: &Market, customer_id: i64) -> Result<Option<Account>> {
     let bills = tx.bills_of_customer(customer_id).await?;
-    let payments = tx.payments_of_customer(customer_id).await?;
+    let paid = HashMap::from([(customer_id, tx.paid_by_customer(customer_id).await?)]);
     let complaints = tx.complaints_of_customer(customer_id).await?;
-    Ok(build_accounts(market, bills, payments, complaints)
-        .iter()
-        .find(|a| a.customer_id == customer_id)
-        .and_then(|a| a.overdue(day, 0))
-        .map(|(bill, open)| (bill.number.clone(), *open)))
+    Ok(build_accounts(market, bills, paid, complaints)
+        .into_iter()
+        .find(|a| a.customer_id == customer_id))
 }
 
 impl crate::App {
@@ -90,24 +96,25 @@ impl crate::App {
 /// Every account of a market with bills, and what is open on them.
 async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
     let bills = tx.bills(&market.id).await?;
-    let payments = tx.payments(&market.id).await?;
+    let paid = tx
+        .paid_by_customers(&market.id)
+        .await?
+        .into_iter()
+        .collect();
     let complaints = tx.complaints(&market.id).await?;
-    Ok(build_accounts(market, bills, payments, complaints))
+    Ok(build_accounts(market, bills, paid, complaints))
 }
 
+/// Accounts from bills, what each customer paid in all, and complaints.
 fn build_accounts(
     market: &Market,
     all_bills: Vec<BillRow>,
-    payments: Vec<PaymentRow>,
+    paid: HashMap<i64, i64>,
     complaints: Vec<ComplaintRow>,
 ) -> Vec<Account> {
     let mut bills: HashMap<i64, Vec<BillRow>> = HashMap::new();
     for bill in all_bills {
         bills.entry(bill.customer_id).or_default().push(bill);
-    }
-    let mut paid: HashMap<i64, i64> = HashMap::new();
-    for payment in payments {
-        *paid.entry(payment.customer_id).or_default() += payment.amount_minor;
     }
     let mut disputed: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     for complaint in complaints {
@@ -357,10 +364,9 @@ impl App {
         decision: &mut Decision,
     ) -> Result<()> {
         let grace = market.rules.dun_2.suspend_after_days;
-        let still_overdue = accounts(tx, market)
+        let still_overdue = account(tx, market, customer_id)
             .await?
-            .iter()
-            .any(|a| a.customer_id == customer_id && a.overdue(day, grace).is_some());
+            .is_some_and(|a| a.overdue(day, grace).is_some());
         if still_overdue {
             return Ok(());
         }

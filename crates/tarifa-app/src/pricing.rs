@@ -26,6 +26,9 @@ pub fn unfavourable_window(market: &Market, announced: Date, effective: Date) ->
     }
 }
 
+/// How far ahead a price change may be announced.
+pub const PRICE_CHANGE_HORIZON_YEARS: i32 = 5;
+
 impl App {
     /// Announces a new monthly fee for a package from `effective` (CAT-3).
     pub async fn announce_price_change(
@@ -39,6 +42,16 @@ impl App {
     ) -> Result<Decided<i64>> {
         let market = self.market(market_id)?.clone();
         let today = self.today(&market);
+        // A date centuries ahead is a typing error, not a plan.
+        let horizon = tarifa_core::time::add_months(today, 12 * PRICE_CHANGE_HORIZON_YEARS);
+        if effective > horizon {
+            return Err(AppError::invalid(
+                "effective",
+                format!(
+                    "{effective} is more than {PRICE_CHANGE_HORIZON_YEARS} years ahead (after {horizon})"
+                ),
+            ));
+        }
         let mut tx = self.begin(ctx).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let package = catalog.package(package_id).ok_or_else(|| {

@@ -182,7 +182,7 @@ fn generate(
         dir.join("bench.json"),
         serde_json::to_string_pretty(&manifest)?,
     )?;
-    println!(
+    say!(
         "{}: {subscribers} subscribers, {} records for {period}",
         dir.display(),
         subscribers * per
@@ -247,7 +247,16 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
     }
     crate::runtime()?.block_on(async {
         let started = Instant::now();
-        let app = crate::open_app(&url, markets.clone()).await?;
+        // The clock stands on the day after the month, as on a real run:
+        // the month's records lie in the past.
+        let store = tarifa_store::Store::open(&url)
+            .await
+            .with_context(|| format!("opening {}", tarifa_store::redact(&url)))?;
+        let clock = std::sync::Arc::new(tarifa_core::time::ManualClock::at_date(
+            add_months(month, 1),
+            &market.time_zone,
+        ));
+        let app = tarifa_app::App::new(store, markets.clone(), clock).await?;
         let ctx = Ctx::new("bench");
         app.update_catalog(&ctx, &market, &catalog).await?;
         app.provision(&ctx, &market, &subscribers, month).await?;
@@ -311,7 +320,7 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
             "bill_run_peak_rss_mb": bill_run_peak,
             "database": url,
         });
-        println!("{line}");
+        say!("{line}");
         Ok(())
     })
 }

@@ -58,7 +58,7 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
             )
             .await?;
         app.store().close().await;
-        println!("{}", serde_json::to_string(&summary)?);
+        say!("{}", serde_json::to_string(&summary)?);
         Ok(())
     })
 }

@@ -60,16 +60,27 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
             };
             let bills = app.list_bills(&ctx, &filter).await?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&bills)?);
+                say!("{}", serde_json::to_string_pretty(&bills)?);
             } else {
-                println!(
+                say!(
                     "{:<18} {:>8} {:<6} {:<8} {:>14} {:>14}",
-                    "number", "customer", "market", "period", "total", "total due"
+                    "number",
+                    "customer",
+                    "market",
+                    "period",
+                    "total",
+                    "total due"
                 );
                 for b in &bills {
-                    println!(
+                    say!(
                         "{:<18} {:>8} {:<6} {:<8} {:>14} {:>14} {}",
-                        b.number, b.customer, b.market, b.period, b.total, b.total_due, b.currency
+                        b.number,
+                        b.customer,
+                        b.market,
+                        b.period,
+                        b.total,
+                        b.total_due,
+                        b.currency
                     );
                 }
             }
@@ -93,7 +104,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
                 let bytes = tarifa_render::render(&view, format)?;
                 std::fs::write(&args.out, bytes)
                     .with_context(|| format!("writing {}", args.out.display()))?;
-                eprintln!("{} ({}) → {}", args.bill, view.lang, args.out.display());
+                tell!("{} ({}) → {}", args.bill, view.lang, args.out.display());
                 Ok(())
             })
         }

@@ -77,7 +77,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
 fn warn_if_incomplete(market: &tarifa_core::market::Market, from: i16, to: i16) {
     for year in from..=to {
         if !market.calendar.is_complete_for(year) {
-            eprintln!(
+            tell!(
                 "warning: the {} calendar has no decreed moved days for {year} yet; only statutory holidays are counted",
                 market.id
             );

@@ -314,14 +314,14 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
             "markets": summary,
             "seconds": (seconds * 100.0).round() / 100.0,
         });
-        println!("{json}");
+        say!("{json}");
     } else {
-        println!(
+        say!(
             "tarifa demo: {shown}, {start} → {end} ({} days on the manual clock)",
             days.len()
         );
-        println!();
-        println!(
+        say!();
+        say!(
             "{:<7} {:>9} {:>9} {:>10} {:>6} {:>16} {:>16} {:>16} {:>9} {:>8}",
             "market",
             "customers",
@@ -335,7 +335,7 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
             "refused"
         );
         for (id, s) in &summary {
-            println!(
+            say!(
                 "{:<7} {:>9} {:>9} {:>10} {:>6} {:>16} {:>16} {:>16} {:>9} {:>8}",
                 id,
                 s.customers,
@@ -349,12 +349,16 @@ async fn seed(args: Args, markets: Vec<Market>, url: String, start: Date, end: D
                 s.decisions_rejected
             );
         }
-        println!(
+        say!(
             "{:<7} {:>9} {:>9} {:>10} {:>6}",
-            "total", customers, contract_count, "", bill_count
+            "total",
+            customers,
+            contract_count,
+            "",
+            bill_count
         );
-        println!();
-        println!(
+        say!();
+        say!(
             "Done in {seconds:.1} s. Refusals name their rule: e.g. CON-4 for a customer without the right identity document."
         );
     }

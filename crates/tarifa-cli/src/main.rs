@@ -6,6 +6,24 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` that never panics: when standard output is closed or its
+/// reader went away, the line is lost and the command goes on (`| head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics: a closed standard error loses messages,
+/// not the command's work.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod bill_run;
 mod bills;
@@ -124,9 +142,7 @@ fn main() -> ExitCode {
         Command::Calendar(command) => {
             calendar::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
-        Command::Usage(command) => {
-            usage::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Usage(command) => usage::run(command, cli.markets.as_ref()),
         Command::Notices(command) => {
             notices::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
@@ -150,7 +166,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            tell!("error: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -54,7 +54,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
         Command::List(args) => crate::runtime()?.block_on(async {
             let app = crate::open_existing_app(&args.db, markets).await?;
             let notices = app.notices(&args.market).await?;
-            println!("{}", serde_json::to_string_pretty(&notices)?);
+            say!("{}", serde_json::to_string_pretty(&notices)?);
             Ok(())
         }),
     }
@@ -83,7 +83,7 @@ fn deliver(args: DeliverArgs, markets: Vec<tarifa_core::market::Market>) -> Resu
         let policy = RetryPolicy::default();
         loop {
             let report = app.deliver_notices(&ctx, &channels, &policy).await?;
-            println!("{}", serde_json::to_string(&report)?);
+            say!("{}", serde_json::to_string(&report)?);
             match args.every {
                 Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds.max(1))).await,
                 None => return Ok(()),

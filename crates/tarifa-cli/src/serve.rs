@@ -40,7 +40,7 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
             .with_context(|| format!("listening on {}", args.listen))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, db = %tarifa_store::redact(&args.db), "tarifa serves");
-        println!("listening on http://{address}");
+        say!("listening on http://{address}");
         let options = tarifa_server::Options {
             public_url: args.public_url.clone(),
             hub_allow: args.hub_allow.clone(),

@@ -24,14 +24,14 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<ExitCode> {
     let text = match std::fs::read_to_string(&args.file) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("{}: {e}", args.file.display());
+            tell!("{}: {e}", args.file.display());
             return Ok(ExitCode::from(2));
         }
     };
     let scenario = match Scenario::parse(&text) {
         Ok(scenario) => scenario,
         Err(e) => {
-            eprintln!("{}: {e}", args.file.display());
+            tell!("{}: {e}", args.file.display());
             return Ok(ExitCode::from(2));
         }
     };
@@ -47,7 +47,7 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<ExitCode> {
     let simulation = match outcome {
         Ok(simulation) => simulation,
         Err(e) => {
-            eprintln!("{}: {e}", args.file.display());
+            tell!("{}: {e}", args.file.display());
             return Ok(ExitCode::from(2));
         }
     };
@@ -55,10 +55,10 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<ExitCode> {
     match &args.out {
         Some(path) => std::fs::write(path, json + "\n")
             .with_context(|| format!("writing {}", path.display()))?,
-        None => println!("{json}"),
+        None => say!("{json}"),
     }
     for failure in &simulation.failures {
-        eprintln!("{}: expectation failed: {failure}", args.file.display());
+        tell!("{}: expectation failed: {failure}", args.file.display());
     }
     Ok(ExitCode::from(
         u8::try_from(simulation.exit_code()).unwrap_or(1),

@@ -43,13 +43,13 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
             } => {
                 let app = crate::open_app(&db, markets).await?;
                 let (id, secret) = app.create_token(&ctx, role, customer, label).await?;
-                eprintln!("token {id} ({role}); keep the secret, it is not shown again:");
-                println!("{secret}");
+                tell!("token {id} ({role}); keep the secret, it is not shown again:");
+                say!("{secret}");
             }
             Command::Revoke { id, db } => {
                 let app = crate::open_existing_app(&db, markets).await?;
                 app.revoke_token(&ctx, id).await?;
-                eprintln!("token {id} revoked");
+                tell!("token {id} revoked");
             }
         }
         Ok(())

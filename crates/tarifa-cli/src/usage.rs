@@ -1,14 +1,17 @@
 //! `tarifa usage import FILE`: the bulk path for usage records.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tarifa_app::Ctx;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Import a usage CSV (id,number,at,kind,to,quantity,roaming); bad lines are named and skipped.
+    /// Import a usage CSV (id,number,at,kind,to,quantity,roaming); bad lines
+    /// are named and skipped. Exit code 0: every line imported (or there
+    /// already); 3: some lines were refused; 1: none could be imported.
     Import {
         file: PathBuf,
         /// The database (default: the demo's ./tarifa-demo.sqlite).
@@ -20,14 +23,22 @@ pub enum Command {
     },
 }
 
-pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
+/// Some lines were refused; the rest are imported.
+const SOME_REFUSED: u8 = 3;
+
+pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<ExitCode> {
     let Command::Import { file, db, json } = command;
     let markets = crate::load_markets(markets)?;
+    let metadata = std::fs::metadata(&file).with_context(|| format!("{}", file.display()))?;
+    if !metadata.is_file() {
+        bail!(
+            "{} is not a file: give one usage file (CSV) to import",
+            file.display()
+        );
+    }
     crate::runtime()?.block_on(async {
         let app = crate::open_existing_app(&db, markets).await?;
-        let size = std::fs::metadata(&file)
-            .with_context(|| format!("{}", file.display()))?
-            .len();
+        let size = metadata.len();
         let reader =
             std::fs::File::open(&file).with_context(|| format!("opening {}", file.display()))?;
         let progress = if json {
@@ -54,9 +65,9 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
         progress.finish_and_clear();
         app.store().close().await;
         if json {
-            println!("{}", serde_json::to_string(&summary)?);
+            say!("{}", serde_json::to_string(&summary)?);
         } else {
-            println!(
+            say!(
                 "{}: {} imported, {} duplicates, {} rejected",
                 file.display(),
                 summary.imported,
@@ -64,13 +75,22 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
                 summary.rejected
             );
             for rejected in &summary.rejected_lines {
-                println!("  line {}: {}", rejected.line, rejected.reason);
+                say!("  line {}: {}", rejected.line, rejected.reason);
             }
             let shown = u64::try_from(summary.rejected_lines.len()).unwrap_or(0);
             if summary.rejected > shown {
-                println!("  … and {} more", summary.rejected - shown);
+                say!("  … and {} more", summary.rejected - shown);
             }
         }
-        Ok(())
+        Ok(
+            match (summary.rejected, summary.imported + summary.duplicates) {
+                (0, _) => ExitCode::SUCCESS,
+                (_, 0) => {
+                    tell!("{}: no line could be imported", file.display());
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::from(SOME_REFUSED),
+            },
+        )
     })
 }

@@ -64,7 +64,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
             return crate::runtime()?.block_on(async {
                 let app = crate::open_existing_app(&db, markets).await?;
                 let id = app.disable_user(&Ctx::new("cli"), &username).await?;
-                eprintln!("user {id} {username:?} disabled; their sessions have ended");
+                tell!("user {id} {username:?} disabled; their sessions have ended");
                 Ok(())
             });
         }
@@ -75,7 +75,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
         let id = app
             .create_user(&Ctx::new("cli"), &username, &password, role, customer)
             .await?;
-        eprintln!("user {id} {username:?} ({role}) created");
+        tell!("user {id} {username:?} ({role}) created");
         Ok(())
     })
 }

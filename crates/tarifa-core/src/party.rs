@@ -148,6 +148,87 @@ pub struct RegistrationPolicy {
     pub directory: bool,
 }
 
+/// Checks the form of an application's texts: lengths, no control
+/// characters, one e-mail address, a phone number of digits. `Err` names the
+/// field and why; nothing about the party is decided here.
+pub fn check_fields(application: &PartyApplication) -> Result<(), (&'static str, String)> {
+    check_texts(&PartyTexts {
+        name: &application.name,
+        email: application.email.as_deref(),
+        phone: application.phone.as_deref(),
+        address: application.address.as_deref(),
+        id_document_number: application.id_document_number.as_deref(),
+        language: application.language.as_deref(),
+    })
+}
+
+/// The texts of a party a person typed.
+pub struct PartyTexts<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub id_document_number: Option<&'a str>,
+    pub language: Option<&'a str>,
+}
+
+impl<'a> From<&'a Party> for PartyTexts<'a> {
+    fn from(party: &'a Party) -> Self {
+        Self {
+            name: &party.name,
+            email: party.email.as_deref(),
+            phone: party.phone.as_deref(),
+            address: party.address.as_deref(),
+            id_document_number: party.id_document_number.as_deref(),
+            language: party.language.as_deref(),
+        }
+    }
+}
+
+/// [`check_fields`] for any party's texts.
+pub fn check_texts(texts: &PartyTexts<'_>) -> Result<(), (&'static str, String)> {
+    use crate::text::{ID, LINE, check, check_email};
+    check(texts.name, LINE).map_err(|e| ("name", e))?;
+    if let Some(email) = texts.email.filter(|e| !e.trim().is_empty()) {
+        check_email(email.trim()).map_err(|e| ("email", e))?;
+    }
+    if let Some(phone) = texts.phone.filter(|p| !p.trim().is_empty()) {
+        let phone = phone.trim();
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        if phone.chars().count() > 32
+            || !(3..=15).contains(&digits)
+            || !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '/'))
+        {
+            return Err((
+                "phone",
+                format!(
+                    "{:?} is not a phone number (3 to 15 digits, with + ( ) - / and spaces)",
+                    crate::text::clip(phone, crate::text::ECHO_CHARS)
+                ),
+            ));
+        }
+    }
+    if let Some(address) = texts.address {
+        check(
+            address,
+            crate::text::Limit {
+                max_chars: 300,
+                multiline: true,
+            },
+        )
+        .map_err(|e| ("address", e))?;
+    }
+    if let Some(number) = texts.id_document_number {
+        check(number, ID).map_err(|e| ("id_document_number", e))?;
+    }
+    if let Some(language) = texts.language {
+        check(language, ID).map_err(|e| ("language", e))?;
+    }
+    Ok(())
+}
+
 /// Registers a party: CON-4 identification, CON-15 directory listing, CON-14
 /// marketing consent. Returns the party (when approved) and the decision.
 pub fn register(
@@ -315,6 +396,36 @@ pub fn changes(old: &Party, new: &Party) -> Vec<FieldChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_of_an_application_are_checked_by_field() {
+        let mut application = PartyApplication {
+            kind: PartyKind::Individual,
+            residency: Residency::Citizen,
+            name: "Ana Petrović".into(),
+            email: Some("ana@example.rs".into()),
+            phone: Some("+381 64 123 4567".into()),
+            address: Some("Bulevar 1, Beograd".into()),
+            id_document: None,
+            id_document_number: Some("123456789".into()),
+            copy_consent: false,
+            directory_opt_out: false,
+            security_body: false,
+            marketing_consent: false,
+            language: None,
+        };
+        assert_eq!(check_fields(&application), Ok(()));
+        application.email = Some("x\r\nBcc: y@example.com".into());
+        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("email"));
+        application.email = None;
+        application.name = "Ana\0".into();
+        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("name"));
+        application.name = "A".repeat(201);
+        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("name"));
+        application.name = "Ana".into();
+        application.phone = Some("call me".into());
+        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("phone"));
+    }
 
     fn application(
         kind: PartyKind,

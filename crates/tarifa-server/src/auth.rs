@@ -178,3 +178,28 @@ pub fn allow(principal: &Principal, roles: &[Role]) -> Result<(), ApiError> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_username_is_throttled_whatever_address_tries_it() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        let ana = Attempt::Username("ana".to_owned());
+        for i in 0..MAX_FAILURES {
+            let address = Attempt::Address(IpAddr::from([10, 0, 0, u8::try_from(i).unwrap_or(0)]));
+            assert!(!throttle.locked_out(&[address.clone(), ana.clone()], now));
+            throttle.failed(&[address, ana.clone()], now);
+        }
+        // A new address trying Ana waits; the same address trying Bojan does not.
+        let fresh = Attempt::Address(IpAddr::from([10, 9, 9, 9]));
+        assert!(throttle.locked_out(&[fresh.clone(), ana.clone()], now));
+        let bojan = Attempt::Username("bojan".to_owned());
+        assert!(!throttle.locked_out(&[fresh, bojan], now));
+        assert!(throttle.retry_after(std::slice::from_ref(&ana), now) <= 61);
+        // A minute later Ana may try again.
+        assert!(!throttle.locked_out(&[ana], now + WINDOW));
+    }
+}

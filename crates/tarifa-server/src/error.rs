@@ -124,16 +124,18 @@ impl From<StoreError> for ApiError {
 }
 
 /// Gives an `Error` body to the 4xx and 5xx that layers answer without one
-/// (body too large, timeout, method not allowed).
+/// (body too large, timeout, method not allowed). A page's answer (HTML, a
+/// refused form) stays the page it is.
 pub(crate) async fn tmf_error_bodies(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
+    let kind = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .unwrap_or("");
+    let answered = kind.starts_with("application/json") || kind.starts_with("text/html");
+    if !(status.is_client_error() || status.is_server_error()) || answered {
         return response;
     }
     let (parts, body) = response.into_parts();

@@ -81,6 +81,8 @@ pub struct AppState {
     pub login_key: Arc<[u8; 32]>,
     /// Where hub callbacks may point.
     pub callbacks: Arc<callback::CallbackPolicy>,
+    /// The address links and events name the server by.
+    pub public_base: Arc<String>,
 }
 
 impl AppState {
@@ -93,7 +95,15 @@ impl AppState {
             bill_runs: Arc::default(),
             login_key: Arc::new(random_key()),
             callbacks: Arc::default(),
+            public_base: Arc::new("http://localhost".to_owned()),
         }
+    }
+
+    /// The same state naming the server by `base` (`http://host:port`).
+    #[must_use]
+    pub fn with_public_base(mut self, base: String) -> Self {
+        self.public_base = Arc::new(base);
+        self
     }
 
     /// The same state with hub callbacks allowed to `policy`'s addresses too.
@@ -119,6 +129,7 @@ pub fn router(state: AppState, options: &Options) -> Router {
         .routes(routes!(metrics_text))
         .merge(tmf::routes())
         .merge(operations::routes())
+        .route_layer(middleware::from_fn(tmf::known_query))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -159,7 +170,26 @@ pub fn router(state: AppState, options: &Options) -> Router {
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: a request id the caller sent is kept only if it is a
+        // plain token, else a new one is made (it goes into logs and back).
+        .layer(middleware::from_fn(plain_request_id))
         .with_state(state)
+}
+
+/// Drops an `X-Request-Id` that is not 1 to 64 letters, digits and `._:-`.
+async fn plain_request_id(mut request: Request, next: Next) -> Response {
+    let plain = request.headers().get("x-request-id").map(|v| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 64
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b".:_-".contains(b))
+    });
+    if plain == Some(false) {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish;
@@ -174,12 +204,15 @@ pub async fn serve(
     let callbacks = callback::CallbackPolicy::new(&options.hub_allow).map_err(|e| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("--hub-allow {e}"))
     })?;
-    let state = AppState::new(app.clone(), metrics.clone()).with_callbacks(callbacks);
-    let (stop, stopped) = watch::channel(false);
-    let base = tmf::Base(match &options.public_url {
+    let public_base = match &options.public_url {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => format!("http://{}", listener.local_addr()?),
-    });
+    };
+    let state = AppState::new(app.clone(), metrics.clone())
+        .with_callbacks(callbacks)
+        .with_public_base(public_base.clone());
+    let (stop, stopped) = watch::channel(false);
+    let base = tmf::Base(public_base);
     let delivery = tokio::spawn(tmf::events::deliver_events(
         state.clone(),
         base,

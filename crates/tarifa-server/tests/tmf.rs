@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Answer, call, get_json, send_json, start};
+use common::{Answer, call, get_json, listener, send_json, start};
 use serde_json::{Value, json};
 use tarifa_app::Ctx;
 use tarifa_app::tokens::Role;
@@ -136,46 +136,6 @@ fn usage_body(id: &str, number: &str) -> Value {
     })
 }
 
-/// A one-request HTTP listener: the body of the first request it gets.
-async fn listener() -> (String, tokio::task::JoinHandle<String>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let socket = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let url = format!("http://{}/events", socket.local_addr().expect("address"));
-    let task = tokio::spawn(async move {
-        let (mut stream, _) = socket.accept().await.expect("a delivery");
-        let mut received = Vec::new();
-        let mut buffer = [0_u8; 8192];
-        loop {
-            let n = stream.read(&mut buffer).await.expect("read");
-            received.extend_from_slice(&buffer[..n]);
-            let text = String::from_utf8_lossy(&received).to_string();
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                    })
-                    .unwrap_or(0);
-                if body.len() >= length {
-                    stream
-                        .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
-                        .await
-                        .expect("answer");
-                    return body.to_owned();
-                }
-            }
-            if n == 0 {
-                return text;
-            }
-        }
-    });
-    (url, task)
-}
-
 /// A body announced at 2 MiB: the server answers before reading it, so the
 /// request is written by hand and only its start is sent.
 async fn oversized(base: &str, path: &str, token: &str) -> Answer {
@@ -250,7 +210,8 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             &tokio::time::timeout(std::time::Duration::from_secs(20), delivered)
                 .await
                 .expect("the event is delivered in time")
-                .expect("the listener ran"),
+                .expect("the listener ran")
+                .body,
         )
         .expect("the event is JSON");
         assert_eq!(event["eventType"], "CustomerCreateEvent");
@@ -357,7 +318,8 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
             &tokio::time::timeout(std::time::Duration::from_secs(30), delivered)
                 .await
                 .expect("the bill event is delivered in time")
-                .expect("the listener ran"),
+                .expect("the listener ran")
+                .body,
         )
         .expect("the event is JSON");
         assert_eq!(event["eventType"], "CustomerBillCreateEvent", "{event:#}");

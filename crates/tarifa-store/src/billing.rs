@@ -493,6 +493,31 @@ impl Tx {
         Ok(id)
     }
 
+    /// What a customer paid in all, in minor units (refunds paid back count
+    /// negative): one sum, however many payments there are.
+    pub async fn paid_by_customer(&mut self, customer_id: i64) -> Result<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payments WHERE customer_id = $1",
+            )
+            .bind(customer_id)
+            .fetch_one(c)
+            .await?
+        }))
+    }
+
+    /// What each customer of a market paid in all.
+    pub async fn paid_by_customers(&mut self, market: &str) -> Result<Vec<(i64, i64)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT customer_id, CAST(SUM(amount_minor) AS BIGINT) FROM payments WHERE market = $1 GROUP BY customer_id",
+            )
+            .bind(market)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     pub async fn payments_of_customer(&mut self, customer_id: i64) -> Result<Vec<PaymentRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, PaymentRow>("SELECT * FROM payments WHERE customer_id = $1 ORDER BY id")

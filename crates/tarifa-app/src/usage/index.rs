@@ -30,6 +30,9 @@ pub(super) struct NumberIndex {
     pub markets: Vec<Arc<Market>>,
     market_of: FastMap<i64, usize>,
     billed_through: HashMap<String, String>,
+    /// The last day a record may carry: tomorrow on the market's calendar
+    /// (a day's grace for clocks that run ahead), per market index.
+    last_day: Vec<Date>,
 }
 
 impl NumberIndex {
@@ -100,11 +103,16 @@ impl NumberIndex {
                 to,
             });
         }
+        let last_day = markets
+            .iter()
+            .map(|m| app.today(m).tomorrow().unwrap_or_else(|_| app.today(m)))
+            .collect();
         Ok(Self {
             by_number,
             markets,
             market_of,
             billed_through,
+            last_day,
         })
     }
 
@@ -123,6 +131,11 @@ impl NumberIndex {
             .get(number)
             .and_then(|holdings| holdings.first())
             .map(|h| self.markets[h.market].as_ref())
+    }
+
+    /// The last day a record of market `market` (an index) may carry.
+    pub fn last_day(&self, market: usize) -> Date {
+        self.last_day[market]
     }
 
     /// The contract that held `number` on `day`.

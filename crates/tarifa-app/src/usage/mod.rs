@@ -341,18 +341,25 @@ impl App {
     ) -> Result<ImportSummary> {
         let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
         let mut first = Vec::new();
+        // Reading fails before any line when the source is no file at all.
         reader
             .read_until(b'\n', &mut first)
-            .map_err(|e| AppError::invalid("line 1", e.to_string()))?;
-        let header_text = String::from_utf8_lossy(&first);
+            .map_err(|e| AppError::invalid(source, format!("cannot be read: {e}")))?;
+        if first.is_empty() {
+            // An empty file holds no records: nothing to import, nothing wrong.
+            return Ok(ImportSummary::default());
+        }
+        // Spreadsheets save UTF-8 with a byte order mark; it is no part of the header.
+        let header_bytes = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+        let header_text = String::from_utf8_lossy(header_bytes);
         let header: Vec<&str> = header_text.trim_end().split(',').map(str::trim).collect();
         if header != HEADER {
             return Err(AppError::invalid(
-                "line 1",
+                format!("{source}: line 1"),
                 format!(
                     "the header must be {:?}, got {:?}",
                     HEADER.join(","),
-                    header.join(",")
+                    tarifa_core::text::clip(&header.join(","), tarifa_core::text::ECHO_CHARS)
                 ),
             ));
         }

@@ -125,6 +125,13 @@ pub(super) fn prepare(
     let holding = index
         .contract_on(fields.number, day)
         .ok_or_else(|| format!("number: {} held no contract on {day}", fields.number))?;
+    // Usage is what happened: a record dated ahead is a broken clock or file.
+    if day > index.last_day(holding.market) {
+        return Err(format!(
+            "at: {at} lies in the future (the market's today is the day before {})",
+            index.last_day(holding.market)
+        ));
+    }
     let bucket = fields
         .bucket(&index.markets[holding.market])
         .map_err(|e| e.to_string())?;

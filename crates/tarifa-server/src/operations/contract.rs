@@ -133,8 +133,9 @@ async fn termination_quote(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<TerminationInput>,
 ) -> Result<Response, ApiError> {
-    let by = terminated_by(&input.by)?;
     let row = visible_contract(&state, &principal, &id).await?;
+    let input = input?;
+    let by = terminated_by(&input.by)?;
     let market = crate::tmf::market(&state, &row.market)?;
     let tz = &market.time_zone;
     let quote = state
@@ -180,8 +181,9 @@ async fn terminate(
     JsonBody(input): JsonBody<TerminationInput>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent])?;
-    let by = terminated_by(&input.by)?;
     let row = visible_contract(&state, &principal, &id).await?;
+    let input = input?;
+    let by = terminated_by(&input.by)?;
     let decided = state
         .app
         .terminate(&ctx(&principal), row.id, by, &input.reason)
@@ -201,6 +203,7 @@ async fn package_change_quote(
     JsonBody(input): JsonBody<PackageInput>,
 ) -> Result<Response, ApiError> {
     let row = visible_contract(&state, &principal, &id).await?;
+    let input = input?;
     let market = crate::tmf::market(&state, &row.market)?;
     let quote = state
         .app
@@ -239,6 +242,7 @@ async fn change_package(
     JsonBody(input): JsonBody<PackageInput>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent])?;
+    let input = input?;
     let row = visible_contract(&state, &principal, &id).await?;
     let decided = state
         .app
@@ -259,6 +263,7 @@ async fn spending_limit(
     JsonBody(input): JsonBody<SpendingLimitInput>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let input = input?;
     let row = visible_contract(&state, &principal, &id).await?;
     let market = crate::tmf::market(&state, &row.market)?;
     let amount = input.amount.to_money("amount", market)?;
@@ -285,6 +290,7 @@ async fn listing(
     JsonBody(input): JsonBody<ListingInput>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let input = input?;
     let row = visible_contract(&state, &principal, &id).await?;
     let decided = state
         .app
@@ -308,6 +314,7 @@ async fn transfer(
     JsonBody(input): JsonBody<TransferInput>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent])?;
+    let input = input?;
     let row = visible_contract(&state, &principal, &id).await?;
     let assignee = visible_customer(&state, &principal, &input.to_customer).await?;
     let decided = state

@@ -43,6 +43,7 @@ async fn announce(
     JsonBody(input): JsonBody<PriceChangeInput>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Billing])?;
+    let input = input?;
     let market = crate::tmf::market(&state, &input.market)?;
     let fee = input.monthly_fee.to_money("monthlyFee", market)?;
     let effective: Date = input

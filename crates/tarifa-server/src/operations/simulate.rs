@@ -27,6 +27,12 @@ pub struct SimulationView {
     pub report: serde_json::Value,
 }
 
+/// The most steps a scenario sent to the server may have.
+const MAX_STEPS: usize = 5_000;
+
+/// Scenarios run one at a time.
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(run))
 }
@@ -67,6 +73,23 @@ async fn run(
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::bad_request("the scenario is not UTF-8"))?;
     let scenario = Scenario::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if scenario.steps.len() > MAX_STEPS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} steps: a scenario sent to the server has at most {MAX_STEPS}; run larger ones with `tarifa simulate`",
+                scenario.steps.len()
+            ),
+        ));
+    }
+    // One scenario at a time: each holds a core while it runs, and the
+    // server has requests of its operators to answer too.
+    let Ok(_running) = RUNNING.try_acquire() else {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "another scenario is running: send this one when it is done",
+        ));
+    };
     let markets: Vec<_> = state.app.markets().map(|m| (**m).clone()).collect();
     let market_for = |id: &str| markets.iter().find(|m| m.id == id).cloned();
     let simulation = simulate::run(&scenario, market_for)

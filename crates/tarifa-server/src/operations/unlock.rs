@@ -119,6 +119,7 @@ async fn file_request(
     JsonBody(create): JsonBody<UnlockRequestCreate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let create = create?;
     if principal.role == Role::Subscriber {
         crate::tmf::market(&state, &create.market)?;
         let mut tx = reader(&state, &principal).await?;
@@ -203,6 +204,7 @@ async fn code_entry(
     JsonBody(entry): JsonBody<CodeEntry>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let entry = entry?;
     let row = visible(&state, &principal, &id).await?;
     let decided = state
         .app

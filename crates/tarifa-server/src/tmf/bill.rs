@@ -290,7 +290,7 @@ async fn list_bills(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_bills(scope(&principal, &filter), params.page())
+        .list_bills(scope(&principal, &filter)?, params.page())
         .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     // A customer's open amounts are derived once per page, not once per bill.
@@ -408,7 +408,7 @@ async fn list_rates(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_bill_lines(scope(&principal, &filter), params.page())
+        .list_bill_lines(scope(&principal, &filter)?, params.page())
         .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     let mut bill: Option<BillRow> = None;

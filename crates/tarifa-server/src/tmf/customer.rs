@@ -317,6 +317,7 @@ async fn create_customer(
     JsonBody(create): JsonBody<CustomerCreate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent])?;
+    let create = create?;
     let list = &create.characteristic;
     let market_id = text_of(list, "market")?
         .ok_or_else(|| ApiError::bad_request("characteristic market: required (rs, hu, me)"))?;
@@ -380,6 +381,7 @@ async fn patch_customer(
     JsonBody(update): JsonBody<CustomerUpdate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let update = update?;
     let row = visible_customer(&state, &principal, &id).await?;
     let list = update.characteristic.unwrap_or_default();
     let mut changes = CustomerChanges {

@@ -108,9 +108,10 @@ async fn register(
     state: &AppState,
     principal: &Principal,
     api: &str,
-    input: EventSubscriptionInput,
+    input: Result<EventSubscriptionInput, ApiError>,
 ) -> Result<Response, ApiError> {
     allow(principal, &[Role::Admin, Role::Billing, Role::Agent])?;
+    let input = input?;
     if input.callback.len() > 2048 {
         return Err(ApiError::bad_request("callback: longer than 2048 bytes"));
     }

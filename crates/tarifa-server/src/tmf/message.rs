@@ -122,7 +122,7 @@ async fn list_messages(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_notices(scope(&principal, &filter), params.page())
+        .list_notices(scope(&principal, &filter)?, params.page())
         .await?;
     let items = page
         .rows

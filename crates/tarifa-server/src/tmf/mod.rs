@@ -75,23 +75,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Clone, Debug)]
 pub struct Base(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Base {
+/// The server's own address, as configured (`serve --public-url`, else the
+/// listening address) — never the request's `Host`, which the caller
+/// chooses and would put into every link and event.
+impl FromRequestParts<AppState> for Base {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let header = |name| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic()))
-        };
-        let host = header(header::HOST.as_str()).unwrap_or("localhost");
-        let scheme = match header("x-forwarded-proto") {
-            Some("https") => "https",
-            _ => "http",
-        };
-        Ok(Self(format!("{scheme}://{host}")))
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(state.public_base.as_ref().clone()))
     }
 }
 
@@ -420,24 +411,108 @@ pub fn owner(principal: &Principal) -> Owner {
 
 /// The rows a listing covers: the caller's (a subscriber sees only their
 /// own), narrowed to the customer a filter names.
-pub fn scope(principal: &Principal, filter: &CustomerFilter) -> Owner {
-    let named = [
+pub fn scope(principal: &Principal, filter: &CustomerFilter) -> Result<Owner, ApiError> {
+    let mut named = [
         &filter.billing_account,
         &filter.related_party,
         &filter.account,
         &filter.receiver,
     ]
     .into_iter()
-    .flatten()
-    .next();
-    match (owner(principal), named) {
+    .flatten();
+    let first = named.next();
+    // Two filters naming different customers would match nothing: say so.
+    if let Some(first) = first
+        && let Some(other) = named.find(|n| *n != first)
+    {
+        return Err(ApiError::bad_request(format!(
+            "the filters name two customers ({:?} and {:?}): give one",
+            tarifa_core::text::clip(first, tarifa_core::text::ECHO_CHARS),
+            tarifa_core::text::clip(other, tarifa_core::text::ECHO_CHARS)
+        )));
+    }
+    Ok(match (owner(principal), first) {
         (allowed, None) => allowed,
         // An id that is no customer's matches nothing.
         (Owner::Anyone, Some(id)) => Owner::Customer(id.parse().unwrap_or(-1)),
         (Owner::Customer(own), Some(id)) => {
             Owner::Customer(if id.parse() == Ok(own) { own } else { -1 })
         }
+    })
+}
+
+/// Every query parameter the API reads, on any resource.
+const QUERY_PARAMETERS: [&str; 9] = [
+    "fields",
+    "offset",
+    "limit",
+    "billingAccount.id",
+    "relatedParty.id",
+    "account.id",
+    "receiver.id",
+    "format",
+    "lang",
+];
+
+/// Refuses a query parameter the API does not read, or one given twice: a
+/// filter silently ignored would answer a question nobody asked.
+pub(crate) async fn known_query(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let query = request.uri().query().unwrap_or("");
+    let mut seen: Vec<String> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        let key = percent_decoded(key);
+        if !QUERY_PARAMETERS.contains(&key.as_str()) {
+            return ApiError::bad_request(format!(
+                "unknown query parameter {:?} (known: {})",
+                tarifa_core::text::clip(&key, tarifa_core::text::ECHO_CHARS),
+                QUERY_PARAMETERS.join(", ")
+            ))
+            .into_response();
+        }
+        if seen.contains(&key) {
+            return ApiError::bad_request(format!("query parameter {key} is given twice"))
+                .into_response();
+        }
+        seen.push(key);
     }
+    next.run(request).await
+}
+
+/// `%XX` and `+` of a query key decoded (keys are ASCII names).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether `principal` may see a customer's data; anything else is "not found".
@@ -482,14 +557,25 @@ pub fn market<'a>(state: &'a AppState, id: &str) -> Result<&'a Market, ApiError>
     Ok(state.app.market(id)?.as_ref())
 }
 
+/// Whether JSON text holds the escape of a NUL character.
+fn holds_nul_escape(bytes: &[u8]) -> bool {
+    bytes.windows(6).any(|w| w == b"\\u0000")
+}
+
 /// A JSON request body (`application/json` or `application/merge-patch+json`):
 /// anything else is 415, malformed JSON is 400 with the line and column.
-pub struct JsonBody<T>(pub T);
+/// The error waits in the `Result` until the handler asks for the body,
+/// which it does after checking who calls: a caller without the right gets
+/// 403, and learns nothing of the fields from a 400 first.
+pub struct JsonBody<T>(pub Result<T, ApiError>);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, std::convert::Infallible> {
         let content_type = request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -497,16 +583,27 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
             .unwrap_or("");
         let essence = content_type.split(';').next().unwrap_or("").trim();
         if !matches!(essence, "application/json" | "application/merge-patch+json") {
-            return Err(ApiError::new(
+            return Ok(Self(Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "the body must be application/json (or application/merge-patch+json for PATCH)",
-            ));
+            ))));
         }
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::bad_request(format!("the body is not a valid request: {e}")))
+        let bytes = match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(Self(Err(ApiError::new(e.status(), e.body_text())))),
+        };
+        // No text of ours holds a NUL; PostgreSQL would refuse it as a
+        // server error rather than a bad request.
+        if holds_nul_escape(&bytes) {
+            return Ok(Self(Err(ApiError::bad_request(
+                "the body holds a NUL character (\\u0000), which no field accepts",
+            ))));
+        }
+        Ok(Self(serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body is not a valid request: {}",
+                tarifa_core::text::clip(&e.to_string(), 300)
+            ))
+        })))
     }
 }

@@ -121,7 +121,7 @@ async fn list_payments(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_payments(scope(&principal, &filter), params.page())
+        .list_payments(scope(&principal, &filter)?, params.page())
         .await?;
     let items = page
         .rows
@@ -168,6 +168,7 @@ async fn create_payment(
     JsonBody(create): JsonBody<PaymentCreate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Billing])?;
+    let create = create?;
     let customer = visible_customer(&state, &principal, &create.account.id).await?;
     let market = super::market(&state, &customer.market)?;
     let amount = create.total_amount.to_money("totalAmount", market)?;

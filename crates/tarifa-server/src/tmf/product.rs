@@ -288,7 +288,7 @@ async fn list_products(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_contracts(scope(&principal, &filter), params.page())
+        .list_contracts(scope(&principal, &filter)?, params.page())
         .await?;
     let context = Context::load(&state, &mut tx, &page.rows).await?;
     let mut items = Vec::with_capacity(page.rows.len());
@@ -356,6 +356,7 @@ async fn create_product(
     JsonBody(create): JsonBody<ProductCreate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent])?;
+    let create = create?;
     let party = create
         .related_party
         .iter()

@@ -238,7 +238,7 @@ async fn list_tickets(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_complaints(scope(&principal, &filter), params.page())
+        .list_complaints(scope(&principal, &filter)?, params.page())
         .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     for row in &page.rows {
@@ -278,6 +278,7 @@ async fn create_ticket(
     JsonBody(create): JsonBody<TroubleTicketCreate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let create = create?;
     let party = create
         .related_party
         .first()
@@ -356,6 +357,7 @@ async fn patch_ticket(
     JsonBody(update): JsonBody<TroubleTicketUpdate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Agent, Role::Subscriber])?;
+    let update = update?;
     ticket(&state, &principal, &base, &id).await?;
     let complaint_id = numeric_id(&id, "trouble ticket")?;
     let ctx = ctx(&principal);

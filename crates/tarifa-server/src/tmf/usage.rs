@@ -135,7 +135,7 @@ async fn list_usage(
 ) -> Result<Response, ApiError> {
     let mut tx = reader(&state, &principal).await?;
     let page = tx
-        .list_usage(scope(&principal, &filter), params.page())
+        .list_usage(scope(&principal, &filter)?, params.page())
         .await?;
     let mut items = Vec::with_capacity(page.rows.len());
     // A page holds many records of few contracts: each contract is read once.
@@ -202,6 +202,7 @@ async fn create_usage(
     JsonBody(create): JsonBody<UsageCreate>,
 ) -> Result<Response, ApiError> {
     allow(&principal, &[Role::Admin, Role::Billing])?;
+    let create = create?;
     let list = &create.usage_characteristic;
     let required = |name: &str| -> Result<String, ApiError> {
         text(list, name)?

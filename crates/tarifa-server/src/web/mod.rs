@@ -156,7 +156,40 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/", get(|| async { Redirect::to("/login") }))
         .merge(signed_in)
+        .layer(middleware::from_fn(no_nul_in_forms))
         .layer(middleware::from_fn(page_headers))
+}
+
+/// Refuses a form with a NUL character in a field (`%00`): no text of ours
+/// holds one, and PostgreSQL would refuse it as a server error.
+async fn no_nul_in_forms(request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    // The server's body limit has bounded what can arrive.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Html("The form is too large."),
+        )
+            .into_response();
+    };
+    if bytes
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(
+                "<!DOCTYPE html><html lang=\"en\"><title>Form refused</title><h1>Form refused</h1>\
+                 <p>A field holds a NUL character, which no field accepts. Nothing was done.</p></html>",
+            ),
+        )
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// The policy every page and document is served under: content from this
