@@ -446,6 +446,15 @@ mod tests {
                 .await
                 .is_err()
         );
+        // Spaces are no password: twelve of them, or around a short one.
+        for blank in ["            ", "    short     "] {
+            assert!(
+                app.create_user(&ctx, "ana", blank, Role::Agent, None)
+                    .await
+                    .is_err(),
+                "{blank:?}"
+            );
+        }
         app.create_user(&ctx, "ana", "correct horse battery", Role::Agent, None)
             .await
             .expect("user");

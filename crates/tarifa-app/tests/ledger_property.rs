@@ -200,6 +200,11 @@ async fn run(ops: Vec<Op>) {
             app.receivable(&mut tx, *id).await.expect("balance"),
             billed - paid
         );
+        assert_eq!(
+            tx.paid_by_customer(*id).await.expect("paid"),
+            paid,
+            "the total kept with the payments is their sum"
+        );
         let mut periods: Vec<&str> = bills.iter().map(|b| b.period.as_str()).collect();
         let before = periods.len();
         periods.dedup();

@@ -173,7 +173,10 @@ fn bad_lines_are_named_and_the_good_ones_imported() {
     )
     .expect("write");
     let db = dir.join("bench.sqlite");
-    let out = ok(tarifa(&["usage", "import", s(&file), "--db", s(&db)]));
+    let out = tarifa(&["usage", "import", s(&file), "--db", s(&db)]);
+    // Some lines refused, the rest imported: exit code 3.
+    assert_eq!(out.status.code(), Some(3));
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.contains("2 imported, 0 duplicates, 5 rejected"),
         "{out}"

@@ -31,14 +31,10 @@ fn folder(name: &str) -> PathBuf {
 
 const NUMBER: &str = "+381641112233";
 
-/// A database with Nikola's contract (from 2026-03-01) and its first bills,
-/// made by a scenario run into it.
-fn seeded(dir: &Path) -> String {
-    let scenario = dir.join("seed.toml");
-    std::fs::write(
-        &scenario,
-        format!(
-            r#"name = "seed"
+/// A scenario's start: Nikola signs for Mobile 1590 on 1 March 2026.
+fn nikola(name: &str) -> String {
+    format!(
+        r#"name = "{name}"
 market = "rs"
 start = "2026-03-01"
 
@@ -55,11 +51,19 @@ id = "n1"
 customer = "nikola"
 package = "mobile-1590"
 number = "{NUMBER}"
-
-[[step]]
-on = "2026-05-02"
-do = "advance"
 "#
+    )
+}
+
+/// A database with Nikola's contract (from 2026-03-01) and its first bills,
+/// made by a scenario run into it.
+fn seeded(dir: &Path) -> String {
+    let scenario = dir.join("seed.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{}\n[[step]]\non = \"2026-05-02\"\ndo = \"advance\"\n",
+            nikola("seed")
         ),
     )
     .expect("written");
@@ -234,7 +238,8 @@ fn usage_files_say_what_is_wrong_with_them() {
          s-3,{NUMBER},2026-04-11T09:06:00,voice,+381111234567,{huge},\n\
          s-4,{NUMBER},2026-04-11 09:07:00,voice,+381111234567,60,\n\
          s-1,{NUMBER},2026-04-12T09:00:00,voice,+381111234567,60,\n\
-         bom-1,{NUMBER},2026-05-01T00:00:30+02:00,voice,+381111234567,60,\n"
+         bom-1,{NUMBER},2026-05-01T00:00:30+02:00,voice,+381111234567,60,\n\
+         f-1,{NUMBER},2099-04-11T09:00:00,voice,+381111234567,60,\n"
     );
     let out = import("some-bad.csv", some_bad.as_bytes());
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
@@ -323,25 +328,7 @@ fn market_files_may_not_contradict_each_other_or_the_database() {
 #[test]
 fn a_scenario_of_thousands_of_payments_runs() {
     let dir = folder("payments");
-    let mut scenario = String::from(
-        r#"name = "many payments"
-market = "rs"
-start = "2026-03-01"
-
-[[step]]
-on = "2026-03-01"
-do = "customer"
-id = "nikola"
-name = "Nikola Nikolić"
-
-[[step]]
-on = "2026-03-01"
-do = "contract"
-id = "n1"
-customer = "nikola"
-package = "mobile-1590"
-"#,
-    );
+    let mut scenario = nikola("many payments");
     for i in 0..3_000 {
         scenario.push_str(&format!(
             "\n[[step]]\non = \"2026-04-02\"\ndo = \"pay\"\ncustomer = \"nikola\"\namount = \"1.00\"\nreference = \"p-{i}\"\n"

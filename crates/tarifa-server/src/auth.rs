@@ -38,7 +38,14 @@ pub enum Attempt {
 /// [`WINDOW`], the next attempt is answered 429 until the window is over.
 #[derive(Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<Attempt, (u32, Instant)>>,
+    failures: Mutex<Failures>,
+}
+
+#[derive(Default)]
+struct Failures {
+    counts: HashMap<Attempt, (u32, Instant)>,
+    /// When entries past their window were last forgotten.
+    swept: Option<Instant>,
 }
 
 impl Throttle {
@@ -49,7 +56,7 @@ impl Throttle {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         attempts.iter().any(|attempt| {
-            failures.get(attempt).is_some_and(|(count, since)| {
+            failures.counts.get(attempt).is_some_and(|(count, since)| {
                 *count >= MAX_FAILURES && now.duration_since(*since) < WINDOW
             })
         })
@@ -61,16 +68,29 @@ impl Throttle {
             .failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Forget what is past its window, so the map stays small.
-        failures.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        // Forget what is past its window, so the map stays small: once a
+        // second at most, so that a flood of failures is not a flood of sweeps.
+        if failures
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1))
+        {
+            failures
+                .counts
+                .retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+            failures.swept = Some(now);
+        }
         for attempt in attempts {
             if matches!(attempt, Attempt::Username(_))
-                && failures.len() >= MAX_TRACKED
-                && !failures.contains_key(attempt)
+                && failures.counts.len() >= MAX_TRACKED
+                && !failures.counts.contains_key(attempt)
             {
                 continue;
             }
-            let entry = failures.entry(attempt.clone()).or_insert((0, now));
+            let entry = failures.counts.entry(attempt.clone()).or_insert((0, now));
+            // A window that has passed starts again.
+            if now.duration_since(entry.1) >= WINDOW {
+                *entry = (0, now);
+            }
             entry.0 = entry.0.saturating_add(1);
         }
     }
@@ -83,7 +103,7 @@ impl Throttle {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         attempts
             .iter()
-            .filter_map(|a| failures.get(a))
+            .filter_map(|a| failures.counts.get(a))
             .map(|(_, since)| WINDOW.saturating_sub(now.duration_since(*since)).as_secs() + 1)
             .max()
             .unwrap_or(WINDOW.as_secs())

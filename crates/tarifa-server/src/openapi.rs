@@ -60,7 +60,10 @@ const FAILURES: &[(&str, &str)] = &[
     ("413", "The body is too large"),
     ("415", "The body is not JSON"),
     ("422", "The rules refuse it: the reasons and rule ids"),
-    ("429", "Too many bad tokens from this address"),
+    (
+        "429",
+        "Too many failed authentications from this address, or another scenario is running",
+    ),
     ("500", "The request failed; it is logged"),
     ("503", "The store does not answer"),
 ];

@@ -373,6 +373,23 @@ async fn what_a_caller_sends_is_kept_exactly_or_refused_clearly() {
             "active"
         );
 
+        // A date centuries ahead is a typing error, not a plan.
+        let answer = send_json(
+            "POST",
+            format!("{base}{OPS}/priceChange"),
+            &billing,
+            json!({
+                "market": "rs",
+                "package": "mobile-1590",
+                "monthlyFee": { "unit": "RSD", "value": 1690 },
+                "effective": "2999-01-01",
+                "unfavourable": true,
+            }),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{}", answer.text);
+        assert!(answer.text.contains("years ahead"), "{}", answer.text);
+
         // A role that may not pay hears 403, not what the body lacks.
         let answer = send_json(
             "POST",

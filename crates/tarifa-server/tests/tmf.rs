@@ -242,24 +242,23 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
         );
         tx.rollback().await.expect("rollback");
 
-        // Usage: rated once however often it is posted.
-        let first = send_json(
-            "POST",
-            format!("{base}{USAGE}"),
-            &billing,
-            usage_body("api-1", &ana.number),
-        )
-        .await;
+        // Usage: rated once however often it is posted; the same id with
+        // other content (a later time) is refused, not rated again.
+        let body = usage_body("api-1", &ana.number);
+        let first = send_json("POST", format!("{base}{USAGE}"), &billing, body.clone()).await;
         let record = created(&first, "usage");
         conforms("TMF635-Usage-v4.0.0.swagger.json", "Usage", &record);
-        let again = send_json(
+        let again = send_json("POST", format!("{base}{USAGE}"), &billing, body).await;
+        assert_eq!(again.status, 200, "{}", again.text);
+        let other = send_json(
             "POST",
             format!("{base}{USAGE}"),
             &billing,
             usage_body("api-1", &ana.number),
         )
         .await;
-        assert_eq!(again.status, 200, "{}", again.text);
+        assert_eq!(other.status, 422, "{}", other.text);
+        assert!(other.text.contains("other content"), "{}", other.text);
         let bo_usage = created(
             &send_json(
                 "POST",
@@ -290,7 +289,8 @@ async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
         for line in [
             r#"tarifa_usage_records_total{outcome="imported"} 2"#,
             r#"tarifa_usage_records_total{outcome="duplicate"} 1"#,
-            r#"tarifa_usage_records_total{outcome="rejected"} 1"#,
+            // The repeat with other content, and the unknown number.
+            r#"tarifa_usage_records_total{outcome="rejected"} 2"#,
             "tarifa_bills_issued_total",
         ] {
             assert!(metrics.contains(line), "{line} in {metrics}");

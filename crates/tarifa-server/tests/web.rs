@@ -10,7 +10,7 @@ use tarifa_app::Ctx;
 use tarifa_app::tokens::Role;
 use tarifa_store::testing::TestDatabase;
 
-use common::{Browser, onboard, start};
+use common::{Browser, onboard};
 
 /// A server with an agent's token and two customers, Ana and Bojan, each
 /// with a contract.
@@ -22,11 +22,24 @@ struct Scene {
     agent_token: String,
     ana: i64,
     bojan: i64,
+    /// Now, until a test moves it (the scheduler passes once, at the start).
+    clock: Arc<tarifa_core::time::ManualClock>,
 }
 
 impl Scene {
     async fn start(url: &str) -> Self {
-        let server = start(url).await;
+        let clock = Arc::new(tarifa_core::time::ManualClock::new(jiff::Timestamp::now()));
+        let server = common::start_on(
+            url,
+            tarifa_server::Options {
+                request_timeout: std::time::Duration::from_secs(5),
+                scheduler_every: std::time::Duration::from_secs(3600),
+                hub_allow: vec!["127.0.0.1".to_owned()],
+                ..tarifa_server::Options::default()
+            },
+            clock.clone(),
+        )
+        .await;
         let base = server.base.clone();
         let app = server.app.clone();
         let ctx = Ctx::new("test");
@@ -44,6 +57,7 @@ impl Scene {
             agent_token,
             ana,
             bojan,
+            clock,
         }
     }
 }
@@ -59,6 +73,7 @@ async fn console_and_self_care_sessions_csrf_and_scoping_on_every_backend() {
             agent_token,
             ana,
             bojan,
+            clock: _,
         } = Scene::start(&db.url).await;
         let market = app.market("rs").expect("rs").clone();
         let today = app.today(&market);
@@ -379,6 +394,7 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             agent_token,
             ana,
             bojan,
+            clock,
         } = Scene::start(&db.url).await;
         let (_, billing_token) = app
             .create_token(&ctx, Role::Billing, None, None)
@@ -708,6 +724,9 @@ async fn contract_actions_self_care_requests_and_bill_runs_on_every_backend() {
             )
             .await;
         assert!(refused.text().contains("for billing operations"));
+        // A month is billed once it is over: the clock moves to the first
+        // day of the next (the scheduler does not pass again in this test).
+        clock.set_date(next_month, &market.time_zone);
         let mut billing = Browser::new(&base);
         billing.log_in(&[("token", &billing_token)]).await;
         let runs = billing.get("/console/bill-runs").await;

@@ -482,6 +482,13 @@ impl Tx {
             .fetch_one(c)
             .await?
         });
+        on_tx!(self, c => {
+            sqlx::query("UPDATE customers SET paid_minor = paid_minor + $1 WHERE id = $2")
+                .bind(payment.amount_minor)
+                .bind(payment.customer_id)
+                .execute(c)
+                .await?;
+        });
         self.audit(
             Some(&payment.received_on),
             "pay",
@@ -494,23 +501,23 @@ impl Tx {
     }
 
     /// What a customer paid in all, in minor units (refunds paid back count
-    /// negative): one sum, however many payments there are.
+    /// negative): the total [`Tx::insert_payment`] keeps with each payment,
+    /// so one number is read however many payments there are.
     pub async fn paid_by_customer(&mut self, customer_id: i64) -> Result<i64> {
         Ok(on_tx!(self, c => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payments WHERE customer_id = $1",
-            )
-            .bind(customer_id)
-            .fetch_one(c)
-            .await?
+            sqlx::query_scalar::<_, i64>("SELECT paid_minor FROM customers WHERE id = $1")
+                .bind(customer_id)
+                .fetch_optional(c)
+                .await?
+                .unwrap_or(0)
         }))
     }
 
-    /// What each customer of a market paid in all.
+    /// What each customer of a market who paid anything paid in all.
     pub async fn paid_by_customers(&mut self, market: &str) -> Result<Vec<(i64, i64)>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, (i64, i64)>(
-                "SELECT customer_id, CAST(SUM(amount_minor) AS BIGINT) FROM payments WHERE market = $1 GROUP BY customer_id",
+                "SELECT id, paid_minor FROM customers WHERE market = $1 AND paid_minor <> 0",
             )
             .bind(market)
             .fetch_all(c)

@@ -178,6 +178,15 @@ impl Store {
         };
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(connect)?;
+            // One attempt first: a wrong host, port or password is told at
+            // once, not after the pool has retried for its whole timeout.
+            {
+                use sqlx::Connection as _;
+                let probe = sqlx::PgConnection::connect_with(&options)
+                    .await
+                    .map_err(connect)?;
+                let _ = probe.close().await;
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))

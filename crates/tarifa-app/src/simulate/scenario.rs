@@ -805,12 +805,34 @@ impl Action {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1
+/// Line numbers of offsets that come in order: each counts only the lines
+/// since the one before, so a file of many steps is read once, not once a
+/// step.
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of `offset` (1-based).
+    fn of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = Self::new(self.text);
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..offset]).count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 fn date_value(value: &toml::Value) -> Result<Date, String> {
@@ -831,9 +853,10 @@ impl Scenario {
             .map_err(|e| InvalidScenario(format!("invalid scenario: start: {e}")))?;
         let mut steps = Vec::with_capacity(file.step.len());
         let mut previous = start;
+        let mut lines = Lines::new(text);
         for (index, spanned) in file.step.iter().enumerate() {
             let number = index + 1;
-            let line = line_of(text, spanned.span().start);
+            let line = lines.of(spanned.span().start);
             let fail = |message: String| {
                 InvalidScenario(format!("step {number} (line {line}): {message}"))
             };

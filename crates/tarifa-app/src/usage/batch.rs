@@ -156,6 +156,15 @@ impl Group {
 /// A pending record: its group's month and its index there.
 type Pending = (u32, usize);
 
+/// A pending record with what it is sorted by, read once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Keyed {
+    hash: u64,
+    seq: u64,
+    month: u32,
+    index: usize,
+}
+
 /// What sealing made: the segments to store and what they count.
 #[derive(Default)]
 pub(super) struct Sealed {
@@ -305,41 +314,44 @@ impl Batch {
     fn first_sightings(
         &self,
         contract: i64,
-        mut records: Vec<Pending>,
+        mut records: Vec<Keyed>,
         sealed: &mut Sealed,
     ) -> Result<Vec<Pending>> {
-        let hash = |(month, i): Pending| self.group(contract, month).hashes[i];
-        let seq = |(month, i): Pending| self.group(contract, month).seqs[i];
-        let id = |(month, i): Pending| self.group(contract, month).id(i);
-        records.sort_unstable_by_key(|r| (hash(*r), seq(*r)));
+        let id = |r: &Keyed| self.group(contract, r.month).id(r.index);
+        // Sorted by hash, then arrival: the first of a run is the earliest.
+        records.sort_unstable();
         let mut firsts = Vec::with_capacity(records.len());
-        for run in records.chunk_by(|a, b| hash(*a) == hash(*b)) {
+        for run in records.chunk_by(|a, b| a.hash == b.hash) {
+            if let [only] = run {
+                firsts.push((only.month, only.index));
+                continue;
+            }
             // Within a run of equal hashes, an id seen earlier in it is a repeat.
-            let mut seen: Vec<Pending> = Vec::with_capacity(1);
-            for &r in run {
-                match seen.iter().find(|f| id(**f) == id(r)) {
+            let mut seen: Vec<&Keyed> = Vec::with_capacity(1);
+            for r in run {
+                match seen.iter().find(|f| id(f) == id(r)) {
                     None => seen.push(r),
-                    Some(&first) => {
-                        let (was, is) = (
-                            self.group(contract, first.0).content(first.0, first.1)?,
-                            self.group(contract, r.0).content(r.0, r.1)?,
-                        );
+                    Some(first) => {
+                        let was = self
+                            .group(contract, first.month)
+                            .content(first.month, first.index)?;
+                        let is = self.group(contract, r.month).content(r.month, r.index)?;
                         if was == is {
                             sealed.duplicates += 1;
                         } else {
                             sealed.conflicts.push((
-                                self.group(contract, r.0).lines[r.1],
+                                self.group(contract, r.month).lines[r.index],
                                 format!(
                                     "id: {} came before, on line {}, with other content ({was}; this line: {is}): neither is taken for the other",
                                     String::from_utf8_lossy(id(r)),
-                                    self.group(contract, first.0).lines[first.1],
+                                    self.group(contract, first.month).lines[first.index],
                                 ),
                             ));
                         }
                     }
                 }
             }
-            firsts.extend(seen);
+            firsts.extend(seen.iter().map(|r| (r.month, r.index)));
         }
         Ok(firsts)
     }
@@ -350,28 +362,46 @@ impl Batch {
     pub async fn seal(&mut self, app: &App, ctx: &Ctx, index: &NumberIndex) -> Result<Sealed> {
         self.read_known(app, ctx).await?;
         let mut sealed = Sealed::default();
-        let mut by_contract: FastMap<i64, Vec<Pending>> = FastMap::default();
+        let mut by_contract: FastMap<i64, Vec<Keyed>> = FastMap::default();
         for ((contract, month), group) in &self.groups {
-            by_contract
-                .entry(*contract)
-                .or_default()
-                .extend((0..group.hashes.len()).map(|i| (*month, i)));
+            if group.hashes.is_empty() {
+                continue;
+            }
+            by_contract.entry(*contract).or_default().extend(
+                group
+                    .hashes
+                    .iter()
+                    .zip(&group.seqs)
+                    .enumerate()
+                    .map(|(index, (hash, seq))| Keyed {
+                        hash: *hash,
+                        seq: *seq,
+                        month: *month,
+                        index,
+                    }),
+            );
         }
         // Per group: the records to keep; and those whose hash the window
         // knows, to be checked against the stored records.
         let mut keep: FastMap<(i64, u32), Vec<usize>> = FastMap::default();
         let mut suspects: Vec<(i64, Pending)> = Vec::new();
         for (contract, records) in by_contract {
-            if records.is_empty() {
-                continue;
-            }
+            // The ids known in each month's window, looked up once a month.
+            let mut known_in: Vec<(u32, Vec<&Group>)> = Vec::with_capacity(2);
             for (month, i) in self.first_sightings(contract, records, &mut sealed)? {
                 let hash = self.group(contract, month).hashes[i];
-                let known = window(month).any(|m| {
-                    self.groups
-                        .get(&(contract, m))
-                        .is_some_and(|g| g.is_known(hash))
-                });
+                let at = match known_in.iter().position(|(m, _)| *m == month) {
+                    Some(at) => at,
+                    None => {
+                        let groups = window(month)
+                            .filter_map(|m| self.groups.get(&(contract, m)))
+                            .filter(|g| !g.known.is_empty())
+                            .collect();
+                        known_in.push((month, groups));
+                        known_in.len() - 1
+                    }
+                };
+                let known = known_in[at].1.iter().any(|g| g.is_known(hash));
                 if known {
                     suspects.push((contract, (month, i)));
                 } else {
@@ -511,14 +541,19 @@ mod tests {
         batch
     }
 
-    fn all(batch: &Batch) -> Vec<Pending> {
-        let mut all: Vec<Pending> = batch
+    fn all(batch: &Batch) -> Vec<Keyed> {
+        batch
             .groups
             .iter()
-            .flat_map(|((_, month), g)| (0..g.hashes.len()).map(|i| (*month, i)))
-            .collect();
-        all.sort_unstable();
-        all
+            .flat_map(|((_, month), g)| {
+                (0..g.hashes.len()).map(|index| Keyed {
+                    hash: g.hashes[index],
+                    seq: g.seqs[index],
+                    month: *month,
+                    index,
+                })
+            })
+            .collect()
     }
 
     #[test]

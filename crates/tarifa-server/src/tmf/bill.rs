@@ -268,13 +268,13 @@ pub(crate) async fn find(
     state: &AppState,
     base: &Base,
     id: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
     let principal = super::system();
     let mut tx = reader(state, &principal).await?;
     let bill = visible_bill(&mut tx, &principal, id).await?;
     let open = open_bills(state, &mut tx, &bill).await?;
     let bill = represent(state, base, &bill, &open)?;
-    Ok(serde_json::to_value(bill).unwrap_or_default())
+    Ok(super::event_body(&bill))
 }
 
 /// Lists bills, newest last (a subscriber sees only their own).

@@ -224,10 +224,10 @@ pub(crate) async fn find(
     state: &AppState,
     base: &Base,
     id: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
     let row = visible_customer(state, &super::system(), id).await?;
     let market = super::market(state, &row.market)?;
-    Ok(serde_json::to_value(represent(base, &row, market)).unwrap_or_default())
+    Ok(super::event_body(&represent(base, &row, market)))
 }
 
 /// The customer, if the caller may see them.

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use tarifa_app::App;
 use tarifa_app::tokens::{Principal, Role};
 use tarifa_store::{AuditRow, HubEventRow, HubSubscriptionRow};
@@ -287,7 +288,7 @@ async fn queue<T: Serialize>(
         return Ok(());
     }
     let now = state.app.clock().now();
-    let body = serde_json::to_value(body).unwrap_or_default();
+    let body = super::event_body(body);
     let mut queued = 0;
     for listener in listeners.iter().filter(|l| wants(l, event_type)) {
         let event_id = format!("usage-{}-{}", now.as_millisecond(), listener.id);
@@ -375,7 +376,7 @@ async fn render(
     base: &Base,
     resource: &str,
     id: &str,
-) -> Result<Option<serde_json::Value>, ApiError> {
+) -> Result<Option<Box<RawValue>>, ApiError> {
     let found = match resource {
         "customer" => super::customer::find(state, base, id).await,
         "payment" => super::payment::find(state, base, id).await,
@@ -462,27 +463,40 @@ async fn dispatch(state: &AppState, base: &Base) -> Result<usize, ApiError> {
     Ok(audits.len())
 }
 
+/// An event as it is posted: the resource as JSON text, so amounts keep
+/// their digits.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload<'a> {
+    event_id: String,
+    event_time: String,
+    event_type: &'a str,
+    event: std::collections::BTreeMap<&'a str, &'a RawValue>,
+    #[serde(rename = "@type")]
+    kind: &'a str,
+}
+
 /// A hub event for one listener, as it is stored and posted.
 fn event_row(
     listener: i64,
     resource: &str,
     event_type: &str,
-    body: &serde_json::Value,
+    body: &RawValue,
     now: Timestamp,
     event_id: String,
 ) -> HubEventRow {
-    let payload = serde_json::json!({
-        "eventId": event_id,
-        "eventTime": now.to_string(),
-        "eventType": event_type,
-        "event": { resource: body },
-        "@type": event_type,
-    });
+    let payload = Payload {
+        event_id,
+        event_time: now.to_string(),
+        event_type,
+        event: std::collections::BTreeMap::from([(resource, body)]),
+        kind: event_type,
+    };
     HubEventRow {
         id: 0,
         subscription_id: listener,
         event_type: event_type.to_owned(),
-        payload: payload.to_string(),
+        payload: serde_json::to_string(&payload).unwrap_or_default(),
         created_at: instant(now),
         attempts: 0,
         next_attempt_at: instant(now),

@@ -149,38 +149,104 @@ impl ListParams {
     }
 }
 
-/// Keeps only the attributes `fields` names (and always `id`, `href`, `@type`).
-fn select(mut value: serde_json::Value, fields: Option<&str>) -> serde_json::Value {
-    let Some(fields) = fields.map(str::trim).filter(|f| !f.is_empty()) else {
-        return value;
-    };
-    let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
-    if let serde_json::Value::Object(map) = &mut value {
-        map.retain(|key, _| {
-            matches!(key.as_str(), "id" | "href" | "@type") || wanted.contains(&key.as_str())
-        });
+/// The attributes `fields` names, if it names any.
+fn wanted(fields: Option<&str>) -> Option<Vec<&str>> {
+    let fields = fields.map(str::trim).filter(|f| !f.is_empty())?;
+    Some(fields.split(',').map(str::trim).collect())
+}
+
+/// An object's members in their order, each value as its JSON text.
+struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
     }
-    value
+}
+
+/// A resource as JSON text, narrowed to `fields` (and always `id`, `href`,
+/// `@type`). The text is never parsed into numbers: amounts keep the digits
+/// they were written with.
+fn json_text<T: Serialize>(item: &T, fields: Option<&str>) -> String {
+    let text = serde_json::to_string(item).unwrap_or_else(|_| "null".to_owned());
+    let Some(wanted) = wanted(fields) else {
+        return text;
+    };
+    let Ok(Members(members)) = serde_json::from_str::<Members>(&text) else {
+        return text;
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push('{');
+    for (key, value) in members.iter().filter(|(key, _)| {
+        matches!(key.as_str(), "id" | "href" | "@type") || wanted.contains(&key.as_str())
+    }) {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(key).unwrap_or_default());
+        out.push(':');
+        out.push_str(value.get());
+    }
+    out.push('}');
+    out
+}
+
+fn json_response(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// One resource as JSON, narrowed to `fields`.
 pub fn one<T: Serialize>(status: StatusCode, item: &T, fields: Option<&str>) -> Response {
-    let value = serde_json::to_value(item).unwrap_or(serde_json::Value::Null);
-    (status, axum::Json(select(value, fields))).into_response()
+    json_response(status, json_text(item, fields))
 }
 
 /// A page of resources with the counts TMF630 asks for.
 pub fn listed<T: Serialize>(items: &[T], total: i64, fields: Option<&str>) -> Response {
-    let values: Vec<serde_json::Value> = items
-        .iter()
-        .map(|item| select(serde_json::to_value(item).unwrap_or_default(), fields))
-        .collect();
-    let count = values.len();
-    let mut response = axum::Json(values).into_response();
+    let mut text = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&json_text(item, fields));
+    }
+    text.push(']');
+    let mut response = json_response(StatusCode::OK, text);
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(total));
-    headers.insert("x-result-count", HeaderValue::from(count));
+    headers.insert("x-result-count", HeaderValue::from(items.len()));
     response
+}
+
+/// A resource as its hub event carries it: JSON text, digits kept.
+pub fn event_body<T: Serialize>(item: &T) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(item).unwrap_or_else(|_| {
+        serde_json::value::RawValue::from_string("null".to_owned()).unwrap_or_default()
+    })
 }
 
 /// An amount as a JSON number, read from the digits as written — never

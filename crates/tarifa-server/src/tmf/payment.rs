@@ -97,7 +97,7 @@ pub(crate) async fn find(
     state: &AppState,
     base: &Base,
     id: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
     let id = numeric_id(id, "payment")?;
     let mut tx = reader(state, &super::system()).await?;
     let row = tx
@@ -105,7 +105,7 @@ pub(crate) async fn find(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no payment {id}")))?;
     drop(tx);
-    Ok(serde_json::to_value(represent(state, base, &row)?).unwrap_or_default())
+    Ok(super::event_body(&represent(state, base, &row)?))
 }
 
 /// Lists payments (a subscriber sees only their own).

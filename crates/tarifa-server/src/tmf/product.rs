@@ -303,10 +303,10 @@ pub(crate) async fn find(
     state: &AppState,
     base: &Base,
     id: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
     let id = numeric_id(id, "product")?;
     let product = product(state, &super::system(), base, id).await?;
-    Ok(serde_json::to_value(product).unwrap_or_default())
+    Ok(super::event_body(&product))
 }
 
 async fn product(

@@ -198,9 +198,9 @@ pub(crate) async fn find(
     state: &AppState,
     base: &Base,
     id: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
     let ticket = ticket(state, &super::system(), base, id).await?;
-    Ok(serde_json::to_value(ticket).unwrap_or_default())
+    Ok(super::event_body(&ticket))
 }
 
 async fn ticket(

@@ -30,10 +30,20 @@ pub async fn start(url: &str) -> Running {
 
 /// The server with `options` of the test's own.
 pub async fn start_with(url: &str, options: tarifa_server::Options) -> Running {
+    start_on(url, options, Arc::new(tarifa_app::SystemClock)).await
+}
+
+/// The server on a clock of the test's own (the scheduler passes when
+/// `options.scheduler_every` says).
+pub async fn start_on(
+    url: &str,
+    options: tarifa_server::Options,
+    clock: Arc<dyn tarifa_core::time::Clock>,
+) -> Running {
     let store = tarifa_store::Store::open(url).await.expect("store");
     let markets = tarifa_app::presets::embedded().expect("presets");
     let app = Arc::new(
-        tarifa_app::App::new(store, markets, Arc::new(tarifa_app::SystemClock))
+        tarifa_app::App::new(store, markets, clock)
             .await
             .expect("app"),
     );
