@@ -1,0 +1,103 @@
+//! Golden bill documents: the demo from a fixed day and seed, and of each
+//! market the largest bill of its last month, rendered as HTML and PDF, must be
+//! byte for byte what `tests/golden/` holds. A change to how bills are stored
+//! (issue 17) must leave every document it renders unchanged.
+//!
+//! `TARIFA_UPDATE_GOLDEN=1 cargo test -p tarifa-cli --test golden` writes the
+//! files anew, for a change that means to change the documents.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tarifa(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_tarifa"))
+        .args(args)
+        .output()
+        .expect("the tarifa binary runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn golden() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Compares `actual` with the golden file `name`, or writes it when asked.
+fn check(name: &str, actual: &[u8], differences: &mut Vec<String>) {
+    let path = golden().join(name);
+    if std::env::var_os("TARIFA_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden()).expect("the golden folder");
+        std::fs::write(&path, actual).expect("written");
+        return;
+    }
+    match std::fs::read(&path) {
+        Ok(expected) if expected == actual => {}
+        Ok(expected) => differences.push(format!(
+            "{name}: {} bytes, the golden file {} (TARIFA_UPDATE_GOLDEN=1 writes it anew)",
+            actual.len(),
+            expected.len()
+        )),
+        Err(e) => differences.push(format!("{name}: {e}")),
+    }
+}
+
+#[test]
+fn bill_documents_of_the_demo_are_the_golden_ones() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("golden-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let db = dir.join("demo.sqlite").display().to_string();
+    tarifa(&[
+        "demo",
+        "--db",
+        &db,
+        "--start",
+        "2026-01-01",
+        "--customers",
+        "12",
+        "--json",
+    ]);
+    let list = tarifa(&["bills", "list", "--db", &db, "--json"]);
+    let mut differences = Vec::new();
+    check("bills.json", &list, &mut differences);
+    let bills: Vec<serde_json::Value> = serde_json::from_slice(&list).expect("JSON");
+    for market in ["rs", "hu", "me"] {
+        // The largest bill says the most: usage, discounts, one-time charges.
+        let amount = |b: &serde_json::Value| {
+            b["total"]
+                .as_str()
+                .and_then(|t| t.replace('.', "").parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let number = bills
+            .iter()
+            .filter(|b| b["market"] == market && b["period"] == "2026-03")
+            .max_by_key(|b| (amount(b), b["number"].as_str().map(str::to_owned)))
+            .and_then(|b| b["number"].as_str())
+            .expect("a bill of March")
+            .to_owned();
+        for format in ["html", "pdf"] {
+            let out = dir.join(format!("{market}.{format}"));
+            tarifa(&[
+                "bills",
+                "render",
+                "--bill",
+                &number,
+                "--format",
+                format,
+                "--out",
+                out.to_str().expect("utf-8"),
+                "--db",
+                &db,
+            ]);
+            let rendered = std::fs::read(&out).expect("the document");
+            check(&format!("{market}.{format}"), &rendered, &mut differences);
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(differences.is_empty(), "{differences:#?}");
+}
