@@ -5,6 +5,53 @@ use crate::{
     Result, StoreError, Tx, on_tx,
 };
 
+/// The columns of a [`BillRow`]: a bill read without its lines, which most
+/// readers (dunning, listings, the bill run's history) do not need.
+pub(crate) const BILL_COLUMNS: &str = "id, market, number, kind, customer_id, period, period_from, \
+period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id";
+
+impl crate::Store {
+    /// Moves the lines of bills issued before migration 0034 from the
+    /// `bill_lines` table into their bill's `lines` column, then drops the
+    /// table. Runs once, in one transaction: afterwards the table is gone.
+    pub async fn convert_bill_lines(&self) -> Result<()> {
+        // Every open asks; only a store that has the old table takes the write lock.
+        let mut tx = self.begin_read("store", "1970-01-01T00:00:00Z").await?;
+        let exists = tx.has_table("bill_lines").await?;
+        tx.rollback().await?;
+        if !exists {
+            return Ok(());
+        }
+        let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
+        if !tx.has_table("bill_lines").await? {
+            // Another process converted it in between.
+            return tx.rollback().await;
+        }
+        let lines: Vec<BillLineRow> = on_tx!(&mut tx, c => {
+            sqlx::query_as("SELECT bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category, phrase
+                 FROM bill_lines ORDER BY bill_id, position")
+                .fetch_all(c)
+                .await?
+        });
+        for bill in lines.chunk_by(|a, b| a.bill_id == b.bill_id) {
+            let encoded = crate::bill_lines::encode(bill);
+            let count = i64::try_from(bill.len()).unwrap_or(i64::MAX);
+            on_tx!(&mut tx, c => {
+                sqlx::query("UPDATE bills SET lines = $1, line_count = $2 WHERE id = $3")
+                    .bind(&encoded)
+                    .bind(count)
+                    .bind(bill[0].bill_id)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        on_tx!(&mut tx, c => {
+            sqlx::query("DROP TABLE bill_lines").execute(&mut *c).await?;
+        });
+        tx.commit().await
+    }
+}
+
 impl Tx {
     /// The monthly bills of every market and period, newest periods first
     /// (the bill-run page's history; a scan of the bills).
@@ -228,17 +275,23 @@ impl Tx {
             });
         }
         let mut bill_ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for chunk in bills.chunks(2_000) {
+        // 17 values a bill: SQLite takes at most 32,766 in one statement.
+        for chunk in bills.chunks(1_500) {
             let mut with_transfer = Vec::with_capacity(chunk.len());
             for new in chunk {
-                with_transfer.push((transfer_of(&new.bill.number)?, &new.bill));
+                with_transfer.push((
+                    transfer_of(&new.bill.number)?,
+                    &new.bill,
+                    crate::bill_lines::encode(&new.lines),
+                    i64::try_from(new.lines.len()).unwrap_or(i64::MAX),
+                ));
             }
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
                 let mut query = sqlx::QueryBuilder::new(
                     "INSERT INTO bills (market, number, kind, customer_id, period, period_from, period_to, issued_on, due_on,
-                        total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id) ",
+                        total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id, lines, line_count) ",
                 );
-                query.push_values(&with_transfer, |mut row, (transfer, b)| {
+                query.push_values(&with_transfer, |mut row, (transfer, b, lines, count)| {
                     row.push_bind(&b.market)
                         .push_bind(&b.number)
                         .push_bind(&b.kind)
@@ -253,14 +306,15 @@ impl Tx {
                         .push_bind(b.previous_balance_minor)
                         .push_bind(b.total_due_minor)
                         .push_bind(&b.detail)
-                        .push_bind(*transfer);
+                        .push_bind(*transfer)
+                        .push_bind(lines)
+                        .push_bind(*count);
                 });
                 query.push(" RETURNING id, number");
                 query.build_query_as::<(i64, String)>().fetch_all(c).await?
             });
             bill_ids.extend(rows.into_iter().map(|(id, number)| (number, id)));
         }
-        let mut lines = Vec::new();
         let mut events = Vec::with_capacity(bills.len());
         let mut charges = Vec::new();
         for new in bills {
@@ -268,7 +322,6 @@ impl Tx {
             let id = bill_ids.get(&b.number).copied().ok_or_else(|| {
                 StoreError::Conflict(format!("bill {} was not written", b.number))
             })?;
-            lines.extend(new.lines.iter().map(|l| (id, l)));
             charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
             events.push((
                 Some(b.issued_on.clone()),
@@ -277,26 +330,6 @@ impl Tx {
                 id.to_string(),
                 serde_json::json!({ "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }),
             ));
-        }
-        for chunk in lines.chunks(3_000) {
-            on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO bill_lines (bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category, phrase) ",
-                );
-                query.push_values(chunk, |mut row, (bill, l)| {
-                    row.push_bind(*bill)
-                        .push_bind(l.position)
-                        .push_bind(l.contract_id)
-                        .push_bind(&l.kind)
-                        .push_bind(&l.description)
-                        .push_bind(l.amount_minor)
-                        .push_bind(&l.vat)
-                        .push_bind(&l.rule)
-                        .push_bind(&l.category)
-                        .push_bind(&l.phrase);
-                });
-                query.build().execute(c).await?;
-            });
         }
         let mut snapshots = Vec::new();
         let mut late_done = Vec::new();
@@ -345,7 +378,7 @@ impl Tx {
 
     pub async fn bills(&mut self, market: &str) -> Result<Vec<BillRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE market = $1 ORDER BY id")
+            sqlx::query_as::<_, BillRow>(sqlx::AssertSqlSafe(format!("SELECT {BILL_COLUMNS} FROM bills WHERE market = $1 ORDER BY id")))
                 .bind(market)
                 .fetch_all(c)
                 .await?
@@ -354,7 +387,7 @@ impl Tx {
 
     pub async fn bills_of_customer(&mut self, customer_id: i64) -> Result<Vec<BillRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE customer_id = $1 ORDER BY id")
+            sqlx::query_as::<_, BillRow>(sqlx::AssertSqlSafe(format!("SELECT {BILL_COLUMNS} FROM bills WHERE customer_id = $1 ORDER BY id")))
                 .bind(customer_id)
                 .fetch_all(c)
                 .await?
@@ -363,20 +396,22 @@ impl Tx {
 
     pub async fn bill_by_number(&mut self, number: &str) -> Result<Option<BillRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE number = $1")
+            sqlx::query_as::<_, BillRow>(sqlx::AssertSqlSafe(format!("SELECT {BILL_COLUMNS} FROM bills WHERE number = $1")))
                 .bind(number)
                 .fetch_optional(c)
                 .await?
         }))
     }
 
+    /// A bill's lines, in their order (none for a bill that is not there).
     pub async fn bill_lines(&mut self, bill_id: i64) -> Result<Vec<BillLineRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, BillLineRow>("SELECT * FROM bill_lines WHERE bill_id = $1 ORDER BY position")
+        let encoded: Option<Option<Vec<u8>>> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT lines FROM bills WHERE id = $1")
                 .bind(bill_id)
-                .fetch_all(c)
+                .fetch_optional(c)
                 .await?
-        }))
+        });
+        crate::bill_lines::decode(bill_id, encoded.flatten().as_deref())
     }
 
     /// The package periods of every contract of a market.
@@ -576,7 +611,7 @@ impl Tx {
 
     pub async fn bill(&mut self, id: i64) -> Result<Option<BillRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, BillRow>("SELECT * FROM bills WHERE id = $1")
+            sqlx::query_as::<_, BillRow>(sqlx::AssertSqlSafe(format!("SELECT {BILL_COLUMNS} FROM bills WHERE id = $1")))
                 .bind(id)
                 .fetch_optional(c)
                 .await?

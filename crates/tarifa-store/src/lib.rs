@@ -10,8 +10,10 @@
 //! them into domain types is the application's job.
 
 mod abuse;
+mod bill_lines;
 mod billing;
 mod catalog;
+mod codec;
 mod complaints;
 mod contracts;
 mod hub;
@@ -235,6 +237,7 @@ impl Store {
         };
         store.migrate().await?;
         store.convert_usage_rows().await?;
+        store.convert_bill_lines().await?;
         Ok(store)
     }
 
@@ -327,6 +330,28 @@ impl Tx {
 
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// Whether the database has a table of this name (tables of an older
+    /// form exist until the store has converted them).
+    pub(crate) async fn has_table(&mut self, name: &str) -> Result<bool> {
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(c) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+                )
+                .bind(name)
+                .fetch_one(&mut **c)
+                .await?
+                    > 0
+            }
+            TxInner::Postgres(c) => {
+                sqlx::query_scalar::<_, bool>("SELECT to_regclass($1::text) IS NOT NULL")
+                    .bind(name)
+                    .fetch_one(&mut **c)
+                    .await?
+            }
+        })
     }
 }
 

@@ -31,41 +31,44 @@ pub struct Listed<T> {
 /// customer. Only these fixed texts ever reach the SQL.
 struct Source {
     table: &'static str,
+    /// The columns read (`*`, or fewer where a column is large).
+    columns: &'static str,
     order: &'static str,
     of_customer: &'static str,
 }
 
 const CUSTOMERS: Source = Source {
+    columns: "*",
     table: "customers",
     order: "id",
     of_customer: "id = $1",
 };
 const CONTRACTS: Source = Source {
+    columns: "*",
     table: "contracts",
     order: "id",
     of_customer: "customer_id = $1",
 };
 const BILLS: Source = Source {
+    columns: crate::billing::BILL_COLUMNS,
     table: "bills",
     order: "id",
     of_customer: "customer_id = $1",
 };
-const BILL_LINES: Source = Source {
-    table: "bill_lines",
-    order: "bill_id, position",
-    of_customer: "bill_id IN (SELECT id FROM bills WHERE customer_id = $1)",
-};
 const PAYMENTS: Source = Source {
+    columns: "*",
     table: "payments",
     order: "id",
     of_customer: "customer_id = $1",
 };
 const COMPLAINTS: Source = Source {
+    columns: "*",
     table: "complaints",
     order: "id",
     of_customer: "customer_id = $1",
 };
 const NOTICES: Source = Source {
+    columns: "*",
     table: "notices",
     order: "id",
     of_customer: "customer_id = $1",
@@ -81,6 +84,7 @@ impl Tx {
     {
         let Source {
             table,
+            columns,
             order,
             of_customer,
         } = source;
@@ -88,8 +92,9 @@ impl Tx {
             Owner::Anyone => ("$1 = $1".to_owned(), 0),
             Owner::Customer(id) => ((*of_customer).to_owned(), id),
         };
-        let select =
-            format!("SELECT * FROM {table} WHERE {filter} ORDER BY {order} LIMIT $2 OFFSET $3");
+        let select = format!(
+            "SELECT {columns} FROM {table} WHERE {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+        );
         let count = format!("SELECT COUNT(*) FROM {table} WHERE {filter}");
         let (rows, total) = on_tx!(self, c => {
             let rows = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(select))
@@ -127,12 +132,64 @@ impl Tx {
         self.listing(&BILLS, owner, page).await
     }
 
+    /// A page of bill lines, in bill and line order. Lines live in their
+    /// bill's row: the bills that hold the page are found by the running
+    /// count of their lines, and only theirs are decoded.
     pub async fn list_bill_lines(
         &mut self,
         owner: Owner,
         page: Page,
     ) -> Result<Listed<BillLineRow>> {
-        self.listing(&BILL_LINES, owner, page).await
+        let (filter, customer) = match owner {
+            Owner::Anyone => ("$1 = $1", 0),
+            Owner::Customer(id) => ("customer_id = $1", id),
+        };
+        let total_sql = format!(
+            "SELECT CAST(COALESCE(SUM(line_count), 0) AS BIGINT) FROM bills WHERE {filter}"
+        );
+        // Each bill with the count of lines before it; the page starts in the
+        // first bill whose lines reach past the offset.
+        let page_sql = format!(
+            "SELECT id, lines, lines_before FROM (
+                 SELECT id, lines, line_count,
+                        CAST(SUM(line_count) OVER (ORDER BY id) AS BIGINT) - line_count AS lines_before
+                 FROM bills WHERE {filter}
+             ) counted
+             WHERE lines_before + line_count > $2 AND line_count > 0 ORDER BY id LIMIT $3"
+        );
+        let offset = page.offset.max(0);
+        let limit = page.limit.max(0);
+        let (total, bills) = on_tx!(self, c => {
+            let total = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(total_sql))
+                .bind(customer)
+                .fetch_one(&mut *c)
+                .await?;
+            // A bill has at least one line here, so `limit` bills hold the page.
+            let bills = sqlx::query_as::<_, (i64, Option<Vec<u8>>, i64)>(sqlx::AssertSqlSafe(page_sql))
+                .bind(customer)
+                .bind(offset)
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await?;
+            (total, bills)
+        });
+        let mut rows = Vec::new();
+        for (id, lines, lines_before) in bills {
+            let skip = usize::try_from((offset - lines_before).max(0)).unwrap_or(0);
+            let want = usize::try_from(limit)
+                .unwrap_or(0)
+                .saturating_sub(rows.len());
+            rows.extend(
+                crate::bill_lines::decode(id, lines.as_deref())?
+                    .into_iter()
+                    .skip(skip)
+                    .take(want),
+            );
+            if rows.len() >= usize::try_from(limit).unwrap_or(0) {
+                break;
+            }
+        }
+        Ok(Listed { rows, total })
     }
 
     pub async fn list_payments(&mut self, owner: Owner, page: Page) -> Result<Listed<PaymentRow>> {

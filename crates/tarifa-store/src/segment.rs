@@ -15,6 +15,7 @@
 //! - totals: the number of classes, then per class its code (a length byte
 //!   and UTF-8), records, quantity and units.
 
+use crate::codec::{Cursor, put, put_bytes};
 use crate::{StoreError, UsageRow, UsageTotalRow};
 
 const VERSION: u8 = 1;
@@ -49,85 +50,11 @@ pub struct NewSegment {
     pub body: Vec<u8>,
 }
 
-fn put(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    put(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
-/// A reader over encoded bytes; every read checks the bounds.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
+/// What this module's malformed bytes are called in errors.
+const WHAT: &str = "usage segment";
 
 fn corrupt(detail: &str) -> StoreError {
-    StoreError::Corrupt {
-        what: "usage segment",
-        detail: detail.to_owned(),
-    }
-}
-
-impl<'a> Cursor<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, at: 0 }
-    }
-
-    fn done(&self) -> bool {
-        self.at >= self.bytes.len()
-    }
-
-    fn byte(&mut self) -> Result<u8, StoreError> {
-        let b = *self
-            .bytes
-            .get(self.at)
-            .ok_or_else(|| corrupt("cut short"))?;
-        self.at += 1;
-        Ok(b)
-    }
-
-    fn number(&mut self) -> Result<u64, StoreError> {
-        let mut n = 0_u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            n |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(n);
-            }
-        }
-        Err(corrupt("a number longer than 64 bits"))
-    }
-
-    fn bytes(&mut self, len: usize) -> Result<&'a [u8], StoreError> {
-        let end = self.at.checked_add(len).ok_or_else(|| corrupt("length"))?;
-        let slice = self
-            .bytes
-            .get(self.at..end)
-            .ok_or_else(|| corrupt("cut short"))?;
-        self.at = end;
-        Ok(slice)
-    }
-
-    fn counted(&mut self) -> Result<&'a [u8], StoreError> {
-        let len = usize::try_from(self.number()?).map_err(|_| corrupt("length"))?;
-        self.bytes(len)
-    }
-
-    fn text(&mut self) -> Result<&'a str, StoreError> {
-        std::str::from_utf8(self.counted()?).map_err(|_| corrupt("text not UTF-8"))
-    }
-
-    fn short_text(&mut self) -> Result<&'a str, StoreError> {
-        let len = usize::from(self.byte()?);
-        std::str::from_utf8(self.bytes(len)?).map_err(|_| corrupt("text not UTF-8"))
-    }
+    crate::codec::corrupt(WHAT, detail)
 }
 
 /// Appends one record's encoding to `out`.
@@ -157,7 +84,7 @@ pub struct RecordKey<'a> {
 /// Reads the id, class, quantity and units of the record at the start of
 /// `bytes` (as [`encode_record`] wrote it).
 pub fn record_key(bytes: &[u8]) -> Result<RecordKey<'_>, StoreError> {
-    let mut c = Cursor::new(bytes);
+    let mut c = Cursor::new(WHAT, bytes);
     let id = c.counted()?;
     c.number()?;
     c.number()?;
@@ -176,7 +103,7 @@ pub fn record_key(bytes: &[u8]) -> Result<RecordKey<'_>, StoreError> {
 /// Decodes the one record at the start of `bytes` (as [`encode_record`]
 /// wrote it); its `class` is empty — only the segment's header names it.
 pub fn decode_record(bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
-    let mut c = Cursor::new(bytes);
+    let mut c = Cursor::new(WHAT, bytes);
     let id = c.text()?;
     let offset_s = c.number()?;
     let nanosecond = c.number()?;
@@ -252,7 +179,7 @@ pub fn add_totals(
     bytes: &[u8],
     mut add: impl FnMut(&str, u64, u64, u64),
 ) -> Result<(), StoreError> {
-    let mut c = Cursor::new(bytes);
+    let mut c = Cursor::new(WHAT, bytes);
     let n = c.number()?;
     for _ in 0..n {
         let class = c.short_text()?;
@@ -280,7 +207,7 @@ pub struct Decoded<'a> {
 
 /// Every record of a segment body, in the order they were stored.
 pub fn decode(body: &[u8]) -> Result<Vec<Decoded<'_>>, StoreError> {
-    let mut c = Cursor::new(body);
+    let mut c = Cursor::new(WHAT, body);
     if c.byte()? != VERSION {
         return Err(corrupt("unknown version"));
     }

@@ -84,6 +84,24 @@ impl TestDatabase {
     }
 }
 
+/// Runs SQL of a test's own on the store (to build a database of an older
+/// form, say): never for anything but tests.
+pub async fn execute(store: &Store, sql: &str) -> Result<()> {
+    match &store.pool {
+        crate::Pool::Sqlite(pool) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await?;
+        }
+        crate::Pool::Postgres(pool) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The URL of another database on the same server: `postgres://u:p@h:5432/db?x`
 /// with `db` replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {

@@ -30,27 +30,6 @@ fn time_parts(at: &str) -> Option<(u8, u32, u32)> {
     Some((day, second, nanosecond))
 }
 
-impl Tx {
-    /// Whether the one-row-a-record table of before migration 0027 is there.
-    async fn has_usage_records_table(&mut self) -> Result<bool> {
-        Ok(match &mut self.inner {
-            crate::TxInner::Sqlite(c) => {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'usage_records'",
-                )
-                .fetch_one(&mut **c)
-                .await?
-                    > 0
-            }
-            crate::TxInner::Postgres(c) => {
-                sqlx::query_scalar::<_, bool>("SELECT to_regclass('usage_records') IS NOT NULL")
-                    .fetch_one(&mut **c)
-                    .await?
-            }
-        })
-    }
-}
-
 impl Store {
     /// Moves usage stored one row a record (before migration 0027) into
     /// segments, one per contract, month and import, then drops the old
@@ -58,13 +37,13 @@ impl Store {
     pub async fn convert_usage_rows(&self) -> Result<()> {
         // Every open asks; only a store that has the old table takes the write lock.
         let mut tx = self.begin_read("store", "1970-01-01T00:00:00Z").await?;
-        let exists = tx.has_usage_records_table().await?;
+        let exists = tx.has_table("usage_records").await?;
         tx.rollback().await?;
         if !exists {
             return Ok(());
         }
         let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
-        if !tx.has_usage_records_table().await? {
+        if !tx.has_table("usage_records").await? {
             // Another process converted it in between.
             return tx.rollback().await;
         }

@@ -3,7 +3,8 @@
 
 use tarifa_store::testing::TestDatabase;
 use tarifa_store::{
-    BenefitRow, ContractRow, CustomerRow, FeeRow, NewDecision, PackageRow, Store, StoreError,
+    BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, FeeRow, NewBill, NewDecision,
+    NewEntry, Owner, PackageRow, Page, Store, StoreError,
 };
 
 const AT: &str = "2026-01-10T11:00:00Z";
@@ -553,6 +554,130 @@ async fn erasing_personal_data_touches_nothing_else() {
                 .expect("done")
                 .is_empty()
         );
+    })
+    .await;
+}
+
+fn bill(number: &str, customer_id: i64, period: &str, lines: usize) -> NewBill {
+    let total = 1000 * i64::try_from(lines).expect("few");
+    NewBill {
+        bill: BillRow {
+            id: 0,
+            market: "me".into(),
+            number: number.into(),
+            kind: "monthly".into(),
+            customer_id,
+            period: period.into(),
+            period_from: "2026-01-01".into(),
+            period_to: "2026-01-31".into(),
+            issued_on: "2026-02-01".into(),
+            due_on: "2026-02-15".into(),
+            total_minor: total,
+            vat_minor: 0,
+            previous_balance_minor: 0,
+            total_due_minor: total,
+            detail: "{}".into(),
+            transfer_id: 0,
+        },
+        lines: (0..lines)
+            .map(|i| BillLineRow {
+                bill_id: 0,
+                position: i64::try_from(i).expect("few"),
+                contract_id: Some(1),
+                kind: "subscription".into(),
+                description: format!("line {i} of {number}"),
+                amount_minor: 1000,
+                vat: "\"standard\"".into(),
+                rule: None,
+                category: None,
+                phrase: None,
+            })
+            .collect(),
+        entries: vec![
+            NewEntry {
+                account: format!("receivable:customer:{customer_id}"),
+                amount_minor: total,
+            },
+            NewEntry {
+                account: "revenue:me".into(),
+                amount_minor: -total,
+            },
+        ],
+        charge_ids: Vec::new(),
+        usage_billed: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn bill_lines_live_in_their_bill_and_an_older_database_moves_them_there() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let ana = tx.insert_customer(&customer("ana")).await.expect("ana");
+        tx.insert_bills(&[bill("ME-1", ana, "2026-01", 2), bill("ME-22", ana, "2026-02", 3)])
+            .await
+            .expect("bills");
+        tx.commit().await.expect("commit");
+
+        let mut tx = store.begin_read("test", AT).await.expect("read");
+        let bills = tx.bills_of_customer(ana).await.expect("bills");
+        let lines = tx.bill_lines(bills[1].id).await.expect("lines");
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2].description, "line 2 of ME-22");
+        assert!(lines.iter().all(|l| l.bill_id == bills[1].id));
+        // A page across two bills, and the total of every line.
+        let page = tx
+            .list_bill_lines(Owner::Customer(ana), Page { offset: 1, limit: 3 })
+            .await
+            .expect("a page");
+        assert_eq!(page.total, 5);
+        let seen: Vec<&str> = page.rows.iter().map(|l| l.description.as_str()).collect();
+        assert_eq!(seen, ["line 1 of ME-1", "line 0 of ME-22", "line 1 of ME-22"]);
+        let last = tx
+            .list_bill_lines(Owner::Anyone, Page { offset: 4, limit: 10 })
+            .await
+            .expect("the last page");
+        assert_eq!(last.rows.len(), 1);
+        assert!(
+            tx.list_bill_lines(Owner::Customer(ana + 1), Page { offset: 0, limit: 10 })
+                .await
+                .expect("none")
+                .rows
+                .is_empty()
+        );
+        tx.rollback().await.expect("rolled back");
+
+        // A database of before: lines in a table of their own.
+        let id = bills[1].id;
+        tarifa_store::testing::execute(
+            &store,
+            &format!(
+                "CREATE TABLE bill_lines (bill_id BIGINT NOT NULL, position BIGINT NOT NULL, contract_id BIGINT,
+                    kind TEXT NOT NULL, description TEXT NOT NULL, amount_minor BIGINT NOT NULL, vat TEXT NOT NULL,
+                    rule TEXT, category TEXT, phrase TEXT, PRIMARY KEY (bill_id, position));
+                 UPDATE bills SET lines = NULL, line_count = 0 WHERE id = {id};
+                 INSERT INTO bill_lines VALUES ({id}, 0, 1, 'subscription', 'old line 0', 700, '\"standard\"', 'BIL-1', NULL, NULL);
+                 INSERT INTO bill_lines VALUES ({id}, 1, NULL, 'credit', 'old line 1', -200, '\"standard\"', NULL, 'credit', '{{\"id\":\"line-credit\"}}');"
+            ),
+        )
+        .await
+        .expect("an older database");
+        store.convert_bill_lines().await.expect("converted");
+        let mut tx = store.begin_read("test", AT).await.expect("read");
+        let lines = tx.bill_lines(id).await.expect("lines");
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].rule.as_deref(), Some("BIL-1"));
+        assert_eq!(lines[1].contract_id, None);
+        assert_eq!(lines[1].amount_minor, -200);
+        assert_eq!(lines[1].phrase.as_deref(), Some(r#"{"id":"line-credit"}"#));
+        let page = tx
+            .list_bill_lines(Owner::Anyone, Page { offset: 0, limit: 100 })
+            .await
+            .expect("a page");
+        assert_eq!(page.total, 4, "2 of ME-1 and the 2 moved");
+        tx.rollback().await.expect("rolled back");
+        // The old table is gone: converting again is nothing to do.
+        store.convert_bill_lines().await.expect("nothing to do");
     })
     .await;
 }
