@@ -939,54 +939,21 @@ impl App {
         month_start: Date,
         issued_on: Option<Date>,
     ) -> Result<Date> {
-        let today = self.today(market);
-        let month_end = month_start.last_of_month();
-        let period = period_code(month_start);
-        if today <= month_end {
-            return Err(AppError::invalid(
-                "period",
-                format!(
-                    "{period} has not ended in market {} (today is {today} there): a month is billed once its last day is over",
-                    market.id
-                ),
-            ));
-        }
-        let issued_on = issued_on.unwrap_or_else(|| issue_date(market, month_start).min(today));
-        if issued_on <= month_end {
-            return Err(AppError::invalid(
-                "issued",
-                format!("{issued_on} lies inside {period}: bills are dated after their month"),
-            ));
-        }
-        if issued_on > today {
-            return Err(AppError::invalid(
-                "issued",
-                format!("{issued_on} is after today ({today}): a bill is not dated ahead"),
-            ));
-        }
         let mut tx = self.begin_read(ctx).await?;
         let first = tx.first_activation(&market.id).await?;
         tx.rollback().await?;
-        let first = first
+        let first_activation = first
             .map(|d| convert::date("first activation", &d))
             .transpose()?;
-        match first {
-            None => Err(AppError::invalid(
-                "period",
-                format!(
-                    "market {} has no contracts yet: there is nothing to bill",
-                    market.id
-                ),
-            )),
-            Some(first) if month_end < first => Err(AppError::invalid(
-                "period",
-                format!(
-                    "{period} is before market {}'s first contract (activated on {first}): there is nothing to bill",
-                    market.id
-                ),
-            )),
-            Some(_) => Ok(issued_on),
-        }
+        bill::check_run(&bill::RunRequest {
+            market: &market.id,
+            today: self.today(market),
+            month_start,
+            issued: issued_on,
+            issue_day: issue_date(market, month_start),
+            first_activation,
+        })
+        .map_err(|(field, reason)| AppError::invalid(field, reason))
     }
 
     /// Issues the bills of `market` for the month starting `month_start`,

@@ -465,6 +465,149 @@ snake_case_str!(InterruptionCause {
     Maintenance = "maintenance",
 });
 
+/// A bill run someone asked for by hand, as far as the calendar decides it.
+#[derive(Clone, Copy, Debug)]
+pub struct RunRequest<'a> {
+    pub market: &'a str,
+    /// Today on the market's calendar.
+    pub today: Date,
+    /// The first day of the month to bill.
+    pub month_start: Date,
+    /// The issue date asked for, if any.
+    pub issued: Option<Date>,
+    /// The market's issue day after the month (BIL-1).
+    pub issue_day: Date,
+    /// The day the market's first contract was activated, if it has one.
+    pub first_activation: Option<Date>,
+}
+
+/// Whether a month may be billed now, and the day its bills are dated: the
+/// month must be over (its last day past), must not lie before the market's
+/// first contract, and its bills are dated after it and not ahead of today —
+/// the issue day when it has come, else today. `Err` names the field and why.
+pub fn check_run(request: &RunRequest<'_>) -> Result<Date, (&'static str, String)> {
+    let RunRequest {
+        market,
+        today,
+        month_start,
+        issued,
+        issue_day,
+        first_activation,
+    } = *request;
+    let month_end = month_start.last_of_month();
+    let period = format!("{:04}-{:02}", month_start.year(), month_start.month());
+    if today <= month_end {
+        return Err((
+            "period",
+            format!(
+                "{period} has not ended in market {market} (today is {today} there): a month is billed once its last day is over"
+            ),
+        ));
+    }
+    let issued = issued.unwrap_or_else(|| issue_day.min(today));
+    if issued <= month_end {
+        return Err((
+            "issued",
+            format!("{issued} lies inside {period}: bills are dated after their month"),
+        ));
+    }
+    if issued > today {
+        return Err((
+            "issued",
+            format!("{issued} is after today ({today}): a bill is not dated ahead"),
+        ));
+    }
+    match first_activation {
+        None => Err((
+            "period",
+            format!("market {market} has no contracts yet: there is nothing to bill"),
+        )),
+        Some(first) if month_end < first => Err((
+            "period",
+            format!(
+                "{period} is before market {market}'s first contract (activated on {first}): there is nothing to bill"
+            ),
+        )),
+        Some(_) => Ok(issued),
+    }
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn request(today: Date, issued: Option<Date>) -> RunRequest<'static> {
+        RunRequest {
+            market: "rs",
+            today,
+            month_start: date(2026, 11, 1),
+            issued,
+            issue_day: date(2026, 12, 1),
+            first_activation: Some(date(2026, 3, 5)),
+        }
+    }
+
+    #[test]
+    fn a_month_is_billed_from_the_day_after_its_last() {
+        // Every day from the month's start to its last is refused; the day
+        // after, it is billed and dated that day.
+        let mut day = date(2026, 11, 1);
+        while day <= date(2026, 11, 30) {
+            let refused = check_run(&request(day, None)).expect_err("not over");
+            assert_eq!(refused.0, "period", "{day}");
+            day = day.tomorrow().expect("a day");
+        }
+        assert_eq!(
+            check_run(&request(date(2026, 12, 1), None)),
+            Ok(date(2026, 12, 1))
+        );
+        // Later, the issue day it had.
+        assert_eq!(
+            check_run(&request(date(2027, 3, 9), None)),
+            Ok(date(2026, 12, 1))
+        );
+    }
+
+    #[test]
+    fn bills_are_dated_after_their_month_and_not_ahead() {
+        let today = date(2026, 12, 6);
+        assert_eq!(
+            check_run(&request(today, Some(date(2026, 11, 30)))).map_err(|e| e.0),
+            Err("issued")
+        );
+        assert_eq!(
+            check_run(&request(today, Some(date(2026, 12, 7)))).map_err(|e| e.0),
+            Err("issued")
+        );
+        assert_eq!(
+            check_run(&request(today, Some(date(2026, 12, 6)))),
+            Ok(date(2026, 12, 6))
+        );
+    }
+
+    #[test]
+    fn nothing_is_billed_before_the_first_contract() {
+        let mut early = request(date(2026, 12, 6), None);
+        early.month_start = date(2026, 2, 1);
+        assert!(
+            check_run(&early)
+                .expect_err("before")
+                .1
+                .contains("first contract")
+        );
+        early.month_start = date(2026, 3, 1);
+        assert!(check_run(&early).is_ok(), "the month of the first contract");
+        early.first_activation = None;
+        assert!(
+            check_run(&early)
+                .expect_err("none")
+                .1
+                .contains("no contracts")
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
