@@ -500,7 +500,7 @@ pub fn check_run(request: &RunRequest<'_>) -> Result<Date, (&'static str, String
         return Err((
             "period",
             format!(
-                "{period} has not ended in market {market} (today is {today} there): a month is billed once its last day is over"
+                "{period} has not ended in market {market} (today is {today} there): BIL-1 bills a month once its last day is over"
             ),
         ));
     }

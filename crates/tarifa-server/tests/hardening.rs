@@ -28,6 +28,21 @@ async fn token(app: &tarifa_app::App, role: Role, customer: Option<i64>) -> (i64
         .expect("a token")
 }
 
+/// Ana's login, and the agent user it logs in.
+const ANA: &[(&str, &str)] = &[("username", "ana"), ("password", "correct horse battery")];
+
+async fn agent_ana(app: &tarifa_app::App) {
+    app.create_user(
+        &Ctx::new("test"),
+        "ana",
+        "correct horse battery",
+        Role::Agent,
+        None,
+    )
+    .await
+    .expect("a user");
+}
+
 /// A server whose hub may not call this machine (the shipped default).
 async fn strict(url: &str) -> common::Running {
     common::start_with(
@@ -67,28 +82,16 @@ async fn a_session_ends_with_its_token_or_user_and_never_renews_itself() {
         assert_eq!(page.header("location"), Some("/login"));
 
         // Disabling a user ends the sessions the user opened.
-        app.create_user(
-            &Ctx::new("test"),
-            "ana",
-            "correct horse battery",
-            Role::Agent,
-            None,
-        )
-        .await
-        .expect("a user");
+        agent_ana(&app).await;
         let mut ana = Browser::new(&base);
-        let page = ana
-            .log_in(&[("username", "ana"), ("password", "correct horse battery")])
-            .await;
+        let page = ana.log_in(ANA).await;
         assert_eq!(page.status, 303);
         assert_eq!(ana.get("/console").await.status, 200);
         app.disable_user(&Ctx::new("test"), "ana")
             .await
             .expect("disabled");
         assert_eq!(ana.get("/console").await.status, 303);
-        let again = ana
-            .log_in(&[("username", "ana"), ("password", "correct horse battery")])
-            .await;
+        let again = ana.log_in(ANA).await;
         assert_eq!(again.status, 401);
         let _ = server.stop.send(());
         db.drop_database().await.expect("dropped");
@@ -100,15 +103,7 @@ async fn wrong_passwords_and_bad_tokens_are_throttled() {
     let db = TestDatabase::sqlite();
     let server = common::start(&db.url).await;
     let (base, app) = (server.base.clone(), server.app.clone());
-    app.create_user(
-        &Ctx::new("test"),
-        "ana",
-        "correct horse battery",
-        Role::Agent,
-        None,
-    )
-    .await
-    .expect("a user");
+    agent_ana(&app).await;
     let mut browser = Browser::new(&base);
     for attempt in 0..10 {
         let page = browser
@@ -117,9 +112,7 @@ async fn wrong_passwords_and_bad_tokens_are_throttled() {
         assert_eq!(page.status, 401, "attempt {attempt}");
     }
     // The right password waits too, now.
-    let page = browser
-        .log_in(&[("username", "ana"), ("password", "correct horse battery")])
-        .await;
+    let page = browser.log_in(ANA).await;
     assert_eq!(page.status, 429, "{}", page.text());
     assert!(page.header("retry-after").is_some());
     // The API shares the address's count: even a good token waits.

@@ -342,7 +342,7 @@ impl Batch {
                             sealed.conflicts.push((
                                 self.group(contract, r.month).lines[r.index],
                                 format!(
-                                    "id: {} came before, on line {}, with other content ({was}; this line: {is}): neither is taken for the other",
+                                    "id: {} came before, on line {}, with other content ({was}; this record: {is}): neither is taken for the other",
                                     String::from_utf8_lossy(id(r)),
                                     self.group(contract, first.month).lines[first.index],
                                 ),
@@ -451,7 +451,7 @@ impl Batch {
                             sealed.conflicts.push((
                                 group.lines[i],
                                 format!(
-                                    "id: {id} was rated before with other content ({was}; this line: {is}): it is not rated again"
+                                    "id: {id} was rated before with other content ({was}; this record: {is}): it is not rated again"
                                 ),
                             ));
                         }

@@ -244,9 +244,8 @@ pub fn listed<T: Serialize>(items: &[T], total: i64, fields: Option<&str>) -> Re
 
 /// A resource as its hub event carries it: JSON text, digits kept.
 pub fn event_body<T: Serialize>(item: &T) -> Box<serde_json::value::RawValue> {
-    serde_json::value::to_raw_value(item).unwrap_or_else(|_| {
-        serde_json::value::RawValue::from_string("null".to_owned()).unwrap_or_default()
-    })
+    // A resource that cannot be written as JSON is told as `null`.
+    serde_json::value::to_raw_value(item).unwrap_or_default()
 }
 
 /// An amount as a JSON number, read from the digits as written — never
@@ -528,10 +527,8 @@ pub(crate) async fn known_query(
 ) -> Response {
     let query = request.uri().query().unwrap_or("");
     let mut seen: Vec<String> = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-        let key = percent_decoded(key);
-        if !QUERY_PARAMETERS.contains(&key.as_str()) {
+    for (key, _) in form_urlencoded::parse(query.as_bytes()) {
+        if !QUERY_PARAMETERS.contains(&key.as_ref()) {
             return ApiError::bad_request(format!(
                 "unknown query parameter {:?} (known: {})",
                 tarifa_core::text::clip(&key, tarifa_core::text::ECHO_CHARS),
@@ -539,46 +536,13 @@ pub(crate) async fn known_query(
             ))
             .into_response();
         }
-        if seen.contains(&key) {
+        if seen.iter().any(|k| *k == key) {
             return ApiError::bad_request(format!("query parameter {key} is given twice"))
                 .into_response();
         }
-        seen.push(key);
+        seen.push(key.into_owned());
     }
     next.run(request).await
-}
-
-/// `%XX` and `+` of a query key decoded (keys are ASCII names).
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether `principal` may see a customer's data; anything else is "not found".
