@@ -21,14 +21,17 @@ use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::phrase::Phrase;
-use tarifa_core::rating::{BucketTotal, late_charges};
+use tarifa_core::rating::{BucketTotal, holder_late_charges};
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
+use tarifa_core::transfer::{Transfer, holder_on, last_within};
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
     BillLineRow, BillRow, ChargeRow, CustomerRow, NewBill, NewEntry, PaymentRow, StoreError,
+    UsageBilled,
 };
 
+use crate::charges::{Charge, charge_row};
 use crate::outbox::{Notice, date_arg};
 use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
 use tarifa_texts::Arg;
@@ -76,7 +79,59 @@ pub struct BillRunSummary {
 
 /// A contract-month that received usage after it was billed:
 /// (contract, month, all its totals now, the totals billed before).
-type LateUsage = (i64, String, Vec<BucketTotal>, Vec<BucketTotal>);
+/// Usage of a month that reaches a bill after the month was billed, or that
+/// a transfer in the month splits between two holders (CON-9: each pays for
+/// what happened while it held the number, whenever the record arrived).
+struct LateUsage {
+    contract: i64,
+    month: String,
+    /// The totals to charge up to, and what was billed of them.
+    all: Vec<BucketTotal>,
+    billed: Vec<BucketTotal>,
+    /// For the holder after a transfer in the month: the assignor's part
+    /// (the records before the transfer, and what was billed of them), which
+    /// is charged to the assignor, not here.
+    assignors_part: Option<(Vec<BucketTotal>, Vec<BucketTotal>)>,
+    /// What the month's snapshot becomes; `None` when another bill writes it.
+    snapshot: Option<UsageBilled>,
+}
+
+/// Totals of a contract's records of a month made before `day`: the
+/// assignor's part of a month with a transfer in it.
+async fn totals_before(
+    tx: &mut tarifa_store::Tx,
+    contract_id: i64,
+    period: &str,
+    day: Date,
+) -> Result<Vec<BucketTotal>> {
+    let day = day.to_string();
+    let mut totals: Vec<BucketTotal> = Vec::new();
+    for record in tx.usage_records(contract_id, period).await? {
+        if record.at.as_str() >= day.as_str() {
+            continue;
+        }
+        let bucket = Bucket::parse(&record.bucket).ok_or_else(|| StoreError::Corrupt {
+            what: "usage class",
+            detail: record.bucket.clone(),
+        })?;
+        let quantity = u64::try_from(record.quantity).unwrap_or(0);
+        let units = u64::try_from(record.units).unwrap_or(0);
+        match totals.iter_mut().find(|t| t.bucket == bucket) {
+            Some(t) => {
+                t.records += 1;
+                t.quantity += quantity;
+                t.units += units;
+            }
+            None => totals.push(BucketTotal {
+                bucket,
+                records: 1,
+                quantity,
+                units,
+            }),
+        }
+    }
+    Ok(totals)
+}
 
 /// Usage totals rows grouped by contract.
 fn totals_by_contract(
@@ -163,7 +218,7 @@ fn to_new_bill(
     draft: &BillDraft,
     detail: String,
     charge_ids: Vec<i64>,
-    usage_billed: Vec<(i64, String, String)>,
+    usage_billed: Vec<UsageBilled>,
 ) -> NewBill {
     let transfer = ledger::bill_transfer(header.customer_id, draft);
     NewBill {
@@ -259,7 +314,14 @@ impl App {
         else {
             return Ok(None);
         };
-        let usage_billed = vec![(contract.id, period.clone(), to_snapshot(&used))];
+        // The assignor's part of the month, should a record of its days come later.
+        let usage_billed = vec![UsageBilled {
+            contract_id: contract.id,
+            period: period.clone(),
+            snapshot: Some(to_snapshot(&used)),
+            before_transfer: Some(to_snapshot(&used)),
+            assignee_base: Some(to_snapshot(&used)),
+        }];
         let number = self
             .write_separate_bill(
                 tx,
@@ -287,6 +349,35 @@ impl App {
         to: Date,
     ) -> Result<Option<(BillDraft, Vec<BucketTotal>)>> {
         let period = period_code(month_start);
+        let used = totals_by_contract(tx.contract_usage_totals(contract.id, &period).await?)?
+            .remove(&contract.id)
+            .unwrap_or_default();
+        let interruptions = contract_interruptions(tx, contract.id).await?;
+        Ok(self
+            .draft_contract_days(
+                tx,
+                market,
+                contract,
+                (month_start, from, to),
+                used.clone(),
+                interruptions,
+            )
+            .await?
+            .map(|draft| (draft, used)))
+    }
+
+    /// A contract's part of a bill for `from`–`to` of the month starting
+    /// `month_start`, with the usage and interruptions given; `None` when
+    /// the contract had no package those days.
+    async fn draft_contract_days(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        contract: &Contract,
+        (month_start, from, to): (Date, Date, Date),
+        used: Vec<BucketTotal>,
+        interruptions: Vec<(Date, Date)>,
+    ) -> Result<Option<BillDraft>> {
         let catalog = self.catalog(tx, market).await?;
         let prices = price_history(tx, market).await?;
         let history: Vec<(Date, String)> = tx
@@ -305,9 +396,6 @@ impl App {
             return Ok(None);
         };
         let package = last.package;
-        let used = totals_by_contract(tx.contract_usage_totals(contract.id, &period).await?)?
-            .remove(&contract.id)
-            .unwrap_or_default();
         let promotion = crate::promotions::current(tx, market, contract.id).await?;
         let (allowances, fee_discount) = promotion::period_terms(
             promotion.as_ref().map(|h| &h.promotion),
@@ -321,15 +409,95 @@ impl App {
             allowances,
             fee_discount,
             rates: &package.rates,
-            usage: used.clone(),
-            interruptions: Vec::new(),
+            usage: used,
+            interruptions,
             packages: periods,
         };
-        Ok(Some((
+        Ok(Some(
             bill::draft(market, month_start, &[part], Vec::new())
                 .map_err(|e| too_large(contract.customer_id, &e))?,
-            used,
-        )))
+        ))
+    }
+
+    /// BIL-7 for days already billed: an interruption recorded after its
+    /// days were billed is credited on the next bill of whoever was billed
+    /// for them (the holder on those days, CON-9). The credit is what those
+    /// bills charged for the contract's subscription (less a promotion's
+    /// discount) minus what they would have charged had the interruption
+    /// been known: (holder, credit, first day, last day) per bill.
+    async fn billed_interruption_credits(
+        &self,
+        tx: &mut tarifa_store::Tx,
+        market: &Market,
+        contract: &Contract,
+        (from, to): (Date, Date),
+        earlier: &[(Date, Date)],
+    ) -> Result<Vec<InterruptionCredit>> {
+        let transfers: Vec<Transfer> = tx
+            .contract_transfers(contract.id)
+            .await?
+            .into_iter()
+            .map(|t| {
+                Ok(Transfer {
+                    from: t.from_customer,
+                    to: t.to_customer,
+                    on: convert::date("transfer day", &t.on_date)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let mut with_this = earlier.to_vec();
+        with_this.push((from, to));
+        let mut credits = Vec::new();
+        let mut month_start = from.first_of_month();
+        while month_start <= to {
+            let month_end = month_start.last_of_month();
+            let period = period_code(month_start);
+            let start = contract.signed.activated_on.max(month_start);
+            let end = contract.ended_on.map_or(month_end, |e| e.min(month_end));
+            // The month's service days, cut where the number changed hands.
+            let mut holders = Vec::new();
+            let mut cut = start;
+            for t in transfers.iter().filter(|t| start < t.on && t.on <= end) {
+                holders.push((t.from, cut, t.on.yesterday().unwrap_or(t.on)));
+                cut = t.on;
+            }
+            if cut <= end {
+                holders.push((holder_on(contract.customer_id, &transfers, end), cut, end));
+            }
+            for (holder, days_from, days_to) in holders {
+                let (a, b) = (days_from.max(from), days_to.min(to));
+                if a > b || !subscription_billed(tx, holder, &period, contract.id).await? {
+                    continue;
+                }
+                let days = (month_start, days_from, days_to);
+                let charged = self
+                    .draft_contract_days(tx, market, contract, days, Vec::new(), earlier.to_vec())
+                    .await?;
+                let due = self
+                    .draft_contract_days(tx, market, contract, days, Vec::new(), with_this.clone())
+                    .await?;
+                if let (Some(charged), Some(due)) = (charged, due) {
+                    let amount = fees_of(&charged) - fees_of(&due);
+                    if amount.is_positive() {
+                        let vat = charged
+                            .lines
+                            .iter()
+                            .find(|l| l.kind == LineKind::Subscription)
+                            .map(|l| l.vat.clone())
+                            .unwrap_or_default();
+                        credits.push(InterruptionCredit {
+                            customer_id: holder,
+                            amount,
+                            from: a,
+                            to: b,
+                            vat,
+                        });
+                    }
+                }
+            }
+            month_start = add_months(month_start, 1);
+        }
+        Ok(credits)
     }
 
     /// Each live contract of a customer with its allowances used so far this
@@ -370,7 +538,7 @@ impl App {
         customer_id: i64,
         draft: BillDraft,
         charge_ids: Vec<i64>,
-        usage_billed: Vec<(i64, String, String)>,
+        usage_billed: Vec<UsageBilled>,
         on: Date,
     ) -> Result<String> {
         let year = i64::from(on.year());
@@ -461,6 +629,63 @@ pub fn issue_date(market: &Market, month_start: Date) -> Date {
         .day(i8::try_from(market.rules.bil_1.issue_day).unwrap_or(1))
         .build()
         .unwrap_or(next)
+}
+
+/// A contract's interruptions (BIL-7), as inclusive day ranges.
+async fn contract_interruptions(
+    tx: &mut tarifa_store::Tx,
+    contract_id: i64,
+) -> Result<Vec<(Date, Date)>> {
+    tx.contract_interruptions(contract_id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok((
+                convert::date("interruption start", &row.from_date)?,
+                convert::date("interruption end", &row.to_date)?,
+            ))
+        })
+        .collect()
+}
+
+/// Whether a customer's bills of a month charged a contract's subscription.
+async fn subscription_billed(
+    tx: &mut tarifa_store::Tx,
+    customer_id: i64,
+    period: &str,
+    contract_id: i64,
+) -> Result<bool> {
+    for bill in tx.bills_of_customer(customer_id).await? {
+        if bill.period != period {
+            continue;
+        }
+        if tx.bill_lines(bill.id).await?.iter().any(|l| {
+            l.contract_id == Some(contract_id) && l.kind == LineKind::Subscription.to_string()
+        }) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Days of an interruption that were billed before it was recorded, to be
+/// credited (BIL-7).
+struct InterruptionCredit {
+    customer_id: i64,
+    amount: Money,
+    from: Date,
+    to: Date,
+    /// The VAT of the subscription it gives back.
+    vat: tarifa_core::bill::VatAssignment,
+}
+
+/// What a draft charges for subscriptions, promotion discounts taken off.
+fn fees_of(draft: &BillDraft) -> Money {
+    draft
+        .lines
+        .iter()
+        .filter(|l| matches!(l.kind, LineKind::Subscription | LineKind::Discount))
+        .fold(Money::zero(draft.total.currency()), |sum, l| sum + l.amount)
 }
 
 /// The days of `[from, to]` the contract served its current owner.
@@ -660,6 +885,74 @@ impl From<&CustomerRow> for OwnerBlock {
     }
 }
 
+/// What was billed of a contract's month (see [`UsageBilled`]).
+#[derive(Clone, Debug, Default)]
+struct Billed {
+    all: Vec<BucketTotal>,
+    before_transfer: Option<Vec<BucketTotal>>,
+    assignee_base: Option<Vec<BucketTotal>>,
+}
+
+impl Billed {
+    /// Whether one side of a transfer in the month was billed for the
+    /// records before it and the other not yet.
+    fn holders_differ(&self) -> bool {
+        match (&self.before_transfer, &self.assignee_base) {
+            (Some(a), Some(b)) => !same_totals(a, b),
+            _ => false,
+        }
+    }
+}
+
+fn billed_usage(row: &tarifa_store::BilledUsage) -> Result<Billed> {
+    Ok(Billed {
+        all: from_snapshot(&row.snapshot)?,
+        before_transfer: row
+            .before_transfer
+            .as_deref()
+            .map(from_snapshot)
+            .transpose()?,
+        assignee_base: row
+            .assignee_base
+            .as_deref()
+            .map(from_snapshot)
+            .transpose()?,
+    })
+}
+
+/// The assignor's late part of a month with a transfer in it: the records
+/// before the transfer, less what was billed of them.
+fn assignors_late(
+    contract: i64,
+    month: &str,
+    before: &[BucketTotal],
+    before_billed: Vec<BucketTotal>,
+) -> LateUsage {
+    LateUsage {
+        contract,
+        month: month.to_owned(),
+        all: before.to_vec(),
+        billed: before_billed,
+        assignors_part: None,
+        snapshot: Some(UsageBilled {
+            contract_id: contract,
+            period: month.to_owned(),
+            snapshot: None,
+            before_transfer: Some(to_snapshot(before)),
+            assignee_base: None,
+        }),
+    }
+}
+
+/// A contract's month billed in part before the bill run: to the assignor,
+/// at a transfer in the month (CON-9).
+struct PartlyBilled {
+    billed: Vec<BucketTotal>,
+    /// The records before the transfer and what was billed of them: the
+    /// assignor's part, charged to the assignor.
+    assignors_part: Option<(Vec<BucketTotal>, Vec<BucketTotal>)>,
+}
+
 /// Everything a bill run read, owned by the thread that drafts its bills.
 struct Drafting {
     market: Market,
@@ -668,7 +961,7 @@ struct Drafting {
     history: HashMap<i64, Vec<(Date, String)>>,
     promotions: HashMap<i64, promotion::ContractPromotion>,
     usage: HashMap<i64, Vec<BucketTotal>>,
-    partly_billed: HashMap<i64, Vec<BucketTotal>>,
+    partly_billed: HashMap<i64, PartlyBilled>,
     interruptions: HashMap<i64, Vec<(Date, Date)>>,
     late_by_account: HashMap<i64, Vec<LateUsage>>,
     charges: HashMap<i64, Vec<ChargeRow>>,
@@ -744,22 +1037,39 @@ impl Drafting {
                 month_end,
             );
             let mut used = self.usage.remove(&contract.id).unwrap_or_default();
+            let partly = self.partly_billed.remove(&contract.id);
             if !used.is_empty() {
-                usage_billed.push((contract.id, self.period.clone(), to_snapshot(&used)));
+                usage_billed.push(UsageBilled {
+                    contract_id: contract.id,
+                    period: self.period.clone(),
+                    snapshot: Some(to_snapshot(&used)),
+                    before_transfer: None,
+                    assignee_base: partly
+                        .as_ref()
+                        .and_then(|p| p.assignors_part.as_ref())
+                        .map(|(before, _)| to_snapshot(before)),
+                });
             }
             // Part of the month was billed already (to the previous owner,
-            // CON-9): only what came on top goes on this bill.
-            if let Some(billed) = self.partly_billed.remove(&contract.id) {
-                for (bucket, amount) in late_charges(
+            // CON-9): only what came on top goes on this bill, less what the
+            // records before the transfer add to the assignor's bill.
+            if let Some(PartlyBilled {
+                billed,
+                assignors_part,
+            }) = partly
+            {
+                let charges = holder_late_charges(
                     &allowances,
                     &package.rates,
-                    &used,
-                    &billed,
+                    (&used, &billed),
+                    assignors_part
+                        .as_ref()
+                        .map(|(before, base)| (before.as_slice(), base.as_slice())),
                     market.currency,
                     market.rounding,
                 )
-                .map_err(|e| too_large(customer_id, &e))?
-                {
+                .map_err(|e| too_large(customer_id, &e))?;
+                for (bucket, amount) in charges {
                     extra_lines.push(BillLine {
                         kind: LineKind::Usage,
                         contract_id: Some(contract.id),
@@ -792,7 +1102,14 @@ impl Drafting {
                 packages: periods,
             });
         }
-        for (contract, month, all, billed) in self
+        for LateUsage {
+            contract,
+            month,
+            all,
+            billed,
+            assignors_part,
+            snapshot,
+        } in self
             .late_by_account
             .remove(&customer_id)
             .unwrap_or_default()
@@ -814,16 +1131,18 @@ impl Drafting {
                     package,
                     month_start_late.last_of_month(),
                 );
-                for (bucket, amount) in late_charges(
+                let charges = holder_late_charges(
                     &allowances,
                     &package.rates,
-                    &all,
-                    &billed,
+                    (&all, &billed),
+                    assignors_part
+                        .as_ref()
+                        .map(|(before, base)| (before.as_slice(), base.as_slice())),
                     market.currency,
                     market.rounding,
                 )
-                .map_err(|e| too_large(customer_id, &e))?
-                {
+                .map_err(|e| too_large(customer_id, &e))?;
+                for (bucket, amount) in charges {
                     extra_lines.push(BillLine {
                         kind: LineKind::Usage,
                         contract_id: Some(contract),
@@ -844,7 +1163,7 @@ impl Drafting {
                     });
                 }
             }
-            usage_billed.push((contract, month, to_snapshot(&all)));
+            usage_billed.extend(snapshot);
         }
         let letters: Vec<String> = contracts
             .iter()
@@ -1032,26 +1351,58 @@ impl App {
             ));
         }
         let usage = totals_by_contract(tx.usage_totals(&market.id, &period).await?)?;
-        let partly_billed: HashMap<i64, Vec<BucketTotal>> = tx
-            .usage_billed(&market.id, &period)
-            .await?
-            .into_iter()
-            .map(|(contract, snapshot)| Ok((contract, from_snapshot(&snapshot)?)))
-            .collect::<Result<_>>()?;
+        // Transfers of ownership (few): who held each number when its usage happened.
+        let mut transfers: HashMap<i64, Vec<Transfer>> = HashMap::new();
+        for row in tx.transfers_since(&market.id, "").await? {
+            transfers
+                .entry(row.contract_id)
+                .or_default()
+                .push(Transfer {
+                    from: row.from_customer,
+                    to: row.to_customer,
+                    on: convert::date("transfer day", &row.on_date)?,
+                });
+        }
+        let mut late_by_account: HashMap<i64, Vec<LateUsage>> = HashMap::new();
+        let mut partly_billed: HashMap<i64, PartlyBilled> = HashMap::new();
+        for row in tx.usage_billed(&market.id, &period).await? {
+            let contract = row.contract_id;
+            let billed = billed_usage(&row)?;
+            let split = transfers
+                .get(&contract)
+                .and_then(|t| last_within(t, month_start, month_end));
+            let mut assignors_part = None;
+            if let Some(transfer) = split {
+                // Until the month is billed, the snapshot is the assignor's bill at the transfer.
+                let before_billed = billed.before_transfer.unwrap_or_else(|| billed.all.clone());
+                let base = billed.assignee_base.unwrap_or_else(|| billed.all.clone());
+                let before = totals_before(&mut tx, contract, &period, transfer.on).await?;
+                late_by_account
+                    .entry(transfer.from)
+                    .or_default()
+                    .push(assignors_late(contract, &period, &before, before_billed));
+                assignors_part = Some((before, base));
+            }
+            partly_billed.insert(
+                contract,
+                PartlyBilled {
+                    billed: billed.all,
+                    assignors_part,
+                },
+            );
+        }
         // Usage that came after its month was billed: last month's totals that
         // differ from what its bills took, and older months noted by imports.
         let previous = period_code(add_months(month_start, -1));
-        let mut late: BTreeMap<(i64, String), (Vec<BucketTotal>, Vec<BucketTotal>)> =
-            BTreeMap::new();
-        let previous_billed: HashMap<i64, Vec<BucketTotal>> = tx
-            .usage_billed(&market.id, &previous)
-            .await?
-            .into_iter()
-            .map(|(contract, snapshot)| Ok((contract, from_snapshot(&snapshot)?)))
-            .collect::<Result<_>>()?;
+        let mut late: BTreeMap<(i64, String), (Vec<BucketTotal>, Billed)> = BTreeMap::new();
+        let mut previous_billed: HashMap<i64, Billed> = HashMap::new();
+        for row in tx.usage_billed(&market.id, &previous).await? {
+            previous_billed.insert(row.contract_id, billed_usage(&row)?);
+        }
         for (contract, all) in totals_by_contract(tx.usage_totals(&market.id, &previous).await?)? {
-            let billed = previous_billed.get(&contract).cloned().unwrap_or_default();
-            if !same_totals(&all, &billed) {
+            let billed = previous_billed.remove(&contract).unwrap_or_default();
+            // Either side of a transfer may be billed and not yet the other.
+            if !same_totals(&all, &billed.all) || billed.holders_differ() {
                 late.insert((contract, previous.clone()), (all, billed));
             }
         }
@@ -1063,8 +1414,8 @@ impl App {
                 .remove(&contract)
                 .unwrap_or_default();
             let billed = match tx.contract_usage_billed(contract, &month).await? {
-                Some(snapshot) => from_snapshot(&snapshot)?,
-                None => Vec::new(),
+                Some(row) => billed_usage(&row)?,
+                None => Billed::default(),
             };
             late.insert((contract, month), (all, billed));
         }
@@ -1093,15 +1444,53 @@ impl App {
         for customer in charges.keys() {
             accounts.entry(*customer).or_default();
         }
-        let mut late_by_account: HashMap<i64, Vec<LateUsage>> = HashMap::new();
         for ((contract, month), (all, billed)) in late {
-            if let Some(customer) = customer_of.get(&contract) {
-                accounts.entry(*customer).or_default();
+            let Some(current) = customer_of.get(&contract).copied() else {
+                continue;
+            };
+            let late_start = convert::date("late month", &format!("{month}-01"))?;
+            let late_end = late_start.last_of_month();
+            let contract_transfers = transfers.get(&contract).map_or(&[][..], Vec::as_slice);
+            // The late records go to whoever held the number when they were made.
+            let holder = holder_on(current, contract_transfers, late_end);
+            let split = last_within(contract_transfers, late_start, late_end);
+            let Billed {
+                all: billed,
+                before_transfer,
+                assignee_base,
+            } = billed;
+            let mut assignors_part = None;
+            // A month billed before transfers were kept apart is not split.
+            if let (Some(transfer), Some(before_billed), Some(base)) =
+                (split, before_transfer, assignee_base)
+            {
+                let before = totals_before(&mut tx, contract, &month, transfer.on).await?;
                 late_by_account
-                    .entry(*customer)
+                    .entry(transfer.from)
                     .or_default()
-                    .push((contract, month, all, billed));
+                    .push(assignors_late(contract, &month, &before, before_billed));
+                assignors_part = Some((before, base));
             }
+            let snapshot = UsageBilled {
+                contract_id: contract,
+                period: month.clone(),
+                snapshot: Some(to_snapshot(&all)),
+                before_transfer: None,
+                assignee_base: assignors_part
+                    .as_ref()
+                    .map(|(before, _)| to_snapshot(before)),
+            };
+            late_by_account.entry(holder).or_default().push(LateUsage {
+                contract,
+                month,
+                all,
+                billed,
+                assignors_part,
+                snapshot: Some(snapshot),
+            });
+        }
+        for customer in late_by_account.keys() {
+            accounts.entry(*customer).or_default();
         }
         tx.rollback().await?;
 
@@ -1343,7 +1732,8 @@ impl App {
         announced_on: Option<Date>,
     ) -> Result<Decided<i64>> {
         let mut tx = self.begin(ctx).await?;
-        let (_, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
+        let earlier = contract_interruptions(&mut tx, contract_id).await?;
         let mut decision = Decision::approved();
         if to < from {
             decision.refuse_plainly(format!(
@@ -1385,6 +1775,48 @@ impl App {
                 })
                 .await?,
             );
+            let contract = convert::contract(&mut tx, &market, row.clone()).await?;
+            for credit in self
+                .billed_interruption_credits(&mut tx, &market, &contract, (from, to), &earlier)
+                .await?
+            {
+                let InterruptionCredit {
+                    customer_id,
+                    amount,
+                    from: first,
+                    to: last,
+                    vat,
+                } = credit;
+                let mut charge = charge_row(
+                    &market,
+                    Charge {
+                        customer_id,
+                        contract_id: Some(contract_id),
+                        on: today,
+                        line: "credit",
+                        category: tarifa_core::catalog::OneTimeCategory::OtherChargesCredits,
+                        fee_kind: None,
+                        amount: -amount,
+                        rule: rules::BIL_7,
+                        description: format!(
+                            "credit for service interrupted by the operator, {first} – {last}, already billed, {}",
+                            row.number
+                        ),
+                        phrase: Phrase::new("line-interruption-credit")
+                            .date("from", first)
+                            .date("to", last)
+                            .text("number", row.number.clone()),
+                    },
+                );
+                charge.vat = serde_json::to_string(&vat).unwrap_or_else(|_| "\"standard\"".into());
+                tx.insert_charge(&charge).await?;
+                decision.because(
+                    rules::BIL_7,
+                    format!(
+                        "{first} – {last} was already billed: {amount} is credited on the next bill"
+                    ),
+                );
+            }
         }
         conclude(
             tx,

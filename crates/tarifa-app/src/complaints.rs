@@ -271,6 +271,11 @@ impl App {
                 }
             }
             tx.update_complaint(&row, &today.to_string()).await?;
+            if verdict == Verdict::Upheld {
+                // CMP-5: the upheld amount is not owed; a line suspended for it comes back.
+                self.restore_after_payment(&mut tx, &market, row.customer_id, today, &mut decision)
+                    .await?;
+            }
             let subject = match row.bill_id {
                 Some(bill_id) => tx
                     .bills_of_customer(row.customer_id)

@@ -165,7 +165,7 @@ impl App {
                 let fee = catalog.fee("relocation");
                 decision = relocation::complete(
                     status(&open)?,
-                    date(open.done_by.as_deref().unwrap_or_default())?,
+                    open.done_by.as_deref().map(date).transpose()?,
                     fee,
                     today,
                 );

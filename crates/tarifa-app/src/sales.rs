@@ -43,6 +43,8 @@ pub(crate) async fn record_sale(
             package_id: package.to_owned(),
             renewal,
             commitment_end: commitment.map(|c| c.end.to_string()),
+            withdrawn_on: None,
+            returned_on: None,
         })
         .await?;
     if device.price.is_zero() {

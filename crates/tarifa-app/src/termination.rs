@@ -106,13 +106,30 @@ impl App {
         let monthly_fee = catalog
             .package(&contract.package)
             .map_or(Money::zero(market.currency), |p| p.monthly_fee);
-        let quality_complaint_on = tx
-            .complaints_of_customer(customer.id)
-            .await?
-            .iter()
-            .filter(|c| c.kind == "quality")
-            .filter_map(|c| c.filed_on.parse::<Date>().ok())
-            .max();
+        let mut quality_complaint = None;
+        for c in tx.complaints_of_customer(customer.id).await? {
+            if c.kind != "quality" {
+                continue;
+            }
+            let complaint = termination::QualityComplaint {
+                filed_on: convert::date("complaint filing date", &c.filed_on)?,
+                status: c
+                    .status
+                    .parse()
+                    .map_err(|e: String| AppError::Conflict(format!("complaint {}: {e}", c.id)))?,
+                decided_on: c
+                    .decided_on
+                    .as_deref()
+                    .map(|d| convert::date("complaint decision date", d))
+                    .transpose()?,
+            };
+            // The latest complaint speaks for the quality now.
+            if quality_complaint
+                .is_none_or(|q: termination::QualityComplaint| q.filed_on <= complaint.filed_on)
+            {
+                quality_complaint = Some(complaint);
+            }
+        }
         let owed = self.receivable(tx, customer.id).await?;
         let prepaid = Money::from_minor((-owed).max(0), market.currency);
         let lent_equipment_value = contract
@@ -129,7 +146,7 @@ impl App {
             by,
             grounds,
             today,
-            quality_complaint_on,
+            quality_complaint,
             unfavourable_window: self
                 .open_unfavourable_window(tx, &market, &contract.package, today)
                 .await?,
@@ -189,6 +206,7 @@ impl App {
             on: today,
         } = ending;
         let reason = grounds.label();
+        let withdrawal = grounds == Grounds::Withdrawal;
         let (market, quote, customer_id) =
             self.quote_in(tx, contract_id, by, grounds, today).await?;
         let mut decision = quote.decision.clone();
@@ -258,6 +276,10 @@ impl App {
                 tx.set_equipment_return(contract_id, Some(&by.to_string()), None)
                     .await?;
             }
+            if withdrawal {
+                self.undo_device_sales(tx, &market, customer_id, &row, today, &mut decision)
+                    .await?;
+            }
             if let Some((amount, by)) = quote.refund
                 && amount.is_positive()
             {
@@ -277,6 +299,67 @@ impl App {
             ));
         }
         Ok(decision)
+    }
+
+    /// TRM-6: a withdrawal undoes the sale with the contract. Each device
+    /// sold with it stops its instalments, is due back sealed, and what was
+    /// billed for it is credited on the next bill.
+    async fn undo_device_sales(
+        &self,
+        tx: &mut Tx,
+        market: &Market,
+        customer_id: i64,
+        contract: &tarifa_store::ContractRow,
+        today: Date,
+        decision: &mut Decision,
+    ) -> Result<()> {
+        for sale in tx.device_sales(contract.id).await? {
+            if sale.withdrawn_on.is_some() {
+                continue;
+            }
+            let billed = Money::from_minor(
+                tx.withdraw_device_sale(sale.id, &today.to_string()).await?,
+                market.currency,
+            );
+            decision.because(
+                rules::TRM_6,
+                format!(
+                    "the sale of {} is undone: no further instalments; the device is to be returned sealed",
+                    sale.device_id
+                ),
+            );
+            if billed.is_positive() {
+                tx.insert_charge(&charge_row(
+                    market,
+                    Charge {
+                        customer_id,
+                        contract_id: Some(contract.id),
+                        on: today,
+                        line: "credit",
+                        category: OneTimeCategory::OtherChargesCredits,
+                        fee_kind: None,
+                        amount: -billed,
+                        rule: rules::TRM_6,
+                        description: format!(
+                            "device {} returned on withdrawal from the sale: what was billed for it is credited, {}",
+                            sale.device_id, contract.number
+                        ),
+                        phrase: Phrase::new("line-withdrawal-credit")
+                            .text("device", sale.device_id.clone())
+                            .text("number", contract.number.clone()),
+                    },
+                ))
+                .await?;
+                decision.because(
+                    rules::TRM_6,
+                    format!(
+                        "{billed} billed for {} is credited on the next bill",
+                        sale.device_id
+                    ),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The day's scheduled terminations: the contract ends, its service
@@ -348,6 +431,16 @@ impl App {
         let (row, market, today) = self.load_contract(&mut tx, contract_id).await?;
         let catalog = self.catalog(&mut tx, &market).await?;
         let mut decision = Decision::approved();
+        let withdrawn = tx
+            .device_sales(contract_id)
+            .await?
+            .into_iter()
+            .find(|s| s.device_id == device_id && s.withdrawn_on.is_some());
+        if let Some(sale) = withdrawn {
+            return self
+                .return_withdrawn_device(tx, ctx, (&row, &market, today), sale, damaged)
+                .await;
+        }
         if row.device_id.as_deref() != Some(device_id) || row.device_lent != Some(true) {
             decision.refuse(
                 rules::DEV_4,
@@ -409,6 +502,74 @@ impl App {
             today,
             "return_equipment",
             Some(format!("contract:{contract_id}")),
+            Decided {
+                decision,
+                value: Some(()),
+            },
+        )
+        .await
+    }
+
+    /// The device of a sale undone by a withdrawal comes back (TRM-6):
+    /// sealed, nothing is owed; unsealed or damaged, the right of withdrawal
+    /// does not cover it and its price as sold is billed.
+    async fn return_withdrawn_device(
+        &self,
+        mut tx: Tx,
+        ctx: &Ctx,
+        (row, market, today): (&tarifa_store::ContractRow, &Market, Date),
+        sale: tarifa_store::DeviceSaleRow,
+        damaged: bool,
+    ) -> Result<Decided<()>> {
+        let mut decision = Decision::approved();
+        if sale.returned_on.is_some() {
+            decision.refuse(
+                rules::TRM_6,
+                format!("{} was already returned", sale.device_id),
+            );
+        } else {
+            tx.device_sale_returned(sale.id, &today.to_string()).await?;
+            if damaged {
+                let price = Money::from_minor(sale.price_minor, market.currency);
+                decision.because(
+                    rules::TRM_6,
+                    format!(
+                        "{} came back unsealed or damaged: withdrawal does not cover it, and its price of {price} is billed",
+                        sale.device_id
+                    ),
+                );
+                tx.insert_charge(&charge(
+                    market,
+                    row.customer_id,
+                    row.id,
+                    today,
+                    Fee {
+                        kind: "equipment_not_returned",
+                        amount: price,
+                        rule: rules::TRM_6,
+                        description: format!("{} returned unsealed or damaged", sale.device_id),
+                        phrase: Phrase::new("line-equipment-damaged")
+                            .text("device", sale.device_id.clone()),
+                    },
+                ))
+                .await?;
+            } else {
+                decision.because(
+                    rules::TRM_6,
+                    format!(
+                        "{} returned sealed on {today}, as the withdrawal requires: nothing is owed for it",
+                        sale.device_id
+                    ),
+                );
+            }
+        }
+        conclude(
+            tx,
+            ctx,
+            market,
+            today,
+            "return_equipment",
+            Some(format!("contract:{}", row.id)),
             Decided {
                 decision,
                 value: Some(()),

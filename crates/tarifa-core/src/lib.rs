@@ -22,6 +22,7 @@ pub mod rule;
 pub mod termination;
 pub mod text;
 pub mod time;
+pub mod transfer;
 pub mod unlock;
 pub mod usage;
 

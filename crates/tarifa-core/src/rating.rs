@@ -397,6 +397,36 @@ pub fn late_charges(
         .collect())
 }
 
+/// What a holder of the number owes for a period on top of what was billed
+/// to it: the period's late charges; for the holder after a transfer in the
+/// period (CON-9), less the part that falls to the assignor (the records
+/// before the transfer, less what was billed of them), per class.
+/// Allowances are used in the order the days came, so the assignor's
+/// records take them first.
+pub fn holder_late_charges(
+    allowances: &Allowances,
+    rates: &Rates,
+    (all, billed): (&[BucketTotal], &[BucketTotal]),
+    assignors_part: Option<(&[BucketTotal], &[BucketTotal])>,
+    currency: Currency,
+    rounding: RoundingMode,
+) -> Result<Vec<(Bucket, Money)>, Overflow> {
+    let mut charges = late_charges(allowances, rates, all, billed, currency, rounding)?;
+    let Some((before, before_billed)) = assignors_part else {
+        return Ok(charges);
+    };
+    for (bucket, amount) in
+        late_charges(allowances, rates, before, before_billed, currency, rounding)?
+    {
+        match charges.iter_mut().find(|(b, _)| *b == bucket) {
+            Some((_, total)) => *total -= amount,
+            None => charges.push((bucket, -amount)),
+        }
+    }
+    charges.retain(|(_, amount)| !amount.is_zero());
+    Ok(charges)
+}
+
 #[cfg(test)]
 mod late_tests {
     use super::*;
@@ -438,5 +468,67 @@ mod late_tests {
         .expect("rated");
         // 30 late minutes: 10 from the allowance, 20 at 0.20.
         assert_eq!(late, vec![(bucket, Money::from_minor(400, eur))]);
+    }
+
+    #[test]
+    fn a_transfer_splits_late_usage_by_when_it_happened() {
+        let allowances = Allowances {
+            voice_min: Allowance::Limited(100),
+            sms: Allowance::Limited(0),
+            data_mb: Allowance::Limited(0),
+        };
+        let rates = Rates {
+            voice_min: Some(Decimal::from_str("0.20").expect("decimal")),
+            ..Rates::default()
+        };
+        let eur = Currency::new("EUR", 2).expect("valid");
+        let bucket = Bucket::parse("voice.national").expect("bucket");
+        let minutes = |m: u64, records: u64| BucketTotal {
+            bucket,
+            records,
+            quantity: m * 60,
+            units: m,
+        };
+        // Billed at the transfer: 80 minutes; then 40 minutes after it, billed
+        // at the month's end (120 in all); then a late record of 50 minutes
+        // made before the transfer.
+        let before_billed = [minutes(80, 1)];
+        let billed = [minutes(120, 2)];
+        let before = [minutes(130, 2)];
+        let all = [minutes(170, 3)];
+        let assignor = late_charges(
+            &allowances,
+            &rates,
+            &before,
+            &before_billed,
+            eur,
+            RoundingMode::HalfUp,
+        )
+        .expect("rated");
+        let assignee = holder_late_charges(
+            &allowances,
+            &rates,
+            (&all, &billed),
+            Some((&before, &before_billed)),
+            eur,
+            RoundingMode::HalfUp,
+        )
+        .expect("rated");
+        // The assignor's 50 late minutes: 20 left of the allowance, 30 at 0.20.
+        assert_eq!(assignor, vec![(bucket, Money::from_minor(600, eur))]);
+        // The assignee had 40 minutes billed, 20 of them free; now all 40 are
+        // beyond the allowance: 4.00 more.
+        assert_eq!(assignee, vec![(bucket, Money::from_minor(400, eur))]);
+        // Together: the month as one (170 minutes, 70 × 0.20 = 14.00) less what was billed (20 × 0.20).
+        let whole = late_charges(
+            &allowances,
+            &rates,
+            &all,
+            &billed,
+            eur,
+            RoundingMode::HalfUp,
+        )
+        .expect("rated");
+        assert_eq!(whole, vec![(bucket, Money::from_minor(1_000, eur))]);
     }
 }

@@ -178,18 +178,21 @@ pub fn annex(
 /// The move is done: the fee goes on the next bill.
 pub fn complete(
     status: RelocationStatus,
-    done_by: Date,
+    done_by: Option<Date>,
     fee: Option<Money>,
     today: Date,
 ) -> Decision {
     let mut decision = Decision::approved();
-    if status != RelocationStatus::Annexed {
+    // An annex sets the deadline; a request without one was never annexed.
+    let (RelocationStatus::Annexed, Some(done_by)) = (status, done_by) else {
         decision.refuse(
             rules::CON_10,
-            format!("the move needs a signed annex: the request is {status}"),
+            format!(
+                "the move needs a signed annex first: the request is {status}, with no annex signed"
+            ),
         );
         return decision;
-    }
+    };
     if today > done_by {
         decision.because(
             rules::CON_10,
@@ -291,5 +294,28 @@ mod tests {
                 .iter()
                 .any(|r| r.contains("after the deadline"))
         );
+    }
+
+    #[test]
+    fn a_move_without_a_signed_annex_is_refused_not_failed() {
+        let fee = Some(Money::from_minor(2_000, me().currency));
+        for (status, done_by) in [
+            (RelocationStatus::Possible, None),
+            (RelocationStatus::Requested, None),
+            (RelocationStatus::NeedsInfrastructure, None),
+            (RelocationStatus::Annexed, None),
+        ] {
+            let decision = complete(status, done_by, fee, day("2026-03-10"));
+            assert!(!decision.is_approved(), "{status}");
+            assert_eq!(decision.rules, vec![rules::CON_10]);
+            assert!(decision.reason_texts()[0].contains("signed annex"));
+        }
+        let decision = complete(
+            RelocationStatus::Annexed,
+            Some(day("2026-03-12")),
+            fee,
+            day("2026-03-10"),
+        );
+        assert!(decision.is_approved());
     }
 }

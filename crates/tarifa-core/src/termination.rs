@@ -4,6 +4,7 @@
 
 use jiff::civil::Date;
 
+use crate::complaint::ComplaintStatus;
 use crate::contract::{Contract, SalesChannel};
 use crate::market::Market;
 use crate::money::Money;
@@ -103,6 +104,15 @@ pub struct OpenWindow {
     pub effective: Date,
 }
 
+/// A complaint about the quality of service, as far as CMP-6 cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QualityComplaint {
+    pub filed_on: Date,
+    pub status: ComplaintStatus,
+    /// The day the operator decided it, if it did.
+    pub decided_on: Option<Date>,
+}
+
 /// What the situation is when the quote is asked for.
 #[derive(Clone, Debug)]
 pub struct TerminationCase<'a> {
@@ -113,8 +123,8 @@ pub struct TerminationCase<'a> {
     pub by: TerminatedBy,
     pub grounds: Grounds,
     pub today: Date,
-    /// The day the subscriber filed a complaint about quality, if any (CMP-6).
-    pub quality_complaint_on: Option<Date>,
+    /// The subscriber's latest complaint about quality, if any (CMP-6).
+    pub quality_complaint: Option<QualityComplaint>,
     /// An open window of an unfavourable change (CAT-4).
     pub unfavourable_window: Option<OpenWindow>,
     /// Charges paid in advance, refunded on CMP-6 and TRM-6.
@@ -141,6 +151,49 @@ pub struct Quote {
     pub refund: Option<(Money, Date)>,
     /// Lent equipment must be back by this day (DEV-4).
     pub return_by: Option<Date>,
+}
+
+/// Whether a quality complaint opens the exit of CMP-6 today: `Ok` with how
+/// it was established, or `Err` with why not. The exit needs the low quality
+/// established; a complaint the operator has not yet decided counts, because
+/// the operator's deadline to decide (CMP-3) is as long as the subscriber's
+/// window, and its silence must not close the exit. A rejected complaint
+/// (or one the regulator still has on appeal) does not.
+fn quality_exit(complaint: QualityComplaint, days: i64, today: Date) -> Result<String, String> {
+    let QualityComplaint {
+        filed_on,
+        status,
+        decided_on,
+    } = complaint;
+    let (since, established) = match (status, decided_on) {
+        (ComplaintStatus::Pending, _) | (ComplaintStatus::Appealed, None) => {
+            (filed_on, format!("reported on {filed_on}"))
+        }
+        (ComplaintStatus::Upheld, Some(on)) => (on, format!("established on {on}")),
+        (ComplaintStatus::Upheld, None) => (filed_on, format!("established on {filed_on}")),
+        (ComplaintStatus::Rejected | ComplaintStatus::Appealed, Some(on)) => {
+            return Err(format!(
+                "the complaint about quality of {filed_on} was rejected on {on}: below-contract quality is not established, and no appeal has been won"
+            ));
+        }
+        (ComplaintStatus::Rejected, None) => {
+            return Err(format!(
+                "the complaint about quality of {filed_on} was rejected: below-contract quality is not established, and no appeal has been won"
+            ));
+        }
+        (ComplaintStatus::Closed, _) => {
+            return Err(format!(
+                "the complaint about quality of {filed_on} is closed without below-contract quality established"
+            ));
+        }
+    };
+    let until = add_days(since, days);
+    if today > until {
+        return Err(format!(
+            "termination for quality is open {days} days from {since}: it closed on {until}"
+        ));
+    }
+    Ok(established)
 }
 
 /// Decides what ending a contract costs (TRM-2: the lesser of the fees left
@@ -235,21 +288,11 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
         }
         (Grounds::Quality, TerminatedBy::Subscriber) => {
             let days = i64::from(market.rules.cmp_6.terminate_within_days);
-            match case.quality_complaint_on {
-                Some(on) if market.applies(rules::CMP_6) && today <= add_days(on, days) => {
-                    let by = add_days(today, i64::from(market.rules.trm_6.refund_within_days));
-                    decision.because(
-                        rules::CMP_6,
-                        format!("service below the contracted quality, reported on {on}: terminated without a fee; {} prepaid refunded", case.prepaid),
-                    );
-                    refund = Some((case.prepaid, by));
-                }
-                Some(on) => {
+            match case.quality_complaint {
+                _ if !market.applies(rules::CMP_6) => {
                     decision.refuse(
                         rules::CMP_6,
-                        format!(
-                            "termination for quality is open {days} days from the complaint of {on}"
-                        ),
+                        format!("the terms of market {} give no exit for quality", market.id),
                     );
                 }
                 None => {
@@ -258,6 +301,19 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
                         "termination for quality needs a complaint about quality first",
                     );
                 }
+                Some(complaint) => match quality_exit(complaint, days, today) {
+                    Ok(since) => {
+                        let by = add_days(today, i64::from(market.rules.trm_6.refund_within_days));
+                        decision.because(
+                            rules::CMP_6,
+                            format!("service below the contracted quality, {since}: terminated without a fee; {} prepaid refunded", case.prepaid),
+                        );
+                        refund = Some((case.prepaid, by));
+                    }
+                    Err(why) => {
+                        decision.refuse(rules::CMP_6, why);
+                    }
+                },
             }
         }
         (Grounds::UnfavourableChange, TerminatedBy::Subscriber) => match case.unfavourable_window {
@@ -412,7 +468,7 @@ mod tests {
             by,
             grounds,
             today,
-            quality_complaint_on: None,
+            quality_complaint: None,
             unfavourable_window: None,
             prepaid: Money::zero(market.currency),
             lent_equipment_value: None,
@@ -550,10 +606,50 @@ mod tests {
             Grounds::Quality,
             TerminatedBy::Subscriber,
         );
-        k.quality_complaint_on = Some(date(2026, 6, 1));
+        k.quality_complaint = Some(QualityComplaint {
+            filed_on: date(2026, 6, 1),
+            status: ComplaintStatus::Pending,
+            decided_on: None,
+        });
         let q = quote(&me, &k);
         assert!(q.decision.is_approved() && q.fees.is_empty());
         k.today = date(2026, 6, 10);
         assert!(quote(&me, &k).decision.is_rejected());
+    }
+
+    #[test]
+    fn cmp6_needs_the_low_quality_established() {
+        let me = me();
+        let c = contract(&me, "97.50");
+        let mut k = case(
+            &me,
+            &c,
+            date(2026, 6, 5),
+            Grounds::Quality,
+            TerminatedBy::Subscriber,
+        );
+        let complaint = |status, decided_on| QualityComplaint {
+            filed_on: date(2026, 6, 1),
+            status,
+            decided_on,
+        };
+        k.quality_complaint = Some(complaint(ComplaintStatus::Rejected, Some(date(2026, 6, 3))));
+        let q = quote(&me, &k);
+        assert!(q.decision.is_rejected());
+        assert!(q.decision.reason_texts()[0].contains("rejected on 2026-06-03"));
+        k.quality_complaint = Some(complaint(ComplaintStatus::Appealed, Some(date(2026, 6, 3))));
+        assert!(quote(&me, &k).decision.is_rejected());
+        k.quality_complaint = Some(complaint(ComplaintStatus::Closed, None));
+        assert!(quote(&me, &k).decision.is_rejected());
+        // Upheld late: the 8 days run from the day it was established.
+        k.quality_complaint = Some(complaint(ComplaintStatus::Upheld, Some(date(2026, 6, 8))));
+        k.today = date(2026, 6, 16);
+        assert!(quote(&me, &k).decision.is_approved());
+        k.today = date(2026, 6, 17);
+        assert!(quote(&me, &k).decision.is_rejected());
+        // Appealed with no decision of the operator: still open.
+        k.quality_complaint = Some(complaint(ComplaintStatus::Appealed, None));
+        k.today = date(2026, 6, 9);
+        assert!(quote(&me, &k).decision.is_approved());
     }
 }

@@ -332,27 +332,56 @@ impl Tx {
             ));
         }
         let mut snapshots = Vec::new();
+        let mut assignor_parts = Vec::new();
         let mut late_done = Vec::new();
         for new in bills {
             if let Some(id) = bill_ids.get(&new.bill.number) {
-                for (contract, period, snapshot) in &new.usage_billed {
-                    snapshots.push((*contract, period, *id, snapshot));
-                    if period.as_str() < new.bill.period.as_str() {
-                        late_done.push((*contract, period));
+                for u in &new.usage_billed {
+                    match &u.snapshot {
+                        Some(snapshot) => {
+                            snapshots.push((u.contract_id, &u.period, *id, snapshot, u));
+                            if u.period.as_str() < new.bill.period.as_str() {
+                                late_done.push((u.contract_id, &u.period));
+                            }
+                        }
+                        None => assignor_parts.push(u),
                     }
                 }
             }
         }
         for chunk in snapshots.chunks(5_000) {
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new("INSERT INTO usage_billed (contract_id, period, bill_id, snapshot) ");
-                query.push_values(chunk, |mut row, (contract, period, bill, snapshot)| {
-                    row.push_bind(*contract).push_bind(*period).push_bind(*bill).push_bind(*snapshot);
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO usage_billed (contract_id, period, bill_id, snapshot, before_transfer, assignee_base) ",
+                );
+                query.push_values(chunk, |mut row, (contract, period, bill, snapshot, u)| {
+                    row.push_bind(*contract)
+                        .push_bind(*period)
+                        .push_bind(*bill)
+                        .push_bind(*snapshot)
+                        .push_bind(&u.before_transfer)
+                        .push_bind(&u.assignee_base);
                 });
                 query.push(
-                    " ON CONFLICT (contract_id, period) DO UPDATE SET bill_id = excluded.bill_id, snapshot = excluded.snapshot",
+                    " ON CONFLICT (contract_id, period) DO UPDATE SET bill_id = excluded.bill_id, snapshot = excluded.snapshot,
+                      before_transfer = COALESCE(excluded.before_transfer, usage_billed.before_transfer),
+                      assignee_base = COALESCE(excluded.assignee_base, usage_billed.assignee_base)",
                 );
                 query.build().execute(c).await?;
+            });
+        }
+        for u in assignor_parts {
+            on_tx!(self, c => {
+                sqlx::query(
+                    "UPDATE usage_billed SET before_transfer = COALESCE($1, before_transfer),
+                     assignee_base = COALESCE($2, assignee_base) WHERE contract_id = $3 AND period = $4",
+                )
+                .bind(&u.before_transfer)
+                .bind(&u.assignee_base)
+                .bind(u.contract_id)
+                .bind(&u.period)
+                .execute(c)
+                .await?;
             });
         }
         for (contract, period) in late_done {

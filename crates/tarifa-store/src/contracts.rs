@@ -425,6 +425,21 @@ impl Tx {
         Ok(id)
     }
 
+    /// A contract's interruptions, in date order.
+    pub async fn contract_interruptions(
+        &mut self,
+        contract_id: i64,
+    ) -> Result<Vec<crate::InterruptionRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::InterruptionRow>(
+                "SELECT * FROM service_interruptions WHERE contract_id = $1 ORDER BY from_date, id",
+            )
+            .bind(contract_id)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     /// Interruptions of a market's contracts that overlap `[from, to]`.
     pub async fn interruptions(
         &mut self,
@@ -525,6 +540,15 @@ impl Tx {
                 "contract {contract_id} is no longer the customer's {from_customer}"
             )));
         }
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO contract_transfers (contract_id, from_customer, to_customer, on_date) VALUES ($1, $2, $3, $4)")
+                .bind(contract_id)
+                .bind(from_customer)
+                .bind(to_customer)
+                .bind(on)
+                .execute(c)
+                .await?;
+        });
         self.audit(
             Some(on),
             "transfer",
@@ -533,6 +557,41 @@ impl Tx {
             &serde_json::json!({ "old": from_customer, "new": to_customer }),
         )
         .await
+    }
+
+    /// A contract's transfers of ownership, oldest first.
+    pub async fn contract_transfers(
+        &mut self,
+        contract_id: i64,
+    ) -> Result<Vec<crate::ContractTransferRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::ContractTransferRow>(
+                "SELECT contract_id, from_customer, to_customer, on_date FROM contract_transfers
+                 WHERE contract_id = $1 ORDER BY on_date, id",
+            )
+            .bind(contract_id)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
+    /// A market's transfers of ownership from `since` on, by contract and day.
+    pub async fn transfers_since(
+        &mut self,
+        market: &str,
+        since: &str,
+    ) -> Result<Vec<crate::ContractTransferRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, crate::ContractTransferRow>(
+                "SELECT t.contract_id, t.from_customer, t.to_customer, t.on_date FROM contract_transfers t
+                 JOIN contracts k ON k.id = t.contract_id
+                 WHERE k.market = $1 AND t.on_date >= $2 ORDER BY t.contract_id, t.on_date, t.id",
+            )
+            .bind(market)
+            .bind(since)
+            .fetch_all(c)
+            .await?
+        }))
     }
 
     /// Records a number change, applied now or on its effective day (CON-13).

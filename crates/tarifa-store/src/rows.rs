@@ -287,8 +287,45 @@ pub struct NewBill {
     pub entries: Vec<NewEntry>,
     /// Charges this bill carries (marked as billed).
     pub charge_ids: Vec<i64>,
-    /// The usage totals it billed: (contract, period, snapshot JSON).
-    pub usage_billed: Vec<(i64, String, String)>,
+    /// The usage totals it billed.
+    pub usage_billed: Vec<UsageBilled>,
+}
+
+/// What a bill took from a contract's usage of a month (totals as JSON).
+/// `None` leaves what is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UsageBilled {
+    pub contract_id: i64,
+    /// `YYYY-MM`.
+    pub period: String,
+    /// The month's totals billed; `None` only for the assignor's part of a
+    /// month already billed.
+    pub snapshot: Option<String>,
+    /// In a month with a transfer of ownership: the records before the
+    /// transfer, as billed to the assignor.
+    pub before_transfer: Option<String>,
+    /// In a month with a transfer: the part of `snapshot` not charged to
+    /// the assignee.
+    pub assignee_base: Option<String>,
+}
+
+/// What was billed of a contract's month, as stored (see [`UsageBilled`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BilledUsage {
+    pub contract_id: i64,
+    pub snapshot: String,
+    pub before_transfer: Option<String>,
+    pub assignee_base: Option<String>,
+}
+
+/// A transfer of a contract's ownership (CON-9, CON-11).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ContractTransferRow {
+    pub contract_id: i64,
+    pub from_customer: i64,
+    pub to_customer: i64,
+    /// The first day of the new owner.
+    pub on_date: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -517,6 +554,12 @@ pub struct DeviceSaleRow {
     /// The sale came with a new commitment on a running contract.
     pub renewal: bool,
     pub commitment_end: Option<String>,
+    /// Undone by a withdrawal from the distance sale (TRM-6).
+    #[sqlx(default)]
+    pub withdrawn_on: Option<String>,
+    /// The device of a withdrawn sale came back.
+    #[sqlx(default)]
+    pub returned_on: Option<String>,
 }
 
 /// A promotion a market offers (PRM-1).

@@ -99,4 +99,62 @@ impl Tx {
         .await?;
         Ok(moved)
     }
+
+    /// Undoes a sale withdrawn from (TRM-6): its instalments not billed yet
+    /// are dropped; returns what was billed of it (instalments and the
+    /// price paid at once), in minor units.
+    pub async fn withdraw_device_sale(&mut self, sale_id: i64, on: &str) -> Result<i64> {
+        let (dropped, billed): (i64, i64) = on_tx!(self, c => {
+            let dropped: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM charges WHERE device_sale_id = $1 AND bill_id IS NULL",
+            )
+            .bind(sale_id)
+            .fetch_one(&mut *c)
+            .await?;
+            sqlx::query("DELETE FROM charges WHERE device_sale_id = $1 AND bill_id IS NULL")
+                .bind(sale_id)
+                .execute(&mut *c)
+                .await?;
+            let billed: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM charges WHERE device_sale_id = $1 AND bill_id IS NOT NULL",
+            )
+            .bind(sale_id)
+            .fetch_one(&mut *c)
+            .await?;
+            sqlx::query("UPDATE device_sales SET withdrawn_on = $1 WHERE id = $2")
+                .bind(on)
+                .bind(sale_id)
+                .execute(&mut *c)
+                .await?;
+            (dropped, billed)
+        });
+        self.audit(
+            Some(on),
+            "sale_withdrawn",
+            "device_sale",
+            &sale_id.to_string(),
+            &serde_json::json!({ "instalments_dropped": dropped, "billed": billed }),
+        )
+        .await?;
+        Ok(billed)
+    }
+
+    /// The device of a withdrawn sale came back.
+    pub async fn device_sale_returned(&mut self, sale_id: i64, on: &str) -> Result<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE device_sales SET returned_on = $1 WHERE id = $2")
+                .bind(on)
+                .bind(sale_id)
+                .execute(c)
+                .await?;
+        });
+        self.audit(
+            Some(on),
+            "device_returned",
+            "device_sale",
+            &sale_id.to_string(),
+            &serde_json::json!({ "on": on }),
+        )
+        .await
+    }
 }

@@ -1,7 +1,9 @@
 //! Usage records, stored in segments (see `segment`), and their totals.
 
 use crate::segment::{self, NewSegment};
-use crate::{NumberRow, Result, Store, StoreError, Tx, UsageRow, UsageTotalRow, on_tx};
+use crate::{
+    BilledUsage, NumberRow, Result, Store, StoreError, Tx, UsageRow, UsageTotalRow, on_tx,
+};
 
 /// A usage record row of the layout before segments (migration 0002).
 #[derive(sqlx::FromRow)]
@@ -367,11 +369,13 @@ impl Tx {
         }))
     }
 
-    /// What the bills took from a market's usage of a month: (contract, snapshot JSON).
-    pub async fn usage_billed(&mut self, market: &str, period: &str) -> Result<Vec<(i64, String)>> {
+    /// What the bills took from a market's usage of a month: (contract,
+    /// snapshot, the assignor's part and the assignee's base in a month with
+    /// a transfer), as JSON.
+    pub async fn usage_billed(&mut self, market: &str, period: &str) -> Result<Vec<BilledUsage>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, (i64, String)>(
-                "SELECT b.contract_id, b.snapshot FROM usage_billed b JOIN contracts k ON k.id = b.contract_id
+            sqlx::query_as::<_, BilledUsage>(
+                "SELECT b.contract_id, b.snapshot, b.before_transfer, b.assignee_base FROM usage_billed b JOIN contracts k ON k.id = b.contract_id
                  WHERE k.market = $1 AND b.period = $2",
             )
             .bind(market)
@@ -381,14 +385,14 @@ impl Tx {
         }))
     }
 
-    /// The snapshot billed for one contract and month.
+    /// What was billed of one contract's month.
     pub async fn contract_usage_billed(
         &mut self,
         contract_id: i64,
         period: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<BilledUsage>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_scalar("SELECT snapshot FROM usage_billed WHERE contract_id = $1 AND period = $2")
+            sqlx::query_as("SELECT contract_id, snapshot, before_transfer, assignee_base FROM usage_billed WHERE contract_id = $1 AND period = $2")
                 .bind(contract_id)
                 .bind(period)
                 .fetch_optional(c)

@@ -3,8 +3,8 @@
 
 use tarifa_store::testing::TestDatabase;
 use tarifa_store::{
-    BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, FeeRow, NewBill, NewDecision,
-    NewEntry, Owner, PackageRow, Page, Store, StoreError,
+    Backend, BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, FeeRow, NewBill,
+    NewDecision, NewEntry, Owner, PackageRow, Page, Store, StoreError,
 };
 
 const AT: &str = "2026-01-10T11:00:00Z";
@@ -678,6 +678,64 @@ async fn bill_lines_live_in_their_bill_and_an_older_database_moves_them_there() 
         tx.rollback().await.expect("rolled back");
         // The old table is gone: converting again is nothing to do.
         store.convert_bill_lines().await.expect("nothing to do");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn transfers_are_kept_and_an_older_database_takes_them_from_the_audit_trail() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("agent:1", AT).await.expect("begin");
+        let ana = tx.insert_customer(&customer("ana")).await.expect("ana");
+        let marko = tx.insert_customer(&customer("marko")).await.expect("marko");
+        let id = tx
+            .insert_contract(&contract(ana, "c1", "+38220000001"), &[])
+            .await
+            .expect("contract");
+        tx.transfer_contract(id, ana, marko, "2026-03-15")
+            .await
+            .expect("transfer");
+        tx.transfer_contract(id, marko, ana, "2026-05-01")
+            .await
+            .expect("and back");
+        tx.commit().await.expect("commit");
+        let kept = |store: Store| async move {
+            let mut tx = store.begin_read("test", AT).await.expect("read");
+            let transfers = tx.contract_transfers(id).await.expect("transfers");
+            let since = tx.transfers_since("me", "2026-04-01").await.expect("since");
+            tx.rollback().await.expect("rolled back");
+            (transfers, since)
+        };
+        let (transfers, since) = kept(store.clone()).await;
+        let days: Vec<(i64, i64, &str)> = transfers
+            .iter()
+            .map(|t| (t.from_customer, t.to_customer, t.on_date.as_str()))
+            .collect();
+        assert_eq!(
+            days,
+            [(ana, marko, "2026-03-15"), (marko, ana, "2026-05-01")]
+        );
+        assert_eq!(since.len(), 1);
+
+        // A database of before migration 0035: the transfers only in the audit trail.
+        let migration = match store.backend() {
+            Backend::Sqlite => include_str!("../migrations/sqlite/0035_later_events.sql"),
+            Backend::Postgres => include_str!("../migrations/postgres/0035_later_events.sql"),
+        };
+        let backfill = migration
+            .split(';')
+            .map(str::trim)
+            .find(|s| s.contains("INSERT INTO contract_transfers"))
+            .expect("the migration takes transfers over");
+        tarifa_store::testing::execute(
+            &store,
+            &format!("DELETE FROM contract_transfers; {backfill};"),
+        )
+        .await
+        .expect("taken over");
+        let (again, _) = kept(store.clone()).await;
+        assert_eq!(again, transfers);
     })
     .await;
 }
