@@ -94,6 +94,8 @@ struct LateUsage {
     assignors_part: Option<(Vec<BucketTotal>, Vec<BucketTotal>)>,
     /// What the month's snapshot becomes; `None` when another bill writes it.
     snapshot: Option<UsageBilled>,
+    /// For the assignor's part: the day the number passed to its new holder.
+    transferred_on: Option<Date>,
 }
 
 /// Totals of a contract's records of a month made before `day`: the
@@ -925,6 +927,7 @@ fn billed_usage(row: &tarifa_store::BilledUsage) -> Result<Billed> {
 fn assignors_late(
     contract: i64,
     month: &str,
+    transfer: Transfer,
     before: &[BucketTotal],
     before_billed: Vec<BucketTotal>,
 ) -> LateUsage {
@@ -934,6 +937,7 @@ fn assignors_late(
         all: before.to_vec(),
         billed: before_billed,
         assignors_part: None,
+        transferred_on: Some(transfer.on),
         snapshot: Some(UsageBilled {
             contract_id: contract,
             period: month.to_owned(),
@@ -1109,6 +1113,7 @@ impl Drafting {
             billed,
             assignors_part,
             snapshot,
+            transferred_on,
         } in self
             .late_by_account
             .remove(&customer_id)
@@ -1143,22 +1148,38 @@ impl Drafting {
                 )
                 .map_err(|e| too_large(customer_id, &e))?;
                 for (bucket, amount) in charges {
+                    // The assignor's part cites CON-9: it pays up to the transfer.
+                    let (description, phrase, rule) = match transferred_on {
+                        Some(on) => (
+                            format!(
+                                "late usage of {month} before the number passed to its new holder on {on}: {} {}, {number}",
+                                bucket.kind, bucket.destination
+                            ),
+                            Phrase::new("line-late-usage-before-transfer").date("transfer", on),
+                            rules::CON_9,
+                        ),
+                        None => (
+                            format!(
+                                "late usage of {month}: {} {}, {number}",
+                                bucket.kind, bucket.destination
+                            ),
+                            Phrase::new("line-late-usage"),
+                            rules::USE_1,
+                        ),
+                    };
                     extra_lines.push(BillLine {
                         kind: LineKind::Usage,
                         contract_id: Some(contract),
-                        description: format!(
-                            "late usage of {month}: {} {}, {number}",
-                            bucket.kind, bucket.destination
-                        ),
+                        description,
                         phrase: Some(
-                            Phrase::new("line-late-usage")
+                            phrase
                                 .text("month", month.clone())
                                 .bucket(bucket)
                                 .text("number", number.clone()),
                         ),
                         amount,
                         vat: usage_vat(market, bucket),
-                        rule: Some(rules::USE_1),
+                        rule: Some(rule),
                         category: None,
                     });
                 }
@@ -1380,7 +1401,13 @@ impl App {
                 late_by_account
                     .entry(transfer.from)
                     .or_default()
-                    .push(assignors_late(contract, &period, &before, before_billed));
+                    .push(assignors_late(
+                        contract,
+                        &period,
+                        transfer,
+                        &before,
+                        before_billed,
+                    ));
                 assignors_part = Some((before, base));
             }
             partly_billed.insert(
@@ -1468,7 +1495,13 @@ impl App {
                 late_by_account
                     .entry(transfer.from)
                     .or_default()
-                    .push(assignors_late(contract, &month, &before, before_billed));
+                    .push(assignors_late(
+                        contract,
+                        &month,
+                        transfer,
+                        &before,
+                        before_billed,
+                    ));
                 assignors_part = Some((before, base));
             }
             let snapshot = UsageBilled {
@@ -1487,6 +1520,7 @@ impl App {
                 billed,
                 assignors_part,
                 snapshot: Some(snapshot),
+                transferred_on: None,
             });
         }
         for customer in late_by_account.keys() {

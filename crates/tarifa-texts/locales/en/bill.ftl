@@ -120,6 +120,7 @@ line-usage = { $kind }, { $destination }, { $number }
 line-in-allowance = { $kind }, { $destination }, in the allowance, { $number }
 line-usage-since = { $kind }, { $destination }, since { $from }, { $number }
 line-late-usage = Late usage of { $month }: { $kind }, { $destination }, { $number }
+line-late-usage-before-transfer = Late usage of { $month } before the number passed to its new holder on { $transfer }: { $kind }, { $destination }, { $number }
 line-damage-compensation = Compensation for damage, { $number }
 line-complaint-credit = Credit for the upheld complaint { $complaint }
 line-downgrade = Move to the cheaper package { $package } during the commitment, { $number }

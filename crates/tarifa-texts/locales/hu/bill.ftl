@@ -120,6 +120,7 @@ line-usage = { $kind }, { $destination }, { $number }
 line-in-allowance = { $kind }, { $destination }, a keretből, { $number }
 line-usage-since = { $kind }, { $destination }, { $from } óta, { $number }
 line-late-usage = Utólag beérkezett forgalom ({ $month }): { $kind }, { $destination }, { $number }
+line-late-usage-before-transfer = Utólag beérkezett forgalom ({ $month }), a szám { $transfer } napi átadása előttről: { $kind }, { $destination }, { $number }
 line-damage-compensation = Kártérítés, { $number }
 line-complaint-credit = Jóváírás az elfogadott panasz alapján: { $complaint }
 line-downgrade = Váltás az olcsóbb { $package } díjcsomagra a határozott idő alatt, { $number }

@@ -120,6 +120,7 @@ line-usage = { $kind }, { $destination }, { $number }
 line-in-allowance = { $kind }, { $destination }, u okviru paketa, { $number }
 line-usage-since = { $kind }, { $destination }, od { $from }, { $number }
 line-late-usage = Naknadno evidentirana potrošnja za { $month }: { $kind }, { $destination }, { $number }
+line-late-usage-before-transfer = Naknadno evidentirana potrošnja za { $month } prije prenosa broja { $transfer }: { $kind }, { $destination }, { $number }
 line-damage-compensation = Naknada štete, { $number }
 line-complaint-credit = Odobrenje po usvojenoj reklamaciji { $complaint }
 line-downgrade = Prelazak na jeftiniji paket { $package } tokom obaveznog trajanja ugovora, { $number }
