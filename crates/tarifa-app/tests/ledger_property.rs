@@ -1,7 +1,8 @@
 //! Property: whatever sequence of signings, usage, payments (some with a
-//! reference seen before) and days passing, the ledger balances, each
-//! customer's balance is their bills minus their payments, and no account
-//! is billed twice for a period.
+//! reference seen before) and days passing, the ledger balances, each bill
+//! and payment is one transfer row whose legs add up to zero, each
+//! customer's balance is their bills minus their payments, the bank's is
+//! what was paid, and no account is billed twice for a period.
 
 use std::sync::Arc;
 
@@ -185,6 +186,26 @@ async fn run(ops: Vec<Op>) {
         tx.ledger_check("me").await.expect("check"),
         (0, 0),
         "the ledger balances"
+    );
+    // One row a transfer: each bill and each payment is one, with its legs packed.
+    let (mut bill_count, mut payment_count, mut paid_in_all) = (0_i64, 0_i64, 0_i64);
+    for id in &customers {
+        bill_count +=
+            i64::try_from(tx.bills_of_customer(*id).await.expect("bills").len()).expect("few");
+        let payments = tx.payments_of_customer(*id).await.expect("payments");
+        payment_count += i64::try_from(payments.len()).expect("few");
+        paid_in_all += payments.iter().map(|p| p.amount_minor).sum::<i64>();
+    }
+    assert_eq!(
+        tx.count_transfers("me").await.expect("count"),
+        bill_count + payment_count
+    );
+    assert_eq!(
+        tx.account_balance(&tarifa_core::ledger::bank("me"))
+            .await
+            .expect("bank"),
+        paid_in_all,
+        "the bank's balance, summed from the packed legs, is what was paid"
     );
     for id in &customers {
         let bills = tx.bills_of_customer(*id).await.expect("bills");

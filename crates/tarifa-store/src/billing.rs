@@ -80,35 +80,22 @@ impl Tx {
         on_date: &str,
         entries: &[NewEntry],
     ) -> Result<i64> {
-        let sum: i64 = entries.iter().map(|e| e.amount_minor).sum();
-        if sum != 0 {
-            return Err(StoreError::Conflict(format!(
-                "{kind} {reference}: the entries add up to {sum}, not 0"
-            )));
-        }
+        let packed = crate::ledger::pack(&format!("{kind} {reference}"), entries)?;
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO ledger_transfers (market, kind, reference, on_date) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO ledger_transfers (market, kind, reference, on_date, customer_id, receivable_minor, legs)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(market)
             .bind(kind)
             .bind(reference)
             .bind(on_date)
+            .bind(packed.customer_id)
+            .bind(packed.receivable_minor)
+            .bind(&packed.legs)
             .fetch_one(c)
             .await?
         });
-        for (position, entry) in entries.iter().enumerate() {
-            let position = i64::try_from(position).unwrap_or(i64::MAX);
-            on_tx!(self, c => {
-                sqlx::query("INSERT INTO ledger_entries (transfer_id, position, account, amount_minor) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(position)
-                    .bind(&entry.account)
-                    .bind(entry.amount_minor)
-                    .execute(c)
-                    .await?;
-            });
-        }
         Ok(id)
     }
 
@@ -116,10 +103,10 @@ impl Tx {
     pub async fn receivable_balances(&mut self, market: &str) -> Result<Vec<BalanceRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, BalanceRow>(
-                "SELECT e.account AS account, CAST(SUM(e.amount_minor) AS BIGINT) AS amount_minor
-                 FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
-                 WHERE t.market = $1 AND e.account LIKE 'receivable:%'
-                 GROUP BY e.account ORDER BY e.account",
+                "SELECT 'receivable:customer:' || CAST(customer_id AS TEXT) AS account,
+                        CAST(SUM(receivable_minor) AS BIGINT) AS amount_minor
+                 FROM ledger_transfers WHERE market = $1 AND customer_id IS NOT NULL
+                 GROUP BY customer_id ORDER BY customer_id",
             )
             .bind(market)
             .fetch_all(c)
@@ -127,40 +114,66 @@ impl Tx {
         }))
     }
 
-    /// The sum of one account's entries.
+    /// The sum of one account's postings: a customer's receivable from its
+    /// own column (indexed), any other account from the packed legs.
     pub async fn account_balance(&mut self, account: &str) -> Result<i64> {
+        if let Some(customer_id) = crate::ledger::receivable_customer(account) {
+            return Ok(on_tx!(self, c => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT CAST(COALESCE(SUM(receivable_minor), 0) AS BIGINT) FROM ledger_transfers WHERE customer_id = $1",
+                )
+                .bind(customer_id)
+                .fetch_one(c)
+                .await?
+            }));
+        }
+        let pattern = format!("%{account}=%");
+        let rows: Vec<String> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT legs FROM ledger_transfers WHERE legs LIKE $1")
+                .bind(&pattern)
+                .fetch_all(c)
+                .await?
+        });
+        let mut sum = 0;
+        for legs in &rows {
+            for (name, amount) in crate::ledger::legs(legs)? {
+                if name == account {
+                    sum += amount;
+                }
+            }
+        }
+        Ok(sum)
+    }
+
+    /// How many transfers a market's ledger holds: one row each.
+    pub async fn count_transfers(&mut self, market: &str) -> Result<i64> {
         Ok(on_tx!(self, c => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM ledger_entries WHERE account = $1",
-            )
-            .bind(account)
-            .fetch_one(c)
-            .await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transfers WHERE market = $1")
+                .bind(market)
+                .fetch_one(c)
+                .await?
         }))
     }
 
     /// The ledger's own check: the sum of all entries of a market, and the
     /// number of transfers whose entries do not add up to zero.
     pub async fn ledger_check(&mut self, market: &str) -> Result<(i64, i64)> {
-        let total: i64 = on_tx!(self, c => {
-            sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(e.amount_minor), 0) AS BIGINT) FROM ledger_entries e
-                 JOIN ledger_transfers t ON t.id = e.transfer_id WHERE t.market = $1",
-            )
-            .bind(market)
-            .fetch_one(c)
-            .await?
+        let rows: Vec<(i64, String)> = on_tx!(self, c => {
+            sqlx::query_as("SELECT receivable_minor, legs FROM ledger_transfers WHERE market = $1")
+                .bind(market)
+                .fetch_all(c)
+                .await?
         });
-        let unbalanced: i64 = on_tx!(self, c => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT e.transfer_id FROM ledger_entries e
-                 JOIN ledger_transfers t ON t.id = e.transfer_id WHERE t.market = $1
-                 GROUP BY e.transfer_id HAVING SUM(e.amount_minor) <> 0) AS u",
-            )
-            .bind(market)
-            .fetch_one(c)
-            .await?
-        });
+        let (mut total, mut unbalanced) = (0_i64, 0_i64);
+        for (receivable, legs) in &rows {
+            let sum = receivable
+                + crate::ledger::legs(legs)?
+                    .iter()
+                    .map(|(_, amount)| amount)
+                    .sum::<i64>();
+            total += sum;
+            unbalanced += i64::from(sum != 0);
+        }
         Ok((total, unbalanced))
     }
 
@@ -225,25 +238,27 @@ impl Tx {
         if bills.is_empty() {
             return Ok(());
         }
-        for new in bills {
-            let sum: i64 = new.entries.iter().map(|e| e.amount_minor).sum();
-            if sum != 0 {
-                return Err(StoreError::Conflict(format!(
-                    "bill {}: the entries add up to {sum}, not 0",
-                    new.bill.number
-                )));
-            }
-        }
+        let packed = bills
+            .iter()
+            .map(|new| crate::ledger::pack(&format!("bill {}", new.bill.number), &new.entries))
+            .collect::<Result<Vec<_>>>()?;
         let mut transfer_ids: std::collections::HashMap<String, i64> =
             std::collections::HashMap::new();
-        for chunk in bills.chunks(5_000) {
+        let with_packed: Vec<_> = bills.iter().zip(&packed).collect();
+        // 7 values a transfer: SQLite takes at most 32,766 in one statement.
+        for chunk in with_packed.chunks(4_000) {
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new("INSERT INTO ledger_transfers (market, kind, reference, on_date) ");
-                query.push_values(chunk, |mut row, new| {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO ledger_transfers (market, kind, reference, on_date, customer_id, receivable_minor, legs) ",
+                );
+                query.push_values(chunk, |mut row, (new, packed)| {
                     row.push_bind(&new.bill.market)
                         .push_bind("bill")
                         .push_bind(&new.bill.number)
-                        .push_bind(&new.bill.issued_on);
+                        .push_bind(&new.bill.issued_on)
+                        .push_bind(packed.customer_id)
+                        .push_bind(packed.receivable_minor)
+                        .push_bind(&packed.legs);
                 });
                 query.push(" RETURNING id, reference");
                 query.build_query_as::<(i64, String)>().fetch_all(c).await?
@@ -255,25 +270,6 @@ impl Tx {
                 StoreError::Conflict(format!("bill {number}: its transfer was not written"))
             })
         };
-        let mut entries = Vec::new();
-        for new in bills {
-            let transfer = transfer_of(&new.bill.number)?;
-            for (position, entry) in new.entries.iter().enumerate() {
-                entries.push((transfer, i64::try_from(position).unwrap_or(i64::MAX), entry));
-            }
-        }
-        for chunk in entries.chunks(5_000) {
-            on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new("INSERT INTO ledger_entries (transfer_id, position, account, amount_minor) ");
-                query.push_values(chunk, |mut row, (transfer, position, entry)| {
-                    row.push_bind(*transfer)
-                        .push_bind(*position)
-                        .push_bind(&entry.account)
-                        .push_bind(entry.amount_minor);
-                });
-                query.build().execute(c).await?;
-            });
-        }
         let mut bill_ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         // 17 values a bill: SQLite takes at most 32,766 in one statement.
         for chunk in bills.chunks(1_500) {

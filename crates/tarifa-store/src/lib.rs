@@ -18,6 +18,7 @@ mod complaints;
 mod contracts;
 mod hub;
 mod journal;
+mod ledger;
 mod listings;
 mod notices;
 mod parties;

@@ -739,3 +739,98 @@ async fn transfers_are_kept_and_an_older_database_takes_them_from_the_audit_trai
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_transfer_is_one_row_and_an_older_ledger_moves_into_it() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let ana = tx.insert_customer(&customer("ana")).await.expect("ana");
+        let entry = |account: &str, amount_minor: i64| NewEntry {
+            account: account.into(),
+            amount_minor,
+        };
+        let receivable = format!("receivable:customer:{ana}");
+        tx.insert_transfer(
+            "me",
+            "bill",
+            "ME-1",
+            "2026-02-01",
+            &[
+                entry(&receivable, 2_500),
+                entry("revenue:subscription", -2_500),
+                entry("revenue:vat_included", 434),
+                entry("vat:standard", -434),
+            ],
+        )
+        .await
+        .expect("a bill");
+        tx.insert_transfer(
+            "me",
+            "payment",
+            "P-1",
+            "2026-02-10",
+            &[entry("bank:me", 1_000), entry(&receivable, -1_000)],
+        )
+        .await
+        .expect("a payment");
+        assert!(
+            tx.insert_transfer("me", "bill", "ME-2", "2026-02-01", &[entry(&receivable, 1)])
+                .await
+                .is_err(),
+            "unbalanced"
+        );
+        tx.commit().await.expect("commit");
+        let balances = |store: Store, receivable: String| async move {
+            let mut tx = store.begin_read("test", AT).await.expect("read");
+            let found = (
+                tx.account_balance(&receivable).await.expect("receivable"),
+                tx.account_balance("bank:me").await.expect("bank"),
+                tx.account_balance("vat:standard").await.expect("vat"),
+                tx.receivable_balances("me").await.expect("all"),
+                tx.ledger_check("me").await.expect("check"),
+                tx.count_transfers("me").await.expect("count"),
+            );
+            tx.rollback().await.expect("rolled back");
+            found
+        };
+        let now = balances(store.clone(), receivable.clone()).await;
+        assert_eq!((now.0, now.1, now.2), (1_500, 1_000, -434));
+        assert_eq!(now.3.len(), 1);
+        assert_eq!(now.3[0].account, receivable);
+        assert_eq!(now.3[0].amount_minor, 1_500);
+        assert_eq!((now.4, now.5), ((0, 0), 2));
+
+        // A ledger of before migration 0036: one row per entry.
+        let migration = match store.backend() {
+            Backend::Sqlite => include_str!("../migrations/sqlite/0036_packed_ledger.sql"),
+            Backend::Postgres => include_str!("../migrations/postgres/0036_packed_ledger.sql"),
+        };
+        // Statements end a line (the packed legs' separator is a ';' too).
+        let moves: Vec<&str> = migration
+            .split(";\n")
+            .map(str::trim)
+            .filter(|s| s.contains("UPDATE ledger_transfers") || s.starts_with("DROP TABLE"))
+            .collect();
+        assert_eq!(moves.len(), 3);
+        tarifa_store::testing::execute(
+            &store,
+            &format!(
+                "CREATE TABLE ledger_entries (transfer_id BIGINT NOT NULL, position BIGINT NOT NULL,
+                    account TEXT NOT NULL, amount_minor BIGINT NOT NULL, PRIMARY KEY (transfer_id, position));
+                 INSERT INTO ledger_entries SELECT id, 0, 'receivable:customer:{ana}', receivable_minor FROM ledger_transfers;
+                 INSERT INTO ledger_entries SELECT id, 1, CASE WHEN kind = 'bill' THEN 'revenue:subscription' ELSE 'bank:me' END,
+                     CASE WHEN kind = 'bill' THEN -2500 ELSE 1000 END FROM ledger_transfers;
+                 INSERT INTO ledger_entries SELECT id, 2, 'revenue:vat_included', 434 FROM ledger_transfers WHERE kind = 'bill';
+                 INSERT INTO ledger_entries SELECT id, 3, 'vat:standard', -434 FROM ledger_transfers WHERE kind = 'bill';
+                 UPDATE ledger_transfers SET customer_id = NULL, receivable_minor = 0, legs = '';
+                 {};",
+                moves.join(";\n")
+            ),
+        )
+        .await
+        .expect("an older ledger moved");
+        assert_eq!(balances(store.clone(), receivable).await, now);
+    })
+    .await;
+}
