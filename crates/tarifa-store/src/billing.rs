@@ -311,7 +311,8 @@ impl Tx {
             });
             bill_ids.extend(rows.into_iter().map(|(id, number)| (number, id)));
         }
-        let mut events = Vec::with_capacity(bills.len());
+        // One audit event a batch, listing its bills (the hub tells each one).
+        let mut issued = Vec::with_capacity(bills.len());
         let mut charges = Vec::new();
         for new in bills {
             let b = &new.bill;
@@ -319,14 +320,16 @@ impl Tx {
                 StoreError::Conflict(format!("bill {} was not written", b.number))
             })?;
             charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
-            events.push((
-                Some(b.issued_on.clone()),
-                "issue",
-                "bill",
-                id.to_string(),
-                serde_json::json!({ "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }),
-            ));
+            issued.push(serde_json::json!({ "id": id, "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }));
         }
+        let first = &bills[0].bill;
+        let events = [(
+            Some(first.issued_on.clone()),
+            "issue",
+            "bill_batch",
+            first.number.clone(),
+            serde_json::json!({ "bills": issued }),
+        )];
         let mut snapshots = Vec::new();
         let mut assignor_parts = Vec::new();
         let mut late_done = Vec::new();

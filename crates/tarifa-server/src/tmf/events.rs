@@ -365,9 +365,29 @@ fn event_of(audit: &AuditRow) -> Option<(&'static str, &'static str, String)> {
         ) => ("product", "ProductAttributeValueChangeEvent", id),
         ("complaint", "file") => ("troubleTicket", "TroubleTicketCreateEvent", id),
         ("complaint", "change") => ("troubleTicket", "TroubleTicketStatusChangeEvent", id),
+        // Bills issued before audit events were kept per batch.
         ("bill", "issue") => ("customerBill", "CustomerBillCreateEvent", id),
         _ => return None,
     })
+}
+
+/// The hub events an audit event makes: one, none, or for a batch of bills
+/// (one audit event a batch) one for each bill.
+fn events_of(audit: &AuditRow) -> Vec<(&'static str, &'static str, String)> {
+    if (audit.entity.as_str(), audit.action.as_str()) != ("bill_batch", "issue") {
+        return event_of(audit).into_iter().collect();
+    }
+    let detail: serde_json::Value = serde_json::from_str(&audit.detail).unwrap_or_default();
+    detail["bills"]
+        .as_array()
+        .map(|bills| {
+            bills
+                .iter()
+                .filter_map(|b| b["id"].as_i64())
+                .map(|id| ("customerBill", "CustomerBillCreateEvent", id.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The resource as its event carries it (`None` once it is gone).
@@ -421,33 +441,37 @@ async fn dispatch(state: &AppState, base: &Base) -> Result<usize, ApiError> {
     let mut queued = Vec::new();
     let mut told = std::collections::HashSet::new();
     for audit in &audits {
-        let Some((resource, event_type, id)) = event_of(audit) else {
-            continue;
-        };
-        let Some(api) = api_of(resource) else {
-            continue;
-        };
-        let wanting: Vec<&HubSubscriptionRow> = listeners
-            .iter()
-            .filter(|l| l.api == api && audit.id > l.from_audit_id && wants(l, event_type))
-            .collect();
-        // One change often writes several audit events: one event tells it.
-        if wanting.is_empty() || !told.insert((event_type, id.clone())) {
-            continue;
-        }
-        let Some(body) = render(state, base, resource, &id).await? else {
-            continue;
-        };
-        for listener in wanting {
-            let event_id = format!("{}-{}", audit.id, listener.id);
-            queued.push(event_row(
-                listener.id,
-                resource,
-                event_type,
-                &body,
-                now,
-                event_id,
-            ));
+        for (nth, (resource, event_type, id)) in events_of(audit).into_iter().enumerate() {
+            let Some(api) = api_of(resource) else {
+                continue;
+            };
+            let wanting: Vec<&HubSubscriptionRow> = listeners
+                .iter()
+                .filter(|l| l.api == api && audit.id > l.from_audit_id && wants(l, event_type))
+                .collect();
+            // One change often writes several audit events: one event tells it.
+            if wanting.is_empty() || !told.insert((event_type, id.clone())) {
+                continue;
+            }
+            let Some(body) = render(state, base, resource, &id).await? else {
+                continue;
+            };
+            for listener in wanting {
+                // The n-th bill of a batch's audit event has an id of its own.
+                let event_id = if nth == 0 {
+                    format!("{}-{}", audit.id, listener.id)
+                } else {
+                    format!("{}.{nth}-{}", audit.id, listener.id)
+                };
+                queued.push(event_row(
+                    listener.id,
+                    resource,
+                    event_type,
+                    &body,
+                    now,
+                    event_id,
+                ));
+            }
         }
     }
     let mut tx = state.app.begin(&ctx).await?;
