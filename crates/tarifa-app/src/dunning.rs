@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use tarifa_core::catalog::OneTimeCategory;
-use tarifa_core::complaint::ComplaintStatus;
+use tarifa_core::complaint::{ComplaintStatus, DunnedBill, UpheldCredit};
 use tarifa_core::contract::ContractStatus;
 use tarifa_core::ledger;
 use tarifa_core::market::Market;
@@ -51,38 +51,6 @@ impl Account {
                     .parse::<Date>()
                     .is_ok_and(|due| day > add_days(due, i64::from(days)))
         })
-    }
-}
-
-/// The amount of an upheld complaint (CMP-5): not owed, so it never counts
-/// towards dunning. It is taken off the bill complained about and put back on
-/// the monthly bill that carries its credit line (the month of the decision),
-/// which the credit already lowered: what the customer owes in all is
-/// unchanged, but no bill is overdue for the upheld amount, before or after
-/// its credit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct UpheldCredit {
-    disputed_bill: i64,
-    /// `YYYY-MM`: the period of the bill that carries the credit.
-    credited_in: String,
-    amount_minor: i64,
-}
-
-impl UpheldCredit {
-    fn set_aside(&self, bills: &[BillRow], totals: &mut [(i64, i64)]) {
-        let credit_bill = bills
-            .iter()
-            .find(|b| {
-                b.kind == "monthly" && b.period == self.credited_in && b.id != self.disputed_bill
-            })
-            .map(|b| b.id);
-        for (id, total) in totals.iter_mut() {
-            if *id == self.disputed_bill {
-                *total -= self.amount_minor;
-            } else if Some(*id) == credit_bill {
-                *total += self.amount_minor;
-            }
-        }
     }
 }
 
@@ -181,8 +149,16 @@ fn build_accounts(
     let mut out = Vec::with_capacity(bills.len());
     for (customer_id, bills) in bills {
         let mut totals: Vec<(i64, i64)> = bills.iter().map(|b| (b.id, b.total_minor)).collect();
+        let dunned: Vec<DunnedBill<'_>> = bills
+            .iter()
+            .map(|b| DunnedBill {
+                id: b.id,
+                period: &b.period,
+                monthly: b.kind == "monthly",
+            })
+            .collect();
         for credit in upheld.remove(&customer_id).unwrap_or_default() {
-            credit.set_aside(&bills, &mut totals);
+            credit.set_aside(&dunned, &mut totals);
         }
         let amounts: Vec<(i64, Money)> = totals
             .into_iter()
@@ -477,53 +453,5 @@ impl App {
             .await?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn bill(id: i64, period: &str, kind: &str, total_minor: i64) -> BillRow {
-        BillRow {
-            id,
-            market: "me".into(),
-            number: format!("ME-2026-{id:07}"),
-            kind: kind.into(),
-            customer_id: 1,
-            period: period.into(),
-            period_from: format!("{period}-01"),
-            period_to: format!("{period}-28"),
-            issued_on: "2026-03-01".into(),
-            due_on: "2026-03-15".into(),
-            total_minor,
-            vat_minor: 0,
-            previous_balance_minor: 0,
-            total_due_minor: total_minor,
-            detail: "{}".into(),
-            transfer_id: 0,
-        }
-    }
-
-    #[test]
-    fn an_upheld_amount_moves_to_the_bill_that_credits_it() {
-        // January 10.00 with 4.00 upheld in February; February 6.00 after its credit line.
-        let bills = [
-            bill(1, "2026-01", "monthly", 1_000),
-            bill(2, "2026-02", "separate", 500),
-            bill(3, "2026-02", "monthly", 600),
-        ];
-        let credit = UpheldCredit {
-            disputed_bill: 1,
-            credited_in: "2026-02".into(),
-            amount_minor: 400,
-        };
-        let mut totals: Vec<(i64, i64)> = bills.iter().map(|b| (b.id, b.total_minor)).collect();
-        credit.set_aside(&bills, &mut totals);
-        assert_eq!(totals, vec![(1, 600), (2, 500), (3, 1_000)]);
-        // Before the credit's bill exists, the amount is only set aside.
-        let mut early: Vec<(i64, i64)> = vec![(1, 1_000)];
-        credit.set_aside(&bills[..1], &mut early);
-        assert_eq!(early, vec![(1, 600)]);
     }
 }

@@ -521,47 +521,33 @@ impl App {
         sale: tarifa_store::DeviceSaleRow,
         damaged: bool,
     ) -> Result<Decided<()>> {
-        let mut decision = Decision::approved();
-        if sale.returned_on.is_some() {
-            decision.refuse(
-                rules::TRM_6,
-                format!("{} was already returned", sale.device_id),
-            );
-        } else {
+        let price = Money::from_minor(sale.price_minor, market.currency);
+        let (decision, billed) = termination::withdrawn_device_back(
+            &sale.device_id,
+            price,
+            sale.returned_on.is_some(),
+            damaged,
+            today,
+        );
+        if decision.is_approved() {
             tx.device_sale_returned(sale.id, &today.to_string()).await?;
-            if damaged {
-                let price = Money::from_minor(sale.price_minor, market.currency);
-                decision.because(
-                    rules::TRM_6,
-                    format!(
-                        "{} came back unsealed or damaged: withdrawal does not cover it, and its price of {price} is billed",
-                        sale.device_id
-                    ),
-                );
-                tx.insert_charge(&charge(
-                    market,
-                    row.customer_id,
-                    row.id,
-                    today,
-                    Fee {
-                        kind: "equipment_not_returned",
-                        amount: price,
-                        rule: rules::TRM_6,
-                        description: format!("{} returned unsealed or damaged", sale.device_id),
-                        phrase: Phrase::new("line-equipment-damaged")
-                            .text("device", sale.device_id.clone()),
-                    },
-                ))
-                .await?;
-            } else {
-                decision.because(
-                    rules::TRM_6,
-                    format!(
-                        "{} returned sealed on {today}, as the withdrawal requires: nothing is owed for it",
-                        sale.device_id
-                    ),
-                );
-            }
+        }
+        if let Some(price) = billed {
+            tx.insert_charge(&charge(
+                market,
+                row.customer_id,
+                row.id,
+                today,
+                Fee {
+                    kind: "equipment_not_returned",
+                    amount: price,
+                    rule: rules::TRM_6,
+                    description: format!("{} returned unsealed or damaged", sale.device_id),
+                    phrase: Phrase::new("line-equipment-damaged")
+                        .text("device", sale.device_id.clone()),
+                },
+            ))
+            .await?;
         }
         conclude(
             tx,

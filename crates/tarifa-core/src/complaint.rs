@@ -166,6 +166,47 @@ snake_case_str!(Verdict {
     Rejected = "rejected",
 });
 
+/// A bill as dunning sees it, for [`UpheldCredit::set_aside`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DunnedBill<'a> {
+    pub id: i64,
+    /// `YYYY-MM`.
+    pub period: &'a str,
+    /// A monthly bill (not a separate one).
+    pub monthly: bool,
+}
+
+/// The amount of an upheld complaint (CMP-5): not owed, so it never counts
+/// towards dunning. It is taken off the bill complained about and put back
+/// on the monthly bill that carries its credit line (the month of the
+/// decision), which the credit already lowered: what the customer owes in
+/// all is unchanged, but no bill is overdue for the upheld amount, before or
+/// after its credit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpheldCredit {
+    pub disputed_bill: i64,
+    /// `YYYY-MM`: the period of the bill that carries the credit.
+    pub credited_in: String,
+    pub amount_minor: i64,
+}
+
+impl UpheldCredit {
+    /// Moves the amount between the bills' totals `(bill id, total)`.
+    pub fn set_aside(&self, bills: &[DunnedBill<'_>], totals: &mut [(i64, i64)]) {
+        let credit_bill = bills
+            .iter()
+            .find(|b| b.monthly && b.period == self.credited_in && b.id != self.disputed_bill)
+            .map(|b| b.id);
+        for (id, total) in totals.iter_mut() {
+            if *id == self.disputed_bill {
+                *total -= self.amount_minor;
+            } else if Some(*id) == credit_bill {
+                *total += self.amount_minor;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +260,39 @@ mod tests {
             &previous,
         );
         assert_eq!(filing.expect("filed").undisputed.to_string(), "32.00");
+    }
+
+    #[test]
+    fn an_upheld_amount_moves_to_the_bill_that_credits_it() {
+        // January 10.00 with 4.00 upheld in February; February 6.00 after its credit line.
+        let bills = [
+            DunnedBill {
+                id: 1,
+                period: "2026-01",
+                monthly: true,
+            },
+            DunnedBill {
+                id: 2,
+                period: "2026-02",
+                monthly: false,
+            },
+            DunnedBill {
+                id: 3,
+                period: "2026-02",
+                monthly: true,
+            },
+        ];
+        let credit = UpheldCredit {
+            disputed_bill: 1,
+            credited_in: "2026-02".into(),
+            amount_minor: 400,
+        };
+        let mut totals = vec![(1, 1_000), (2, 500), (3, 600)];
+        credit.set_aside(&bills, &mut totals);
+        assert_eq!(totals, vec![(1, 600), (2, 500), (3, 1_000)]);
+        // Before the credit's bill exists, the amount is only set aside.
+        let mut early = vec![(1, 1_000)];
+        credit.set_aside(&bills[..1], &mut early);
+        assert_eq!(early, vec![(1, 600)]);
     }
 }

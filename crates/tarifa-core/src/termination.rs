@@ -418,6 +418,36 @@ pub fn quote(market: &Market, case: &TerminationCase<'_>) -> Quote {
     }
 }
 
+/// The device of a sale undone by a withdrawal comes back (TRM-6): sealed,
+/// nothing is owed; unsealed or damaged, withdrawal does not cover it and
+/// its price as sold is billed (the amount returned). A device comes back
+/// once.
+pub fn withdrawn_device_back(
+    device: &str,
+    price: Money,
+    already_returned: bool,
+    damaged: bool,
+    today: Date,
+) -> (Decision, Option<Money>) {
+    let mut decision = Decision::approved();
+    if already_returned {
+        decision.refuse(rules::TRM_6, format!("{device} was already returned"));
+        return (decision, None);
+    }
+    if damaged {
+        decision.because(
+            rules::TRM_6,
+            format!("{device} came back unsealed or damaged: withdrawal does not cover it, and its price of {price} is billed"),
+        );
+        return (decision, Some(price));
+    }
+    decision.because(
+        rules::TRM_6,
+        format!("{device} returned sealed on {today}, as the withdrawal requires: nothing is owed for it"),
+    );
+    (decision, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,5 +681,20 @@ mod tests {
         k.quality_complaint = Some(complaint(ComplaintStatus::Appealed, None));
         k.today = date(2026, 6, 9);
         assert!(quote(&me, &k).decision.is_approved());
+    }
+
+    #[test]
+    fn a_withdrawn_device_comes_back_sealed_for_nothing_once() {
+        let price = Money::from_minor(12_000, me().currency);
+        let (d, billed) =
+            withdrawn_device_back("dect-phone", price, false, false, date(2026, 3, 9));
+        assert!(d.is_approved() && billed.is_none());
+        assert!(d.reason_texts()[0].contains("returned sealed"));
+        let (d, billed) = withdrawn_device_back("dect-phone", price, false, true, date(2026, 3, 9));
+        assert!(d.is_approved());
+        assert_eq!(billed, Some(price));
+        let (d, billed) = withdrawn_device_back("dect-phone", price, true, false, date(2026, 3, 9));
+        assert!(d.is_rejected() && billed.is_none());
+        assert_eq!(d.rules, vec![rules::TRM_6]);
     }
 }
