@@ -39,7 +39,8 @@ pub struct NewComplaint<'a> {
     pub description: Option<&'a str>,
 }
 
-fn status(row: &ComplaintRow) -> Result<ComplaintStatus> {
+/// A stored complaint's status.
+pub(crate) fn status(row: &ComplaintRow) -> Result<ComplaintStatus> {
     row.status
         .parse()
         .map_err(|e: String| AppError::Conflict(format!("complaint {}: {e}", row.id)))

@@ -113,10 +113,7 @@ impl App {
             }
             let complaint = termination::QualityComplaint {
                 filed_on: convert::date("complaint filing date", &c.filed_on)?,
-                status: c
-                    .status
-                    .parse()
-                    .map_err(|e: String| AppError::Conflict(format!("complaint {}: {e}", c.id)))?,
+                status: crate::complaints::status(&c)?,
                 decided_on: c
                     .decided_on
                     .as_deref()
