@@ -24,7 +24,7 @@ use tarifa_core::phrase::Phrase;
 use tarifa_core::rating::{BucketTotal, holder_late_charges};
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::time::add_months;
-use tarifa_core::transfer::{Transfer, holder_on, last_within};
+use tarifa_core::transfer::{Transfer, holder_on, holders_between, last_within};
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
     BillLineRow, BillRow, ChargeRow, CustomerRow, NewBill, NewEntry, PaymentRow, StoreError,
@@ -457,16 +457,9 @@ impl App {
             let start = contract.signed.activated_on.max(month_start);
             let end = contract.ended_on.map_or(month_end, |e| e.min(month_end));
             // The month's service days, cut where the number changed hands.
-            let mut holders = Vec::new();
-            let mut cut = start;
-            for t in transfers.iter().filter(|t| start < t.on && t.on <= end) {
-                holders.push((t.from, cut, t.on.yesterday().unwrap_or(t.on)));
-                cut = t.on;
-            }
-            if cut <= end {
-                holders.push((holder_on(contract.customer_id, &transfers, end), cut, end));
-            }
-            for (holder, days_from, days_to) in holders {
+            for (holder, days_from, days_to) in
+                holders_between(contract.customer_id, &transfers, start, end)
+            {
                 let (a, b) = (days_from.max(from), days_to.min(to));
                 if a > b || !subscription_billed(tx, holder, &period, contract.id).await? {
                     continue;

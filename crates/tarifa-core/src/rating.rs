@@ -432,8 +432,8 @@ mod late_tests {
     use super::*;
     use std::str::FromStr;
 
-    #[test]
-    fn late_usage_uses_what_is_left_of_the_allowance() {
+    /// 100 free minutes, then 0.20 a minute, in EUR.
+    fn hundred_minutes_then_20_cents() -> (Allowances, Rates, Currency, Bucket) {
         let allowances = Allowances {
             voice_min: Allowance::Limited(100),
             sms: Allowance::Limited(0),
@@ -445,6 +445,12 @@ mod late_tests {
         };
         let eur = Currency::new("EUR", 2).expect("valid");
         let bucket = Bucket::parse("voice.national").expect("bucket");
+        (allowances, rates, eur, bucket)
+    }
+
+    #[test]
+    fn late_usage_uses_what_is_left_of_the_allowance() {
+        let (allowances, rates, eur, bucket) = hundred_minutes_then_20_cents();
         let billed = BucketTotal {
             bucket,
             records: 1,
@@ -472,17 +478,7 @@ mod late_tests {
 
     #[test]
     fn a_transfer_splits_late_usage_by_when_it_happened() {
-        let allowances = Allowances {
-            voice_min: Allowance::Limited(100),
-            sms: Allowance::Limited(0),
-            data_mb: Allowance::Limited(0),
-        };
-        let rates = Rates {
-            voice_min: Some(Decimal::from_str("0.20").expect("decimal")),
-            ..Rates::default()
-        };
-        let eur = Currency::new("EUR", 2).expect("valid");
-        let bucket = Bucket::parse("voice.national").expect("bucket");
+        let (allowances, rates, eur, bucket) = hundred_minutes_then_20_cents();
         let minutes = |m: u64, records: u64| BucketTotal {
             bucket,
             records,

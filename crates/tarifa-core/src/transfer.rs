@@ -31,6 +31,26 @@ pub fn last_within(transfers: &[Transfer], from: Date, to: Date) -> Option<Trans
         .copied()
 }
 
+/// The days `from`–`to` cut where the number changed hands: (holder, first
+/// day, last day), in order.
+pub fn holders_between(
+    current: i64,
+    transfers: &[Transfer],
+    from: Date,
+    to: Date,
+) -> Vec<(i64, Date, Date)> {
+    let mut holders = Vec::new();
+    let mut cut = from;
+    for t in transfers.iter().filter(|t| from < t.on && t.on <= to) {
+        holders.push((t.from, cut, t.on.yesterday().unwrap_or(t.on)));
+        cut = t.on;
+    }
+    if cut <= to {
+        holders.push((holder_on(current, transfers, to), cut, to));
+    }
+    holders
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +84,26 @@ mod tests {
         assert_eq!(
             last_within(&transfers, day("2026-05-01"), day("2026-05-31")),
             None
+        );
+    }
+
+    #[test]
+    fn a_month_is_cut_where_the_number_changed_hands() {
+        let transfers = [Transfer {
+            from: 1,
+            to: 2,
+            on: day("2026-03-15"),
+        }];
+        assert_eq!(
+            holders_between(2, &transfers, day("2026-03-01"), day("2026-03-31")),
+            [
+                (1, day("2026-03-01"), day("2026-03-14")),
+                (2, day("2026-03-15"), day("2026-03-31"))
+            ]
+        );
+        assert_eq!(
+            holders_between(2, &transfers, day("2026-02-01"), day("2026-02-28")),
+            [(1, day("2026-02-01"), day("2026-02-28"))]
         );
     }
 }
