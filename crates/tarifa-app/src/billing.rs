@@ -77,6 +77,14 @@ pub struct BillRunSummary {
     pub total_minor: i64,
 }
 
+impl BillRunSummary {
+    /// Counts a batch of bills written.
+    fn add(&mut self, bills: &[NewBill]) {
+        self.issued += u64::try_from(bills.len()).unwrap_or(0);
+        self.total_minor += bills.iter().map(|b| b.bill.total_minor).sum::<i64>();
+    }
+}
+
 /// A contract-month that received usage after it was billed:
 /// (contract, month, all its totals now, the totals billed before).
 /// Usage of a month that reaches a bill after the month was billed, or that
@@ -562,7 +570,7 @@ impl App {
                 &[],
                 &[],
                 &draft,
-            ),
+            )?,
             charge_ids,
             usage_billed,
         );
@@ -836,26 +844,55 @@ fn detail(
     packages: &[String],
     letters: &[String],
     draft: &BillDraft,
-) -> String {
-    serde_json::json!({
-        "owner": owner,
-        "operator": {
-            "name": market.operator.name,
-            "address": market.operator.address,
-            "tax_id": market.operator.tax_id,
-            "registry_number": market.operator.registry_number,
-            "bank_account": market.operator.bank_account,
-            "website": market.operator.website,
-            "customer_centre": market.operator.customer_centre_phone,
+) -> Result<String> {
+    let op = &market.operator;
+    let detail = Detail {
+        owner,
+        operator: OperatorBlock {
+            name: &op.name,
+            address: &op.address,
+            tax_id: &op.tax_id,
+            registry_number: &op.registry_number,
+            bank_account: &op.bank_account,
+            website: &op.website,
+            customer_centre: &op.customer_centre_phone,
         },
-        "packages": packages,
-        "letter": letters,
-        "delivery": market.billing.default_delivery,
-        "usage": draft.usage,
-        "allowances": draft.allowances,
-        "vat": draft.vat,
-    })
-    .to_string()
+        packages,
+        letter: letters,
+        delivery: &market.billing.default_delivery,
+        usage: &draft.usage,
+        allowances: &draft.allowances,
+        vat: &draft.vat,
+    };
+    serde_json::to_string(&detail)
+        .map_err(|e| AppError::Conflict(format!("a bill's detail could not be written: {e}")))
+}
+
+/// A bill's `detail` column: what its document shows beyond the lines.
+/// Written straight from the draft (no JSON tree built first); the fields'
+/// order is the stored JSON's.
+#[derive(serde::Serialize)]
+struct Detail<'a> {
+    owner: Option<&'a OwnerBlock>,
+    operator: OperatorBlock<'a>,
+    packages: &'a [String],
+    letter: &'a [String],
+    delivery: &'a str,
+    usage: &'a [tarifa_core::bill::UsageSummary],
+    allowances: &'a [tarifa_core::bill::ContractAllowance],
+    vat: &'a [tarifa_core::bill::VatShare],
+}
+
+/// The operator's block of a bill (BIL-2).
+#[derive(serde::Serialize)]
+struct OperatorBlock<'a> {
+    name: &'a str,
+    address: &'a str,
+    tax_id: &'a str,
+    registry_number: &'a str,
+    bank_account: &'a str,
+    website: &'a str,
+    customer_centre: &'a str,
 }
 
 /// Rows a bill run reads in one query when it reads a whole market.
@@ -1222,7 +1259,7 @@ impl Drafting {
             &packages,
             &letters,
             &draft,
-        );
+        )?;
         Ok(Some(to_new_bill(
             BillHeader {
                 market,
@@ -1530,8 +1567,9 @@ impl App {
         let year = i64::from(issued_on.year());
         accounts.retain(|customer, _| !billed.contains(customer));
         let accounts_to_bill = u64::try_from(accounts.len()).unwrap_or(u64::MAX);
-        let tell = |summary: &BillRunSummary| {
-            if let Some(progress) = &options.progress {
+        let (progress, pause) = (options.progress, options.pause_between_batches);
+        let tell = move |summary: &BillRunSummary| {
+            if let Some(progress) = &progress {
                 progress.send_replace(BillRunProgress {
                     accounts: accounts_to_bill,
                     issued: summary.issued,
@@ -1566,40 +1604,54 @@ impl App {
         let batch_size = options.batch_size.max(1);
         let drafter =
             tokio::task::spawn_blocking(move || drafting.run(accounts, batch_size, &batches));
-        while let Some(batch) = drafted.recv().await {
-            let mut bills = batch?;
-            let mut tx = self.begin(ctx).await?;
-            let count = i64::try_from(bills.len()).unwrap_or(i64::MAX);
-            let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
-            for (i, new) in bills.iter_mut().enumerate() {
-                new.bill.number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
-            }
-            tx.insert_bills(&bills).await?;
-            let mut notices = Vec::with_capacity(bills.len());
-            let ids: Vec<i64> = bills.iter().map(|b| b.bill.customer_id).collect();
-            let owners: HashMap<i64, CustomerRow> = tx
-                .customers_in(&ids)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
-            for new in &bills {
-                if let Some(owner) = owners.get(&new.bill.customer_id) {
-                    notices.push(bill_notice(market, owner, &new.bill)?);
+        let stopped =
+            |e: tokio::task::JoinError| AppError::Conflict(format!("the bill run stopped: {e}"));
+        if let Some(mut writer) = self.store().lean_writer(&ctx.actor)? {
+            // A SQLite file: the batches are written on a thread of their
+            // own through the lean path (tarifa_store::LeanWriter).
+            let market = market.clone();
+            let clock = self.clock.clone();
+            summary = tokio::task::spawn_blocking(move || -> Result<BillRunSummary> {
+                while let Some(batch) = drafted.blocking_recv() {
+                    let mut bills = batch?;
+                    let mut tx = writer.begin(&clock.now().to_string())?;
+                    let count = i64::try_from(bills.len()).unwrap_or(i64::MAX);
+                    let first = tx.reserve_bill_numbers(&market.id, year, count)?;
+                    number_bills(&market, year, first, &mut bills);
+                    tx.insert_bills(&bills)?;
+                    let owners = tx.customers_in(&customers_of(&bills))?;
+                    tx.insert_notices(&bill_notices(&market, owners, &bills)?)?;
+                    tx.commit()?;
+                    summary.add(&bills);
+                    tell(&summary);
+                    if let Some(pause) = pause {
+                        std::thread::sleep(pause);
+                    }
+                }
+                Ok(summary)
+            })
+            .await
+            .map_err(stopped)??;
+        } else {
+            while let Some(batch) = drafted.recv().await {
+                let mut bills = batch?;
+                let mut tx = self.begin(ctx).await?;
+                let count = i64::try_from(bills.len()).unwrap_or(i64::MAX);
+                let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
+                number_bills(market, year, first, &mut bills);
+                tx.insert_bills(&bills).await?;
+                let owners = tx.customers_in(&customers_of(&bills)).await?;
+                tx.insert_notices(&bill_notices(market, owners, &bills)?)
+                    .await?;
+                tx.commit().await?;
+                summary.add(&bills);
+                tell(&summary);
+                if let Some(pause) = pause {
+                    tokio::time::sleep(pause).await;
                 }
             }
-            tx.insert_notices(&notices).await?;
-            tx.commit().await?;
-            summary.issued += u64::try_from(bills.len()).unwrap_or(0);
-            summary.total_minor += bills.iter().map(|b| b.bill.total_minor).sum::<i64>();
-            tell(&summary);
-            if let Some(pause) = options.pause_between_batches {
-                tokio::time::sleep(pause).await;
-            }
         }
-        drafter
-            .await
-            .map_err(|e| AppError::Conflict(format!("drafting the bills stopped: {e}")))?;
+        drafter.await.map_err(stopped)?;
         Ok(summary)
     }
 
@@ -1899,4 +1951,33 @@ fn bill_notice(
             args,
         },
     )
+}
+
+/// Gives a batch of bills the numbers reserved for it, from `first` on.
+fn number_bills(market: &Market, year: i64, first: i64, bills: &mut [NewBill]) {
+    for (i, new) in bills.iter_mut().enumerate() {
+        new.bill.number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
+    }
+}
+
+/// The customers a batch of bills is addressed to.
+fn customers_of(bills: &[NewBill]) -> Vec<i64> {
+    bills.iter().map(|b| b.bill.customer_id).collect()
+}
+
+/// The notice of each bill of a batch, to its customer (`owners`: the rows of
+/// the batch's customers).
+fn bill_notices(
+    market: &Market,
+    owners: Vec<CustomerRow>,
+    bills: &[NewBill],
+) -> Result<Vec<tarifa_store::NoticeRow>> {
+    let owners: HashMap<i64, CustomerRow> = owners.into_iter().map(|c| (c.id, c)).collect();
+    let mut notices = Vec::with_capacity(bills.len());
+    for new in bills {
+        if let Some(owner) = owners.get(&new.bill.customer_id) {
+            notices.push(bill_notice(market, owner, &new.bill)?);
+        }
+    }
+    Ok(notices)
 }

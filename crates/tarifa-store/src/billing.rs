@@ -10,6 +10,30 @@ use crate::{
 pub(crate) const BILL_COLUMNS: &str = "id, market, number, kind, customer_id, period, period_from, \
 period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id";
 
+// The statements that write a batch of bills, shared by the driver's path
+// and the lean SQLite path (`crate::lean`): the inserts take their VALUES
+// after them, the rest bind `$1`, `$2`, … in order.
+pub(crate) const INSERT_BILL_TRANSFERS: &str = "INSERT INTO ledger_transfers (market, kind, reference, on_date, customer_id, receivable_minor, legs) ";
+pub(crate) const INSERT_BILLS: &str = "INSERT INTO bills (market, number, kind, customer_id, period, period_from, \
+period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id, lines, line_count) ";
+pub(crate) const INSERT_USAGE_BILLED: &str = "INSERT INTO usage_billed (contract_id, period, bill_id, snapshot, before_transfer, assignee_base) ";
+/// A month billed again (late usage) replaces its snapshot; the parts of a
+/// month split by a transfer are kept unless given anew.
+pub(crate) const USAGE_BILLED_CONFLICT: &str = " ON CONFLICT (contract_id, period) DO UPDATE SET \
+bill_id = excluded.bill_id, snapshot = excluded.snapshot, \
+before_transfer = COALESCE(excluded.before_transfer, usage_billed.before_transfer), \
+assignee_base = COALESCE(excluded.assignee_base, usage_billed.assignee_base)";
+pub(crate) const ASSIGNOR_PART_BILLED: &str = "UPDATE usage_billed SET before_transfer = COALESCE($1, before_transfer), \
+assignee_base = COALESCE($2, assignee_base) WHERE contract_id = $3 AND period = $4";
+pub(crate) const LATE_MONTH_BILLED: &str =
+    "DELETE FROM usage_late WHERE contract_id = $1 AND period = $2";
+pub(crate) const CHARGE_BILLED: &str =
+    "UPDATE charges SET bill_id = $1 WHERE id = $2 AND bill_id IS NULL";
+pub(crate) const RESERVE_SEQUENCE: &str = "INSERT INTO bill_sequences (market, year, next_value) VALUES ($1, $2, 1) \
+ON CONFLICT (market, year) DO NOTHING";
+pub(crate) const TAKE_BILL_NUMBERS: &str = "UPDATE bill_sequences SET next_value = next_value + $1 \
+WHERE market = $2 AND year = $3 RETURNING next_value - $1";
+
 impl crate::Store {
     /// Moves the lines of bills issued before migration 0034 from the
     /// `bill_lines` table into their bill's `lines` column, then drops the
@@ -49,6 +73,72 @@ impl crate::Store {
             sqlx::query("DROP TABLE bill_lines").execute(&mut *c).await?;
         });
         tx.commit().await
+    }
+}
+
+/// What a batch of bills writes once the bills have their ids, the same on
+/// every path that writes them: the usage snapshots, the assignors' parts of
+/// months split by a transfer, the late months now billed, the charges each
+/// bill carries, and one audit event listing the bills (the hub tells each).
+pub(crate) struct AfterBills<'a> {
+    pub event: crate::AuditEvent,
+    /// Contract, month, bill id, snapshot, what was billed.
+    pub snapshots: Vec<(i64, &'a str, i64, &'a str, &'a crate::UsageBilled)>,
+    pub assignor_parts: Vec<&'a crate::UsageBilled>,
+    pub late_done: Vec<(i64, &'a str)>,
+    /// Bill id, charge id.
+    pub charges: Vec<(i64, i64)>,
+}
+
+impl<'a> AfterBills<'a> {
+    pub(crate) fn of(bills: &'a [NewBill], id_of: impl Fn(&str) -> Option<i64>) -> Result<Self> {
+        let mut issued = Vec::with_capacity(bills.len());
+        let mut charges = Vec::new();
+        let mut snapshots = Vec::new();
+        let mut assignor_parts = Vec::new();
+        let mut late_done = Vec::new();
+        for new in bills {
+            let b = &new.bill;
+            let id = id_of(&b.number).ok_or_else(|| {
+                StoreError::Conflict(format!("bill {} was not written", b.number))
+            })?;
+            charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
+            issued.push(serde_json::json!({ "id": id, "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }));
+            for u in &new.usage_billed {
+                match &u.snapshot {
+                    Some(snapshot) => {
+                        snapshots.push((
+                            u.contract_id,
+                            u.period.as_str(),
+                            id,
+                            snapshot.as_str(),
+                            u,
+                        ));
+                        if u.period.as_str() < b.period.as_str() {
+                            late_done.push((u.contract_id, u.period.as_str()));
+                        }
+                    }
+                    None => assignor_parts.push(u),
+                }
+            }
+        }
+        let first = bills
+            .first()
+            .map(|b| &b.bill)
+            .ok_or_else(|| StoreError::Conflict("a batch of bills without a bill".into()))?;
+        Ok(Self {
+            event: (
+                Some(first.issued_on.clone()),
+                "issue",
+                "bill_batch",
+                first.number.clone(),
+                serde_json::json!({ "bills": issued }),
+            ),
+            snapshots,
+            assignor_parts,
+            late_done,
+            charges,
+        })
     }
 }
 
@@ -214,14 +304,12 @@ impl Tx {
         count: i64,
     ) -> Result<i64> {
         on_tx!(self, c => {
-            sqlx::query("INSERT INTO bill_sequences (market, year, next_value) VALUES ($1, $2, 1) ON CONFLICT (market, year) DO NOTHING")
+            sqlx::query(RESERVE_SEQUENCE)
                 .bind(market)
                 .bind(year)
                 .execute(&mut *c)
                 .await?;
-            let first: i64 = sqlx::query_scalar(
-                "UPDATE bill_sequences SET next_value = next_value + $1 WHERE market = $2 AND year = $3 RETURNING next_value - $1",
-            )
+            let first: i64 = sqlx::query_scalar(TAKE_BILL_NUMBERS)
             .bind(count)
             .bind(market)
             .bind(year)
@@ -248,9 +336,7 @@ impl Tx {
         // 7 values a transfer: SQLite takes at most 32,766 in one statement.
         for chunk in with_packed.chunks(4_000) {
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO ledger_transfers (market, kind, reference, on_date, customer_id, receivable_minor, legs) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_BILL_TRANSFERS);
                 query.push_values(chunk, |mut row, (new, packed)| {
                     row.push_bind(&new.bill.market)
                         .push_bind("bill")
@@ -283,10 +369,7 @@ impl Tx {
                 ));
             }
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO bills (market, number, kind, customer_id, period, period_from, period_to, issued_on, due_on,
-                        total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id, lines, line_count) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_BILLS);
                 query.push_values(&with_transfer, |mut row, (transfer, b, lines, count)| {
                     row.push_bind(&b.market)
                         .push_bind(&b.number)
@@ -311,48 +394,17 @@ impl Tx {
             });
             bill_ids.extend(rows.into_iter().map(|(id, number)| (number, id)));
         }
-        // One audit event a batch, listing its bills (the hub tells each one).
-        let mut issued = Vec::with_capacity(bills.len());
-        let mut charges = Vec::new();
-        for new in bills {
-            let b = &new.bill;
-            let id = bill_ids.get(&b.number).copied().ok_or_else(|| {
-                StoreError::Conflict(format!("bill {} was not written", b.number))
-            })?;
-            charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
-            issued.push(serde_json::json!({ "id": id, "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }));
-        }
-        let first = &bills[0].bill;
-        let events = [(
-            Some(first.issued_on.clone()),
-            "issue",
-            "bill_batch",
-            first.number.clone(),
-            serde_json::json!({ "bills": issued }),
-        )];
-        let mut snapshots = Vec::new();
-        let mut assignor_parts = Vec::new();
-        let mut late_done = Vec::new();
-        for new in bills {
-            if let Some(id) = bill_ids.get(&new.bill.number) {
-                for u in &new.usage_billed {
-                    match &u.snapshot {
-                        Some(snapshot) => {
-                            snapshots.push((u.contract_id, &u.period, *id, snapshot, u));
-                            if u.period.as_str() < new.bill.period.as_str() {
-                                late_done.push((u.contract_id, &u.period));
-                            }
-                        }
-                        None => assignor_parts.push(u),
-                    }
-                }
-            }
-        }
+        let after = AfterBills::of(bills, |number| bill_ids.get(number).copied())?;
+        let AfterBills {
+            event,
+            snapshots,
+            assignor_parts,
+            late_done,
+            charges,
+        } = after;
         for chunk in snapshots.chunks(5_000) {
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO usage_billed (contract_id, period, bill_id, snapshot, before_transfer, assignee_base) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_USAGE_BILLED);
                 query.push_values(chunk, |mut row, (contract, period, bill, snapshot, u)| {
                     row.push_bind(*contract)
                         .push_bind(*period)
@@ -362,19 +414,13 @@ impl Tx {
                         .push_bind(&u.assignee_base);
                 });
                 query.push(
-                    " ON CONFLICT (contract_id, period) DO UPDATE SET bill_id = excluded.bill_id, snapshot = excluded.snapshot,
-                      before_transfer = COALESCE(excluded.before_transfer, usage_billed.before_transfer),
-                      assignee_base = COALESCE(excluded.assignee_base, usage_billed.assignee_base)",
-                );
+                    USAGE_BILLED_CONFLICT);
                 query.build().execute(c).await?;
             });
         }
         for u in assignor_parts {
             on_tx!(self, c => {
-                sqlx::query(
-                    "UPDATE usage_billed SET before_transfer = COALESCE($1, before_transfer),
-                     assignee_base = COALESCE($2, assignee_base) WHERE contract_id = $3 AND period = $4",
-                )
+                sqlx::query(ASSIGNOR_PART_BILLED)
                 .bind(&u.before_transfer)
                 .bind(&u.assignee_base)
                 .bind(u.contract_id)
@@ -385,7 +431,7 @@ impl Tx {
         }
         for (contract, period) in late_done {
             on_tx!(self, c => {
-                sqlx::query("DELETE FROM usage_late WHERE contract_id = $1 AND period = $2")
+                sqlx::query(LATE_MONTH_BILLED)
                     .bind(contract)
                     .bind(period)
                     .execute(c)
@@ -394,14 +440,14 @@ impl Tx {
         }
         for (bill, charge) in charges {
             on_tx!(self, c => {
-                sqlx::query("UPDATE charges SET bill_id = $1 WHERE id = $2 AND bill_id IS NULL")
+                sqlx::query(CHARGE_BILLED)
                     .bind(bill)
                     .bind(charge)
                     .execute(c)
                     .await?;
             });
         }
-        self.audit_many(&events).await
+        self.audit_many(std::slice::from_ref(&event)).await
     }
 
     pub async fn bills(&mut self, market: &str) -> Result<Vec<BillRow>> {

@@ -124,6 +124,9 @@ impl Tx {
     }
 }
 
+/// The columns an audit event is written with (VALUES follow).
+pub(crate) const INSERT_AUDIT_EVENTS: &str = "INSERT INTO audit_events (recorded_at, business_date, actor, action, entity, entity_id, detail) ";
+
 /// One audit event of a batch: (business date, action, entity, entity id, detail).
 pub type AuditEvent = (
     Option<String>,
@@ -139,9 +142,7 @@ impl Tx {
         let (recorded_at, actor) = (self.recorded_at.clone(), self.actor.clone());
         for chunk in events.chunks(4_000) {
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO audit_events (recorded_at, business_date, actor, action, entity, entity_id, detail) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_AUDIT_EVENTS);
                 query.push_values(chunk, |mut row, (date, action, entity, id, detail)| {
                     row.push_bind(&recorded_at)
                         .push_bind(date)

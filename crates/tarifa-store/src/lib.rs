@@ -18,6 +18,7 @@ mod complaints;
 mod contracts;
 mod hub;
 mod journal;
+mod lean;
 mod ledger;
 mod listings;
 mod notices;
@@ -42,6 +43,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use journal::AuditEvent;
+pub use lean::{LeanTx, LeanWriter};
 pub use listings::{Listed, Owner, Page};
 pub use rows::*;
 
@@ -57,6 +59,9 @@ pub enum StoreError {
     Connect { url: String, reason: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error of the lean SQLite path ([`lean`]).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored {what} is corrupt: {detail}")]
@@ -127,6 +132,9 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// The database file, for a SQLite store that is one: the lean path
+    /// opens its own connection to it.
+    file: Option<std::path::PathBuf>,
 }
 
 enum TxInner {
@@ -198,9 +206,11 @@ impl Store {
                 .map_err(connect)?;
             Self {
                 pool: Pool::Postgres(pool),
+                file: None,
             }
         } else {
             let memory = url == "sqlite::memory:" || url == ":memory:";
+            let mut file = None;
             let options = if memory {
                 SqliteConnectOptions::from_str("sqlite::memory:")?
             } else {
@@ -214,6 +224,7 @@ impl Store {
                 if create == Create::Never && !std::path::Path::new(path).exists() {
                     return Err(StoreError::Missing(path.to_owned()));
                 }
+                file = Some(std::path::PathBuf::from(path));
                 SqliteConnectOptions::new()
                     .filename(path)
                     .create_if_missing(create == Create::IfMissing)
@@ -234,6 +245,7 @@ impl Store {
             };
             Self {
                 pool: Pool::Sqlite(pool_options.connect_with(options).await.map_err(connect)?),
+                file,
             }
         };
         store.migrate().await?;
@@ -248,6 +260,11 @@ impl Store {
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// The database file of a SQLite store that is one.
+    pub(crate) fn sqlite_file(&self) -> Option<&std::path::PathBuf> {
+        self.file.as_ref()
     }
 
     pub fn backend(&self) -> Backend {

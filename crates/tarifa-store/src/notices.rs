@@ -2,6 +2,10 @@
 
 use crate::{NoticeRow, Result, Tx, on_tx};
 
+/// The columns a new notice is written with (VALUES follow).
+pub(crate) const INSERT_NOTICES: &str = "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, \
+rules, text, language, subject) ";
+
 impl Tx {
     /// Puts a notice in the outbox; returns its id.
     pub async fn insert_notice(&mut self, notice: &NoticeRow) -> Result<i64> {
@@ -29,9 +33,7 @@ impl Tx {
     pub async fn insert_notices(&mut self, notices: &[NoticeRow]) -> Result<()> {
         for chunk in notices.chunks(3_000) {
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, rules, text, language, subject) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_NOTICES);
                 query.push_values(chunk, |mut q, n| {
                     q.push_bind(&n.market)
                         .push_bind(n.customer_id)

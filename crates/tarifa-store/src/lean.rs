@@ -1,0 +1,271 @@
+//! The lean SQLite path for bulk writes (issue 17): a connection of its own
+//! to the same database file, statements prepared once per batch and stepped
+//! row by row with values bound from where they lie, on the caller's thread.
+//!
+//! The driver's path (sqlx) sends each statement to a worker thread with its
+//! values copied into argument buffers, and builds multi-row statements that
+//! SQLite parses again for every batch; for the bill run that was about half
+//! of the writer's time (docs/benchmarks.md). Here a batch of bills costs a
+//! few prepared statements' steps a bill.
+//!
+//! Only a SQLite *file* has this path: an in-memory database lives in the
+//! pool's one connection, and PostgreSQL has its own bulk path. It writes the
+//! same rows with the same statements as [`crate::Tx`] (the constants in
+//! `billing.rs`, `notices.rs` and `journal.rs`), so either path gives the
+//! same database; the scenario tests compare the two.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::billing::{
+    ASSIGNOR_PART_BILLED, AfterBills, CHARGE_BILLED, INSERT_BILL_TRANSFERS, INSERT_BILLS,
+    INSERT_USAGE_BILLED, LATE_MONTH_BILLED, RESERVE_SEQUENCE, TAKE_BILL_NUMBERS,
+    USAGE_BILLED_CONFLICT,
+};
+use crate::journal::INSERT_AUDIT_EVENTS;
+use crate::notices::INSERT_NOTICES;
+use crate::{CustomerRow, NewBill, NoticeRow, Result};
+
+/// A connection for bulk writes to a SQLite file, for one actor.
+pub struct LeanWriter {
+    conn: rusqlite::Connection,
+    actor: String,
+}
+
+/// One write transaction of a [`LeanWriter`]: like [`crate::Tx`], dropping
+/// it without [`LeanTx::commit`] rolls everything back.
+pub struct LeanTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    actor: &'a str,
+    recorded_at: String,
+}
+
+impl crate::Store {
+    /// A writer on the lean path when the store is a SQLite file; `None` for
+    /// an in-memory database and for PostgreSQL, which keep the driver's.
+    pub fn lean_writer(&self, actor: &str) -> Result<Option<LeanWriter>> {
+        let Some(path) = self.sqlite_file() else {
+            return Ok(None);
+        };
+        LeanWriter::open(path, actor).map(Some)
+    }
+}
+
+impl LeanWriter {
+    fn open(path: &Path, actor: &str) -> Result<Self> {
+        // The pool already made and migrated the file; this connection only
+        // writes. One thread uses it, so SQLite's own mutex is not needed.
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // What the pool's connections are opened with (`Store::open_with`).
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        // Statements are prepared once per connection, not once per batch.
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Self {
+            conn,
+            actor: actor.to_owned(),
+        })
+    }
+
+    /// Begins a write transaction, taking SQLite's write lock at once (as
+    /// [`crate::Store::begin`] does). `recorded_at` is the instant of its
+    /// audit events.
+    pub fn begin(&mut self, recorded_at: &str) -> Result<LeanTx<'_>> {
+        Ok(LeanTx {
+            tx: self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?,
+            actor: &self.actor,
+            recorded_at: recorded_at.to_owned(),
+        })
+    }
+}
+
+impl LeanTx<'_> {
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+
+    /// [`crate::Tx::reserve_bill_numbers`].
+    pub fn reserve_bill_numbers(&mut self, market: &str, year: i64, count: i64) -> Result<i64> {
+        self.tx
+            .prepare_cached(RESERVE_SEQUENCE)?
+            .execute(params![market, year])?;
+        Ok(self
+            .tx
+            .prepare_cached(TAKE_BILL_NUMBERS)?
+            .query_row(params![count, market, year], |row| row.get(0))?)
+    }
+
+    /// [`crate::Tx::insert_bills`]: each bill's transfer and row, then what
+    /// follows from them ([`AfterBills`]) and one audit event.
+    pub fn insert_bills(&mut self, bills: &[NewBill]) -> Result<()> {
+        if bills.is_empty() {
+            return Ok(());
+        }
+        let mut ids = std::collections::HashMap::with_capacity(bills.len());
+        {
+            let mut transfer = self.tx.prepare_cached(&format!(
+                "{INSERT_BILL_TRANSFERS} VALUES (?1, 'bill', ?2, ?3, ?4, ?5, ?6)"
+            ))?;
+            let mut bill = self.tx.prepare_cached(&format!(
+                "{INSERT_BILLS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+            ))?;
+            for new in bills {
+                let b = &new.bill;
+                let packed = crate::ledger::pack(&format!("bill {}", b.number), &new.entries)?;
+                transfer.execute(params![
+                    b.market,
+                    b.number,
+                    b.issued_on,
+                    packed.customer_id,
+                    packed.receivable_minor,
+                    packed.legs
+                ])?;
+                let transfer_id = self.tx.last_insert_rowid();
+                let lines = crate::bill_lines::encode(&new.lines);
+                let line_count = i64::try_from(new.lines.len()).unwrap_or(i64::MAX);
+                bill.execute(params![
+                    b.market,
+                    b.number,
+                    b.kind,
+                    b.customer_id,
+                    b.period,
+                    b.period_from,
+                    b.period_to,
+                    b.issued_on,
+                    b.due_on,
+                    b.total_minor,
+                    b.vat_minor,
+                    b.previous_balance_minor,
+                    b.total_due_minor,
+                    b.detail,
+                    transfer_id,
+                    lines,
+                    line_count
+                ])?;
+                ids.insert(b.number.as_str(), self.tx.last_insert_rowid());
+            }
+        }
+        let after = AfterBills::of(bills, |number| ids.get(number).copied())?;
+        {
+            let mut snapshot = self.tx.prepare_cached(&format!(
+                "{INSERT_USAGE_BILLED} VALUES (?1, ?2, ?3, ?4, ?5, ?6){USAGE_BILLED_CONFLICT}"
+            ))?;
+            for (contract, period, bill, text, u) in &after.snapshots {
+                snapshot.execute(params![
+                    contract,
+                    period,
+                    bill,
+                    text,
+                    u.before_transfer,
+                    u.assignee_base
+                ])?;
+            }
+        }
+        for u in &after.assignor_parts {
+            self.tx
+                .prepare_cached(ASSIGNOR_PART_BILLED)?
+                .execute(params![
+                    u.before_transfer,
+                    u.assignee_base,
+                    u.contract_id,
+                    u.period
+                ])?;
+        }
+        for (contract, period) in &after.late_done {
+            self.tx
+                .prepare_cached(LATE_MONTH_BILLED)?
+                .execute(params![contract, period])?;
+        }
+        for (bill, charge) in &after.charges {
+            self.tx
+                .prepare_cached(CHARGE_BILLED)?
+                .execute(params![bill, charge])?;
+        }
+        let (business_date, action, entity, entity_id, detail) = &after.event;
+        self.tx
+            .prepare_cached(&format!(
+                "{INSERT_AUDIT_EVENTS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))?
+            .execute(params![
+                self.recorded_at,
+                business_date,
+                self.actor,
+                action,
+                entity,
+                entity_id,
+                detail.to_string()
+            ])?;
+        Ok(())
+    }
+
+    /// [`crate::Tx::customers_in`]: the customers of these ids that exist, by id.
+    pub fn customers_in(&mut self, ids: &[i64]) -> Result<Vec<CustomerRow>> {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut statement = self.tx.prepare_cached(
+            "SELECT id, market, handle, kind, residency, name, email, phone, address, id_document,
+                    id_document_number, keeps_document_copies, directory, marketing_consent, language,
+                    registered_on, anonymised_on
+             FROM customers WHERE id = ?1",
+        )?;
+        let mut rows = Vec::with_capacity(sorted.len());
+        for id in sorted {
+            let row = statement
+                .query_row([id], |r| {
+                    Ok(CustomerRow {
+                        id: r.get(0)?,
+                        market: r.get(1)?,
+                        handle: r.get(2)?,
+                        kind: r.get(3)?,
+                        residency: r.get(4)?,
+                        name: r.get(5)?,
+                        email: r.get(6)?,
+                        phone: r.get(7)?,
+                        address: r.get(8)?,
+                        id_document: r.get(9)?,
+                        id_document_number: r.get(10)?,
+                        keeps_document_copies: r.get(11)?,
+                        directory: r.get(12)?,
+                        marketing_consent: r.get(13)?,
+                        language: r.get(14)?,
+                        registered_on: r.get(15)?,
+                        anonymised_on: r.get(16)?,
+                    })
+                })
+                .optional()?;
+            rows.extend(row);
+        }
+        Ok(rows)
+    }
+
+    /// [`crate::Tx::insert_notices`].
+    pub fn insert_notices(&mut self, notices: &[NoticeRow]) -> Result<()> {
+        let mut statement = self.tx.prepare_cached(&format!(
+            "{INSERT_NOTICES} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ))?;
+        for n in notices {
+            statement.execute(params![
+                n.market,
+                n.customer_id,
+                n.contract_id,
+                n.on_date,
+                n.kind,
+                n.channel,
+                n.rules,
+                n.text,
+                n.language,
+                n.subject
+            ])?;
+        }
+        Ok(())
+    }
+}
