@@ -170,7 +170,7 @@ impl Tx {
         on_date: &str,
         entries: &[NewEntry],
     ) -> Result<i64> {
-        let packed = crate::ledger::pack(&format!("{kind} {reference}"), entries)?;
+        let packed = crate::ledger::pack(kind, reference, entries)?;
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
                 "INSERT INTO ledger_transfers (market, kind, reference, on_date, customer_id, receivable_minor, legs)
@@ -328,7 +328,7 @@ impl Tx {
         }
         let packed = bills
             .iter()
-            .map(|new| crate::ledger::pack(&format!("bill {}", new.bill.number), &new.entries))
+            .map(|new| crate::ledger::pack("bill", &new.bill.number, &new.entries))
             .collect::<Result<Vec<_>>>()?;
         let mut transfer_ids: std::collections::HashMap<String, i64> =
             std::collections::HashMap::new();

@@ -119,7 +119,7 @@ impl LeanTx<'_> {
             ))?;
             for new in bills {
                 let b = &new.bill;
-                let packed = crate::ledger::pack(&format!("bill {}", b.number), &new.entries)?;
+                let packed = crate::ledger::pack("bill", &b.number, &new.entries)?;
                 transfer.execute(params![
                     b.market,
                     b.number,

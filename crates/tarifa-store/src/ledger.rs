@@ -2,6 +2,8 @@
 //! leg as integers, the other legs packed as `account=amount;…`. The app
 //! hands over entries as before; this module packs and unpacks them.
 
+use std::fmt::Write as _;
+
 use crate::{NewEntry, Result, StoreError};
 
 /// The prefix of a customer's receivable account (`receivable:customer:42`).
@@ -23,12 +25,15 @@ pub(crate) fn receivable_customer(account: &str) -> Option<i64> {
 
 /// Packs a balanced transfer's entries; a transfer that does not add up to
 /// zero, moves two customers' receivables, or names an account that cannot
-/// be packed is refused.
-pub(crate) fn pack(what: &str, entries: &[NewEntry]) -> Result<Packed> {
+/// be packed is refused, naming the transfer (`kind reference`). The name is
+/// written only for a refusal: a bill run packs a transfer a bill.
+pub(crate) fn pack(kind: &str, reference: &str, entries: &[NewEntry]) -> Result<Packed> {
+    let what = || format!("{kind} {reference}");
     let sum: i64 = entries.iter().map(|e| e.amount_minor).sum();
     if sum != 0 {
         return Err(StoreError::Conflict(format!(
-            "{what}: the entries add up to {sum}, not 0"
+            "{}: the entries add up to {sum}, not 0",
+            what()
         )));
     }
     let mut customer_id = None;
@@ -38,7 +43,8 @@ pub(crate) fn pack(what: &str, entries: &[NewEntry]) -> Result<Packed> {
         if let Some(customer) = receivable_customer(&entry.account) {
             if customer_id.is_some_and(|c| c != customer) {
                 return Err(StoreError::Conflict(format!(
-                    "{what}: one transfer moves one customer's receivable"
+                    "{}: one transfer moves one customer's receivable",
+                    what()
                 )));
             }
             customer_id = Some(customer);
@@ -47,7 +53,8 @@ pub(crate) fn pack(what: &str, entries: &[NewEntry]) -> Result<Packed> {
         }
         if entry.account.is_empty() || entry.account.contains(['=', ';']) {
             return Err(StoreError::Conflict(format!(
-                "{what}: account {:?} cannot be a ledger account",
+                "{}: account {:?} cannot be a ledger account",
+                what(),
                 entry.account
             )));
         }
@@ -56,7 +63,8 @@ pub(crate) fn pack(what: &str, entries: &[NewEntry]) -> Result<Packed> {
         }
         legs.push_str(&entry.account);
         legs.push('=');
-        legs.push_str(&entry.amount_minor.to_string());
+        // Writing into the string itself cannot fail.
+        let _ = write!(legs, "{}", entry.amount_minor);
     }
     Ok(Packed {
         customer_id,
@@ -100,7 +108,7 @@ mod tests {
             entry("revenue:vat_included", 434),
             entry("vat:standard", -434),
         ];
-        let packed = pack("bill", &entries).expect("packed");
+        let packed = pack("bill", "1", &entries).expect("packed");
         assert_eq!(packed.customer_id, Some(7));
         assert_eq!(packed.receivable_minor, 2_500);
         assert_eq!(
@@ -111,14 +119,14 @@ mod tests {
                 ("vat:standard", -434)
             ]
         );
-        assert!(pack("bill", &entries[..2]).is_ok());
-        assert!(pack("bill", &entries[1..]).is_err(), "unbalanced");
+        assert!(pack("bill", "1", &entries[..2]).is_ok());
+        assert!(pack("bill", "1", &entries[1..]).is_err(), "unbalanced");
         let two = [
             entry("receivable:customer:7", 100),
             entry("receivable:customer:8", -100),
         ];
-        assert!(pack("move", &two).is_err());
-        assert!(pack("odd", &[entry("a=b", 0)]).is_err());
+        assert!(pack("move", "1", &two).is_err());
+        assert!(pack("odd", "1", &[entry("a=b", 0)]).is_err());
         assert!(legs("revenue:fee").is_err());
     }
 }
