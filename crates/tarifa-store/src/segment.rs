@@ -79,24 +79,31 @@ pub struct RecordKey<'a> {
     pub class: u8,
     pub quantity: u64,
     pub units: u64,
+    /// Where the class byte lies in the record, and the record's length.
+    pub class_at: usize,
+    pub len: usize,
 }
 
 /// Reads the id, class, quantity and units of the record at the start of
-/// `bytes` (as [`encode_record`] wrote it).
+/// `bytes` (as [`encode_record`] wrote it; bytes after it are not read).
 pub fn record_key(bytes: &[u8]) -> Result<RecordKey<'_>, StoreError> {
     let mut c = Cursor::new(WHAT, bytes);
     let id = c.counted()?;
     c.number()?;
     c.number()?;
+    let class_at = c.at;
     let class = c.byte()?;
     c.counted()?;
     let quantity = c.number()?;
     let units = c.number()?;
+    c.counted()?;
     Ok(RecordKey {
         id,
         class,
         quantity,
         units,
+        class_at,
+        len: c.at,
     })
 }
 
@@ -127,26 +134,36 @@ pub fn decode_record(bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
 }
 
 /// Builds a segment's body and totals from encoded records whose class
-/// bytes index `classes`.
+/// bytes index `classes` (each item starts with one record; bytes after it
+/// are not taken). The segment names only the classes its records use, in
+/// the order they first appear, and the records' class bytes are renumbered
+/// to match: an import encodes a record before it knows which classes will
+/// share its segment.
 pub fn assemble<'r>(
     classes: &[&str],
     records: impl IntoIterator<Item = &'r [u8]>,
 ) -> Result<(i64, Vec<u8>, Vec<u8>), StoreError> {
-    let mut body = Vec::new();
-    body.push(VERSION);
-    put(&mut body, classes.len() as u64);
-    for class in classes {
-        let len = u8::try_from(class.len()).map_err(|_| corrupt("class code too long"))?;
-        body.push(len);
-        body.extend_from_slice(class.as_bytes());
+    if classes.len() >= usize::from(u8::MAX) {
+        return Err(corrupt("more classes than a byte numbers"));
     }
-    let mut sums = vec![[0_u64; 3]; classes.len()];
+    let mut local = [u8::MAX; u8::MAX as usize];
+    let mut used: Vec<&str> = Vec::new();
+    let mut sums: Vec<[u64; 3]> = Vec::new();
+    let mut encoded = Vec::new();
     let mut count = 0_i64;
     for record in records {
         let key = record_key(record)?;
-        let sum = sums
-            .get_mut(usize::from(key.class))
+        let class = *classes
+            .get(usize::from(key.class))
             .ok_or_else(|| corrupt("class out of range"))?;
+        let slot = &mut local[usize::from(key.class)];
+        if *slot == u8::MAX {
+            // Fewer than 255 classes (checked above): the index fits a byte.
+            *slot = used.len() as u8;
+            used.push(class);
+            sums.push([0; 3]);
+        }
+        let sum = &mut sums[usize::from(*slot)];
         sum[0] += 1;
         sum[1] = sum[1]
             .checked_add(key.quantity)
@@ -154,22 +171,27 @@ pub fn assemble<'r>(
         sum[2] = sum[2]
             .checked_add(key.units)
             .ok_or_else(|| corrupt("a class's units are more than 64 bits hold"))?;
-        body.extend_from_slice(record);
+        let start = encoded.len();
+        encoded.extend_from_slice(&record[..key.len]);
+        encoded[start + key.class_at] = *slot;
         count += 1;
     }
+    let mut body = Vec::with_capacity(encoded.len() + 2 + 24 * used.len());
+    body.push(VERSION);
+    put(&mut body, used.len() as u64);
     let mut totals = Vec::new();
-    let used = sums.iter().filter(|s| s[0] > 0).count();
-    put(&mut totals, used as u64);
-    for (class, sum) in classes.iter().zip(&sums) {
-        if sum[0] == 0 {
-            continue;
-        }
-        totals.push(class.len() as u8);
+    put(&mut totals, used.len() as u64);
+    for (class, sum) in used.iter().zip(&sums) {
+        let len = u8::try_from(class.len()).map_err(|_| corrupt("class code too long"))?;
+        body.push(len);
+        body.extend_from_slice(class.as_bytes());
+        totals.push(len);
         totals.extend_from_slice(class.as_bytes());
         for n in sum {
             put(&mut totals, *n);
         }
     }
+    body.extend_from_slice(&encoded);
     Ok((count, totals, body))
 }
 
@@ -408,6 +430,45 @@ mod tests {
         assert!(again.iter().all(|r| r.to_number == "erased"));
         assert_eq!(again[1].bucket, "voice.roaming", "the class stays");
         assert_eq!(again[1].at, rows[1].at);
+    }
+
+    #[test]
+    fn a_segment_names_only_the_classes_its_records_use_in_their_order() {
+        // Classes as an import numbers them: all known ones, most unused.
+        let all = [
+            "data.national",
+            "sms.national",
+            "voice.national",
+            "voice.roaming",
+        ];
+        let a = record("r-1", 3, 60, Some("26201"));
+        let b = record("r-2", 1, 1, None);
+        let c = record("r-3", 3, 30, Some("26201"));
+        // Bytes after a record (the rest of its chunk) are not taken.
+        let mut a_then_more = a.clone();
+        a_then_more.extend_from_slice(&b);
+        let (count, totals, body) =
+            assemble(&all, [a_then_more.as_slice(), b.as_slice(), c.as_slice()])
+                .expect("assembled");
+        assert_eq!(count, 3);
+        let records = decode(&body).expect("decoded");
+        let classes: Vec<&str> = records.iter().map(|r| r.class).collect();
+        assert_eq!(classes, ["voice.roaming", "sms.national", "voice.roaming"]);
+        assert_eq!(
+            records.iter().map(|r| r.class_index).collect::<Vec<_>>(),
+            [0, 1, 0]
+        );
+        let header = 2 + 1 + "voice.roaming".len() + 1 + "sms.national".len();
+        assert_eq!(records[0].start, header, "two classes named, no more");
+        let totals = total_rows("2026-02", [(7, totals.as_slice())]).expect("totals");
+        assert_eq!(
+            totals
+                .iter()
+                .map(|t| (t.bucket.as_str(), t.records, t.quantity))
+                .collect::<Vec<_>>(),
+            vec![("sms.national", 1, 1), ("voice.roaming", 2, 90)]
+        );
+        assert!(assemble(&all, [record("r", 4, 1, None).as_slice()]).is_err());
     }
 
     #[test]

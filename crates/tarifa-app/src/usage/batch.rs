@@ -1,6 +1,14 @@
 //! A batch of an import: records grouped by contract and month, each group
 //! sealed into one usage segment.
 //!
+//! Until it is sealed a batch only files its records: they stay in the
+//! chunks the parsing threads encoded them in, with a 32-byte entry each, in
+//! the order they came. A file in time order names every subscriber in
+//! turn, and filing each record into buffers of its own contract cost a
+//! cache miss for every buffer it touched; sealing moves the entries into
+//! contract order with one counting sort instead, and reads them in order
+//! from then on.
+//!
 //! A record id is unique per number within a window of three months: the
 //! record's month and the months before and after it. Sealing compares each
 //! record with every record of the same number and id seen before — earlier
@@ -11,17 +19,17 @@
 //! repeat with other content is refused and reported with its line, since
 //! either copy may be the wrong one.
 //!
-//! Repeats are found by 64-bit hashes of the ids, kept sorted per group (8
-//! bytes a record); a hash that matches is then checked against the records
+//! Repeats are found by 64-bit hashes of the ids, kept sorted per
+//! contract-month (8 bytes a record); a hash that matches is then checked against the records
 //! themselves, so two different ids that hash alike are both kept.
 
 use std::collections::{HashMap, HashSet};
 
 use tarifa_core::usage::Bucket;
-use tarifa_store::segment::{self, NewSegment, RecordFields};
+use tarifa_store::segment::{self, NewSegment};
 
 use super::index::{FastMap, NumberIndex};
-use super::parse::{Prepared, Texts, id_hash, period_of};
+use super::parse::{Chunk, Prepared, id_hash, period_of};
 use crate::{App, Ctx, Result};
 
 /// How a batch learns which ids the store holds.
@@ -39,37 +47,18 @@ fn window(month: u32) -> impl Iterator<Item = u32> {
     month.saturating_sub(1)..=month.saturating_add(1)
 }
 
-struct Group {
-    /// Hashes of the ids stored or sealed before, sorted.
-    known: Vec<u64>,
-    /// Whether the store's ids of this group are in `known` (per-group mode).
-    store_read: bool,
-    /// The segment's classes: `local[bucket index]` is the record's class
-    /// byte, `classes` the bucket indexes in that order.
-    local: [u8; Bucket::ALL.len()],
-    classes: Vec<u8>,
-    bytes: Vec<u8>,
+/// The ids of a contract-month stored or sealed before.
+#[derive(Default)]
+struct Seen {
+    /// Their hashes, sorted.
     hashes: Vec<u64>,
-    offsets: Vec<u32>,
-    /// Each pending record's line (or position in a request) and its
-    /// arrival order in the batch.
-    lines: Vec<u64>,
-    seqs: Vec<u64>,
+    /// Whether the store's ids are among them (per-group mode).
+    store_read: bool,
 }
 
-impl Default for Group {
-    fn default() -> Self {
-        Self {
-            known: Vec::new(),
-            store_read: false,
-            local: [u8::MAX; Bucket::ALL.len()],
-            classes: Vec::new(),
-            bytes: Vec::new(),
-            hashes: Vec::new(),
-            offsets: Vec::new(),
-            lines: Vec::new(),
-            seqs: Vec::new(),
-        }
+impl Seen {
+    fn has(&self, hash: u64) -> bool {
+        self.hashes.binary_search(&hash).is_ok()
     }
 }
 
@@ -97,72 +86,12 @@ impl std::fmt::Display for Content {
     }
 }
 
-impl Group {
-    fn local_class(&mut self, class: u8) -> u8 {
-        let slot = &mut self.local[usize::from(class)];
-        if *slot == u8::MAX {
-            *slot = u8::try_from(self.classes.len()).unwrap_or(0);
-            self.classes.push(class);
-        }
-        *slot
-    }
-
-    fn record(&self, i: usize) -> &[u8] {
-        let start = self.offsets[i] as usize;
-        let end = self
-            .offsets
-            .get(i + 1)
-            .map_or(self.bytes.len(), |e| *e as usize);
-        &self.bytes[start..end]
-    }
-
-    fn id(&self, i: usize) -> &[u8] {
-        segment::record_key(self.record(i)).map_or(&[], |k| k.id)
-    }
-
-    fn is_known(&self, hash: u64) -> bool {
-        self.known.binary_search(&hash).is_ok()
-    }
-
-    /// What pending record `i` of this group (of `month`) says.
-    fn content(&self, month: u32, i: usize) -> Result<Content> {
-        let r = segment::decode_record(self.record(i))?;
-        let class = self
-            .classes
-            .get(usize::from(r.class_index))
-            .and_then(|c| Bucket::ALL.get(usize::from(*c)))
-            .map(|b| b.code())
-            .unwrap_or_default();
-        Ok(Content {
-            at: segment::local_time(&period_of(month), r.offset_s, r.nanosecond),
-            class,
-            to: r.to.to_owned(),
-            quantity: r.quantity,
-            roaming: r.roaming.map(str::to_owned),
-        })
-    }
-
-    fn clear_pending(&mut self) {
-        self.local = [u8::MAX; Bucket::ALL.len()];
-        self.classes = Vec::new();
-        self.bytes = Vec::new();
-        self.hashes = Vec::new();
-        self.offsets = Vec::new();
-        self.lines = Vec::new();
-        self.seqs = Vec::new();
-    }
-}
-
-/// A pending record: its group's month and its index there.
-type Pending = (u32, usize);
-
-/// A pending record with what it is sorted by, read once.
+/// A pending record as sealing sorts it: by its id's hash, then by its
+/// arrival (its index among the batch's pending records).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Keyed {
     hash: u64,
-    seq: u64,
-    month: u32,
-    index: usize,
+    seq: usize,
 }
 
 /// What sealing made: the segments to store and what they count.
@@ -182,121 +111,194 @@ pub(super) struct Batch {
     known: Known,
     import_id: Option<i64>,
     seal_at_bytes: usize,
-    groups: FastMap<(i64, u32), Group>,
+    seen: FastMap<(i64, u32), Seen>,
     months_read: HashSet<u32>,
+    /// The chunks as the parsing threads made them, in the order they came.
+    chunks: Vec<Chunk>,
+    /// While sealing: the pending records' entries grouped by contract,
+    /// each contract's in the order they came. An index into it is a
+    /// record's `seq`; [`Prepared::chunk`] names the buffer of `grouped`
+    /// that holds the record.
+    sorted: Vec<Prepared>,
+    /// While sealing: the records' encodings, each contract's together.
+    grouped: Vec<Vec<u8>>,
     pending_bytes: usize,
-    pending: u64,
-    next_seq: u64,
 }
 
 impl Batch {
-    /// A batch that is full at `seal_at_bytes` of encoded records.
+    /// A batch that is full at `seal_at_bytes` of records and their entries.
     pub fn new(known: Known, import_id: Option<i64>, seal_at_bytes: usize) -> Self {
         Self {
             known,
             import_id,
             seal_at_bytes,
-            groups: FastMap::default(),
+            seen: FastMap::default(),
             months_read: HashSet::new(),
+            chunks: Vec::new(),
+            sorted: Vec::new(),
+            grouped: Vec::new(),
             pending_bytes: 0,
-            pending: 0,
-            next_seq: 0,
         }
     }
 
-    /// Adds a record to its contract-month's group.
-    pub fn push(&mut self, texts: &Texts, p: &Prepared) {
-        let group = self.groups.entry((p.contract_id, p.month)).or_default();
-        let class = group.local_class(p.class);
-        let before = group.bytes.len();
-        group
-            .offsets
-            .push(u32::try_from(before).unwrap_or(u32::MAX));
-        group.hashes.push(p.hash);
-        group.lines.push(p.line);
-        group.seqs.push(self.next_seq);
-        self.next_seq += 1;
-        segment::encode_record(
-            &mut group.bytes,
-            &RecordFields {
-                id: texts.get(p.id),
-                day: p.day,
-                second_of_day: p.second_of_day,
-                nanosecond: p.nanosecond,
-                class,
-                to: texts.get(p.to),
-                quantity: p.quantity,
-                units: p.units,
-                roaming: p.roaming.map(|r| texts.get(r)),
-            },
-        );
-        self.pending_bytes += group.bytes.len() - before + 28;
-        self.pending += 1;
+    /// Files a chunk's records after those that came before.
+    pub fn push(&mut self, chunk: Chunk) {
+        if chunk.records.is_empty() {
+            return;
+        }
+        self.pending_bytes += chunk.bytes.len() + chunk.records.len() * size_of::<Prepared>();
+        self.chunks.push(chunk);
     }
 
     pub fn is_full(&self) -> bool {
         self.pending_bytes >= self.seal_at_bytes
     }
 
-    /// The contract-months with pending records.
-    fn pending_keys(&self) -> Vec<(i64, u32)> {
-        self.groups
-            .iter()
-            .filter(|(_, g)| !g.hashes.is_empty())
-            .map(|(key, _)| *key)
-            .collect()
+    /// The encoding of record `seq` (and what follows it).
+    fn record(&self, seq: usize) -> &[u8] {
+        let p = &self.sorted[seq];
+        &self.grouped[p.chunk as usize][p.start as usize..]
+    }
+
+    fn id(&self, seq: usize) -> &[u8] {
+        segment::record_key(self.record(seq)).map_or(&[], |k| k.id)
+    }
+
+    /// What record `seq` says.
+    fn content(&self, seq: usize) -> Result<Content> {
+        let r = segment::decode_record(self.record(seq))?;
+        let class = Bucket::ALL
+            .get(usize::from(r.class_index))
+            .map(|b| b.code())
+            .unwrap_or_default();
+        Ok(Content {
+            at: segment::local_time(&period_of(self.sorted[seq].month), r.offset_s, r.nanosecond),
+            class,
+            to: r.to.to_owned(),
+            quantity: r.quantity,
+            roaming: r.roaming.map(str::to_owned),
+        })
+    }
+
+    /// Moves the pending records into contract order: their entries into
+    /// `sorted` and their encodings into `grouped`, each contract's
+    /// together and in arrival order (a stable counting sort by slot; each
+    /// record is copied once, and read in order from then on). Slot `s` has
+    /// `sorted[starts[s]..starts[s + 1]]`; returns `starts`.
+    fn sort_by_contract(&mut self, slots: usize) -> Vec<usize> {
+        let mut starts = vec![0_usize; slots + 1];
+        let mut sizes = vec![0_usize; slots];
+        for chunk in &self.chunks {
+            for (i, p) in chunk.records.iter().enumerate() {
+                starts[p.slot as usize + 1] += 1;
+                sizes[p.slot as usize] += chunk.record_len(i);
+            }
+        }
+        for s in 1..=slots {
+            starts[s] += starts[s - 1];
+        }
+        // Where each slot's encodings go: buffers of at most a chunk's size
+        // (so that a record's start fits 32 bits), a slot never split.
+        let mut place: Vec<(u32, u32)> = vec![(0, 0); slots];
+        let mut buffers: Vec<usize> = vec![0];
+        for (slot, size) in sizes.iter().enumerate() {
+            let filled = buffers.last_mut().expect("one buffer");
+            if *size == 0 {
+                continue;
+            }
+            if *filled > 0 && *filled + size > Chunk::MAX_BYTES {
+                buffers.push(0);
+            }
+            let at = buffers.len() - 1;
+            place[slot] = (
+                u32::try_from(at).unwrap_or(u32::MAX),
+                u32::try_from(buffers[at]).unwrap_or(u32::MAX),
+            );
+            buffers[at] += size;
+        }
+        self.grouped = buffers.iter().map(|size| vec![0; *size]).collect();
+        let mut next = starts.clone();
+        self.sorted.clear();
+        self.sorted.resize(starts[slots], Prepared::default());
+        for chunk in std::mem::take(&mut self.chunks) {
+            for (i, p) in chunk.records.iter().enumerate() {
+                let slot = p.slot as usize;
+                let (buffer, at) = &mut place[slot];
+                let bytes = chunk.record(i);
+                let from = *at as usize;
+                self.grouped[*buffer as usize][from..from + bytes.len()].copy_from_slice(bytes);
+                self.sorted[next[slot]] = Prepared {
+                    chunk: *buffer,
+                    start: *at,
+                    ..*p
+                };
+                next[slot] += 1;
+                *at += u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+            }
+        }
+        starts
     }
 
     /// Reads the ids the store holds for the windows this batch touches.
-    async fn read_known(&mut self, app: &App, ctx: &Ctx) -> Result<()> {
+    async fn read_known(&mut self, app: &App, ctx: &Ctx, index: &NumberIndex) -> Result<()> {
         let mut tx = app.begin_read(ctx).await?;
-        let pending = self.pending_keys();
         match self.known {
             Known::WholeMonths => {
-                let mut months: Vec<u32> = pending
-                    .iter()
-                    .flat_map(|(_, month)| window(*month))
+                let mut months: Vec<u32> = Vec::new();
+                for chunk in &self.chunks {
+                    let mut last = None;
+                    for p in &chunk.records {
+                        if last != Some(p.month) && !months.contains(&p.month) {
+                            months.push(p.month);
+                        }
+                        last = Some(p.month);
+                    }
+                }
+                let mut months: Vec<u32> = months
+                    .into_iter()
+                    .flat_map(window)
                     .filter(|m| !self.months_read.contains(m))
                     .collect();
                 months.sort_unstable();
                 months.dedup();
                 for month in months {
-                    let groups = &mut self.groups;
+                    let seen = &mut self.seen;
                     let mut touched = HashSet::new();
                     tx.each_usage_id_of_period(&period_of(month), |contract, ids| {
-                        let group = groups.entry((contract, month)).or_default();
-                        group
-                            .known
+                        seen.entry((contract, month))
+                            .or_default()
+                            .hashes
                             .extend(ids.iter().map(|id| id_hash(id.as_bytes())));
                         touched.insert(contract);
                     })
                     .await?;
                     for contract in touched {
-                        if let Some(g) = self.groups.get_mut(&(contract, month)) {
-                            g.known.sort_unstable();
+                        if let Some(s) = self.seen.get_mut(&(contract, month)) {
+                            s.hashes.sort_unstable();
                         }
                     }
                     self.months_read.insert(month);
                 }
             }
             Known::PerGroup => {
-                let mut keys: Vec<(i64, u32)> = pending
+                let mut keys: Vec<(i64, u32)> = self
+                    .chunks
                     .iter()
-                    .flat_map(|(contract, month)| window(*month).map(|m| (*contract, m)))
+                    .flat_map(|c| &c.records)
+                    .flat_map(|p| window(p.month).map(|m| (index.contract_id(p.slot), m)))
                     .collect();
                 keys.sort_unstable();
                 keys.dedup();
                 for (contract, month) in keys {
-                    let group = self.groups.entry((contract, month)).or_default();
-                    if group.store_read {
+                    let seen = self.seen.entry((contract, month)).or_default();
+                    if seen.store_read {
                         continue;
                     }
                     let ids = tx.usage_ids(contract, &period_of(month)).await?;
-                    group
-                        .known
+                    seen.hashes
                         .extend(ids.iter().map(|id| id_hash(id.as_bytes())));
-                    group.known.sort_unstable();
-                    group.store_read = true;
+                    seen.hashes.sort_unstable();
+                    seen.store_read = true;
                 }
             }
         }
@@ -304,196 +306,195 @@ impl Batch {
         Ok(())
     }
 
-    fn group(&self, contract: i64, month: u32) -> &Group {
-        &self.groups[&(contract, month)]
-    }
-
     /// Sorts a contract's pending records into first sightings of their ids
     /// and repeats within the batch; a repeat with other content is a
-    /// conflict.
-    fn first_sightings(
-        &self,
-        contract: i64,
-        mut records: Vec<Keyed>,
-        sealed: &mut Sealed,
-    ) -> Result<Vec<Pending>> {
-        let id = |r: &Keyed| self.group(contract, r.month).id(r.index);
+    /// conflict. Returns the first sightings.
+    fn first_sightings(&self, records: &mut [Keyed], sealed: &mut Sealed) -> Result<Vec<usize>> {
         // Sorted by hash, then arrival: the first of a run is the earliest.
         records.sort_unstable();
         let mut firsts = Vec::with_capacity(records.len());
         for run in records.chunk_by(|a, b| a.hash == b.hash) {
             if let [only] = run {
-                firsts.push((only.month, only.index));
+                firsts.push(only.seq);
                 continue;
             }
             // Within a run of equal hashes, an id seen earlier in it is a repeat.
-            let mut seen: Vec<&Keyed> = Vec::with_capacity(1);
+            let mut seen: Vec<usize> = Vec::with_capacity(1);
             for r in run {
-                match seen.iter().find(|f| id(f) == id(r)) {
-                    None => seen.push(r),
-                    Some(first) => {
-                        let was = self
-                            .group(contract, first.month)
-                            .content(first.month, first.index)?;
-                        let is = self.group(contract, r.month).content(r.month, r.index)?;
+                match seen.iter().find(|&&first| self.id(first) == self.id(r.seq)) {
+                    None => seen.push(r.seq),
+                    Some(&first) => {
+                        let was = self.content(first)?;
+                        let is = self.content(r.seq)?;
                         if was == is {
                             sealed.duplicates += 1;
                         } else {
                             sealed.conflicts.push((
-                                self.group(contract, r.month).lines[r.index],
+                                self.sorted[r.seq].line,
                                 format!(
                                     "id: {} came before, on line {}, with other content ({was}; this record: {is}): neither is taken for the other",
-                                    String::from_utf8_lossy(id(r)),
-                                    self.group(contract, first.month).lines[first.index],
+                                    String::from_utf8_lossy(self.id(r.seq)),
+                                    self.sorted[first].line,
                                 ),
                             ));
                         }
                     }
                 }
             }
-            firsts.extend(seen.iter().map(|r| (r.month, r.index)));
+            firsts.extend(seen);
         }
         Ok(firsts)
     }
 
-    /// Seals every group with pending records into a segment of the records
+    /// Seals a contract's records not seen before (`kept`) into a segment
+    /// per month.
+    fn seal_contract(
+        &mut self,
+        contract_id: i64,
+        mut kept: Vec<usize>,
+        index: &NumberIndex,
+        codes: &[&str],
+        sealed: &mut Sealed,
+    ) -> Result<()> {
+        // By month, each month's in the order the records came.
+        kept.sort_unstable_by_key(|&seq| (self.sorted[seq].month, seq));
+        for month_kept in kept.chunk_by(|a, b| self.sorted[*a].month == self.sorted[*b].month) {
+            let month = self.sorted[month_kept[0]].month;
+            let (records, totals, body) =
+                segment::assemble(codes, month_kept.iter().map(|&seq| self.record(seq)))?;
+            let period = period_of(month);
+            if index.is_late(contract_id, &period) {
+                sealed.late.push((contract_id, period.clone()));
+            }
+            sealed.segments.push(NewSegment {
+                contract_id,
+                period,
+                import_id: self.import_id,
+                records,
+                totals,
+                body,
+            });
+            sealed.imported += month_kept.len() as u64;
+            let seen = self.seen.entry((contract_id, month)).or_default();
+            seen.hashes
+                .extend(month_kept.iter().map(|&seq| self.sorted[seq].hash));
+            seen.hashes.sort_unstable();
+        }
+        Ok(())
+    }
+
+    /// Seals the pending records into a segment per contract-month of those
     /// not seen before. The store must hold every earlier batch of the
     /// import (written and committed) when this is called.
     pub async fn seal(&mut self, app: &App, ctx: &Ctx, index: &NumberIndex) -> Result<Sealed> {
-        self.read_known(app, ctx).await?;
+        self.read_known(app, ctx, index).await?;
         let mut sealed = Sealed::default();
-        let mut by_contract: FastMap<i64, Vec<Keyed>> = FastMap::default();
-        for ((contract, month), group) in &self.groups {
-            if group.hashes.is_empty() {
+        let codes: Vec<String> = Bucket::ALL.iter().map(|b| b.code()).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let slots = index.contract_count();
+        let starts = self.sort_by_contract(slots);
+        // Contracts with records whose hash the window knows wait for those
+        // to be checked against the stored records: (contract, kept, suspects).
+        let mut waiting: Vec<(i64, Vec<usize>, Vec<usize>)> = Vec::new();
+        let mut keyed: Vec<Keyed> = Vec::new();
+        for slot in 0..slots {
+            let (from, to) = (starts[slot], starts[slot + 1]);
+            if from == to {
                 continue;
             }
-            by_contract.entry(*contract).or_default().extend(
-                group
-                    .hashes
-                    .iter()
-                    .zip(&group.seqs)
-                    .enumerate()
-                    .map(|(index, (hash, seq))| Keyed {
-                        hash: *hash,
-                        seq: *seq,
-                        month: *month,
-                        index,
-                    }),
-            );
-        }
-        // Per group: the records to keep; and those whose hash the window
-        // knows, to be checked against the stored records.
-        let mut keep: FastMap<(i64, u32), Vec<usize>> = FastMap::default();
-        let mut suspects: Vec<(i64, Pending)> = Vec::new();
-        for (contract, records) in by_contract {
+            let contract = index.contract_id(u32::try_from(slot).unwrap_or(u32::MAX));
+            keyed.clear();
+            keyed.extend((from..to).map(|seq| Keyed {
+                hash: self.sorted[seq].hash,
+                seq,
+            }));
+            let mut kept = Vec::with_capacity(to - from);
+            let mut suspects = Vec::new();
             // The ids known in each month's window, looked up once a month.
-            let mut known_in: Vec<(u32, Vec<&Group>)> = Vec::with_capacity(2);
-            for (month, i) in self.first_sightings(contract, records, &mut sealed)? {
-                let hash = self.group(contract, month).hashes[i];
+            let mut known_in: Vec<(u32, Vec<&Seen>)> = Vec::with_capacity(2);
+            for seq in self.first_sightings(&mut keyed, &mut sealed)? {
+                let Prepared { hash, month, .. } = self.sorted[seq];
                 let at = match known_in.iter().position(|(m, _)| *m == month) {
                     Some(at) => at,
                     None => {
-                        let groups = window(month)
-                            .filter_map(|m| self.groups.get(&(contract, m)))
-                            .filter(|g| !g.known.is_empty())
+                        let seen = window(month)
+                            .filter_map(|m| self.seen.get(&(contract, m)))
+                            .filter(|s| !s.hashes.is_empty())
                             .collect();
-                        known_in.push((month, groups));
+                        known_in.push((month, seen));
                         known_in.len() - 1
                     }
                 };
-                let known = known_in[at].1.iter().any(|g| g.is_known(hash));
-                if known {
-                    suspects.push((contract, (month, i)));
+                if known_in[at].1.iter().any(|s| s.has(hash)) {
+                    suspects.push(seq);
                 } else {
-                    keep.entry((contract, month)).or_default().push(i);
+                    kept.push(seq);
                 }
             }
+            if suspects.is_empty() {
+                self.seal_contract(contract, kept, index, &codes, &mut sealed)?;
+            } else {
+                waiting.push((contract, kept, suspects));
+            }
         }
-        if !suspects.is_empty() {
+        if !waiting.is_empty() {
             let mut tx = app.begin_read(ctx).await?;
             let mut stored: HashMap<(i64, u32), HashMap<String, Content>> = HashMap::new();
-            for (contract, (month, i)) in suspects {
-                let group = self.group(contract, month);
-                let id = String::from_utf8_lossy(group.id(i)).into_owned();
-                let mut earlier = None;
-                for m in window(month) {
-                    if let std::collections::hash_map::Entry::Vacant(slot) =
-                        stored.entry((contract, m))
-                    {
-                        let rows = tx.usage_records(contract, &period_of(m)).await?;
-                        slot.insert(
-                            rows.into_iter()
-                                .map(|row| {
-                                    let content = Content {
-                                        at: row.at,
-                                        class: row.bucket,
-                                        to: row.to_number,
-                                        quantity: u64::try_from(row.quantity).unwrap_or(0),
-                                        roaming: row.roaming,
-                                    };
-                                    (row.id, content)
-                                })
-                                .collect(),
-                        );
+            for (contract, mut kept, suspects) in waiting {
+                for seq in suspects {
+                    let month = self.sorted[seq].month;
+                    let id = String::from_utf8_lossy(self.id(seq)).into_owned();
+                    let mut earlier = None;
+                    for m in window(month) {
+                        if let std::collections::hash_map::Entry::Vacant(slot) =
+                            stored.entry((contract, m))
+                        {
+                            let rows = tx.usage_records(contract, &period_of(m)).await?;
+                            slot.insert(
+                                rows.into_iter()
+                                    .map(|row| {
+                                        let content = Content {
+                                            at: row.at,
+                                            class: row.bucket,
+                                            to: row.to_number,
+                                            quantity: u64::try_from(row.quantity).unwrap_or(0),
+                                            roaming: row.roaming,
+                                        };
+                                        (row.id, content)
+                                    })
+                                    .collect(),
+                            );
+                        }
+                        if let Some(content) = stored.get(&(contract, m)).and_then(|s| s.get(&id)) {
+                            earlier = Some(content.clone());
+                            break;
+                        }
                     }
-                    if let Some(content) = stored.get(&(contract, m)).and_then(|s| s.get(&id)) {
-                        earlier = Some(content.clone());
-                        break;
-                    }
-                }
-                match earlier {
-                    None => keep.entry((contract, month)).or_default().push(i),
-                    Some(was) => {
-                        let is = group.content(month, i)?;
-                        if was == is {
-                            sealed.duplicates += 1;
-                        } else {
-                            sealed.conflicts.push((
-                                group.lines[i],
-                                format!(
-                                    "id: {id} was rated before with other content ({was}; this record: {is}): it is not rated again"
-                                ),
-                            ));
+                    match earlier {
+                        None => kept.push(seq),
+                        Some(was) => {
+                            let is = self.content(seq)?;
+                            if was == is {
+                                sealed.duplicates += 1;
+                            } else {
+                                sealed.conflicts.push((
+                                    self.sorted[seq].line,
+                                    format!(
+                                        "id: {id} was rated before with other content ({was}; this record: {is}): it is not rated again"
+                                    ),
+                                ));
+                            }
                         }
                     }
                 }
+                self.seal_contract(contract, kept, index, &codes, &mut sealed)?;
             }
             tx.rollback().await?;
         }
-        for ((contract_id, month), mut kept) in keep {
-            let Some(group) = self.groups.get_mut(&(contract_id, month)) else {
-                continue;
-            };
-            kept.sort_unstable();
-            if !kept.is_empty() {
-                let classes: Vec<String> = group
-                    .classes
-                    .iter()
-                    .map(|c| Bucket::ALL[usize::from(*c)].code())
-                    .collect();
-                let class_names: Vec<&str> = classes.iter().map(String::as_str).collect();
-                let (records, totals, body) =
-                    segment::assemble(&class_names, kept.iter().map(|&i| group.record(i)))?;
-                let period = period_of(month);
-                if index.is_late(contract_id, &period) {
-                    sealed.late.push((contract_id, period.clone()));
-                }
-                sealed.segments.push(NewSegment {
-                    contract_id,
-                    period,
-                    import_id: self.import_id,
-                    records,
-                    totals,
-                    body,
-                });
-                sealed.imported += kept.len() as u64;
-                group.known.extend(kept.iter().map(|&i| group.hashes[i]));
-                group.known.sort_unstable();
-            }
-        }
-        for group in self.groups.values_mut() {
-            group.clear_pending();
-        }
+        // The entries' room is kept for the next batch.
+        self.sorted.clear();
+        self.grouped = Vec::new();
+        self.pending_bytes = 0;
         // Segments in contract order: neighbours in the table, and the same
         // order on every run.
         sealed
@@ -501,8 +502,6 @@ impl Batch {
             .sort_by(|a, b| (a.contract_id, &a.period).cmp(&(b.contract_id, &b.period)));
         sealed.late.sort();
         sealed.conflicts.sort();
-        self.pending_bytes = 0;
-        self.pending = 0;
         Ok(sealed)
     }
 }
@@ -510,49 +509,47 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tarifa_store::segment::RecordFields;
 
     fn batch_of(records: &[(&str, u32, u64, u64)]) -> Batch {
         let mut batch = Batch::new(Known::PerGroup, None, usize::MAX);
-        for (id, month, hash, quantity) in records {
-            let group = batch.groups.entry((1, *month)).or_default();
-            let class = group.local_class(0);
-            group
-                .offsets
-                .push(u32::try_from(group.bytes.len()).expect("small"));
-            group.hashes.push(*hash);
-            group.lines.push(batch.next_seq + 2);
-            group.seqs.push(batch.next_seq);
-            batch.next_seq += 1;
+        let mut chunk = Chunk::default();
+        for (seq, (id, month, hash, quantity)) in records.iter().enumerate() {
+            let start = u32::try_from(chunk.bytes.len()).expect("small");
             segment::encode_record(
-                &mut group.bytes,
+                &mut chunk.bytes,
                 &RecordFields {
                     id: id.as_bytes(),
                     day: 1,
                     second_of_day: 0,
                     nanosecond: 0,
-                    class,
+                    class: 0,
                     to: b"112",
                     quantity: *quantity,
                     units: 1,
                     roaming: None,
                 },
             );
+            chunk.records.push(Prepared {
+                hash: *hash,
+                line: seq as u64 + 2,
+                slot: 0,
+                month: *month,
+                chunk: 0,
+                start,
+            });
         }
+        batch.push(chunk);
+        batch.sort_by_contract(1);
         batch
     }
 
     fn all(batch: &Batch) -> Vec<Keyed> {
         batch
-            .groups
+            .sorted
             .iter()
-            .flat_map(|((_, month), g)| {
-                (0..g.hashes.len()).map(|index| Keyed {
-                    hash: g.hashes[index],
-                    seq: g.seqs[index],
-                    month: *month,
-                    index,
-                })
-            })
+            .enumerate()
+            .map(|(seq, p)| Keyed { hash: p.hash, seq })
             .collect()
     }
 
@@ -568,10 +565,10 @@ mod tests {
         ]);
         let mut sealed = Sealed::default();
         let mut firsts = batch
-            .first_sightings(1, all(&batch), &mut sealed)
+            .first_sightings(&mut all(&batch), &mut sealed)
             .expect("sorted");
         firsts.sort_unstable();
-        assert_eq!(firsts, vec![(5, 0), (5, 1), (5, 3)]);
+        assert_eq!(firsts, vec![0, 1, 3]);
         assert_eq!(sealed.duplicates, 2);
         assert!(sealed.conflicts.is_empty());
     }
@@ -582,15 +579,52 @@ mod tests {
         let batch = batch_of(&[("a", 5, 1, 1), ("a", 6, 1, 2), ("b", 6, 2, 1)]);
         let mut sealed = Sealed::default();
         let mut firsts = batch
-            .first_sightings(1, all(&batch), &mut sealed)
+            .first_sightings(&mut all(&batch), &mut sealed)
             .expect("sorted");
         firsts.sort_unstable();
-        assert_eq!(firsts, vec![(5, 0), (6, 1)]);
+        assert_eq!(firsts, vec![0, 2]);
         assert_eq!(sealed.duplicates, 0);
         assert_eq!(sealed.conflicts.len(), 1);
         let (line, reason) = &sealed.conflicts[0];
         assert_eq!(*line, 3, "the repeat's line");
         assert!(reason.contains("on line 2"), "{reason}");
+    }
+
+    #[test]
+    fn records_are_grouped_by_contract_in_the_order_they_came() {
+        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX);
+        // Two chunks of three records each (one or two bytes long), of slots 0 to 2.
+        for (bytes, slots) in [(b"aBBc", [2, 0, 2]), (b"DeeF", [1, 2, 0])] {
+            batch.push(Chunk {
+                bytes: bytes.to_vec(),
+                records: [0, 1, 3]
+                    .into_iter()
+                    .zip(slots)
+                    .map(|(start, slot)| Prepared {
+                        slot,
+                        start,
+                        ..Prepared::default()
+                    })
+                    .collect(),
+            });
+        }
+        let starts = batch.sort_by_contract(4);
+        assert_eq!(starts, vec![0, 2, 3, 6, 6]);
+        let records: Vec<(u32, u8)> = (0..6)
+            .map(|seq| (batch.sorted[seq].slot, batch.record(seq)[0]))
+            .collect();
+        assert_eq!(
+            records,
+            vec![
+                (0, b'B'),
+                (0, b'F'),
+                (1, b'D'),
+                (2, b'a'),
+                (2, b'c'),
+                (2, b'e')
+            ]
+        );
+        assert_eq!(batch.grouped, vec![b"BBFDacee".to_vec()]);
     }
 
     #[test]

@@ -19,14 +19,89 @@ pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 #[derive(Clone, Debug)]
 pub(super) struct Holding {
     pub contract_id: i64,
+    /// The contract's place in [`NumberIndex::contract_id`]'s numbering
+    /// (dense, for arrays indexed by contract).
+    pub slot: u32,
     /// Index into [`NumberIndex::markets`].
     pub market: usize,
     pub from: Date,
     pub to: Option<Date>,
 }
 
+impl Holding {
+    fn covers(&self, day: Date) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day <= to)
+    }
+}
+
+/// An E.164 number (`+` and at most 15 digits) as an integer: its digits,
+/// and their count in the top byte (so that `+0…` numbers stay apart).
+/// Looking numbers up by integer keeps an import's lookup to one probe of
+/// the table, where a text key is one more read elsewhere in memory.
+fn number_key(number: &str) -> Option<u64> {
+    let digits = number.strip_prefix('+')?.as_bytes();
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n = 0_u64;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(d - b'0');
+    }
+    Some((digits.len() as u64) << 56 | n)
+}
+
+/// Every contract that held each number, in the order they were added:
+/// the last one kept in the table itself (most numbers have one holder).
+#[derive(Default)]
+struct Holders {
+    latest: FastMap<u64, Holding>,
+    earlier: FastMap<u64, Vec<Holding>>,
+    /// Numbers that are not E.164 (kept, though no record can name them).
+    other: FastMap<String, Vec<Holding>>,
+}
+
+impl Holders {
+    fn add(&mut self, number: String, holding: Holding) {
+        let Some(key) = number_key(&number) else {
+            self.other.entry(number).or_default().push(holding);
+            return;
+        };
+        if let Some(before) = self.latest.insert(key, holding) {
+            self.earlier.entry(key).or_default().push(before);
+        }
+    }
+
+    /// The last added holding of `number` that `pick` takes.
+    fn find(&self, number: &str, pick: impl Fn(&Holding) -> bool) -> Option<&Holding> {
+        let Some(key) = number_key(number) else {
+            return self.other.get(number)?.iter().rev().find(|h| pick(h));
+        };
+        let latest = self.latest.get(&key)?;
+        if pick(latest) {
+            return Some(latest);
+        }
+        self.earlier.get(&key)?.iter().rev().find(|h| pick(h))
+    }
+
+    /// The first holding added for `number`.
+    fn first(&self, number: &str) -> Option<&Holding> {
+        let Some(key) = number_key(number) else {
+            return self.other.get(number)?.first();
+        };
+        match self.earlier.get(&key).and_then(|e| e.first()) {
+            Some(first) => Some(first),
+            None => self.latest.get(&key),
+        }
+    }
+}
+
 pub(super) struct NumberIndex {
-    by_number: FastMap<String, Vec<Holding>>,
+    by_number: Holders,
+    /// Contract ids by slot.
+    contracts: Vec<i64>,
     pub markets: Vec<Arc<Market>>,
     market_of: FastMap<i64, usize>,
     billed_through: HashMap<String, String>,
@@ -62,7 +137,8 @@ impl NumberIndex {
         let billed_through = tx.billed_through().await?.into_iter().collect();
         let mut markets: Vec<Arc<Market>> = Vec::new();
         let mut market_of = FastMap::default();
-        let mut by_number: FastMap<String, Vec<Holding>> = FastMap::default();
+        let mut by_number = Holders::default();
+        let mut contracts = Vec::with_capacity(rows.len());
         // CON-13: a number a contract held before a change points to it until
         // the day before the change; the current number from that day.
         let mut changed: HashMap<i64, Vec<(String, Date)>> = HashMap::new();
@@ -81,6 +157,10 @@ impl NumberIndex {
                 }
             };
             market_of.insert(row.contract_id, market);
+            let slot = u32::try_from(contracts.len()).map_err(|_| {
+                crate::AppError::Conflict("more contracts than an import can index".to_owned())
+            })?;
+            contracts.push(row.contract_id);
             let mut from = convert::date("activation date", &row.activated_on)?;
             let to = row
                 .ended_on
@@ -88,20 +168,28 @@ impl NumberIndex {
                 .map(|d| convert::date("end date", d))
                 .transpose()?;
             for (old, applied) in changed.remove(&row.contract_id).unwrap_or_default() {
-                by_number.entry(old).or_default().push(Holding {
-                    contract_id: row.contract_id,
-                    market,
-                    from,
-                    to: applied.yesterday().ok(),
-                });
+                by_number.add(
+                    old,
+                    Holding {
+                        contract_id: row.contract_id,
+                        slot,
+                        market,
+                        from,
+                        to: applied.yesterday().ok(),
+                    },
+                );
                 from = applied;
             }
-            by_number.entry(row.number).or_default().push(Holding {
-                contract_id: row.contract_id,
-                market,
-                from,
-                to,
-            });
+            by_number.add(
+                row.number,
+                Holding {
+                    contract_id: row.contract_id,
+                    slot,
+                    market,
+                    from,
+                    to,
+                },
+            );
         }
         let last_day = markets
             .iter()
@@ -109,6 +197,7 @@ impl NumberIndex {
             .collect();
         Ok(Self {
             by_number,
+            contracts,
             markets,
             market_of,
             billed_through,
@@ -128,8 +217,7 @@ impl NumberIndex {
     /// whose time zone turns a record's instant into local time.
     pub fn market_of_number(&self, number: &str) -> Option<&Market> {
         self.by_number
-            .get(number)
-            .and_then(|holdings| holdings.first())
+            .first(number)
             .map(|h| self.markets[h.market].as_ref())
     }
 
@@ -140,10 +228,77 @@ impl NumberIndex {
 
     /// The contract that held `number` on `day`.
     pub fn contract_on(&self, number: &str, day: Date) -> Option<&Holding> {
-        self.by_number
-            .get(number)?
-            .iter()
-            .rev()
-            .find(|h| h.from <= day && h.to.is_none_or(|to| day <= to))
+        self.by_number.find(number, |h| h.covers(day))
+    }
+
+    /// The contract of a slot ([`Holding::slot`]).
+    pub fn contract_id(&self, slot: u32) -> i64 {
+        self.contracts[slot as usize]
+    }
+
+    /// How many slots there are.
+    pub fn contract_count(&self) -> usize {
+        self.contracts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holding(contract_id: i64, from: &str, to: Option<&str>) -> Holding {
+        Holding {
+            contract_id,
+            slot: 0,
+            market: 0,
+            from: from.parse().expect("date"),
+            to: to.map(|t| t.parse().expect("date")),
+        }
+    }
+
+    #[test]
+    fn numbers_are_told_apart_by_their_digits_and_their_length() {
+        assert_eq!(number_key("+38267123456"), Some(11 << 56 | 38_267_123_456));
+        assert_ne!(number_key("+0123456"), number_key("+123456"));
+        assert_eq!(
+            number_key("+999999999999999").map(|k| k & ((1 << 56) - 1)),
+            Some(999_999_999_999_999)
+        );
+        for odd in ["38267123456", "+", "+1234567890123456", "+3826a", "+ 382"] {
+            assert_eq!(number_key(odd), None, "{odd}");
+        }
+    }
+
+    #[test]
+    fn the_last_added_holder_of_a_day_is_found() {
+        let mut holders = Holders::default();
+        holders.add(
+            "+38267000001".into(),
+            holding(1, "2025-01-01", Some("2025-12-31")),
+        );
+        holders.add("+38267000001".into(), holding(2, "2026-01-01", None));
+        holders.add("+38267000001".into(), holding(3, "2026-02-01", None));
+        holders.add("odd".into(), holding(4, "2025-01-01", None));
+        let on = |number: &str, day: &str| {
+            let day: Date = day.parse().expect("date");
+            holders
+                .find(number, |h| h.covers(day))
+                .map(|h| h.contract_id)
+        };
+        assert_eq!(on("+38267000001", "2025-06-01"), Some(1));
+        assert_eq!(on("+38267000001", "2026-01-15"), Some(2));
+        assert_eq!(
+            on("+38267000001", "2026-02-15"),
+            Some(3),
+            "the last added first"
+        );
+        assert_eq!(on("+38267000001", "2024-12-31"), None);
+        assert_eq!(on("+38267000002", "2026-01-15"), None);
+        assert_eq!(on("odd", "2026-01-15"), Some(4));
+        assert_eq!(
+            holders.first("+38267000001").map(|h| h.contract_id),
+            Some(1)
+        );
+        assert_eq!(holders.first("odd").map(|h| h.contract_id), Some(4));
     }
 }

@@ -20,7 +20,7 @@ use tarifa_core::usage::UsageRecord;
 
 use self::batch::{Batch, Known, Sealed};
 use self::index::NumberIndex;
-use self::parse::{Block, ParsedBlock, Texts};
+use self::parse::{Block, Chunk, ParsedBlock};
 use crate::{App, AppError, Ctx, Result};
 
 /// Rejected lines kept with their reasons (the rest are only counted).
@@ -145,10 +145,14 @@ fn read_in_parallel<R: Read + Send + 'static>(
     let (parsed, receiver) = tokio::sync::mpsc::channel(threads * 2);
     let (blocks, to_parse) = mpsc::sync_channel::<Block>(threads);
     let to_parse = Arc::new(Mutex::new(to_parse));
+    // A parsed block's buffer goes back to be read into again: fresh memory
+    // would be zeroed by the kernel for every block.
+    let (spare, spares) = mpsc::channel::<Vec<u8>>();
     for _ in 0..threads {
         let to_parse = Arc::clone(&to_parse);
         let index = Arc::clone(&index);
         let parsed = parsed.clone();
+        let spare = spare.clone();
         let worker = std::thread::Builder::new().name("usage-parse".into());
         worker.spawn(move || {
             loop {
@@ -157,10 +161,9 @@ fn read_in_parallel<R: Read + Send + 'static>(
                     Err(_) => return,
                 };
                 let Ok(block) = block else { return };
-                if parsed
-                    .blocking_send(Ok(parse::parse_block(&index, block)))
-                    .is_err()
-                {
+                let done = parse::parse_block(&index, &block);
+                let _ = spare.send(block.bytes);
+                if parsed.blocking_send(Ok(done)).is_err() {
                     return;
                 }
             }
@@ -171,7 +174,9 @@ fn read_in_parallel<R: Read + Send + 'static>(
         let mut line = first_line;
         let mut carry: Vec<u8> = Vec::new();
         for seq in 0.. {
-            let mut bytes = std::mem::take(&mut carry);
+            let mut bytes = spares.try_recv().unwrap_or_default();
+            bytes.clear();
+            bytes.append(&mut carry);
             // Read until the block is full and holds a line's end (a line
             // longer than a block makes the block longer), or the file ends.
             let eof = loop {
@@ -192,7 +197,8 @@ fn read_in_parallel<R: Read + Send + 'static>(
             };
             // A block ends at its last line's end; the rest starts the next.
             if !eof && let Some(end) = memchr::memrchr(b'\n', &bytes) {
-                carry = bytes.split_off(end + 1);
+                carry.extend_from_slice(&bytes[end + 1..]);
+                bytes.truncate(end + 1);
             }
             let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
             offset += bytes.len() as u64;
@@ -234,24 +240,22 @@ impl App {
         };
         tx.rollback().await?;
         let mut summary = ImportSummary::default();
-        let mut texts = Texts::owned();
-        let mut prepared = Vec::with_capacity(records.len());
-        let mut spans = texts.spans();
-        for (line, record) in records {
-            match parse::prepare(&index, &mut spans, *line, &record.fields()) {
-                Ok(p) => prepared.push(p),
-                Err(reason) => summary.reject(*line, reason),
-            }
-        }
         let known = if few {
             Known::PerGroup
         } else {
             Known::WholeMonths
         };
         let mut batch = Batch::new(known, None, usize::MAX);
-        for p in &prepared {
-            batch.push(&texts, p);
+        let mut chunk = Chunk::default();
+        for (line, record) in records {
+            if let Err(reason) = parse::prepare(&index, &mut chunk, *line, &record.fields()) {
+                summary.reject(*line, reason);
+            }
+            if chunk.is_full() {
+                batch.push(std::mem::take(&mut chunk));
+            }
         }
+        batch.push(chunk);
         let mut sealed = batch.seal(self, ctx, &index).await?;
         for (line, reason) in std::mem::take(&mut sealed.conflicts) {
             summary.reject(line, reason);
@@ -405,9 +409,7 @@ impl App {
                     summary.reject(line, reason);
                     rejected += 1;
                 }
-                for record in &block.records {
-                    batch.push(&block.texts, record);
-                }
+                batch.push(block.chunk);
                 progress(block.end);
                 if batch.is_full() {
                     // Sealing reads the store: the batch before must be in it.

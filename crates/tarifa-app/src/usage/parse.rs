@@ -1,11 +1,13 @@
 //! Reading usage lines: a block of whole lines at a time, checked (USE-1),
 //! matched to the contract that held the number and classified (USE-2),
-//! without a string allocated per record. Blocks are independent, so several
-//! threads read them at once.
+//! and encoded as a usage segment keeps it, without a string allocated per
+//! record. Blocks are independent, so several threads read them at once,
+//! and the task that gathers their records only files them.
 
 use std::hash::BuildHasher;
 
 use tarifa_core::usage::{UsageError, UsageFields, UsageTime};
+use tarifa_store::segment::{self, RecordFields};
 
 use super::index::NumberIndex;
 
@@ -14,89 +16,61 @@ pub(super) fn id_hash(id: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(0x7a71_fa00_0003).hash_one(id)
 }
 
-/// A text of a record: where it lies in its block's [`Texts`].
+/// A record checked, matched and classified, its fields encoded (as a
+/// usage segment keeps them) in its chunk: what a batch takes.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Span {
-    start: u32,
-    len: u32,
-}
-
-/// The bytes a block's records point into: the block itself, and copies of
-/// the fields that had to be unquoted.
-#[derive(Default)]
-pub(super) struct Texts {
-    pub block: Vec<u8>,
-    extra: Vec<u8>,
-}
-
-/// Records where texts lie, copying those that are not in the block.
-pub(super) struct Spans<'a> {
-    block: &'a [u8],
-    extra: &'a mut Vec<u8>,
-}
-
-impl Spans<'_> {
-    fn span_of(&mut self, text: &str) -> Span {
-        let block = self.block.as_ptr_range();
-        let at = text.as_ptr();
-        // A field read in place lies inside the block; an unquoted one is copied.
-        let start = if block.contains(&at) {
-            at as usize - block.start as usize
-        } else {
-            let start = self.block.len() + self.extra.len();
-            self.extra.extend_from_slice(text.as_bytes());
-            start
-        };
-        Span {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(text.len()).unwrap_or(0),
-        }
-    }
-}
-
-impl Texts {
-    /// Where to record the spans of this buffer's texts.
-    pub fn spans(&mut self) -> Spans<'_> {
-        Spans {
-            block: &self.block,
-            extra: &mut self.extra,
-        }
-    }
-
-    /// The bytes of a text (checked UTF-8 when its span was made).
-    pub fn get(&self, span: Span) -> &[u8] {
-        let (start, len) = (span.start as usize, span.len as usize);
-        match start.checked_sub(self.block.len()) {
-            None => &self.block[start..start + len],
-            Some(at) => &self.extra[at..at + len],
-        }
-    }
-
-    /// A buffer holding copies of records' texts (records given one by one).
-    pub fn owned() -> Self {
-        Self::default()
-    }
-}
-
-/// A record checked, matched and classified: what a batch takes.
-#[derive(Clone, Copy, Debug)]
 pub(super) struct Prepared {
+    pub hash: u64,
     /// The record's line in its file (its position in a request).
     pub line: u64,
-    pub contract_id: i64,
+    /// The contract's slot in the [`NumberIndex`].
+    pub slot: u32,
     /// Year × 12 + month − 1 of the record's local time.
     pub month: u32,
-    /// The usage class, as [`tarifa_core::usage::Bucket::index`].
-    pub class: u8,
-    pub hash: u64,
-    pub id: Span,
-    pub to: Span,
-    pub roaming: Option<Span>,
-    pub day: u8,
-    pub second_of_day: u32,
-    pub nanosecond: u32,
-    pub quantity: u64,
-    pub units: u64,
+    /// Which of a batch's chunks holds the encoding (set by the batch), and
+    /// where in it the record starts.
+    pub chunk: u32,
+    pub start: u32,
+}
+
+/// Records encoded one after another, the class byte of each being its
+/// [`tarifa_core::usage::Bucket::index`] (a segment renumbers them).
+#[derive(Default)]
+pub(super) struct Chunk {
+    pub bytes: Vec<u8>,
+    pub records: Vec<Prepared>,
+}
+
+impl Chunk {
+    /// A chunk holds at most this many bytes, so a record's start fits 32
+    /// bits; records given one by one start a new chunk past it.
+    pub const MAX_BYTES: usize = 1 << 30;
+
+    fn with_capacity(bytes: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(bytes),
+            records: Vec::with_capacity(bytes / 32),
+        }
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.bytes.len() >= Self::MAX_BYTES
+    }
+
+    /// The length of record `i`'s encoding (records lie one after another).
+    pub fn record_len(&self, i: usize) -> usize {
+        let end = self
+            .records
+            .get(i + 1)
+            .map_or(self.bytes.len(), |next| next.start as usize);
+        end - self.records[i].start as usize
+    }
+
+    /// Record `i`'s encoding.
+    pub fn record(&self, i: usize) -> &[u8] {
+        let start = self.records[i].start as usize;
+        &self.bytes[start..start + self.record_len(i)]
+    }
 }
 
 /// `YYYY-MM` of a month number.
@@ -104,13 +78,14 @@ pub(super) fn period_of(month: u32) -> String {
     format!("{:04}-{:02}", month / 12, month % 12 + 1)
 }
 
-/// Matches and classifies checked fields; `Err` is why the record is refused.
+/// Matches and classifies checked fields and adds the record to `chunk`;
+/// `Err` is why the record is refused (and nothing is added).
 pub(super) fn prepare(
     index: &NumberIndex,
-    spans: &mut Spans<'_>,
+    chunk: &mut Chunk,
     line: u64,
     fields: &UsageFields<'_>,
-) -> Result<Prepared, String> {
+) -> Result<(), String> {
     let at = match fields.at {
         UsageTime::Local(at) => at,
         // An instant is local time in the time zone of the number's market.
@@ -139,27 +114,37 @@ pub(super) fn prepare(
         return Err("quantity: too large".to_owned());
     }
     let time = at.time();
-    Ok(Prepared {
+    let start = u32::try_from(chunk.bytes.len())
+        .map_err(|_| "the import's chunk of records is full".to_owned())?;
+    segment::encode_record(
+        &mut chunk.bytes,
+        &RecordFields {
+            id: fields.id.as_bytes(),
+            day: u8::try_from(day.day()).unwrap_or(1),
+            second_of_day: u32::try_from(
+                i32::from(time.hour()) * 3600
+                    + i32::from(time.minute()) * 60
+                    + i32::from(time.second()),
+            )
+            .unwrap_or(0),
+            nanosecond: u32::try_from(time.subsec_nanosecond()).unwrap_or(0),
+            class: u8::try_from(bucket.index()).unwrap_or(0),
+            to: fields.to.as_bytes(),
+            quantity: fields.quantity,
+            units: bucket.units(fields.quantity),
+            roaming: fields.roaming.map(str::as_bytes),
+        },
+    );
+    chunk.records.push(Prepared {
+        hash: id_hash(fields.id.as_bytes()),
         line,
-        contract_id: holding.contract_id,
+        slot: holding.slot,
         month: u32::try_from(day.year()).unwrap_or(0) * 12
             + u32::try_from(day.month() - 1).unwrap_or(0),
-        class: u8::try_from(bucket.index()).unwrap_or(0),
-        hash: id_hash(fields.id.as_bytes()),
-        id: spans.span_of(fields.id),
-        to: spans.span_of(fields.to),
-        roaming: fields.roaming.map(|r| spans.span_of(r)),
-        day: u8::try_from(day.day()).unwrap_or(1),
-        second_of_day: u32::try_from(
-            i32::from(time.hour()) * 3600
-                + i32::from(time.minute()) * 60
-                + i32::from(time.second()),
-        )
-        .unwrap_or(0),
-        nanosecond: u32::try_from(time.subsec_nanosecond()).unwrap_or(0),
-        quantity: fields.quantity,
-        units: bucket.units(fields.quantity),
-    })
+        chunk: 0,
+        start,
+    });
+    Ok(())
 }
 
 /// A block of whole lines of a usage file.
@@ -176,8 +161,7 @@ pub(super) struct Block {
 pub(super) struct ParsedBlock {
     pub seq: u64,
     pub end: u64,
-    pub texts: Texts,
-    pub records: Vec<Prepared>,
+    pub chunk: Chunk,
     pub rejected: Vec<(u64, String)>,
 }
 
@@ -213,18 +197,11 @@ fn with_fields<T>(line: &str, f: impl FnOnce(&[&str]) -> T) -> Result<T, String>
 }
 
 /// Reads every line of a block.
-pub(super) fn parse_block(index: &NumberIndex, block: Block) -> ParsedBlock {
-    let mut texts = Texts {
-        block: block.bytes,
-        extra: Vec::new(),
-    };
-    let mut records = Vec::with_capacity(texts.block.len() / 64);
+pub(super) fn parse_block(index: &NumberIndex, block: &Block) -> ParsedBlock {
+    // A record encodes to about half its line.
+    let mut chunk = Chunk::with_capacity(block.bytes.len() / 2);
     let mut rejected = Vec::new();
-    let mut spans = Spans {
-        block: &texts.block,
-        extra: &mut texts.extra,
-    };
-    let block_bytes: &[u8] = &texts.block;
+    let block_bytes: &[u8] = &block.bytes;
     let mut start = 0;
     let mut line = block.first_line;
     while start < block_bytes.len() {
@@ -247,19 +224,17 @@ pub(super) fn parse_block(index: &NumberIndex, block: Block) -> ParsedBlock {
         let outcome = with_fields(text, |fields| {
             UsageFields::parse(fields)
                 .map_err(|e| e.to_string())
-                .and_then(|f| prepare(index, &mut spans, this_line, &f))
+                .and_then(|f| prepare(index, &mut chunk, this_line, &f))
         })
         .and_then(|r| r);
-        match outcome {
-            Ok(record) => records.push(record),
-            Err(reason) => rejected.push((this_line, reason)),
+        if let Err(reason) = outcome {
+            rejected.push((this_line, reason));
         }
     }
     ParsedBlock {
         seq: block.seq,
         end: block.end,
-        texts,
-        records,
+        chunk,
         rejected,
     }
 }
