@@ -50,6 +50,16 @@ pub const PROSE: Limit = Limit {
 /// characters. The reason names what is wrong without repeating the value
 /// whole.
 pub fn check(value: &str, limit: Limit) -> Result<(), String> {
+    // Most values are ASCII (ids, numbers, codes: every usage record's):
+    // their bytes are their characters.
+    if value.is_ascii()
+        && value.len() <= limit.max_chars
+        && !value.bytes().any(|b| {
+            b.is_ascii_control() && !(limit.multiline && matches!(b, b'\n' | b'\r' | b'\t'))
+        })
+    {
+        return Ok(());
+    }
     let count = value.chars().count();
     if count > limit.max_chars {
         return Err(format!(
@@ -127,6 +137,10 @@ mod tests {
         assert!(check("a\nb", LINE).is_err());
         assert!(check("a\nb", PROSE).is_ok());
         assert!(check("a\0b", PROSE).is_err());
+        assert!(check("a\x7fb", LINE).is_err(), "DEL is a control character");
+        assert!(check("a\tb", LINE).is_err());
+        assert!(check("a\tb", PROSE).is_ok());
+        assert!(check(&"x".repeat(200), LINE).is_ok());
         assert!(check(&"x".repeat(201), LINE).is_err());
         assert!(check(&"ž".repeat(200), LINE).is_ok());
     }

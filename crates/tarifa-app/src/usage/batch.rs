@@ -29,7 +29,9 @@ use tarifa_core::usage::Bucket;
 use tarifa_store::segment::{self, NewSegment};
 
 use super::index::{FastMap, NumberIndex};
-use super::parse::{Chunk, Prepared, id_hash, period_of};
+use std::sync::Arc;
+
+use super::parse::{Chunk, Prepared, Spares, id_hash, period_of};
 use crate::{App, Ctx, Result};
 
 /// How a batch learns which ids the store holds.
@@ -122,12 +124,20 @@ pub(super) struct Batch {
     sorted: Vec<Prepared>,
     /// While sealing: the records' encodings, each contract's together.
     grouped: Vec<Vec<u8>>,
+    /// Where emptied chunks go back to.
+    spares: Arc<Spares>,
     pending_bytes: usize,
 }
 
 impl Batch {
-    /// A batch that is full at `seal_at_bytes` of records and their entries.
-    pub fn new(known: Known, import_id: Option<i64>, seal_at_bytes: usize) -> Self {
+    /// A batch that is full at `seal_at_bytes` of records and their entries,
+    /// its emptied chunks given to `spares`.
+    pub fn new(
+        known: Known,
+        import_id: Option<i64>,
+        seal_at_bytes: usize,
+        spares: Arc<Spares>,
+    ) -> Self {
         Self {
             known,
             import_id,
@@ -137,6 +147,7 @@ impl Batch {
             chunks: Vec::new(),
             sorted: Vec::new(),
             grouped: Vec::new(),
+            spares,
             pending_bytes: 0,
         }
     }
@@ -235,6 +246,7 @@ impl Batch {
                 next[slot] += 1;
                 *at += u32::try_from(bytes.len()).unwrap_or(u32::MAX);
             }
+            self.spares.give(chunk);
         }
         starts
     }
@@ -512,7 +524,7 @@ mod tests {
     use tarifa_store::segment::RecordFields;
 
     fn batch_of(records: &[(&str, u32, u64, u64)]) -> Batch {
-        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX);
+        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX, Arc::default());
         let mut chunk = Chunk::default();
         for (seq, (id, month, hash, quantity)) in records.iter().enumerate() {
             let start = u32::try_from(chunk.bytes.len()).expect("small");
@@ -592,7 +604,7 @@ mod tests {
 
     #[test]
     fn records_are_grouped_by_contract_in_the_order_they_came() {
-        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX);
+        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX, Arc::default());
         // Two chunks of three records each (one or two bytes long), of slots 0 to 2.
         for (bytes, slots) in [(b"aBBc", [2, 0, 2]), (b"DeeF", [1, 2, 0])] {
             batch.push(Chunk {

@@ -20,7 +20,7 @@ use tarifa_core::usage::UsageRecord;
 
 use self::batch::{Batch, Known, Sealed};
 use self::index::NumberIndex;
-use self::parse::{Block, Chunk, ParsedBlock};
+use self::parse::{Block, Chunk, ParsedBlock, Spares};
 use crate::{App, AppError, Ctx, Result};
 
 /// Rejected lines kept with their reasons (the rest are only counted).
@@ -139,6 +139,7 @@ fn read_in_parallel<R: Read + Send + 'static>(
     first_line: u64,
     mut offset: u64,
     index: Arc<NumberIndex>,
+    spares: Arc<Spares>,
     threads: usize,
     block_bytes: usize,
 ) -> std::io::Result<tokio::sync::mpsc::Receiver<std::io::Result<ParsedBlock>>> {
@@ -147,12 +148,13 @@ fn read_in_parallel<R: Read + Send + 'static>(
     let to_parse = Arc::new(Mutex::new(to_parse));
     // A parsed block's buffer goes back to be read into again: fresh memory
     // would be zeroed by the kernel for every block.
-    let (spare, spares) = mpsc::channel::<Vec<u8>>();
+    let (emptied, refill) = mpsc::channel::<Vec<u8>>();
     for _ in 0..threads {
         let to_parse = Arc::clone(&to_parse);
         let index = Arc::clone(&index);
+        let spares = Arc::clone(&spares);
         let parsed = parsed.clone();
-        let spare = spare.clone();
+        let emptied = emptied.clone();
         let worker = std::thread::Builder::new().name("usage-parse".into());
         worker.spawn(move || {
             loop {
@@ -161,8 +163,8 @@ fn read_in_parallel<R: Read + Send + 'static>(
                     Err(_) => return,
                 };
                 let Ok(block) = block else { return };
-                let done = parse::parse_block(&index, &block);
-                let _ = spare.send(block.bytes);
+                let done = parse::parse_block(&index, &spares, &block);
+                let _ = emptied.send(block.bytes);
                 if parsed.blocking_send(Ok(done)).is_err() {
                     return;
                 }
@@ -174,7 +176,7 @@ fn read_in_parallel<R: Read + Send + 'static>(
         let mut line = first_line;
         let mut carry: Vec<u8> = Vec::new();
         for seq in 0.. {
-            let mut bytes = spares.try_recv().unwrap_or_default();
+            let mut bytes = refill.try_recv().unwrap_or_default();
             bytes.clear();
             bytes.append(&mut carry);
             // Read until the block is full and holds a line's end (a line
@@ -245,7 +247,7 @@ impl App {
         } else {
             Known::WholeMonths
         };
-        let mut batch = Batch::new(known, None, usize::MAX);
+        let mut batch = Batch::new(known, None, usize::MAX, Arc::default());
         let mut chunk = Chunk::default();
         for (line, record) in records {
             if let Err(reason) = parse::prepare(&index, &mut chunk, *line, &record.fields()) {
@@ -380,17 +382,24 @@ impl App {
             Arc::new(index)
         };
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8));
+        let spares = Arc::new(Spares::default());
         let mut parsed = read_in_parallel(
             reader,
             2,
             first.len() as u64,
             Arc::clone(&index),
+            Arc::clone(&spares),
             threads,
             tuning.block_bytes.max(1),
         )
         .map_err(|e| AppError::Conflict(format!("could not start the import's threads: {e}")))?;
         let mut summary = ImportSummary::default();
-        let mut batch = Batch::new(Known::WholeMonths, Some(import_id), tuning.seal_at_bytes);
+        let mut batch = Batch::new(
+            Known::WholeMonths,
+            Some(import_id),
+            tuning.seal_at_bytes,
+            Arc::clone(&spares),
+        );
         let mut waiting: BTreeMap<u64, ParsedBlock> = BTreeMap::new();
         let mut next = 0_u64;
         let mut rejected = 0_u64;

@@ -53,6 +53,11 @@ impl Chunk {
         }
     }
 
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.records.clear();
+    }
+
     pub fn is_full(&self) -> bool {
         self.bytes.len() >= Self::MAX_BYTES
     }
@@ -147,6 +152,32 @@ pub(super) fn prepare(
     Ok(())
 }
 
+/// Chunks a batch has emptied, to be filled again by the parsing threads:
+/// fresh memory for every block would first be zeroed by the kernel.
+#[derive(Default)]
+pub(super) struct Spares(std::sync::Mutex<Vec<Chunk>>);
+
+impl Spares {
+    /// At most this many are kept (a chunk of a 4 MB block holds about 4 MB).
+    const KEEP: usize = 32;
+
+    /// An empty chunk with room for about `bytes` of encodings.
+    fn take(&self, bytes: usize) -> Chunk {
+        let spare = self.0.lock().ok().and_then(|mut spares| spares.pop());
+        spare.unwrap_or_else(|| Chunk::with_capacity(bytes))
+    }
+
+    /// Keeps an emptied chunk for reuse.
+    pub fn give(&self, mut chunk: Chunk) {
+        if let Ok(mut spares) = self.0.lock()
+            && spares.len() < Self::KEEP
+        {
+            chunk.clear();
+            spares.push(chunk);
+        }
+    }
+}
+
 /// A block of whole lines of a usage file.
 pub(super) struct Block {
     pub seq: u64,
@@ -197,9 +228,9 @@ fn with_fields<T>(line: &str, f: impl FnOnce(&[&str]) -> T) -> Result<T, String>
 }
 
 /// Reads every line of a block.
-pub(super) fn parse_block(index: &NumberIndex, block: &Block) -> ParsedBlock {
+pub(super) fn parse_block(index: &NumberIndex, spares: &Spares, block: &Block) -> ParsedBlock {
     // A record encodes to about half its line.
-    let mut chunk = Chunk::with_capacity(block.bytes.len() / 2);
+    let mut chunk = spares.take(block.bytes.len() / 2);
     let mut rejected = Vec::new();
     let block_bytes: &[u8] = &block.bytes;
     let mut start = 0;
