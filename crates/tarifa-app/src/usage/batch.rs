@@ -109,60 +109,62 @@ pub(super) struct Sealed {
     pub conflicts: Vec<(u64, String)>,
 }
 
-pub(super) struct Batch {
+/// Chunks filed in the order they came, until there are enough to seal.
+#[derive(Default)]
+pub(super) struct Filed {
+    chunks: Vec<Chunk>,
+    bytes: usize,
+}
+
+impl Filed {
+    /// Files a chunk's records after those that came before.
+    pub fn push(&mut self, chunk: Chunk) {
+        if chunk.records.is_empty() {
+            return;
+        }
+        self.bytes += chunk.bytes.len() + chunk.records.len() * size_of::<Prepared>();
+        self.chunks.push(chunk);
+    }
+
+    /// The bytes of the records and their entries.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+/// What an import knows across its batches, and the room sealing one uses.
+pub(super) struct Sealer {
     known: Known,
     import_id: Option<i64>,
-    seal_at_bytes: usize,
     seen: FastMap<(i64, u32), Seen>,
     months_read: HashSet<u32>,
-    /// The chunks as the parsing threads made them, in the order they came.
+    /// The batch being sealed, as it was filed.
     chunks: Vec<Chunk>,
-    /// While sealing: the pending records' entries grouped by contract,
-    /// each contract's in the order they came. An index into it is a
-    /// record's `seq`; [`Prepared::chunk`] names the buffer of `grouped`
-    /// that holds the record.
+    /// The batch's entries grouped by contract, each contract's in the
+    /// order they came. An index into it is a record's `seq`;
+    /// [`Prepared::chunk`] names the buffer of `grouped` that holds the
+    /// record.
     sorted: Vec<Prepared>,
-    /// While sealing: the records' encodings, each contract's together.
+    /// The records' encodings, each contract's together.
     grouped: Vec<Vec<u8>>,
     /// Where emptied chunks go back to.
     spares: Arc<Spares>,
-    pending_bytes: usize,
 }
 
-impl Batch {
-    /// A batch that is full at `seal_at_bytes` of records and their entries,
-    /// its emptied chunks given to `spares`.
-    pub fn new(
-        known: Known,
-        import_id: Option<i64>,
-        seal_at_bytes: usize,
-        spares: Arc<Spares>,
-    ) -> Self {
+impl Sealer {
+    /// A sealer of an import's batches (`import_id`, none for records
+    /// given one by one), its emptied chunks given to `spares`.
+    pub fn new(known: Known, import_id: Option<i64>, spares: Arc<Spares>) -> Self {
         Self {
             known,
             import_id,
-            seal_at_bytes,
             seen: FastMap::default(),
             months_read: HashSet::new(),
             chunks: Vec::new(),
             sorted: Vec::new(),
             grouped: Vec::new(),
             spares,
-            pending_bytes: 0,
         }
-    }
-
-    /// Files a chunk's records after those that came before.
-    pub fn push(&mut self, chunk: Chunk) {
-        if chunk.records.is_empty() {
-            return;
-        }
-        self.pending_bytes += chunk.bytes.len() + chunk.records.len() * size_of::<Prepared>();
-        self.chunks.push(chunk);
-    }
-
-    pub fn is_full(&self) -> bool {
-        self.pending_bytes >= self.seal_at_bytes
     }
 
     /// The encoding of record `seq` (and what follows it).
@@ -395,10 +397,21 @@ impl Batch {
         Ok(())
     }
 
-    /// Seals the pending records into a segment per contract-month of those
-    /// not seen before. The store must hold every earlier batch of the
-    /// import (written and committed) when this is called.
-    pub async fn seal(&mut self, app: &App, ctx: &Ctx, index: &NumberIndex) -> Result<Sealed> {
+    /// Seals a batch into a segment per contract-month of the records not
+    /// seen before. A record whose id hash was seen before is checked
+    /// against the stored records, once `stored_before` says every earlier
+    /// batch of the import is in the store; nothing else read depends on
+    /// them (a month's ids are read from the store before any batch of the
+    /// import holds a record of it or of a month beside it).
+    pub async fn seal(
+        &mut self,
+        app: &App,
+        ctx: &Ctx,
+        index: &NumberIndex,
+        batch: Filed,
+        stored_before: impl Future<Output = Result<()>>,
+    ) -> Result<Sealed> {
+        self.chunks = batch.chunks;
         self.read_known(app, ctx, index).await?;
         let mut sealed = Sealed::default();
         let codes: Vec<String> = Bucket::ALL.iter().map(|b| b.code()).collect();
@@ -450,6 +463,7 @@ impl Batch {
             }
         }
         if !waiting.is_empty() {
+            stored_before.await?;
             let mut tx = app.begin_read(ctx).await?;
             let mut stored: HashMap<(i64, u32), HashMap<String, Content>> = HashMap::new();
             for (contract, mut kept, suspects) in waiting {
@@ -506,7 +520,6 @@ impl Batch {
         // The entries' room is kept for the next batch.
         self.sorted.clear();
         self.grouped = Vec::new();
-        self.pending_bytes = 0;
         // Segments in contract order: neighbours in the table, and the same
         // order on every run.
         sealed
@@ -523,8 +536,8 @@ mod tests {
     use super::*;
     use tarifa_store::segment::RecordFields;
 
-    fn batch_of(records: &[(&str, u32, u64, u64)]) -> Batch {
-        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX, Arc::default());
+    fn batch_of(records: &[(&str, u32, u64, u64)]) -> Sealer {
+        let mut batch = Sealer::new(Known::PerGroup, None, Arc::default());
         let mut chunk = Chunk::default();
         for (seq, (id, month, hash, quantity)) in records.iter().enumerate() {
             let start = u32::try_from(chunk.bytes.len()).expect("small");
@@ -551,12 +564,12 @@ mod tests {
                 start,
             });
         }
-        batch.push(chunk);
+        batch.chunks.push(chunk);
         batch.sort_by_contract(1);
         batch
     }
 
-    fn all(batch: &Batch) -> Vec<Keyed> {
+    fn all(batch: &Sealer) -> Vec<Keyed> {
         batch
             .sorted
             .iter()
@@ -604,10 +617,10 @@ mod tests {
 
     #[test]
     fn records_are_grouped_by_contract_in_the_order_they_came() {
-        let mut batch = Batch::new(Known::PerGroup, None, usize::MAX, Arc::default());
+        let mut batch = Sealer::new(Known::PerGroup, None, Arc::default());
         // Two chunks of three records each (one or two bytes long), of slots 0 to 2.
         for (bytes, slots) in [(b"aBBc", [2, 0, 2]), (b"DeeF", [1, 2, 0])] {
-            batch.push(Chunk {
+            batch.chunks.push(Chunk {
                 bytes: bytes.to_vec(),
                 records: [0, 1, 3]
                     .into_iter()

@@ -5,8 +5,9 @@
 //! duplicate and changes nothing.
 //!
 //! A file is read by several threads, a block of lines each; one task
-//! gathers their records in file order into the batch, and a batch is
-//! written while the next one is read.
+//! files their records in file order into a batch; a batch is sealed by a
+//! task of its own while the next one is filed, and written by the import's
+//! writer task while the next one is sealed.
 
 mod batch;
 mod index;
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use tarifa_core::usage::UsageRecord;
 
-use self::batch::{Batch, Known, Sealed};
+use self::batch::{Filed, Known, Sealed, Sealer};
 use self::index::NumberIndex;
 use self::parse::{Block, Chunk, ParsedBlock, Spares};
 use crate::{App, AppError, Ctx, Result};
@@ -30,7 +31,9 @@ const KEEP_REJECTED: usize = 10_000;
 pub struct ImportTuning {
     /// Bytes of the file a parsing thread takes at a time.
     pub block_bytes: usize,
-    /// Encoded records held before a batch is sealed and written.
+    /// Bytes of records (encoded, with their entries) filed before a batch
+    /// is sealed. A batch is sealed and written while the next one is
+    /// filed, so an import holds about twice this.
     pub seal_at_bytes: usize,
 }
 
@@ -38,7 +41,7 @@ impl Default for ImportTuning {
     fn default() -> Self {
         Self {
             block_bytes: 4 << 20,
-            seal_at_bytes: 256 << 20,
+            seal_at_bytes: 128 << 20,
         }
     }
 }
@@ -129,6 +132,100 @@ async fn write(
     .await?;
     tx.commit().await?;
     Ok((sealed.imported, sealed.duplicates))
+}
+
+/// A sealed batch on its way to the store, with the import's count of
+/// lines refused since the batch before.
+struct ToWrite {
+    sealed: Sealed,
+    rejected: u64,
+    last: bool,
+}
+
+/// Writes an import's sealed batches in the order they come, one
+/// transaction each, counting the batches in the store on `written`;
+/// returns the records imported and the duplicates.
+async fn write_in_order(
+    app: App,
+    ctx: Ctx,
+    import_id: Option<i64>,
+    mut batches: tokio::sync::mpsc::Receiver<ToWrite>,
+    written: tokio::sync::watch::Sender<u64>,
+) -> Result<(u64, u64)> {
+    let (mut imported, mut duplicates) = (0, 0);
+    while let Some(batch) = batches.recv().await {
+        let counts = write(
+            app.clone(),
+            ctx.clone(),
+            import_id,
+            batch.sealed,
+            batch.rejected,
+            batch.last,
+        )
+        .await?;
+        imported += counts.0;
+        duplicates += counts.1;
+        written.send_modify(|n| *n += 1);
+    }
+    Ok((imported, duplicates))
+}
+
+fn writer_stopped() -> AppError {
+    AppError::Conflict("the usage writer stopped".to_owned())
+}
+
+/// A batch sealed: the records sealing refused, and the sealer, free for
+/// the next batch.
+struct Sealing {
+    sealer: Sealer,
+    conflicts: Vec<(u64, String)>,
+}
+
+/// What every batch of one file's import is sealed with and handed to.
+#[derive(Clone)]
+struct Storing {
+    app: App,
+    ctx: Ctx,
+    index: Arc<NumberIndex>,
+    to_write: tokio::sync::mpsc::Sender<ToWrite>,
+    written: tokio::sync::watch::Receiver<u64>,
+}
+
+impl Storing {
+    /// Seals batch `number` (the first is 1) and hands it to the writer.
+    /// Sealing reads stored records only to check ids seen before, and
+    /// then waits for the batches before this one to be in the store.
+    async fn seal(
+        self,
+        mut sealer: Sealer,
+        batch: Filed,
+        number: u64,
+        rejected: u64,
+        last: bool,
+    ) -> Result<Sealing> {
+        let mut written = self.written.clone();
+        let stored_before = async move {
+            written
+                .wait_for(|n| *n + 1 >= number)
+                .await
+                .map(|_| ())
+                .map_err(|_| writer_stopped())
+        };
+        let mut sealed = sealer
+            .seal(&self.app, &self.ctx, &self.index, batch, stored_before)
+            .await?;
+        let conflicts = std::mem::take(&mut sealed.conflicts);
+        let rejected = rejected + conflicts.len() as u64;
+        self.to_write
+            .send(ToWrite {
+                sealed,
+                rejected,
+                last,
+            })
+            .await
+            .map_err(|_| writer_stopped())?;
+        Ok(Sealing { sealer, conflicts })
+    }
 }
 
 /// Reads `reader` in blocks of whole lines (the first line being
@@ -247,7 +344,8 @@ impl App {
         } else {
             Known::WholeMonths
         };
-        let mut batch = Batch::new(known, None, usize::MAX, Arc::default());
+        let mut sealer = Sealer::new(known, None, Arc::default());
+        let mut batch = Filed::default();
         let mut chunk = Chunk::default();
         for (line, record) in records {
             if let Err(reason) = parse::prepare(&index, &mut chunk, *line, &record.fields()) {
@@ -258,7 +356,9 @@ impl App {
             }
         }
         batch.push(chunk);
-        let mut sealed = batch.seal(self, ctx, &index).await?;
+        let mut sealed = sealer
+            .seal(self, ctx, &index, batch, std::future::ready(Ok(())))
+            .await?;
         for (line, reason) in std::mem::take(&mut sealed.conflicts) {
             summary.reject(line, reason);
         }
@@ -342,7 +442,7 @@ impl App {
         ctx: &Ctx,
         source: &str,
         reader: R,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
         tuning: ImportTuning,
     ) -> Result<ImportSummary> {
         let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
@@ -393,79 +493,117 @@ impl App {
             tuning.block_bytes.max(1),
         )
         .map_err(|e| AppError::Conflict(format!("could not start the import's threads: {e}")))?;
-        let mut summary = ImportSummary::default();
-        let mut batch = Batch::new(
-            Known::WholeMonths,
-            Some(import_id),
-            tuning.seal_at_bytes,
-            Arc::clone(&spares),
-        );
-        let mut waiting: BTreeMap<u64, ParsedBlock> = BTreeMap::new();
-        let mut next = 0_u64;
-        let mut rejected = 0_u64;
-        let mut writing: Option<tokio::task::JoinHandle<Result<(u64, u64)>>> = None;
-        let written = |summary: &mut ImportSummary, counts: (u64, u64)| {
-            summary.imported += counts.0;
-            summary.duplicates += counts.1;
-        };
-        while let Some(block) = parsed.recv().await {
-            let block = block.map_err(|e| AppError::invalid(source, e.to_string()))?;
-            waiting.insert(block.seq, block);
-            // Blocks are taken in file order: the first of two repeats is the one kept.
-            while let Some(block) = waiting.remove(&next) {
-                next += 1;
-                for (line, reason) in block.rejected {
-                    summary.reject(line, reason);
-                    rejected += 1;
-                }
-                batch.push(block.chunk);
-                progress(block.end);
-                if batch.is_full() {
-                    // Sealing reads the store: the batch before must be in it.
-                    if let Some(w) = writing.take() {
-                        written(&mut summary, join(w).await?);
-                    }
-                    let mut sealed = batch.seal(self, ctx, &index).await?;
-                    for (line, reason) in std::mem::take(&mut sealed.conflicts) {
-                        summary.reject(line, reason);
-                        rejected += 1;
-                    }
-                    writing = Some(tokio::spawn(write(
-                        self.clone(),
-                        ctx.clone(),
-                        Some(import_id),
-                        sealed,
-                        std::mem::take(&mut rejected),
-                        false,
-                    )));
-                }
-            }
-        }
-        if let Some(w) = writing.take() {
-            written(&mut summary, join(w).await?);
-        }
-        let mut sealed = batch.seal(self, ctx, &index).await?;
-        for (line, reason) in std::mem::take(&mut sealed.conflicts) {
-            summary.reject(line, reason);
-            rejected += 1;
-        }
-        let counts = write(
+        let (to_write, batches) = tokio::sync::mpsc::channel(1);
+        let (written, written_rx) = tokio::sync::watch::channel(0);
+        let writer = tokio::spawn(write_in_order(
             self.clone(),
             ctx.clone(),
             Some(import_id),
-            sealed,
-            rejected,
-            true,
+            batches,
+            written,
+        ));
+        let storing = Storing {
+            app: self.clone(),
+            ctx: ctx.clone(),
+            index: Arc::clone(&index),
+            to_write,
+            written: written_rx,
+        };
+        let mut summary = ImportSummary::default();
+        let sealer = Sealer::new(Known::WholeMonths, Some(import_id), Arc::clone(&spares));
+        let filed = file_and_seal(
+            source,
+            &mut parsed,
+            storing,
+            sealer,
+            &mut summary,
+            progress,
+            tuning,
         )
-        .await?;
-        written(&mut summary, counts);
+        .await;
+        // The writer stops once every sealed batch is written, or at the
+        // first that fails: then that is the error to report.
+        let (imported, duplicates) = writer
+            .await
+            .map_err(|e| AppError::Conflict(format!("the usage writer stopped: {e}")))??;
+        filed?;
+        summary.imported = imported;
+        summary.duplicates = duplicates;
         summary.rejected_lines.sort_by_key(|r| r.line);
         Ok(summary)
     }
 }
 
-async fn join(writing: tokio::task::JoinHandle<Result<(u64, u64)>>) -> Result<(u64, u64)> {
-    writing
-        .await
-        .map_err(|e| AppError::Conflict(format!("the usage writer stopped: {e}")))?
+/// Files parsed blocks in file order into batches, each sealed by a task
+/// of its own (and handed to the writer) while the next one is filed.
+async fn file_and_seal(
+    source: &str,
+    parsed: &mut tokio::sync::mpsc::Receiver<std::io::Result<ParsedBlock>>,
+    storing: Storing,
+    sealer: Sealer,
+    summary: &mut ImportSummary,
+    mut progress: impl FnMut(u64),
+    tuning: ImportTuning,
+) -> Result<()> {
+    let mut idle = Some(sealer);
+    let mut batch = Filed::default();
+    let mut number = 0_u64;
+    let mut waiting: BTreeMap<u64, ParsedBlock> = BTreeMap::new();
+    let mut next = 0_u64;
+    let mut rejected = 0_u64;
+    // The batch being sealed while the next one is filed.
+    let mut sealing: Option<tokio::task::JoinHandle<Result<Sealing>>> = None;
+    while let Some(block) = parsed.recv().await {
+        let block = block.map_err(|e| AppError::invalid(source, e.to_string()))?;
+        waiting.insert(block.seq, block);
+        // Blocks are taken in file order: the first of two repeats is the one kept.
+        while let Some(block) = waiting.remove(&next) {
+            next += 1;
+            for (line, reason) in block.rejected {
+                summary.reject(line, reason);
+                rejected += 1;
+            }
+            batch.push(block.chunk);
+            progress(block.end);
+            if batch.bytes() >= tuning.seal_at_bytes {
+                let sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+                number += 1;
+                sealing = Some(tokio::spawn(storing.clone().seal(
+                    sealer,
+                    std::mem::take(&mut batch),
+                    number,
+                    std::mem::take(&mut rejected),
+                    false,
+                )));
+            }
+        }
+    }
+    let sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+    let sealing = storing
+        .seal(sealer, batch, number + 1, rejected, true)
+        .await?;
+    for (line, reason) in sealing.conflicts {
+        summary.reject(line, reason);
+    }
+    Ok(())
+}
+
+/// The sealer, once the batch before (if one is being sealed) is sealed,
+/// the records it refused added to `summary`.
+async fn free_sealer(
+    idle: &mut Option<Sealer>,
+    sealing: &mut Option<tokio::task::JoinHandle<Result<Sealing>>>,
+    summary: &mut ImportSummary,
+) -> Result<Sealer> {
+    if let Some(task) = sealing.take() {
+        let sealing = task
+            .await
+            .map_err(|e| AppError::Conflict(format!("the usage sealer stopped: {e}")))??;
+        for (line, reason) in sealing.conflicts {
+            summary.reject(line, reason);
+        }
+        return Ok(sealing.sealer);
+    }
+    idle.take()
+        .ok_or_else(|| AppError::Conflict("the import's sealer was lost".to_owned()))
 }
