@@ -32,7 +32,7 @@ use super::index::{FastMap, NumberIndex};
 use std::sync::Arc;
 
 use super::parse::{Chunk, Prepared, Spares, id_hash, period_of};
-use crate::{App, Ctx, Result};
+use crate::{App, AppError, Ctx, Result};
 
 /// How a batch learns which ids the store holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,7 +198,7 @@ impl Sealer {
     /// together and in arrival order (a stable counting sort by slot; each
     /// record is copied once, and read in order from then on). Slot `s` has
     /// `sorted[starts[s]..starts[s + 1]]`; returns `starts`.
-    fn sort_by_contract(&mut self, slots: usize) -> Vec<usize> {
+    fn sort_by_contract(&mut self, slots: usize) -> Result<Vec<usize>> {
         let mut starts = vec![0_usize; slots + 1];
         let mut sizes = vec![0_usize; slots];
         for chunk in &self.chunks {
@@ -214,15 +214,23 @@ impl Sealer {
         // (so that a record's start fits 32 bits), a slot never split.
         let mut place: Vec<(u32, u32)> = vec![(0, 0); slots];
         let mut buffers: Vec<usize> = vec![0];
-        for (slot, size) in sizes.iter().enumerate() {
-            let filled = buffers.last_mut().expect("one buffer");
-            if *size == 0 {
+        for (slot, &size) in sizes.iter().enumerate() {
+            if size == 0 {
                 continue;
             }
-            if *filled > 0 && *filled + size > Chunk::MAX_BYTES {
-                buffers.push(0);
+            // Files are sealed every 128 MB: only records given one by one
+            // by the million could reach this.
+            if u32::try_from(size).is_err() {
+                return Err(AppError::invalid(
+                    "records",
+                    "one contract's records in one batch exceed 4 GB",
+                ));
             }
-            let at = buffers.len() - 1;
+            let mut at = buffers.len() - 1;
+            if buffers[at] > 0 && buffers[at] + size > Chunk::MAX_BYTES {
+                buffers.push(0);
+                at += 1;
+            }
             place[slot] = (
                 u32::try_from(at).unwrap_or(u32::MAX),
                 u32::try_from(buffers[at]).unwrap_or(u32::MAX),
@@ -250,7 +258,7 @@ impl Sealer {
             }
             self.spares.give(chunk);
         }
-        starts
+        Ok(starts)
     }
 
     /// Reads the ids the store holds for the windows this batch touches.
@@ -417,7 +425,7 @@ impl Sealer {
         let codes: Vec<String> = Bucket::ALL.iter().map(|b| b.code()).collect();
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         let slots = index.contract_count();
-        let starts = self.sort_by_contract(slots);
+        let starts = self.sort_by_contract(slots)?;
         // Contracts with records whose hash the window knows wait for those
         // to be checked against the stored records: (contract, kept, suspects).
         let mut waiting: Vec<(i64, Vec<usize>, Vec<usize>)> = Vec::new();
@@ -565,7 +573,7 @@ mod tests {
             });
         }
         batch.chunks.push(chunk);
-        batch.sort_by_contract(1);
+        batch.sort_by_contract(1).expect("sorted");
         batch
     }
 
@@ -633,7 +641,7 @@ mod tests {
                     .collect(),
             });
         }
-        let starts = batch.sort_by_contract(4);
+        let starts = batch.sort_by_contract(4).expect("sorted");
         assert_eq!(starts, vec![0, 2, 3, 6, 6]);
         let records: Vec<(u32, u8)> = (0..6)
             .map(|seq| (batch.sorted[seq].slot, batch.record(seq)[0]))
