@@ -20,17 +20,17 @@
 //! either copy may be the wrong one.
 //!
 //! Repeats are found by 64-bit hashes of the ids, kept sorted per
-//! contract-month (8 bytes a record); a hash that matches is then checked against the records
-//! themselves, so two different ids that hash alike are both kept.
+//! contract-month (8 bytes a record); a hash that matches is then checked
+//! against the records themselves, so two different ids that hash alike are
+//! both kept.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use tarifa_core::usage::Bucket;
 use tarifa_store::segment::{self, NewSegment};
 
 use super::index::{FastMap, NumberIndex};
-use std::sync::Arc;
-
 use super::parse::{Chunk, Prepared, Spares, id_hash, period_of};
 use crate::{App, AppError, Ctx, Result};
 
