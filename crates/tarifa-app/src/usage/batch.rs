@@ -398,9 +398,14 @@ impl Sealer {
             });
             sealed.imported += month_kept.len() as u64;
             let seen = self.seen.entry((contract_id, month)).or_default();
+            let before = seen.hashes.len();
             seen.hashes
                 .extend(month_kept.iter().map(|&seq| self.sorted[seq].hash));
-            seen.hashes.sort_unstable();
+            // Only the new hashes need sorting; then the two sorted runs merge
+            // (the stable sort finds the runs), instead of sorting every
+            // hash of earlier batches again.
+            seen.hashes[before..].sort_unstable();
+            seen.hashes.sort();
         }
         Ok(())
     }
