@@ -1,13 +1,17 @@
 //! The monthly bill run (BIL-1…5), payments, and balances from the ledger.
 //!
-//! A bill run loads what it needs for the whole market in a few queries
-//! (contracts, package history, usage totals, pending charges, balances),
-//! computes each account's bill in the core, and writes bills in batches,
-//! each batch one transaction with its bill numbers. An account already
+//! A bill run first reads what crosses accounts or is rare (transfers of
+//! ownership, late usage, pending charges, promotions, interruptions), then
+//! the market a range of customers at a time (contracts, package history,
+//! usage totals, balances: `AccountsRange`). It computes each account's bill
+//! in the core and writes bills in batches, each batch one transaction with
+//! its bill numbers; reading, drafting and writing overlap. An account already
 //! billed for the period is skipped, so a run that was interrupted, or is
 //! run twice, issues each bill exactly once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tarifa_core::bill::InterruptionCause;
 pub use tarifa_core::promotion;
 
@@ -27,8 +31,8 @@ use tarifa_core::time::add_months;
 use tarifa_core::transfer::{Transfer, holder_on, holders_between, last_within};
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
-    BillLineRow, BillRow, ChargeRow, CustomerRow, NewBill, NewEntry, PaymentRow, StoreError,
-    UsageBilled,
+    AccountsRange, BillLineRow, BillRow, ChargeRow, CustomerRow, NewBill, NewEntry, PaymentRow,
+    StoreError, UsageBilled,
 };
 
 use crate::charges::{Charge, charge_row};
@@ -895,9 +899,6 @@ struct OperatorBlock<'a> {
     customer_centre: &'a str,
 }
 
-/// Rows a bill run reads in one query when it reads a whole market.
-const READ_PAGE: i64 = 20_000;
-
 /// The owner block of a bill (BIL-2 (1)): all a bill run keeps of each
 /// customer while it drafts; the notices read the customers a batch at a time.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -987,58 +988,172 @@ struct PartlyBilled {
     assignors_part: Option<(Vec<BucketTotal>, Vec<BucketTotal>)>,
 }
 
-/// Everything a bill run read, owned by the thread that drafts its bills.
+/// Customers a bill run reads in one range (`AccountsRange`): about one
+/// batch of bills, so that reading, drafting and writing overlap.
+const RANGE_CUSTOMERS: i64 = 5_000;
+
+/// A contract of a late month, which may now belong to a customer of another
+/// range: its number and package periods, read before the ranges.
+struct LateContract {
+    number: String,
+    history: Vec<(Date, String)>,
+}
+
+/// What a bill run read of the range of customers being drafted, kept in
+/// maps that are refilled (not reallocated) for each range.
+#[derive(Default)]
+struct RangeMaps {
+    history: HashMap<i64, Vec<(Date, String)>>,
+    usage: HashMap<i64, Vec<BucketTotal>>,
+    owners: HashMap<i64, OwnerBlock>,
+    balances: HashMap<i64, i64>,
+}
+
+/// Everything a bill run read before its ranges, and the range it drafts,
+/// owned by the thread that drafts its bills.
 struct Drafting {
     market: Market,
     catalog: Catalog,
     prices: PriceHistory,
-    history: HashMap<i64, Vec<(Date, String)>>,
+    billed: HashSet<i64>,
     promotions: HashMap<i64, promotion::ContractPromotion>,
-    usage: HashMap<i64, Vec<BucketTotal>>,
     partly_billed: HashMap<i64, PartlyBilled>,
     interruptions: HashMap<i64, Vec<(Date, Date)>>,
     late_by_account: HashMap<i64, Vec<LateUsage>>,
+    late_contracts: HashMap<i64, LateContract>,
+    /// Accounts with charges or late usage, not yet billed.
+    extra_accounts: BTreeSet<i64>,
     charges: HashMap<i64, Vec<ChargeRow>>,
-    owners: HashMap<i64, OwnerBlock>,
-    balances: HashMap<String, i64>,
-    number_of: HashMap<i64, String>,
+    range: RangeMaps,
     month_start: Date,
     month_end: Date,
     period: String,
     issued_on: Date,
     due_on: Date,
+    /// The accounts drafted so far (with a bill or without), for progress.
+    drafted_accounts: Arc<AtomicU64>,
 }
 
 impl Drafting {
-    /// Drafts the accounts' bills a batch at a time and hands each batch
-    /// over; stops early when the writer is gone.
+    /// Drafts the accounts' bills range by range, a batch at a time, and
+    /// hands each batch over; stops early when the writer is gone.
     fn run(
         mut self,
-        accounts: BTreeMap<i64, Vec<Contract>>,
+        mut ranges: tokio::sync::mpsc::Receiver<Result<AccountsRange>>,
         batch_size: usize,
         batches: &tokio::sync::mpsc::Sender<Result<Vec<NewBill>>>,
     ) {
         let mut ready = Vec::with_capacity(batch_size);
-        for (customer_id, contracts) in accounts {
-            match self.bill(customer_id, &contracts) {
-                Ok(Some(new)) => ready.push(new),
-                Ok(None) => {}
+        let mut last = 0;
+        loop {
+            let (accounts, ended) = match ranges.blocking_recv() {
+                Some(Ok(range)) => {
+                    last = range.last;
+                    (self.take_range(range), false)
+                }
+                Some(Err(e)) => (Err(e), false),
+                // After the last range, the accounts beyond it (none, unless
+                // a charge names a customer the market does not list).
+                None => (
+                    Ok(self.accounts_between(last, i64::MAX, BTreeMap::new())),
+                    true,
+                ),
+            };
+            let accounts = match accounts {
+                Ok(accounts) => accounts,
                 Err(e) => {
                     // The writer reports it; nothing more is drafted.
                     let _ = batches.blocking_send(Err(e));
                     return;
                 }
-            }
-            if ready.len() >= batch_size {
-                let full = std::mem::replace(&mut ready, Vec::with_capacity(batch_size));
-                if batches.blocking_send(Ok(full)).is_err() {
-                    return;
+            };
+            for (customer_id, contracts) in accounts {
+                self.drafted_accounts.fetch_add(1, Ordering::Relaxed);
+                match self.bill(customer_id, &contracts) {
+                    Ok(Some(new)) => ready.push(new),
+                    Ok(None) => {}
+                    Err(e) => {
+                        let _ = batches.blocking_send(Err(e));
+                        return;
+                    }
                 }
+                if ready.len() >= batch_size {
+                    let full = std::mem::replace(&mut ready, Vec::with_capacity(batch_size));
+                    if batches.blocking_send(Ok(full)).is_err() {
+                        return;
+                    }
+                }
+            }
+            if ended {
+                break;
             }
         }
         if !ready.is_empty() {
             let _ = batches.blocking_send(Ok(ready));
         }
+    }
+
+    /// Takes a range's rows into the range maps; returns its accounts to
+    /// bill, by customer, with the contracts that served them in the month.
+    fn take_range(&mut self, range: AccountsRange) -> Result<BTreeMap<i64, Vec<Contract>>> {
+        let maps = &mut self.range;
+        maps.history.clear();
+        maps.usage.clear();
+        maps.owners.clear();
+        maps.balances.clear();
+        for row in range.packages {
+            maps.history.entry(row.contract_id).or_default().push((
+                convert::date("package period", &row.valid_from)?,
+                row.package_id,
+            ));
+        }
+        maps.usage.extend(totals_by_contract(range.usage)?);
+        maps.owners.extend(range.owners.into_iter().map(|o| {
+            (
+                o.id,
+                OwnerBlock {
+                    name: o.name,
+                    address: o.address,
+                    email: o.email,
+                },
+            )
+        }));
+        maps.balances.extend(range.balances);
+        let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
+        for row in &range.contracts {
+            if self.billed.contains(&row.customer_id) {
+                continue;
+            }
+            let contract = convert::contract_without_children(&self.market, row)?;
+            if overlaps(&contract, self.month_start, self.month_end).is_some() {
+                accounts
+                    .entry(contract.customer_id)
+                    .or_default()
+                    .push(contract);
+            }
+        }
+        Ok(self.accounts_between(range.after, range.last, accounts))
+    }
+
+    /// Adds to `accounts` those with charges or late usage in `(after, last]`.
+    fn accounts_between(
+        &mut self,
+        after: i64,
+        last: i64,
+        mut accounts: BTreeMap<i64, Vec<Contract>>,
+    ) -> BTreeMap<i64, Vec<Contract>> {
+        if after < last {
+            let extra: Vec<i64> = self
+                .extra_accounts
+                .range(after.saturating_add(1)..=last)
+                .copied()
+                .collect();
+            for customer in extra {
+                self.extra_accounts.remove(&customer);
+                accounts.entry(customer).or_default();
+            }
+        }
+        accounts
     }
 
     /// An account's bill for the month, not yet numbered; `None` when it has
@@ -1058,7 +1173,7 @@ impl Drafting {
             let periods = package_periods(
                 catalog,
                 &self.prices,
-                self.history.get(&contract.id).unwrap_or(&empty),
+                self.range.history.get(&contract.id).unwrap_or(&empty),
                 from,
                 to,
             )?;
@@ -1070,7 +1185,7 @@ impl Drafting {
                 package,
                 month_end,
             );
-            let mut used = self.usage.remove(&contract.id).unwrap_or_default();
+            let mut used = self.range.usage.remove(&contract.id).unwrap_or_default();
             let partly = self.partly_billed.remove(&contract.id);
             if !used.is_empty() {
                 usage_billed.push(UsageBilled {
@@ -1150,14 +1265,15 @@ impl Drafting {
             .unwrap_or_default()
         {
             let month_start_late = convert::date("late month", &format!("{month}-01"))?;
+            let late_contract = self.late_contracts.get(&contract);
             let periods = package_periods(
                 catalog,
                 &self.prices,
-                self.history.get(&contract).unwrap_or(&empty),
+                late_contract.map_or(&empty, |c| &c.history),
                 month_start_late,
                 month_start_late.last_of_month(),
             )?;
-            let number = self.number_of.get(&contract).cloned().unwrap_or_default();
+            let number = late_contract.map(|c| c.number.clone()).unwrap_or_default();
             if let Some(last) = periods.last() {
                 let package = last.package;
                 let (allowances, _) = promotion::period_terms(
@@ -1248,14 +1364,10 @@ impl Drafting {
         }
         let draft = bill::draft(market, month_start, &parts, extra_lines)
             .map_err(|e| too_large(customer_id, &e))?;
-        let previous = self
-            .balances
-            .get(&ledger::receivable(customer_id))
-            .copied()
-            .unwrap_or(0);
+        let previous = self.range.balances.get(&customer_id).copied().unwrap_or(0);
         let detail = detail(
             market,
-            self.owners.get(&customer_id),
+            self.range.owners.get(&customer_id),
             &packages,
             &letters,
             &draft,
@@ -1364,44 +1476,8 @@ impl App {
             .await?
             .into_iter()
             .collect();
-        // Contracts by account, in the core's terms, and each customer's row
-        // (for the bill's owner block and notice), read a page at a time.
-        let mut customer_of: HashMap<i64, i64> = HashMap::new();
-        let mut number_of: HashMap<i64, String> = HashMap::new();
-        let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
-        let mut after = 0;
-        loop {
-            let page = tx.contracts_page(&market.id, after, READ_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for row in page {
-                customer_of.insert(row.id, row.customer_id);
-                let contract = convert::contract_without_children(market, &row)?;
-                number_of.insert(row.id, row.number);
-                if overlaps(&contract, month_start, month_end).is_some() {
-                    accounts
-                        .entry(contract.customer_id)
-                        .or_default()
-                        .push(contract);
-                }
-            }
-        }
-        let mut owners: HashMap<i64, OwnerBlock> = HashMap::new();
-        let mut after = 0;
-        loop {
-            let page = tx.customers_page(&market.id, after, READ_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            owners.extend(page.iter().map(|c| (c.id, OwnerBlock::from(c))));
-        }
-        let mut history: HashMap<i64, Vec<(Date, String)>> = HashMap::new();
-        for row in tx.market_package_history(&market.id).await? {
-            history.entry(row.contract_id).or_default().push((
-                convert::date("package period", &row.valid_from)?,
-                row.package_id,
-            ));
-        }
-        let usage = totals_by_contract(tx.usage_totals(&market.id, &period).await?)?;
+        // What crosses accounts, or is rare, is read for the whole market
+        // first; the rest a range of customers at a time (`AccountsRange`).
         // Transfers of ownership (few): who held each number when its usage happened.
         let mut transfers: HashMap<i64, Vec<Transfer>> = HashMap::new();
         for row in tx.transfers_since(&market.id, "").await? {
@@ -1480,12 +1556,6 @@ impl App {
         for row in tx.open_charges(&market.id, &month_end.to_string()).await? {
             charges.entry(row.customer_id).or_default().push(row);
         }
-        let balances: HashMap<String, i64> = tx
-            .receivable_balances(&market.id)
-            .await?
-            .into_iter()
-            .map(|b| (b.account, b.amount_minor))
-            .collect();
         let promotions = crate::promotions::of_market(&mut tx, market).await?;
         let mut interruptions: HashMap<i64, Vec<(Date, Date)>> = HashMap::new();
         for row in tx
@@ -1497,14 +1567,15 @@ impl App {
                 convert::date("interruption end", &row.to_date)?,
             ));
         }
-
-        for customer in charges.keys() {
-            accounts.entry(*customer).or_default();
-        }
+        let mut late_contracts: HashMap<i64, LateContract> = HashMap::new();
         for ((contract, month), (all, billed)) in late {
-            let Some(current) = customer_of.get(&contract).copied() else {
+            let Some(row) = tx.contract(contract).await? else {
                 continue;
             };
+            if row.market != market.id {
+                continue;
+            }
+            let current = row.customer_id;
             let late_start = convert::date("late month", &format!("{month}-01"))?;
             let late_end = late_start.last_of_month();
             let contract_transfers = transfers.get(&contract).map_or(&[][..], Vec::as_slice);
@@ -1553,9 +1624,40 @@ impl App {
                 transferred_on: None,
             });
         }
-        for customer in late_by_account.keys() {
-            accounts.entry(*customer).or_default();
+        // The late months' contracts may have passed to customers of other
+        // ranges: their numbers and package periods are read here.
+        let late_ids: HashSet<i64> = late_by_account
+            .values()
+            .flatten()
+            .map(|l| l.contract)
+            .collect();
+        for contract in late_ids {
+            let number = tx.contract(contract).await?.map(|c| c.number);
+            let mut history = Vec::new();
+            for row in tx.package_history(contract).await? {
+                history.push((
+                    convert::date("package period", &row.valid_from)?,
+                    row.package_id,
+                ));
+            }
+            late_contracts.insert(
+                contract,
+                LateContract {
+                    number: number.unwrap_or_default(),
+                    history,
+                },
+            );
         }
+        // Accounts billed only for charges or late usage, in id order.
+        let extra_accounts: BTreeSet<i64> = charges
+            .keys()
+            .chain(late_by_account.keys())
+            .copied()
+            .filter(|c| !billed.contains(c))
+            .collect();
+        let estimate = tx
+            .accounts_in_month(&market.id, &month_start.to_string(), &month_end.to_string())
+            .await?;
         tx.rollback().await?;
 
         let mut summary = BillRunSummary {
@@ -1565,47 +1667,114 @@ impl App {
             ..BillRunSummary::default()
         };
         let year = i64::from(issued_on.year());
-        accounts.retain(|customer, _| !billed.contains(customer));
-        let accounts_to_bill = u64::try_from(accounts.len()).unwrap_or(u64::MAX);
+        // Until drafting is done, the accounts to bill are an estimate (those
+        // with a contract in the month, less those billed, plus the others).
+        let estimate = u64::try_from(estimate)
+            .unwrap_or(0)
+            .saturating_sub(summary.already_billed)
+            + u64::try_from(extra_accounts.len()).unwrap_or(0);
+        let drafted_accounts = Arc::new(AtomicU64::new(0));
         let (progress, pause) = (options.progress, options.pause_between_batches);
-        let tell = move |summary: &BillRunSummary| {
+        let seen = drafted_accounts.clone();
+        let tell = move |summary: &BillRunSummary, done: bool| {
             if let Some(progress) = &progress {
+                let seen = seen.load(Ordering::Relaxed);
                 progress.send_replace(BillRunProgress {
-                    accounts: accounts_to_bill,
+                    accounts: if done { seen } else { seen.max(estimate) },
                     issued: summary.issued,
                     total_minor: summary.total_minor,
                 });
             }
         };
-        tell(&summary);
+        tell(&summary, false);
         let drafting = Drafting {
             market: market.clone(),
             catalog,
             prices,
-            history,
+            billed,
             promotions,
-            usage,
             partly_billed,
             interruptions,
             late_by_account,
+            late_contracts,
+            extra_accounts,
             charges,
-            owners,
-            balances,
-            number_of,
+            range: RangeMaps::default(),
             month_start,
             month_end,
-            period,
+            period: period.clone(),
             issued_on,
             due_on: market.due_date(issued_on),
+            drafted_accounts,
         };
-        // Bills are drafted on a thread of their own, one batch ahead of the
-        // batch being written: the two take turns on neither core.
+        // Three stages, each on its own thread or task: the ranges are read
+        // one ahead of the range being drafted, which is drafted one batch
+        // ahead of the batch being written.
+        let (ranges_out, ranges) = tokio::sync::mpsc::channel(1);
         let (batches, mut drafted) = tokio::sync::mpsc::channel(1);
         let batch_size = options.batch_size.max(1);
-        let drafter =
-            tokio::task::spawn_blocking(move || drafting.run(accounts, batch_size, &batches));
         let stopped =
             |e: tokio::task::JoinError| AppError::Conflict(format!("the bill run stopped: {e}"));
+        let reader = match self.store().lean_reader()? {
+            Some(mut lean) => {
+                let (market_id, period) = (market.id.clone(), period.clone());
+                tokio::task::spawn_blocking(move || {
+                    let mut after = 0;
+                    loop {
+                        let range = match lean.accounts_range(
+                            &market_id,
+                            after,
+                            RANGE_CUSTOMERS,
+                            &period,
+                        ) {
+                            Ok(Some(range)) => Ok(range),
+                            Ok(None) => return,
+                            Err(e) => Err(AppError::from(e)),
+                        };
+                        let next = range.as_ref().ok().map(|r| r.last);
+                        if ranges_out.blocking_send(range).is_err() {
+                            return;
+                        }
+                        match next {
+                            Some(last) => after = last,
+                            None => return,
+                        }
+                    }
+                })
+            }
+            None => {
+                let (app, ctx, market_id) = (self.clone(), ctx.clone(), market.id.clone());
+                tokio::spawn(async move {
+                    let mut after = 0;
+                    loop {
+                        let range = async {
+                            let mut tx = app.begin_read(&ctx).await?;
+                            let range = tx
+                                .accounts_range(&market_id, after, RANGE_CUSTOMERS, &period)
+                                .await?;
+                            tx.rollback().await?;
+                            Ok::<_, AppError>(range)
+                        }
+                        .await;
+                        let range = match range {
+                            Ok(Some(range)) => Ok(range),
+                            Ok(None) => return,
+                            Err(e) => Err(e),
+                        };
+                        let next = range.as_ref().ok().map(|r| r.last);
+                        if ranges_out.send(range).await.is_err() {
+                            return;
+                        }
+                        match next {
+                            Some(last) => after = last,
+                            None => return,
+                        }
+                    }
+                })
+            }
+        };
+        let drafter =
+            tokio::task::spawn_blocking(move || drafting.run(ranges, batch_size, &batches));
         if let Some(mut writer) = self.store().lean_writer(&ctx.actor)? {
             // A SQLite file: the batches are written on a thread of their
             // own through the lean path (tarifa_store::LeanWriter).
@@ -1623,11 +1792,12 @@ impl App {
                     tx.insert_notices(&bill_notices(&market, owners, &bills)?)?;
                     tx.commit()?;
                     summary.add(&bills);
-                    tell(&summary);
+                    tell(&summary, false);
                     if let Some(pause) = pause {
                         std::thread::sleep(pause);
                     }
                 }
+                tell(&summary, true);
                 Ok(summary)
             })
             .await
@@ -1645,13 +1815,15 @@ impl App {
                     .await?;
                 tx.commit().await?;
                 summary.add(&bills);
-                tell(&summary);
+                tell(&summary, false);
                 if let Some(pause) = pause {
                     tokio::time::sleep(pause).await;
                 }
             }
+            tell(&summary, true);
         }
         drafter.await.map_err(stopped)?;
+        reader.await.map_err(stopped)?;
         Ok(summary)
     }
 

@@ -1,8 +1,8 @@
 //! Bills, their lines, pending charges, the ledger and payments.
 
 use crate::{
-    BalanceRow, BillLineRow, BillRow, ChargeRow, NewBill, NewEntry, PackagePeriodRow, PaymentRow,
-    Result, StoreError, Tx, on_tx,
+    BalanceRow, BillLineRow, BillRow, ChargeRow, NewBill, NewEntry, PaymentRow, Result, StoreError,
+    Tx, on_tx,
 };
 
 /// The columns of a [`BillRow`]: a bill read without its lines, which most
@@ -486,19 +486,6 @@ impl Tx {
                 .await?
         });
         crate::bill_lines::decode(bill_id, encoded.flatten().as_deref())
-    }
-
-    /// The package periods of every contract of a market.
-    pub async fn market_package_history(&mut self, market: &str) -> Result<Vec<PackagePeriodRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, PackagePeriodRow>(
-                "SELECT p.* FROM contract_packages p JOIN contracts k ON k.id = p.contract_id
-                 WHERE k.market = $1 ORDER BY p.contract_id, p.seq",
-            )
-            .bind(market)
-            .fetch_all(c)
-            .await?
-        }))
     }
 
     /// Queues a one-time charge, fee or credit for the next bill.

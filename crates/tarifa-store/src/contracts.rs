@@ -163,25 +163,6 @@ impl Tx {
         }))
     }
 
-    /// Up to `limit` of a market's contracts after id `after`, in id order.
-    pub async fn contracts_page(
-        &mut self,
-        market: &str,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<ContractRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, ContractRow>(
-                "SELECT * FROM contracts WHERE market = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
-            .bind(market)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(c)
-            .await?
-        }))
-    }
-
     pub async fn contracts_of_customer(&mut self, customer_id: i64) -> Result<Vec<ContractRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, ContractRow>("SELECT * FROM contracts WHERE customer_id = $1 ORDER BY id")

@@ -1,6 +1,8 @@
-//! The lean SQLite path for bulk writes (issue 17): a connection of its own
-//! to the same database file, statements prepared once per batch and stepped
-//! row by row with values bound from where they lie, on the caller's thread.
+//! The lean SQLite path for bulk work (issue 17): a connection of its own to
+//! the same database file, statements prepared once per batch and stepped
+//! row by row with values bound from where they lie and read in place, on
+//! the caller's thread. [`LeanWriter`] writes a bill run's batches,
+//! [`LeanReader`] reads its ranges of accounts.
 //!
 //! The driver's path (sqlx) sends each statement to a worker thread with its
 //! values copied into argument buffers, and builds multi-row statements that
@@ -19,6 +21,10 @@ use std::time::Duration;
 
 use rusqlite::{OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use crate::accounts_range::{
+    AccountsRange, OwnerRow, RANGE_BALANCES, RANGE_CONTRACTS, RANGE_OWNERS, RANGE_PACKAGES,
+    RANGE_USAGE, RangeRows,
+};
 use crate::billing::{
     ASSIGNOR_PART_BILLED, AfterBills, CHARGE_BILLED, INSERT_BILL_TRANSFERS, INSERT_BILLS,
     INSERT_USAGE_BILLED, LATE_MONTH_BILLED, RESERVE_SEQUENCE, TAKE_BILL_NUMBERS,
@@ -26,7 +32,7 @@ use crate::billing::{
 };
 use crate::journal::INSERT_AUDIT_EVENTS;
 use crate::notices::INSERT_NOTICES;
-use crate::{CustomerRow, NewBill, NoticeRow, Result};
+use crate::{ContractRow, CustomerRow, NewBill, NoticeRow, PackagePeriodRow, Result};
 
 /// A connection for bulk writes to a SQLite file, for one actor.
 pub struct LeanWriter {
@@ -42,7 +48,27 @@ pub struct LeanTx<'a> {
     recorded_at: String,
 }
 
+/// A read-only connection for bulk reads of a SQLite file.
+pub struct LeanReader {
+    conn: rusqlite::Connection,
+}
+
 impl crate::Store {
+    /// A reader on the lean path when the store is a SQLite file; `None`
+    /// otherwise (see [`crate::Store::lean_writer`]).
+    pub fn lean_reader(&self) -> Result<Option<LeanReader>> {
+        let Some(path) = self.sqlite_file() else {
+            return Ok(None);
+        };
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(16);
+        Ok(Some(LeanReader { conn }))
+    }
+
     /// A writer on the lean path when the store is a SQLite file; `None` for
     /// an in-memory database and for PostgreSQL, which keep the driver's.
     pub fn lean_writer(&self, actor: &str) -> Result<Option<LeanWriter>> {
@@ -84,6 +110,100 @@ impl LeanWriter {
             actor: &self.actor,
             recorded_at: recorded_at.to_owned(),
         })
+    }
+}
+
+impl LeanReader {
+    /// [`crate::Tx::accounts_range`], read in one transaction (one snapshot).
+    pub fn accounts_range(
+        &mut self,
+        market: &str,
+        after: i64,
+        count: i64,
+        period: &str,
+    ) -> Result<Option<AccountsRange>> {
+        let tx = self.conn.transaction()?;
+        let owners = tx
+            .prepare_cached(RANGE_OWNERS)?
+            .query_map(params![market, after, count], |r| {
+                Ok(OwnerRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    address: r.get(2)?,
+                    email: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(last) = owners.last().map(|o| o.id) else {
+            return Ok(None);
+        };
+        let range = params![market, after, last];
+        let contracts = tx
+            .prepare_cached(RANGE_CONTRACTS)?
+            .query_map(range, |r| {
+                Ok(ContractRow {
+                    id: r.get(0)?,
+                    market: r.get(1)?,
+                    handle: r.get(2)?,
+                    customer_id: r.get(3)?,
+                    package_id: r.get(4)?,
+                    number: r.get(5)?,
+                    status: r.get(6)?,
+                    channel: r.get(7)?,
+                    signed_on: r.get(8)?,
+                    activated_on: r.get(9)?,
+                    commitment_start: r.get(10)?,
+                    commitment_months: r.get(11)?,
+                    commitment_end: r.get(12)?,
+                    deposit_may_be_required: r.get(13)?,
+                    ended_on: r.get(14)?,
+                    device_id: r.get(15)?,
+                    device_imei: r.get(16)?,
+                    device_price_minor: r.get(17)?,
+                    device_instalments: r.get(18)?,
+                    device_lent: r.get(19)?,
+                    device_sim_locked: r.get(20)?,
+                    suspended_on: r.get(21)?,
+                    suspension_cause: r.get(22)?,
+                    return_by: r.get(23)?,
+                    equipment_returned_on: r.get(24)?,
+                    owner_since: r.get(25)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let packages = tx
+            .prepare_cached(RANGE_PACKAGES)?
+            .query_map(range, |r| {
+                Ok(PackagePeriodRow {
+                    contract_id: r.get(0)?,
+                    valid_from: r.get(1)?,
+                    seq: r.get(2)?,
+                    package_id: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let segments = tx
+            .prepare_cached(RANGE_USAGE)?
+            .query_map(params![market, after, last, period], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let balances = tx
+            .prepare_cached(RANGE_BALANCES)?
+            .query_map(range, |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.finish()?;
+        AccountsRange::assemble(
+            after,
+            owners,
+            RangeRows {
+                contracts,
+                packages,
+                segments,
+                balances,
+            },
+            period,
+        )
     }
 }
 

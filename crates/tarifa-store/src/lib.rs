@@ -10,6 +10,7 @@
 //! them into domain types is the application's job.
 
 mod abuse;
+mod accounts_range;
 mod bill_lines;
 mod billing;
 mod catalog;
@@ -42,8 +43,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+pub use accounts_range::{AccountsRange, OwnerRow};
 pub use journal::AuditEvent;
-pub use lean::{LeanTx, LeanWriter};
+pub use lean::{LeanReader, LeanTx, LeanWriter};
 pub use listings::{Listed, Owner, Page};
 pub use rows::*;
 

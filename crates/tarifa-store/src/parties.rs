@@ -163,26 +163,6 @@ impl Tx {
         }))
     }
 
-    /// Up to `limit` of a market's customers after id `after`, in id order:
-    /// how a whole market is read without holding every row twice.
-    pub async fn customers_page(
-        &mut self,
-        market: &str,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<CustomerRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, CustomerRow>(
-                "SELECT * FROM customers WHERE market = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
-            .bind(market)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(c)
-            .await?
-        }))
-    }
-
     /// The customers with these ids, in id order.
     pub async fn customers_in(&mut self, ids: &[i64]) -> Result<Vec<CustomerRow>> {
         let mut rows = Vec::with_capacity(ids.len());

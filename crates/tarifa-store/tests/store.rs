@@ -834,3 +834,165 @@ async fn a_transfer_is_one_row_and_an_older_ledger_moves_into_it() {
     })
     .await;
 }
+
+/// Customers of two markets with interleaved ids, contracts, a usage segment
+/// and a receivable; returns the `me` customers' ids.
+async fn accounts_of_two_markets(store: &Store) -> Vec<i64> {
+    with_market(store).await;
+    let mut tx = store.begin("test", AT).await.expect("begin");
+    tx.ensure_market("rs", "RSD").await.expect("rs");
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let mut row = customer(&format!("c{i}"));
+        if i % 3 == 1 {
+            row.market = "rs".into();
+        }
+        let id = tx.insert_customer(&row).await.expect("customer");
+        if i % 3 == 1 {
+            let mut k = contract(id, &format!("k{i}"), &format!("+38164000000{i}"));
+            k.market = "rs".into();
+            tx.insert_contract(&k, &[]).await.expect("rs contract");
+            continue;
+        }
+        ids.push(id);
+        for j in 0..i % 3 {
+            tx.insert_contract(
+                &contract(id, &format!("k{i}{j}"), &format!("+3822000000{i}{j}")),
+                &[],
+            )
+            .await
+            .expect("contract");
+        }
+    }
+    let first = tx.contracts_of_customer(ids[1]).await.expect("contracts")[0].id;
+    let mut bytes = Vec::new();
+    tarifa_store::segment::encode_record(
+        &mut bytes,
+        &tarifa_store::segment::RecordFields {
+            id: b"r1",
+            day: 3,
+            second_of_day: 600,
+            nanosecond: 0,
+            class: 0,
+            to: b"+38267555444",
+            quantity: 90,
+            units: 2,
+            roaming: None,
+        },
+    );
+    let (records, totals, body) =
+        tarifa_store::segment::assemble(&["voice.national"], [bytes.as_slice()]).expect("segment");
+    tx.insert_usage_segments(&[tarifa_store::segment::NewSegment {
+        contract_id: first,
+        period: "2026-02".into(),
+        import_id: None,
+        records,
+        totals,
+        body,
+    }])
+    .await
+    .expect("usage");
+    let receivable = format!("receivable:customer:{}", ids[2]);
+    tx.insert_transfer(
+        "me",
+        "bill",
+        "ME-1",
+        "2026-02-01",
+        &[
+            NewEntry {
+                account: receivable,
+                amount_minor: 2_500,
+            },
+            NewEntry {
+                account: "revenue:subscription".into(),
+                amount_minor: -2_500,
+            },
+        ],
+    )
+    .await
+    .expect("a bill");
+    tx.commit().await.expect("commit");
+    ids
+}
+
+#[tokio::test]
+async fn a_market_is_read_a_range_of_customers_at_a_time() {
+    each_backend(|store| async move {
+        let ids = accounts_of_two_markets(&store).await;
+        let mut tx = store.begin_read("test", AT).await.expect("read");
+        let mut ranges = Vec::new();
+        let mut after = 0;
+        while let Some(range) = tx
+            .accounts_range("me", after, 2, "2026-02")
+            .await
+            .expect("range")
+        {
+            after = range.last;
+            ranges.push(range);
+        }
+        tx.rollback().await.expect("rolled back");
+        // Five customers of `me`, two a range; `rs` customers never appear.
+        assert_eq!(ranges.len(), 3);
+        let owners: Vec<i64> = ranges
+            .iter()
+            .flat_map(|r| &r.owners)
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(owners, ids);
+        for range in &ranges {
+            assert!(
+                range
+                    .owners
+                    .iter()
+                    .all(|o| o.id > range.after && o.id <= range.last)
+            );
+            assert!(range.contracts.iter().all(|k| k.market == "me"
+                && range.owners.iter().any(|o| o.id == k.customer_id)));
+        }
+        let contracts: usize = ranges.iter().map(|r| r.contracts.len()).sum();
+        assert_eq!(contracts, 4, "two customers of `me` hold two each");
+        let packages: usize = ranges.iter().map(|r| r.packages.len()).sum();
+        assert_eq!(packages, 4, "one package period a contract");
+        let usage: Vec<_> = ranges.iter().flat_map(|r| &r.usage).collect();
+        assert_eq!(usage.len(), 1);
+        assert_eq!(
+            (usage[0].records, usage[0].quantity, usage[0].units),
+            (1, 90, 2)
+        );
+        let balances: Vec<(i64, i64)> = ranges.iter().flat_map(|r| r.balances.clone()).collect();
+        assert_eq!(balances, vec![(ids[2], 2_500)]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_lean_reader_reads_the_same_ranges_as_the_driver() {
+    let dir = std::env::temp_dir().join(format!("tarifa-store-range-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("t.sqlite");
+    let store = Store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .expect("create");
+    accounts_of_two_markets(&store).await;
+    let mut lean = store.lean_reader().expect("open").expect("a file has one");
+    let mut after = 0;
+    let mut read = 0;
+    loop {
+        let mut tx = store.begin_read("test", AT).await.expect("read");
+        let by_driver = tx
+            .accounts_range("me", after, 2, "2026-02")
+            .await
+            .expect("driver");
+        tx.rollback().await.expect("rolled back");
+        let by_lean = lean
+            .accounts_range("me", after, 2, "2026-02")
+            .expect("lean");
+        assert_eq!(by_lean, by_driver);
+        let Some(range) = by_lean else { break };
+        read += range.owners.len();
+        after = range.last;
+    }
+    assert_eq!(read, 5);
+    store.close().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
