@@ -39,6 +39,19 @@ pub enum Command {
         /// Database (default: a fresh SQLite file DIR/bench.sqlite).
         #[arg(long, value_name = "URL")]
         db: Option<String>,
+        /// Load and import only: the bills are left to `tarifa bill-run`
+        /// (for instance to measure it alone, or in several processes).
+        #[arg(long)]
+        no_bill_run: bool,
+    },
+    /// Write DIR/totals.csv from the month's bills in the database, however
+    /// they were made (for `tools/bench_check.py`).
+    Totals {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Database (default: DIR/bench.sqlite).
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
     },
 }
 
@@ -68,7 +81,12 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
             seed,
             &dir,
         ),
-        Command::Run { dir, db } => bench_run(&dir, db, markets),
+        Command::Run {
+            dir,
+            db,
+            no_bill_run,
+        } => bench_run(&dir, db, !no_bill_run, markets),
+        Command::Totals { dir, db } => bench_totals(&dir, db, markets),
     }
 }
 
@@ -204,11 +222,13 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> Result<()> {
-    let manifest: Manifest = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("bench.json"))
-            .context("reading bench.json (run `tarifa bench generate` first)")?,
-    )?;
+fn bench_run(
+    dir: &Path,
+    db: Option<String>,
+    bill: bool,
+    markets_dir: Option<&PathBuf>,
+) -> Result<()> {
+    let manifest = read_manifest(dir)?;
     let month = crate::bill_run::parse_period(&manifest.period)?;
     let url = match db {
         Some(url) => url,
@@ -280,6 +300,24 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
         }
 
         let import_peak = peak_rss_mb();
+        let records = summary.imported;
+        let records_per_s = (records as f64 / import_s.max(1e-9)).round();
+        if !bill {
+            app.store().close().await;
+            let line = serde_json::json!({
+                "subscribers": manifest.subscribers,
+                "records": records,
+                "load_s": round(load_s),
+                "import_s": round(import_s),
+                "total_s": round(started.elapsed().as_secs_f64()),
+                "records_per_s": records_per_s,
+                "load_peak_rss_mb": load_peak,
+                "import_peak_rss_mb": import_peak,
+                "database": url,
+            });
+            say!("{line}");
+            return Ok(());
+        }
         reset_peak_rss();
         let bill_started = Instant::now();
         let issued = add_months(month, 1);
@@ -288,19 +326,9 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
 
         let bill_run_peak = peak_rss_mb();
 
-        let mut tx = app.begin_read(&ctx).await?;
-        let mut totals = BufWriter::new(std::fs::File::create(dir.join("totals.csv"))?);
-        writeln!(totals, "number,total")?;
-        let period = tarifa_app::billing::period_code(month);
-        for (number, total_minor) in tx.bill_totals(&market.id, &period).await? {
-            let total = tarifa_core::money::Money::from_minor(total_minor, market.currency);
-            writeln!(totals, "{number},{total}")?;
-        }
-        totals.flush()?;
-        tx.rollback().await?;
+        write_totals(app.store(), &market, month, dir).await?;
         app.store().close().await;
         let total_s = started.elapsed().as_secs_f64();
-        let records = summary.imported;
         let peak = [load_peak, import_peak, bill_run_peak, peak_rss_mb()]
             .into_iter()
             .flatten()
@@ -313,7 +341,7 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
             "import_s": round(import_s),
             "bill_run_s": round(bill_run_s),
             "total_s": round(total_s),
-            "records_per_s": (records as f64 / import_s.max(1e-9)).round(),
+            "records_per_s": records_per_s,
             "peak_rss_mb": peak,
             "load_peak_rss_mb": load_peak,
             "import_peak_rss_mb": import_peak,
@@ -323,6 +351,52 @@ fn bench_run(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> R
         say!("{line}");
         Ok(())
     })
+}
+
+/// Writes `DIR/totals.csv`: each bill of the month, by number, with its total.
+async fn write_totals(
+    store: &tarifa_store::Store,
+    market: &tarifa_core::market::Market,
+    month: jiff::civil::Date,
+    dir: &Path,
+) -> Result<()> {
+    let mut tx = store.begin_read("bench", "").await?;
+    let mut totals = BufWriter::new(std::fs::File::create(dir.join("totals.csv"))?);
+    writeln!(totals, "number,total")?;
+    let period = tarifa_app::billing::period_code(month);
+    for (number, total_minor) in tx.bill_totals(&market.id, &period).await? {
+        let total = tarifa_core::money::Money::from_minor(total_minor, market.currency);
+        writeln!(totals, "{number},{total}")?;
+    }
+    totals.flush()?;
+    tx.rollback().await?;
+    Ok(())
+}
+
+fn bench_totals(dir: &Path, db: Option<String>, markets_dir: Option<&PathBuf>) -> Result<()> {
+    let manifest = read_manifest(dir)?;
+    let month = crate::bill_run::parse_period(&manifest.period)?;
+    let url = db.unwrap_or_else(|| dir.join("bench.sqlite").display().to_string());
+    let markets = crate::load_markets(markets_dir)?;
+    let market = markets
+        .iter()
+        .find(|m| m.id == manifest.market)
+        .with_context(|| format!("unknown market {}", manifest.market))?;
+    crate::runtime()?.block_on(async {
+        let store = tarifa_store::Store::open_with(&url, tarifa_store::Create::Never)
+            .await
+            .with_context(|| format!("opening {}", tarifa_store::redact(&url)))?;
+        write_totals(&store, market, month, dir).await?;
+        store.close().await;
+        Ok(())
+    })
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest> {
+    Ok(serde_json::from_str(
+        &std::fs::read_to_string(dir.join("bench.json"))
+            .context("reading bench.json (run `tarifa bench generate` first)")?,
+    )?)
 }
 
 fn round(seconds: f64) -> f64 {

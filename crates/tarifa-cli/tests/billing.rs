@@ -88,10 +88,15 @@ fn bench_totals_equal_an_independent_computation() {
     ] {
         assert!(result.get(key).is_some(), "{key} missing");
     }
+    bench_check(&dir);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+fn bench_check(dir: &Path) {
     let checker = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/bench_check.py");
     let out = Command::new("python3")
         .arg(&checker)
-        .arg(&dir)
+        .arg(dir)
         .output()
         .expect("python3 runs");
     assert!(
@@ -100,7 +105,94 @@ fn bench_totals_equal_an_independent_computation() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `bench run --no-bill-run` leaves the bills to `tarifa bill-run`, which
+/// reads the market a range of customers at a time; `bench totals` writes
+/// what was billed for the independent check. A second bill run issues
+/// nothing.
+#[tokio::test]
+async fn a_bill_run_of_its_own_bills_the_benchmark_month_exactly() {
+    for (backend, db) in backends().await {
+        let dir = temp_dir(&format!("separate-bill-run-{backend}"));
+        let url = db.as_ref().map_or_else(
+            || dir.join("bench.sqlite").display().to_string(),
+            |d| d.url.clone(),
+        );
+        // More customers than one range of the bill run's reads (5,000).
+        ok(tarifa(&[
+            "bench",
+            "generate",
+            "--market",
+            "me",
+            "--subscribers",
+            "5300",
+            "--records-per-subscriber",
+            "2",
+            "--period",
+            "2026-02",
+            "--seed",
+            "5",
+            "--dir",
+            s(&dir),
+        ]));
+        let mut args = vec!["bench", "run", "--dir", s(&dir), "--no-bill-run"];
+        if db.is_some() {
+            args.extend(["--db", &url]);
+        }
+        let out: serde_json::Value =
+            serde_json::from_str(ok(tarifa(&args)).trim()).expect("one JSON line");
+        assert_eq!(out["records"], 10_600, "{backend}");
+        assert!(out.get("bill_run_s").is_none(), "{backend}");
+        let bill_run = [
+            "bill-run",
+            "--market",
+            "me",
+            "--period",
+            "2026-02",
+            "--issued",
+            "2026-03-01",
+            "--db",
+            &url,
+        ];
+        let summary = |out: String| -> serde_json::Value {
+            serde_json::from_str(out.trim()).expect("one JSON line")
+        };
+        let first = summary(ok(tarifa(&bill_run)));
+        assert_eq!(
+            (&first["issued"], &first["already_billed"]),
+            (&5300.into(), &0.into()),
+            "{backend}"
+        );
+        let again = summary(ok(tarifa(&bill_run)));
+        assert_eq!(
+            (&again["issued"], &again["already_billed"]),
+            (&0.into(), &5300.into()),
+            "{backend}"
+        );
+        let mut args = vec!["bench", "totals", "--dir", s(&dir)];
+        if db.is_some() {
+            args.extend(["--db", &url]);
+        }
+        ok(tarifa(&args));
+        bench_check(&dir);
+        let store = Store::open(&url).await.expect("open");
+        let mut tx = store
+            .begin_read("test", "2026-03-02T00:00:00Z")
+            .await
+            .expect("read");
+        assert_eq!(
+            tx.ledger_check("me").await.expect("ledger"),
+            (0, 0),
+            "{backend}"
+        );
+        drop(tx);
+        store.close().await;
+        if let Some(db) = db {
+            db.drop_database().await.expect("drop");
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
 }
 
 #[tokio::test]
