@@ -908,6 +908,16 @@ struct OwnerBlock {
     email: Option<String>,
 }
 
+impl From<tarifa_store::OwnerRow> for OwnerBlock {
+    fn from(o: tarifa_store::OwnerRow) -> Self {
+        Self {
+            name: o.name,
+            address: o.address,
+            email: o.email,
+        }
+    }
+}
+
 impl From<&CustomerRow> for OwnerBlock {
     fn from(c: &CustomerRow) -> Self {
         Self {
@@ -1108,16 +1118,12 @@ impl Drafting {
             ));
         }
         maps.usage.extend(totals_by_contract(range.usage)?);
-        maps.owners.extend(range.owners.into_iter().map(|o| {
-            (
-                o.id,
-                OwnerBlock {
-                    name: o.name,
-                    address: o.address,
-                    email: o.email,
-                },
-            )
-        }));
+        maps.owners.extend(
+            range
+                .owners
+                .into_iter()
+                .map(|o| (o.id, OwnerBlock::from(o))),
+        );
         maps.balances.extend(range.balances);
         let mut accounts: BTreeMap<i64, Vec<Contract>> = BTreeMap::new();
         for row in &range.contracts {
@@ -1567,7 +1573,7 @@ impl App {
                 convert::date("interruption end", &row.to_date)?,
             ));
         }
-        let mut late_contracts: HashMap<i64, LateContract> = HashMap::new();
+        let mut numbers: HashMap<i64, String> = HashMap::new();
         for ((contract, month), (all, billed)) in late {
             let Some(row) = tx.contract(contract).await? else {
                 continue;
@@ -1575,6 +1581,7 @@ impl App {
             if row.market != market.id {
                 continue;
             }
+            numbers.insert(contract, row.number);
             let current = row.customer_id;
             let late_start = convert::date("late month", &format!("{month}-01"))?;
             let late_end = late_start.last_of_month();
@@ -1631,8 +1638,12 @@ impl App {
             .flatten()
             .map(|l| l.contract)
             .collect();
+        let mut late_contracts: HashMap<i64, LateContract> = HashMap::new();
         for contract in late_ids {
-            let number = tx.contract(contract).await?.map(|c| c.number);
+            let number = match numbers.remove(&contract) {
+                Some(number) => Some(number),
+                None => tx.contract(contract).await?.map(|c| c.number),
+            };
             let mut history = Vec::new();
             for row in tx.package_history(contract).await? {
                 history.push((
