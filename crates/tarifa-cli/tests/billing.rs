@@ -64,6 +64,15 @@ fn bench(dir: &Path, subscribers: &str, records: &str, url: Option<&str>) -> ser
     serde_json::from_str(out.trim()).expect("one JSON line")
 }
 
+/// Closes the store, drops the test database and removes the directory.
+async fn clean_up(store: Store, db: Option<TestDatabase>, dir: &Path) {
+    store.close().await;
+    if let Some(db) = db {
+        db.drop_database().await.expect("drop");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
 async fn backends() -> Vec<(String, Option<TestDatabase>)> {
     let mut all = vec![("sqlite".to_owned(), None)];
     if let Some(db) = TestDatabase::postgres().await.expect("test database") {
@@ -187,11 +196,7 @@ async fn a_bill_run_of_its_own_bills_the_benchmark_month_exactly() {
             "{backend}"
         );
         drop(tx);
-        store.close().await;
-        if let Some(db) = db {
-            db.drop_database().await.expect("drop");
-        }
-        std::fs::remove_dir_all(dir).ok();
+        clean_up(store, db, &dir).await;
     }
 }
 
@@ -239,11 +244,7 @@ async fn a_second_import_of_a_file_rates_nothing_twice() {
             "{backend}"
         );
         drop(tx);
-        store.close().await;
-        if let Some(db) = db {
-            db.drop_database().await.expect("drop");
-        }
-        std::fs::remove_dir_all(dir).ok();
+        clean_up(store, db, &dir).await;
     }
 }
 
@@ -404,10 +405,6 @@ async fn a_killed_bill_run_resumes_and_bills_each_account_once() {
             "{backend}"
         );
         drop(tx);
-        store.close().await;
-        if let Some(db) = db {
-            db.drop_database().await.expect("drop");
-        }
-        std::fs::remove_dir_all(dir).ok();
+        clean_up(store, db, &dir).await;
     }
 }
