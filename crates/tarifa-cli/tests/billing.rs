@@ -40,6 +40,17 @@ fn s(path: &Path) -> &str {
 /// A generated month loaded into `url`: subscribers provisioned, usage
 /// imported and February billed.
 fn bench(dir: &Path, subscribers: &str, records: &str, url: Option<&str>) -> serde_json::Value {
+    bench_with(dir, subscribers, records, url, &[])
+}
+
+/// [`bench`] with more arguments to `bench run` (e.g. `--no-bill-run`).
+fn bench_with(
+    dir: &Path,
+    subscribers: &str,
+    records: &str,
+    url: Option<&str>,
+    more: &[&str],
+) -> serde_json::Value {
     ok(tarifa(&[
         "bench",
         "generate",
@@ -60,6 +71,7 @@ fn bench(dir: &Path, subscribers: &str, records: &str, url: Option<&str>) -> ser
     if let Some(url) = url {
         args.extend(["--db", url]);
     }
+    args.extend(more);
     let out = ok(tarifa(&args));
     serde_json::from_str(out.trim()).expect("one JSON line")
 }
@@ -129,28 +141,13 @@ async fn a_bill_run_of_its_own_bills_the_benchmark_month_exactly() {
             |d| d.url.clone(),
         );
         // More customers than one range of the bill run's reads (5,000).
-        ok(tarifa(&[
-            "bench",
-            "generate",
-            "--market",
-            "me",
-            "--subscribers",
+        let out = bench_with(
+            &dir,
             "5300",
-            "--records-per-subscriber",
             "2",
-            "--period",
-            "2026-02",
-            "--seed",
-            "5",
-            "--dir",
-            s(&dir),
-        ]));
-        let mut args = vec!["bench", "run", "--dir", s(&dir), "--no-bill-run"];
-        if db.is_some() {
-            args.extend(["--db", &url]);
-        }
-        let out: serde_json::Value =
-            serde_json::from_str(ok(tarifa(&args)).trim()).expect("one JSON line");
+            db.as_ref().map(|d| d.url.as_str()),
+            &["--no-bill-run"],
+        );
         assert_eq!(out["records"], 10_600, "{backend}");
         assert!(out.get("bill_run_s").is_none(), "{backend}");
         let bill_run = [
