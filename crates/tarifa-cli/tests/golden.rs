@@ -5,6 +5,10 @@
 //!
 //! `TARIFA_UPDATE_GOLDEN=1 cargo test -p tarifa-cli --test golden` writes the
 //! files anew, for a change that means to change the documents.
+//!
+//! `tests/fixtures/demo-before-bill-body.sqlite.gz` is the same demo made by
+//! tarifa before bills kept their detail and lines in one body (be6727c):
+//! opened by this tarifa, it is converted and renders the same documents.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,23 +49,10 @@ fn check(name: &str, actual: &[u8], differences: &mut Vec<String>) {
     }
 }
 
-#[test]
-fn bill_documents_of_the_demo_are_the_golden_ones() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("golden-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a folder");
-    let db = dir.join("demo.sqlite").display().to_string();
-    tarifa(&[
-        "demo",
-        "--db",
-        &db,
-        "--start",
-        "2026-01-01",
-        "--customers",
-        "12",
-        "--json",
-    ]);
-    let list = tarifa(&["bills", "list", "--db", &db, "--json"]);
+/// The demo's bill list and, of each market, the largest bill of March as
+/// HTML and PDF: the differences from the golden files.
+fn documents_of(db: &str, dir: &Path) -> Vec<String> {
+    let list = tarifa(&["bills", "list", "--db", db, "--json"]);
     let mut differences = Vec::new();
     check("bills.json", &list, &mut differences);
     let bills: Vec<serde_json::Value> = serde_json::from_slice(&list).expect("JSON");
@@ -92,12 +83,60 @@ fn bill_documents_of_the_demo_are_the_golden_ones() {
                 "--out",
                 out.to_str().expect("utf-8"),
                 "--db",
-                &db,
+                db,
             ]);
             let rendered = std::fs::read(&out).expect("the document");
             check(&format!("{market}.{format}"), &rendered, &mut differences);
         }
     }
+    differences
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    dir
+}
+
+#[test]
+fn bill_documents_of_the_demo_are_the_golden_ones() {
+    let dir = scratch("golden");
+    let db = dir.join("demo.sqlite").display().to_string();
+    tarifa(&[
+        "demo",
+        "--db",
+        &db,
+        "--start",
+        "2026-01-01",
+        "--customers",
+        "12",
+        "--json",
+    ]);
+    let differences = documents_of(&db, &dir);
     std::fs::remove_dir_all(&dir).ok();
     assert!(differences.is_empty(), "{differences:#?}");
+}
+
+#[test]
+fn a_demo_stored_before_the_bill_body_opens_and_renders_the_same_documents() {
+    if std::env::var_os("TARIFA_UPDATE_GOLDEN").is_some() {
+        return;
+    }
+    let dir = scratch("golden-before");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/demo-before-bill-body.sqlite.gz");
+    let mut packed =
+        flate2::read::GzDecoder::new(std::fs::File::open(&fixture).expect("the fixture"));
+    let db = dir.join("demo.sqlite");
+    let mut file = std::fs::File::create(&db).expect("a database file");
+    std::io::copy(&mut packed, &mut file).expect("unpacked");
+    drop(file);
+    let db = db.display().to_string();
+    let differences = documents_of(&db, &dir);
+    // Converted once: the old columns are gone, and the bills read the same again.
+    let again = documents_of(&db, &dir);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(differences.is_empty(), "{differences:#?}");
+    assert!(again.is_empty(), "{again:#?}");
 }

@@ -5,17 +5,18 @@ use crate::{
     Tx, on_tx,
 };
 
-/// The columns of a [`BillRow`]: a bill read without its lines, which most
-/// readers (dunning, listings, the bill run's history) do not need.
+/// The columns of a [`BillRow`]: its detail is read from the body, its lines
+/// are not (most readers — dunning, listings, the bill run's history — do
+/// not need them).
 pub(crate) const BILL_COLUMNS: &str = "id, market, number, kind, customer_id, period, period_from, \
-period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id";
+period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, body, transfer_id";
 
 // The statements that write a batch of bills, shared by the driver's path
 // and the lean SQLite path (`crate::lean`): the inserts take their VALUES
 // after them, the rest bind `$1`, `$2`, … in order.
 pub(crate) const INSERT_BILL_TRANSFERS: &str = "INSERT INTO ledger_transfers (market, kind, reference, on_date, customer_id, receivable_minor, legs) ";
 pub(crate) const INSERT_BILLS: &str = "INSERT INTO bills (market, number, kind, customer_id, period, period_from, \
-period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, detail, transfer_id, lines, line_count) ";
+period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, transfer_id, body, line_count) ";
 pub(crate) const INSERT_USAGE_BILLED: &str = "INSERT INTO usage_billed (contract_id, period, bill_id, snapshot, before_transfer, assignee_base) ";
 /// A month billed again (late usage) replaces its snapshot; the parts of a
 /// month split by a transfer are kept unless given anew.
@@ -35,42 +36,75 @@ pub(crate) const TAKE_BILL_NUMBERS: &str = "UPDATE bill_sequences SET next_value
 WHERE market = $2 AND year = $3 RETURNING next_value - $1";
 
 impl crate::Store {
-    /// Moves the lines of bills issued before migration 0034 from the
-    /// `bill_lines` table into their bill's `lines` column, then drops the
-    /// table. Runs once, in one transaction: afterwards the table is gone.
-    pub async fn convert_bill_lines(&self) -> Result<()> {
-        // Every open asks; only a store that has the old table takes the write lock.
+    /// Moves bills stored before migration 0037 into their body
+    /// ([`crate::bill_body`]): the detail from `bills.detail`, the lines from
+    /// `bills.lines` or, older still, the table `bill_lines`; then drops
+    /// those. Runs once, in one transaction, a page of bills at a time.
+    pub async fn convert_bill_bodies(&self) -> Result<()> {
+        // Every open asks; only a store of the old shape takes the write lock.
         let mut tx = self.begin_read("store", "1970-01-01T00:00:00Z").await?;
-        let exists = tx.has_table("bill_lines").await?;
+        let old = tx.has_column("bills", "detail").await?;
         tx.rollback().await?;
-        if !exists {
+        if !old {
             return Ok(());
         }
         let mut tx = self.begin("store", "1970-01-01T00:00:00Z").await?;
-        if !tx.has_table("bill_lines").await? {
-            // Another process converted it in between.
+        if !tx.has_column("bills", "detail").await? {
+            // Another process converted them in between.
             return tx.rollback().await;
         }
-        let lines: Vec<BillLineRow> = on_tx!(&mut tx, c => {
-            sqlx::query_as("SELECT bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category, phrase
-                 FROM bill_lines ORDER BY bill_id, position")
-                .fetch_all(c)
-                .await?
-        });
-        for bill in lines.chunk_by(|a, b| a.bill_id == b.bill_id) {
-            let encoded = crate::bill_lines::encode(bill);
-            let count = i64::try_from(bill.len()).unwrap_or(i64::MAX);
-            on_tx!(&mut tx, c => {
-                sqlx::query("UPDATE bills SET lines = $1, line_count = $2 WHERE id = $3")
-                    .bind(&encoded)
-                    .bind(count)
-                    .bind(bill[0].bill_id)
-                    .execute(c)
-                    .await?;
+        let line_table = tx.has_table("bill_lines").await?;
+        let mut after = i64::MIN;
+        loop {
+            let bills: Vec<(i64, String, Option<Vec<u8>>)> = on_tx!(&mut tx, c => {
+                sqlx::query_as("SELECT id, detail, lines FROM bills WHERE id > $1 ORDER BY id LIMIT 5000")
+                    .bind(after)
+                    .fetch_all(&mut *c)
+                    .await?
             });
+            let (Some(first), Some(last)) = (bills.first(), bills.last()) else {
+                break;
+            };
+            let (first, last) = (first.0, last.0);
+            let mut in_table: std::collections::HashMap<i64, Vec<BillLineRow>> =
+                std::collections::HashMap::new();
+            if line_table {
+                let rows: Vec<BillLineRow> = on_tx!(&mut tx, c => {
+                    sqlx::query_as("SELECT bill_id, position, contract_id, kind, description, amount_minor, vat, rule, category, phrase
+                         FROM bill_lines WHERE bill_id BETWEEN $1 AND $2 ORDER BY bill_id, position")
+                        .bind(first)
+                        .bind(last)
+                        .fetch_all(&mut *c)
+                        .await?
+                });
+                for row in rows {
+                    in_table.entry(row.bill_id).or_default().push(row);
+                }
+            }
+            for (id, detail, lines) in bills {
+                let lines = match in_table.remove(&id) {
+                    Some(lines) => lines,
+                    None => crate::bill_body::lines_v1(id, lines.as_deref())?,
+                };
+                let body = crate::bill_body::encode(&detail, &lines)?;
+                let count = i64::try_from(lines.len()).unwrap_or(i64::MAX);
+                on_tx!(&mut tx, c => {
+                    sqlx::query("UPDATE bills SET body = $1, line_count = $2 WHERE id = $3")
+                        .bind(&body)
+                        .bind(count)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                });
+            }
+            after = last;
         }
         on_tx!(&mut tx, c => {
-            sqlx::query("DROP TABLE bill_lines").execute(&mut *c).await?;
+            if line_table {
+                sqlx::query("DROP TABLE bill_lines").execute(&mut *c).await?;
+            }
+            sqlx::query("ALTER TABLE bills DROP COLUMN detail").execute(&mut *c).await?;
+            sqlx::query("ALTER TABLE bills DROP COLUMN lines").execute(&mut *c).await?;
         });
         tx.commit().await
     }
@@ -357,20 +391,20 @@ impl Tx {
             })
         };
         let mut bill_ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        // 17 values a bill: SQLite takes at most 32,766 in one statement.
+        // 16 values a bill: SQLite takes at most 32,766 in one statement.
         for chunk in bills.chunks(1_500) {
             let mut with_transfer = Vec::with_capacity(chunk.len());
             for new in chunk {
                 with_transfer.push((
                     transfer_of(&new.bill.number)?,
                     &new.bill,
-                    crate::bill_lines::encode(&new.lines),
+                    crate::bill_body::encode(&new.bill.detail, &new.lines)?,
                     i64::try_from(new.lines.len()).unwrap_or(i64::MAX),
                 ));
             }
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
                 let mut query = sqlx::QueryBuilder::new(INSERT_BILLS);
-                query.push_values(&with_transfer, |mut row, (transfer, b, lines, count)| {
+                query.push_values(&with_transfer, |mut row, (transfer, b, body, count)| {
                     row.push_bind(&b.market)
                         .push_bind(&b.number)
                         .push_bind(&b.kind)
@@ -384,9 +418,8 @@ impl Tx {
                         .push_bind(b.vat_minor)
                         .push_bind(b.previous_balance_minor)
                         .push_bind(b.total_due_minor)
-                        .push_bind(&b.detail)
                         .push_bind(*transfer)
-                        .push_bind(lines)
+                        .push_bind(body)
                         .push_bind(*count);
                 });
                 query.push(" RETURNING id, number");
@@ -479,13 +512,16 @@ impl Tx {
 
     /// A bill's lines, in their order (none for a bill that is not there).
     pub async fn bill_lines(&mut self, bill_id: i64) -> Result<Vec<BillLineRow>> {
-        let encoded: Option<Option<Vec<u8>>> = on_tx!(self, c => {
-            sqlx::query_scalar("SELECT lines FROM bills WHERE id = $1")
+        let body: Option<Vec<u8>> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT body FROM bills WHERE id = $1")
                 .bind(bill_id)
                 .fetch_optional(c)
                 .await?
         });
-        crate::bill_lines::decode(bill_id, encoded.flatten().as_deref())
+        match body {
+            Some(body) => crate::bill_body::lines(bill_id, &body),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Queues a one-time charge, fee or credit for the next bill.

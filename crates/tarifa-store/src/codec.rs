@@ -1,5 +1,5 @@
 //! The compact binary forms the store keeps in single columns (usage
-//! segments, a bill's lines): unsigned LEB128 varints, zigzag for signed
+//! segments, a bill's body): unsigned LEB128 varints, zigzag for signed
 //! numbers, texts as a length and UTF-8, and a reader that checks every
 //! bound, so a damaged column is an error that names it, never a panic.
 
@@ -33,7 +33,9 @@ pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// Appends an optional text: a byte 0 for none, or 1 and the text.
+/// Appends an optional text: a byte 0 for none, or 1 and the text (the form
+/// of bill lines before the body, written only by tests now).
+#[cfg(test)]
 pub(crate) fn put_optional(out: &mut Vec<u8>, text: Option<&str>) {
     match text {
         None => out.push(0),
@@ -58,6 +60,14 @@ impl<'a> Cursor<'a> {
 
     fn corrupt(&self, detail: &str) -> StoreError {
         corrupt(self.what, detail)
+    }
+
+    /// The next byte, left to be read.
+    pub(crate) fn peek(&self) -> Result<u8, StoreError> {
+        self.bytes
+            .get(self.at)
+            .copied()
+            .ok_or_else(|| self.corrupt("cut short"))
     }
 
     pub(crate) fn done(&self) -> bool {

@@ -235,7 +235,7 @@ impl LeanTx<'_> {
                 "{INSERT_BILL_TRANSFERS} VALUES (?1, 'bill', ?2, ?3, ?4, ?5, ?6)"
             ))?;
             let mut bill = self.tx.prepare_cached(&format!(
-                "{INSERT_BILLS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+                "{INSERT_BILLS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
             ))?;
             for new in bills {
                 let b = &new.bill;
@@ -249,7 +249,7 @@ impl LeanTx<'_> {
                     packed.legs
                 ])?;
                 let transfer_id = self.tx.last_insert_rowid();
-                let lines = crate::bill_lines::encode(&new.lines);
+                let body = crate::bill_body::encode(&b.detail, &new.lines)?;
                 let line_count = i64::try_from(new.lines.len()).unwrap_or(i64::MAX);
                 bill.execute(params![
                     b.market,
@@ -265,9 +265,8 @@ impl LeanTx<'_> {
                     b.vat_minor,
                     b.previous_balance_minor,
                     b.total_due_minor,
-                    b.detail,
                     transfer_id,
-                    lines,
+                    body,
                     line_count
                 ])?;
                 ids.insert(b.number.as_str(), self.tx.last_insert_rowid());

@@ -11,7 +11,7 @@
 
 mod abuse;
 mod accounts_range;
-mod bill_lines;
+mod bill_body;
 mod billing;
 mod catalog;
 mod codec;
@@ -252,7 +252,7 @@ impl Store {
         };
         store.migrate().await?;
         store.convert_usage_rows().await?;
-        store.convert_bill_lines().await?;
+        store.convert_bill_bodies().await?;
         Ok(store)
     }
 
@@ -370,6 +370,33 @@ impl Tx {
                     .bind(name)
                     .fetch_one(&mut **c)
                     .await?
+            }
+        })
+    }
+
+    /// Whether table `table` has a column of this name (columns of an older
+    /// form exist until the store has converted them).
+    pub(crate) async fn has_column(&mut self, table: &str, column: &str) -> Result<bool> {
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(c) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2",
+                )
+                .bind(table)
+                .bind(column)
+                .fetch_one(&mut **c)
+                .await?
+                    > 0
+            }
+            TxInner::Postgres(c) => {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2)",
+                )
+                .bind(table)
+                .bind(column)
+                .fetch_one(&mut **c)
+                .await?
             }
         })
     }

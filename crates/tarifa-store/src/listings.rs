@@ -150,8 +150,8 @@ impl Tx {
         // Each bill with the count of lines before it; the page starts in the
         // first bill whose lines reach past the offset.
         let page_sql = format!(
-            "SELECT id, lines, lines_before FROM (
-                 SELECT id, lines, line_count,
+            "SELECT id, body, lines_before FROM (
+                 SELECT id, body, line_count,
                         CAST(SUM(line_count) OVER (ORDER BY id) AS BIGINT) - line_count AS lines_before
                  FROM bills WHERE {filter}
              ) counted
@@ -165,7 +165,7 @@ impl Tx {
                 .fetch_one(&mut *c)
                 .await?;
             // A bill has at least one line here, so `limit` bills hold the page.
-            let bills = sqlx::query_as::<_, (i64, Option<Vec<u8>>, i64)>(sqlx::AssertSqlSafe(page_sql))
+            let bills = sqlx::query_as::<_, (i64, Vec<u8>, i64)>(sqlx::AssertSqlSafe(page_sql))
                 .bind(customer)
                 .bind(offset)
                 .bind(limit)
@@ -174,13 +174,13 @@ impl Tx {
             (total, bills)
         });
         let mut rows = Vec::new();
-        for (id, lines, lines_before) in bills {
+        for (id, body, lines_before) in bills {
             let skip = usize::try_from((offset - lines_before).max(0)).unwrap_or(0);
             let want = usize::try_from(limit)
                 .unwrap_or(0)
                 .saturating_sub(rows.len());
             rows.extend(
-                crate::bill_lines::decode(id, lines.as_deref())?
+                crate::bill_body::lines(id, &body)?
                     .into_iter()
                     .skip(skip)
                     .take(want),

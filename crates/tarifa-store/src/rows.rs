@@ -218,7 +218,10 @@ pub struct BillRow {
     pub vat_minor: i64,
     pub previous_balance_minor: i64,
     pub total_due_minor: i64,
-    /// JSON: usage by type and destination, allowances, VAT per rate.
+    /// JSON: the owner and operator blocks, usage by type and destination,
+    /// allowances, VAT per rate. Stored in the bill's body
+    /// (`crate::bill_body`) with its lines.
+    #[sqlx(rename = "body", try_from = "crate::bill_body::Stored")]
     pub detail: String,
     pub transfer_id: i64,
 }

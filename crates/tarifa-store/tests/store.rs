@@ -576,7 +576,9 @@ fn bill(number: &str, customer_id: i64, period: &str, lines: usize) -> NewBill {
             vat_minor: 0,
             previous_balance_minor: 0,
             total_due_minor: total,
-            detail: "{}".into(),
+            detail: format!(
+                r#"{{"owner":{{"name":"Ana Vujović"}},"packages":["{number}"],"vat":[]}}"#
+            ),
             transfer_id: 0,
         },
         lines: (0..lines)
@@ -609,7 +611,7 @@ fn bill(number: &str, customer_id: i64, period: &str, lines: usize) -> NewBill {
 }
 
 #[tokio::test]
-async fn bill_lines_live_in_their_bill_and_an_older_database_moves_them_there() {
+async fn a_bill_is_one_row_and_an_older_database_moves_its_bills_into_that_form() {
     each_backend(|store| async move {
         with_market(&store).await;
         let mut tx = store.begin("test", AT).await.expect("begin");
@@ -621,6 +623,11 @@ async fn bill_lines_live_in_their_bill_and_an_older_database_moves_them_there() 
 
         let mut tx = store.begin_read("test", AT).await.expect("read");
         let bills = tx.bills_of_customer(ana).await.expect("bills");
+        assert_eq!(
+            bills[1].detail,
+            r#"{"owner":{"name":"Ana Vujović"},"packages":["ME-22"],"vat":[]}"#,
+            "the detail reads back as written"
+        );
         let lines = tx.bill_lines(bills[1].id).await.expect("lines");
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[2].description, "line 2 of ME-22");
@@ -647,37 +654,53 @@ async fn bill_lines_live_in_their_bill_and_an_older_database_moves_them_there() 
         );
         tx.rollback().await.expect("rolled back");
 
-        // A database of before: lines in a table of their own.
+        // A database of before: the detail as JSON text, the lines in a
+        // column of their own or, older still, in a table of their own.
         let id = bills[1].id;
         tarifa_store::testing::execute(
             &store,
             &format!(
-                "CREATE TABLE bill_lines (bill_id BIGINT NOT NULL, position BIGINT NOT NULL, contract_id BIGINT,
+                "ALTER TABLE bills ADD COLUMN detail TEXT NOT NULL DEFAULT '{{}}';
+                 ALTER TABLE bills ADD COLUMN lines BLOB;
+                 UPDATE bills SET body = '', line_count = 0,
+                    detail = '{{\"owner\":{{\"name\":\"old \\u00e9\"}},\"vat\":[{{\"rate\":\"21\"}}]}}';
+                 CREATE TABLE bill_lines (bill_id BIGINT NOT NULL, position BIGINT NOT NULL, contract_id BIGINT,
                     kind TEXT NOT NULL, description TEXT NOT NULL, amount_minor BIGINT NOT NULL, vat TEXT NOT NULL,
                     rule TEXT, category TEXT, phrase TEXT, PRIMARY KEY (bill_id, position));
-                 UPDATE bills SET lines = NULL, line_count = 0 WHERE id = {id};
                  INSERT INTO bill_lines VALUES ({id}, 0, 1, 'subscription', 'old line 0', 700, '\"standard\"', 'BIL-1', NULL, NULL);
                  INSERT INTO bill_lines VALUES ({id}, 1, NULL, 'credit', 'old line 1', -200, '\"standard\"', NULL, 'credit', '{{\"id\":\"line-credit\"}}');"
-            ),
+            )
+            .replace("BLOB", if store.backend() == Backend::Postgres { "BYTEA" } else { "BLOB" }),
         )
         .await
         .expect("an older database");
-        store.convert_bill_lines().await.expect("converted");
+        store.convert_bill_bodies().await.expect("converted");
         let mut tx = store.begin_read("test", AT).await.expect("read");
+        let bills = tx.bills_of_customer(ana).await.expect("bills");
+        assert_eq!(
+            bills[1].detail, r#"{"owner":{"name":"old é"},"vat":[{"rate":"21"}]}"#,
+            "the detail is serde_json's text of the old one"
+        );
         let lines = tx.bill_lines(id).await.expect("lines");
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].rule.as_deref(), Some("BIL-1"));
         assert_eq!(lines[1].contract_id, None);
         assert_eq!(lines[1].amount_minor, -200);
         assert_eq!(lines[1].phrase.as_deref(), Some(r#"{"id":"line-credit"}"#));
+        assert!(tx.bill_lines(bills[0].id).await.expect("none").is_empty());
         let page = tx
             .list_bill_lines(Owner::Anyone, Page { offset: 0, limit: 100 })
             .await
             .expect("a page");
-        assert_eq!(page.total, 4, "2 of ME-1 and the 2 moved");
+        assert_eq!(page.total, 2, "the 2 moved (ME-1 had its lines in neither place)");
         tx.rollback().await.expect("rolled back");
-        // The old table is gone: converting again is nothing to do.
-        store.convert_bill_lines().await.expect("nothing to do");
+        // The old columns and table are gone: converting again is nothing to do.
+        store.convert_bill_bodies().await.expect("nothing to do");
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        tx.insert_bills(&[bill("ME-23", ana, "2026-03", 1)])
+            .await
+            .expect("a new bill after the conversion");
+        tx.commit().await.expect("commit");
     })
     .await;
 }

@@ -1,0 +1,4 @@
+-- A bill's detail and lines in one compact column (the bill_body module).
+-- The store fills it for bills stored before, then drops `detail` and
+-- `lines` (Store::convert_bill_bodies).
+ALTER TABLE bills ADD COLUMN body BYTEA NOT NULL DEFAULT ''::bytea;
