@@ -36,9 +36,7 @@ use tarifa_store::{
 };
 
 use crate::charges::{Charge, charge_row};
-use crate::outbox::{Notice, date_arg};
 use crate::{App, AppError, Ctx, Decided, Result, conclude, convert};
-use tarifa_texts::Arg;
 
 /// How a bill run writes.
 #[derive(Clone, Debug)]
@@ -578,11 +576,8 @@ impl App {
             charge_ids,
             usage_billed,
         );
+        // Its notice is made by the outbox (crate::bill_notices).
         tx.insert_bills(std::slice::from_ref(&new)).await?;
-        if let Some(owner) = &owner {
-            tx.insert_notice(&bill_notice(market, owner, &new.bill)?)
-                .await?;
-        }
         Ok(number)
     }
 }
@@ -1415,8 +1410,13 @@ impl App {
         let issued_on = self
             .check_bill_run(ctx, market, month_start, issued_on)
             .await?;
-        self.run_bills_with(ctx, market, month_start, issued_on, options)
-            .await
+        let summary = self
+            .run_bills_with(ctx, market, month_start, issued_on, options)
+            .await?;
+        // The bills are written; their notices follow (crate::bill_notices).
+        let notices = self.make_bill_notices(ctx).await?;
+        tracing::info!(market = %market.id, notices, "bill notices made");
+        Ok(summary)
     }
 
     /// Why a month cannot be billed now, or the day its bills are dated.
@@ -1799,8 +1799,6 @@ impl App {
                     let first = tx.reserve_bill_numbers(&market.id, year, count)?;
                     number_bills(&market, year, first, &mut bills);
                     tx.insert_bills(&bills)?;
-                    let owners = tx.customers_in(&customers_of(&bills))?;
-                    tx.insert_notices(&bill_notices(&market, owners, &bills)?)?;
                     tx.commit()?;
                     summary.add(&bills);
                     tell(&summary, false);
@@ -1821,9 +1819,6 @@ impl App {
                 let first = tx.reserve_bill_numbers(&market.id, year, count).await?;
                 number_bills(market, year, first, &mut bills);
                 tx.insert_bills(&bills).await?;
-                let owners = tx.customers_in(&customers_of(&bills)).await?;
-                tx.insert_notices(&bill_notices(market, owners, &bills)?)
-                    .await?;
                 tx.commit().await?;
                 summary.add(&bills);
                 tell(&summary, false);
@@ -2096,71 +2091,9 @@ impl App {
     }
 }
 
-/// The notice that a bill is issued (BIL-6: delivered on the customer's channel).
-fn bill_notice(
-    market: &Market,
-    owner: &CustomerRow,
-    bill: &BillRow,
-) -> Result<tarifa_store::NoticeRow> {
-    let due = Money::from_minor(bill.total_due_minor, market.currency);
-    let mut args = vec![
-        ("bill", Arg::from(bill.number.as_str())),
-        ("from", date_arg(&bill.period_from)),
-        ("to", date_arg(&bill.period_to)),
-    ];
-    let message = if due.is_positive() {
-        args.push(("total_due", Arg::from(due)));
-        args.push(("due_on", date_arg(&bill.due_on)));
-        "bill-issued"
-    } else {
-        args.push(("credit", Arg::from(-due)));
-        "bill-issued-nothing-due"
-    };
-    let cited: &[tarifa_core::rule::RuleId] = if market.applies(rules::BIL_6) {
-        &[rules::BIL_1, rules::BIL_6]
-    } else {
-        &[rules::BIL_1]
-    };
-    crate::outbox::render(
-        market,
-        owner,
-        Notice {
-            customer_id: owner.id,
-            contract_id: None,
-            on: convert::date("issue date", &bill.issued_on)?,
-            kind: "bill",
-            rules: cited,
-            message,
-            args,
-        },
-    )
-}
-
 /// Gives a batch of bills the numbers reserved for it, from `first` on.
 fn number_bills(market: &Market, year: i64, first: i64, bills: &mut [NewBill]) {
     for (i, new) in bills.iter_mut().enumerate() {
         new.bill.number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
     }
-}
-
-/// The customers a batch of bills is addressed to.
-fn customers_of(bills: &[NewBill]) -> Vec<i64> {
-    bills.iter().map(|b| b.bill.customer_id).collect()
-}
-
-/// The notice of each bill of a batch, to its customer (`owners`: the rows of
-/// the batch's customers).
-fn bill_notices(
-    market: &Market,
-    owners: Vec<CustomerRow>,
-    bills: &[NewBill],
-) -> Result<Vec<tarifa_store::NoticeRow>> {
-    let owners: HashMap<i64, CustomerRow> = owners.into_iter().map(|c| (c.id, c)).collect();
-    let mut notices = Vec::with_capacity(bills.len());
-    for new in bills {
-        if let Some(owner) = owners.get(&new.bill.customer_id) {
-            notices.push(bill_notice(market, owner, &new.bill)?);
-        }
-    }
-    Ok(notices)
 }

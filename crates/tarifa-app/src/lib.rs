@@ -3,6 +3,7 @@
 //! decision and the audit trail in that one transaction.
 
 pub mod abuse;
+mod bill_notices;
 pub mod billing;
 mod charges;
 pub mod complaints;

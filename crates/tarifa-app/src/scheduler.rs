@@ -53,6 +53,9 @@ impl App {
                 };
             }
         }
+        // Bills issued since the last pass outside a bill run (a separate
+        // bill, TRM-3) get their notices here.
+        self.make_bill_notices(ctx).await?;
         Ok(report)
     }
 
@@ -69,6 +72,7 @@ impl App {
             let run = self.run_bills(ctx, market, month, day).await?;
             tracing::info!(market = %market.id, period = %run.period, issued = run.issued, "bill run");
             bills = run.issued;
+            self.make_bill_notices(ctx).await?;
         }
         let mut tx = self.begin(ctx).await?;
         let mut decisions = 0;

@@ -325,6 +325,14 @@ fn bench_run(
         let bill_run_s = bill_started.elapsed().as_secs_f64();
 
         let bill_run_peak = peak_rss_mb();
+        // The bills' notices, made by the outbox after the bill run: timed
+        // on their own, as a worker makes them while the next job runs.
+        let notices_started = Instant::now();
+        let notices = app.make_bill_notices(&ctx).await?;
+        let notices_s = notices_started.elapsed().as_secs_f64();
+        if notices != run.issued {
+            bail!("{} bills issued, but {notices} notices made", run.issued);
+        }
 
         write_totals(app.store(), &market, month, dir).await?;
         app.store().close().await;
@@ -340,6 +348,7 @@ fn bench_run(
             "load_s": round(load_s),
             "import_s": round(import_s),
             "bill_run_s": round(bill_run_s),
+            "notices_s": round(notices_s),
             "total_s": round(total_s),
             "records_per_s": records_per_s,
             "peak_rss_mb": peak,

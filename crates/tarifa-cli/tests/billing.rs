@@ -401,6 +401,22 @@ async fn a_killed_bill_run_resumes_and_bills_each_account_once() {
             (0, 0),
             "{backend}"
         );
+        // Each bill's notice made once, whether its run was killed or not.
+        let mut noticed: Vec<String> = tx
+            .notices("me")
+            .await
+            .expect("notices")
+            .iter()
+            .filter(|n| n.kind == "bill")
+            .map(|n| {
+                let number = n.text.split_whitespace().find(|w| w.starts_with("ME-"));
+                number.expect("the bill's number").to_owned()
+            })
+            .collect();
+        noticed.sort();
+        let mut numbers: Vec<String> = bills.iter().map(|b| b.number.clone()).collect();
+        numbers.sort();
+        assert_eq!(noticed, numbers, "{backend}: one notice a bill");
         drop(tx);
         clean_up(store, db, &dir).await;
     }

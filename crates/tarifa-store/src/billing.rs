@@ -28,6 +28,7 @@ pub(crate) const ASSIGNOR_PART_BILLED: &str = "UPDATE usage_billed SET before_tr
 assignee_base = COALESCE($2, assignee_base) WHERE contract_id = $3 AND period = $4";
 pub(crate) const LATE_MONTH_BILLED: &str =
     "DELETE FROM usage_late WHERE contract_id = $1 AND period = $2";
+pub(crate) const INSERT_BILL_NOTICES_DUE: &str = "INSERT INTO bill_notices_due (bill_id) ";
 pub(crate) const CHARGE_BILLED: &str =
     "UPDATE charges SET bill_id = $1 WHERE id = $2 AND bill_id IS NULL";
 pub(crate) const RESERVE_SEQUENCE: &str = "INSERT INTO bill_sequences (market, year, next_value) VALUES ($1, $2, 1) \
@@ -122,6 +123,8 @@ pub(crate) struct AfterBills<'a> {
     pub late_done: Vec<(i64, &'a str)>,
     /// Bill id, charge id.
     pub charges: Vec<(i64, i64)>,
+    /// The bills, whose notices the outbox is to make.
+    pub ids: Vec<i64>,
 }
 
 impl<'a> AfterBills<'a> {
@@ -131,11 +134,13 @@ impl<'a> AfterBills<'a> {
         let mut snapshots = Vec::new();
         let mut assignor_parts = Vec::new();
         let mut late_done = Vec::new();
+        let mut ids = Vec::with_capacity(bills.len());
         for new in bills {
             let b = &new.bill;
             let id = id_of(&b.number).ok_or_else(|| {
                 StoreError::Conflict(format!("bill {} was not written", b.number))
             })?;
+            ids.push(id);
             charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
             issued.push(serde_json::json!({ "id": id, "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }));
             for u in &new.usage_billed {
@@ -172,6 +177,7 @@ impl<'a> AfterBills<'a> {
             assignor_parts,
             late_done,
             charges,
+            ids,
         })
     }
 }
@@ -434,7 +440,17 @@ impl Tx {
             assignor_parts,
             late_done,
             charges,
+            ids,
         } = after;
+        for chunk in ids.chunks(10_000) {
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(INSERT_BILL_NOTICES_DUE);
+                query.push_values(chunk, |mut row, id| {
+                    row.push_bind(*id);
+                });
+                query.build().execute(c).await?;
+            });
+        }
         for chunk in snapshots.chunks(5_000) {
             on_tx!(self, c => {
                 let mut query = sqlx::QueryBuilder::new(INSERT_USAGE_BILLED);

@@ -26,9 +26,9 @@ use crate::accounts_range::{
     RANGE_USAGE, RangeRows,
 };
 use crate::billing::{
-    ASSIGNOR_PART_BILLED, AfterBills, CHARGE_BILLED, INSERT_BILL_TRANSFERS, INSERT_BILLS,
-    INSERT_USAGE_BILLED, LATE_MONTH_BILLED, RESERVE_SEQUENCE, TAKE_BILL_NUMBERS,
-    USAGE_BILLED_CONFLICT,
+    ASSIGNOR_PART_BILLED, AfterBills, CHARGE_BILLED, INSERT_BILL_NOTICES_DUE,
+    INSERT_BILL_TRANSFERS, INSERT_BILLS, INSERT_USAGE_BILLED, LATE_MONTH_BILLED, RESERVE_SEQUENCE,
+    TAKE_BILL_NUMBERS, USAGE_BILLED_CONFLICT,
 };
 use crate::journal::INSERT_AUDIT_EVENTS;
 use crate::notices::INSERT_NOTICES;
@@ -273,6 +273,14 @@ impl LeanTx<'_> {
             }
         }
         let after = AfterBills::of(bills, |number| ids.get(number).copied())?;
+        {
+            let mut due = self
+                .tx
+                .prepare_cached(&format!("{INSERT_BILL_NOTICES_DUE} VALUES (?1)"))?;
+            for id in &after.ids {
+                due.execute([id])?;
+            }
+        }
         {
             let mut snapshot = self.tx.prepare_cached(&format!(
                 "{INSERT_USAGE_BILLED} VALUES (?1, ?2, ?3, ?4, ?5, ?6){USAGE_BILLED_CONFLICT}"

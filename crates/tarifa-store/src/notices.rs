@@ -1,12 +1,57 @@
 //! The outbox of notices (NOT-3) and the state of their delivery.
 
-use crate::{NoticeRow, Result, Tx, on_tx};
+use crate::{BillNoticeDue, NoticeRow, Result, Tx, TxInner, on_tx};
 
 /// The columns a new notice is written with (VALUES follow).
 pub(crate) const INSERT_NOTICES: &str = "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, \
 rules, text, language, subject) ";
 
 impl Tx {
+    /// Takes up to `limit` of the bills whose notice is still to be made,
+    /// oldest first: they leave `bill_notices_due` in this transaction, so
+    /// the notices written in it are made exactly once. On PostgreSQL, bills
+    /// another transaction has taken are skipped, not waited for.
+    pub async fn take_bill_notices_due(&mut self, limit: i64) -> Result<Vec<BillNoticeDue>> {
+        let mut ids: Vec<i64> = match &mut self.inner {
+            TxInner::Sqlite(c) => {
+                sqlx::query_scalar(
+                    "DELETE FROM bill_notices_due WHERE bill_id IN
+                       (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1)
+                     RETURNING bill_id",
+                )
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?
+            }
+            TxInner::Postgres(c) => {
+                sqlx::query_scalar(
+                    "DELETE FROM bill_notices_due WHERE bill_id IN
+                       (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                     RETURNING bill_id",
+                )
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?
+            }
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        ids.sort_unstable();
+        Ok(on_tx!(self, c => {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT id AS bill_id, market, number, customer_id, period_from, period_to, issued_on, due_on, total_due_minor
+                 FROM bills WHERE id IN (",
+            );
+            let mut list = query.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY id");
+            query.build_query_as::<BillNoticeDue>().fetch_all(c).await?
+        }))
+    }
+
     /// Puts a notice in the outbox; returns its id.
     pub async fn insert_notice(&mut self, notice: &NoticeRow) -> Result<i64> {
         Ok(on_tx!(self, c => {

@@ -226,6 +226,20 @@ pub struct BillRow {
     pub transfer_id: i64,
 }
 
+/// A bill whose notice (BIL-6) the outbox is to make: what the notice says.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct BillNoticeDue {
+    pub bill_id: i64,
+    pub market: String,
+    pub number: String,
+    pub customer_id: i64,
+    pub period_from: String,
+    pub period_to: String,
+    pub issued_on: String,
+    pub due_on: String,
+    pub total_due_minor: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct BillLineRow {
     pub bill_id: i64,

@@ -1019,3 +1019,44 @@ async fn the_lean_reader_reads_the_same_ranges_as_the_driver() {
     store.close().await;
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn each_bill_awaits_its_notice_until_a_transaction_takes_it() {
+    each_backend(|store| async move {
+        with_market(&store).await;
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let ana = tx.insert_customer(&customer("ana")).await.expect("ana");
+        tx.insert_bills(&[
+            bill("ME-1", ana, "2026-01", 1),
+            bill("ME-2", ana, "2026-02", 1),
+        ])
+        .await
+        .expect("bills");
+        tx.commit().await.expect("commit");
+
+        // Taken and rolled back: still due.
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let due = tx.take_bill_notices_due(10).await.expect("due");
+        assert_eq!(
+            due.iter().map(|b| b.number.as_str()).collect::<Vec<_>>(),
+            ["ME-1", "ME-2"]
+        );
+        assert_eq!(due[0].customer_id, ana);
+        assert_eq!(due[1].total_due_minor, 1000);
+        tx.rollback().await.expect("rolled back");
+
+        // Taken a batch at a time, each once.
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let first = tx.take_bill_notices_due(1).await.expect("one");
+        let second = tx.take_bill_notices_due(1).await.expect("the other");
+        let none = tx.take_bill_notices_due(10).await.expect("none");
+        tx.commit().await.expect("commit");
+        assert_eq!(first[0].number, "ME-1");
+        assert_eq!(second[0].number, "ME-2");
+        assert!(none.is_empty());
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        assert!(tx.take_bill_notices_due(10).await.expect("none").is_empty());
+        tx.rollback().await.expect("rolled back");
+    })
+    .await;
+}

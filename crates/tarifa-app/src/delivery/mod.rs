@@ -162,6 +162,8 @@ impl App {
         policy: &RetryPolicy,
     ) -> Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
+        // Bills whose notices are not made yet are not left behind.
+        self.make_bill_notices(ctx).await?;
         let now = self.clock().now();
         let mut tx = self.begin(ctx).await?;
         let due = tx.due_notices(&stamp(now), 500).await?;

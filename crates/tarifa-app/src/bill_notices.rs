@@ -1,0 +1,92 @@
+//! The notice of each bill (BIL-1, BIL-6), made by the outbox from the bill
+//! row after the bill is written (issue 17 item 3). A bill run writes bills
+//! only; `insert_bills` marks each as awaiting its notice in the bill's own
+//! transaction, and this pass takes the marked bills a batch at a time and
+//! writes their notices in the transaction that takes them: each notice
+//! exactly once, in the customer's language, on their channel.
+
+use std::collections::HashMap;
+
+use tarifa_core::market::Market;
+use tarifa_core::money::Money;
+use tarifa_core::rule::rules;
+use tarifa_store::{BillNoticeDue, CustomerRow, NoticeRow};
+use tarifa_texts::Arg;
+
+use crate::outbox::{Notice, date_arg};
+use crate::{App, Ctx, Result, convert};
+
+/// Bills taken in one transaction.
+const BATCH: i64 = 2_000;
+
+impl App {
+    /// Makes the notice of every bill still without one and returns how
+    /// many it made. Runs after a requested bill run, after each day's bill
+    /// run and on every scheduler pass, before each delivery pass, and after
+    /// each step of a scenario, so no bill waits long for its notice.
+    pub async fn make_bill_notices(&self, ctx: &Ctx) -> Result<u64> {
+        let mut made = 0;
+        loop {
+            let mut tx = self.begin(ctx).await?;
+            let due = tx.take_bill_notices_due(BATCH).await?;
+            if due.is_empty() {
+                tx.rollback().await?;
+                return Ok(made);
+            }
+            let customers: Vec<i64> = due.iter().map(|b| b.customer_id).collect();
+            let owners: HashMap<i64, CustomerRow> = tx
+                .customers_in(&customers)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+            let mut notices = Vec::with_capacity(due.len());
+            for bill in &due {
+                let market = self.market(&bill.market)?;
+                if let Some(owner) = owners.get(&bill.customer_id) {
+                    notices.push(bill_notice(market, owner, bill)?);
+                }
+            }
+            tx.insert_notices(&notices).await?;
+            tx.commit().await?;
+            made += u64::try_from(notices.len()).unwrap_or(0);
+            tracing::debug!(made, "bill notices");
+        }
+    }
+}
+
+/// The notice that a bill is issued (BIL-6: delivered on the customer's channel).
+fn bill_notice(market: &Market, owner: &CustomerRow, bill: &BillNoticeDue) -> Result<NoticeRow> {
+    let due = Money::from_minor(bill.total_due_minor, market.currency);
+    let mut args = vec![
+        ("bill", Arg::from(bill.number.as_str())),
+        ("from", date_arg(&bill.period_from)),
+        ("to", date_arg(&bill.period_to)),
+    ];
+    let message = if due.is_positive() {
+        args.push(("total_due", Arg::from(due)));
+        args.push(("due_on", date_arg(&bill.due_on)));
+        "bill-issued"
+    } else {
+        args.push(("credit", Arg::from(-due)));
+        "bill-issued-nothing-due"
+    };
+    let cited: &[tarifa_core::rule::RuleId] = if market.applies(rules::BIL_6) {
+        &[rules::BIL_1, rules::BIL_6]
+    } else {
+        &[rules::BIL_1]
+    };
+    crate::outbox::render(
+        market,
+        owner,
+        Notice {
+            customer_id: owner.id,
+            contract_id: None,
+            on: convert::date("issue date", &bill.issued_on)?,
+            kind: "bill",
+            rules: cited,
+            message,
+            args,
+        },
+    )
+}
