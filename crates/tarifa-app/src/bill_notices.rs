@@ -5,7 +5,8 @@
 //! writes their notices in the transaction that takes them: each notice
 //! exactly once, in the customer's language, on their channel.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
@@ -14,7 +15,7 @@ use tarifa_store::{BillNoticeDue, CustomerRow, NoticeRow};
 use tarifa_texts::Arg;
 
 use crate::outbox::{Notice, date_arg};
-use crate::{App, Ctx, Result, convert};
+use crate::{App, AppError, Ctx, Result, convert};
 
 /// Bills taken in one transaction.
 const BATCH: i64 = 2_000;
@@ -25,6 +26,28 @@ impl App {
     /// run and on every scheduler pass, before each delivery pass, and after
     /// each step of a scenario, so no bill waits long for its notice.
     pub async fn make_bill_notices(&self, ctx: &Ctx) -> Result<u64> {
+        let markets = Arc::clone(&self.markets);
+        if let Some(mut writer) = self.store().lean_writer(&ctx.actor)? {
+            // A SQLite file: through the lean path, on a thread of its own.
+            let clock = self.clock.clone();
+            return tokio::task::spawn_blocking(move || -> Result<u64> {
+                let mut made = 0;
+                loop {
+                    let mut tx = writer.begin(&clock.now().to_string())?;
+                    let due = tx.take_bill_notices_due(BATCH)?;
+                    if due.is_empty() {
+                        return Ok(made);
+                    }
+                    let owners = tx.customers_in(&customers(&due))?;
+                    let notices = notices_of(&markets, &due, owners)?;
+                    tx.insert_notices(&notices)?;
+                    tx.commit()?;
+                    made += u64::try_from(notices.len()).unwrap_or(0);
+                }
+            })
+            .await
+            .map_err(|e| AppError::Conflict(format!("making bill notices stopped: {e}")))?;
+        }
         let mut made = 0;
         loop {
             let mut tx = self.begin(ctx).await?;
@@ -33,26 +56,41 @@ impl App {
                 tx.rollback().await?;
                 return Ok(made);
             }
-            let customers: Vec<i64> = due.iter().map(|b| b.customer_id).collect();
-            let owners: HashMap<i64, CustomerRow> = tx
-                .customers_in(&customers)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
-            let mut notices = Vec::with_capacity(due.len());
-            for bill in &due {
-                let market = self.market(&bill.market)?;
-                if let Some(owner) = owners.get(&bill.customer_id) {
-                    notices.push(bill_notice(market, owner, bill)?);
-                }
-            }
+            let owners = tx.customers_in(&customers(&due)).await?;
+            let notices = notices_of(&markets, &due, owners)?;
             tx.insert_notices(&notices).await?;
             tx.commit().await?;
             made += u64::try_from(notices.len()).unwrap_or(0);
-            tracing::debug!(made, "bill notices");
         }
     }
+}
+
+/// The customers the bills are addressed to.
+fn customers(due: &[BillNoticeDue]) -> Vec<i64> {
+    due.iter().map(|b| b.customer_id).collect()
+}
+
+/// The notice of each bill to its customer (`owners`: the rows of the bills'
+/// customers; a bill of a customer not there gets none).
+fn notices_of(
+    markets: &BTreeMap<String, Arc<Market>>,
+    due: &[BillNoticeDue],
+    owners: Vec<CustomerRow>,
+) -> Result<Vec<NoticeRow>> {
+    let owners: HashMap<i64, CustomerRow> = owners.into_iter().map(|c| (c.id, c)).collect();
+    let mut notices = Vec::with_capacity(due.len());
+    for bill in due {
+        let market = markets.get(&bill.market).ok_or_else(|| {
+            AppError::UnknownMarket(
+                bill.market.clone(),
+                markets.keys().cloned().collect::<Vec<_>>().join(", "),
+            )
+        })?;
+        if let Some(owner) = owners.get(&bill.customer_id) {
+            notices.push(bill_notice(market, owner, bill)?);
+        }
+    }
+    Ok(notices)
 }
 
 /// The notice that a bill is issued (BIL-6: delivered on the customer's channel).

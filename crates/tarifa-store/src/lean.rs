@@ -31,8 +31,10 @@ use crate::billing::{
     TAKE_BILL_NUMBERS, USAGE_BILLED_CONFLICT,
 };
 use crate::journal::INSERT_AUDIT_EVENTS;
-use crate::notices::INSERT_NOTICES;
-use crate::{ContractRow, CustomerRow, NewBill, NoticeRow, PackagePeriodRow, Result};
+use crate::notices::{BILL_NOTICE_COLUMNS, INSERT_NOTICES, TAKE_BILL_NOTICES_DUE};
+use crate::{
+    BillNoticeDue, ContractRow, CustomerRow, NewBill, NoticeRow, PackagePeriodRow, Result,
+};
 
 /// A connection for bulk writes to a SQLite file, for one actor.
 pub struct LeanWriter {
@@ -331,6 +333,36 @@ impl LeanTx<'_> {
                 detail.to_string()
             ])?;
         Ok(())
+    }
+
+    /// [`crate::Tx::take_bill_notices_due`].
+    pub fn take_bill_notices_due(&mut self, limit: i64) -> Result<Vec<BillNoticeDue>> {
+        let mut ids = self
+            .tx
+            .prepare_cached(TAKE_BILL_NOTICES_DUE)?
+            .query_map([limit], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.sort_unstable();
+        let mut statement = self.tx.prepare_cached(&format!(
+            "SELECT {BILL_NOTICE_COLUMNS} FROM bills WHERE id = ?1"
+        ))?;
+        let mut due = Vec::with_capacity(ids.len());
+        for id in ids {
+            due.push(statement.query_row([id], |r| {
+                Ok(BillNoticeDue {
+                    bill_id: r.get(0)?,
+                    market: r.get(1)?,
+                    number: r.get(2)?,
+                    customer_id: r.get(3)?,
+                    period_from: r.get(4)?,
+                    period_to: r.get(5)?,
+                    issued_on: r.get(6)?,
+                    due_on: r.get(7)?,
+                    total_due_minor: r.get(8)?,
+                })
+            })?);
+        }
+        Ok(due)
     }
 
     /// [`crate::Tx::customers_in`]: the customers of these ids that exist, by id.

@@ -6,43 +6,36 @@ use crate::{BillNoticeDue, NoticeRow, Result, Tx, TxInner, on_tx};
 pub(crate) const INSERT_NOTICES: &str = "INSERT INTO notices (market, customer_id, contract_id, on_date, kind, channel, \
 rules, text, language, subject) ";
 
+/// Takes bills from `bill_notices_due` (SQLite; PostgreSQL skips bills
+/// another transaction took), shared with the lean path.
+pub(crate) const TAKE_BILL_NOTICES_DUE: &str = "DELETE FROM bill_notices_due WHERE bill_id IN
+   (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1) RETURNING bill_id";
+const TAKE_BILL_NOTICES_DUE_PG: &str = "DELETE FROM bill_notices_due WHERE bill_id IN
+   (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING bill_id";
+/// The columns of a [`BillNoticeDue`], read from `bills`.
+pub(crate) const BILL_NOTICE_COLUMNS: &str = "id AS bill_id, market, number, customer_id, period_from, \
+period_to, issued_on, due_on, total_due_minor";
+
 impl Tx {
     /// Takes up to `limit` of the bills whose notice is still to be made,
     /// oldest first: they leave `bill_notices_due` in this transaction, so
     /// the notices written in it are made exactly once. On PostgreSQL, bills
     /// another transaction has taken are skipped, not waited for.
     pub async fn take_bill_notices_due(&mut self, limit: i64) -> Result<Vec<BillNoticeDue>> {
-        let mut ids: Vec<i64> = match &mut self.inner {
-            TxInner::Sqlite(c) => {
-                sqlx::query_scalar(
-                    "DELETE FROM bill_notices_due WHERE bill_id IN
-                       (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1)
-                     RETURNING bill_id",
-                )
-                .bind(limit)
-                .fetch_all(&mut **c)
-                .await?
-            }
-            TxInner::Postgres(c) => {
-                sqlx::query_scalar(
-                    "DELETE FROM bill_notices_due WHERE bill_id IN
-                       (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                     RETURNING bill_id",
-                )
-                .bind(limit)
-                .fetch_all(&mut **c)
-                .await?
-            }
+        let take = match &self.inner {
+            TxInner::Sqlite(_) => TAKE_BILL_NOTICES_DUE,
+            TxInner::Postgres(_) => TAKE_BILL_NOTICES_DUE_PG,
         };
+        let mut ids: Vec<i64> = on_tx!(self, c => {
+            sqlx::query_scalar(take).bind(limit).fetch_all(c).await?
+        });
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         ids.sort_unstable();
         Ok(on_tx!(self, c => {
-            let mut query = sqlx::QueryBuilder::new(
-                "SELECT id AS bill_id, market, number, customer_id, period_from, period_to, issued_on, due_on, total_due_minor
-                 FROM bills WHERE id IN (",
-            );
+            let mut query =
+                sqlx::QueryBuilder::new(format!("SELECT {BILL_NOTICE_COLUMNS} FROM bills WHERE id IN ("));
             let mut list = query.separated(", ");
             for id in &ids {
                 list.push_bind(*id);
