@@ -469,7 +469,8 @@ impl App {
     /// Loads subscribers in bulk (a migration from another system, the
     /// benchmark): for each, an individual customer and an indefinite contract
     /// active from `activated_on`. Batches of one transaction each; one audit
-    /// event per batch names what it loaded.
+    /// event per batch names what it loaded. On a SQLite file the batches go
+    /// through the lean path, on a thread of their own.
     pub async fn provision(
         &self,
         ctx: &Ctx,
@@ -480,6 +481,7 @@ impl App {
         let mut tx = self.begin(ctx).await?;
         let catalog = self.catalog(&mut tx, market).await?;
         tx.rollback().await?;
+        let mut numbers = std::collections::HashSet::with_capacity(subscribers.len());
         for (i, s) in subscribers.iter().enumerate() {
             if catalog.package(&s.package).is_none() {
                 return Err(AppError::invalid(
@@ -489,67 +491,136 @@ impl App {
             }
             tarifa_core::usage::check_number(&s.number)
                 .map_err(|e| AppError::invalid(format!("subscriber {}", i + 1), e))?;
+            if !numbers.insert(s.number.as_str()) {
+                return Err(AppError::invalid(
+                    format!("subscriber {}", i + 1),
+                    format!("number {} twice in one load", s.number),
+                ));
+            }
         }
         let mut loaded = 0_u64;
-        for chunk in subscribers.chunks(20_000) {
-            let mut tx = self.begin(ctx).await?;
-            let customers: Vec<_> = chunk
-                .iter()
-                .map(|s| {
-                    let party = tarifa_core::party::Party {
-                        kind: tarifa_core::party::PartyKind::Individual,
-                        residency: tarifa_core::party::Residency::Citizen,
-                        name: format!("Subscriber {}", s.number),
-                        email: None,
-                        phone: Some(s.number.clone()),
-                        address: None,
-                        id_document: None,
-                        id_document_number: None,
-                        keeps_document_copies: false,
-                        directory: tarifa_core::party::DirectoryListing::Listed,
-                        marketing_consent: false,
-                        language: None,
-                    };
-                    convert::customer_row(market, Some(s.number.clone()), &party, activated_on)
-                })
-                .collect();
-            let customer_ids = tx.insert_customers_quietly(&customers).await?;
-            let contracts: Vec<_> = chunk
-                .iter()
-                .zip(customer_ids)
-                .map(|(s, customer_id)| {
-                    let terms = tarifa_core::contract::SignedTerms {
-                        package: s.package.clone(),
-                        signed_on: activated_on,
+        if let Some(mut writer) = self.store().lean_writer(&ctx.actor)? {
+            let market = market.clone();
+            let subscribers = subscribers.to_vec();
+            let clock = self.clock().clone();
+            return tokio::task::spawn_blocking(move || -> Result<u64> {
+                for chunk in subscribers.chunks(PROVISIONED_BATCH) {
+                    let mut tx = writer.begin(&clock.now().to_string())?;
+                    let customers = tx.insert_customers_quietly(&provisioned_customers(
+                        &market,
+                        chunk,
                         activated_on,
-                        commitment: None,
-                        benefits: Vec::new(),
-                        device: None,
-                        channel: tarifa_core::contract::SalesChannel::Store,
-                        deposit_may_be_required: false,
-                    };
-                    convert::contract_rows(
-                        market,
-                        Some(s.number.clone()),
-                        customer_id,
-                        &s.number,
-                        &terms,
-                    )
-                    .0
-                })
-                .collect();
-            tx.insert_contracts_quietly(&contracts).await?;
-            tx.audit(
-                Some(&activated_on.to_string()),
-                "provision",
-                "market",
-                &market.id,
-                &serde_json::json!({ "subscribers": chunk.len(), "first": chunk.first().map(|s| &s.number) }),
-            )
+                    ))?;
+                    tx.insert_contracts_quietly(&provisioned_contracts(
+                        &market,
+                        chunk,
+                        &customers,
+                        activated_on,
+                    ))?;
+                    let (date, detail) = provisioned_event(chunk, activated_on);
+                    tx.audit(Some(&date), "provision", "market", &market.id, &detail)?;
+                    tx.commit()?;
+                    loaded += u64::try_from(chunk.len()).unwrap_or(0);
+                }
+                Ok(loaded)
+            })
+            .await
+            .map_err(|e| AppError::Conflict(format!("the load stopped: {e}")))?;
+        }
+        for chunk in subscribers.chunks(PROVISIONED_BATCH) {
+            let mut tx = self.begin(ctx).await?;
+            let customers = tx
+                .insert_customers_quietly(&provisioned_customers(market, chunk, activated_on))
+                .await?;
+            tx.insert_contracts_quietly(&provisioned_contracts(
+                market,
+                chunk,
+                &customers,
+                activated_on,
+            ))
             .await?;
+            let (date, detail) = provisioned_event(chunk, activated_on);
+            tx.audit(Some(&date), "provision", "market", &market.id, &detail)
+                .await?;
             tx.commit().await?;
             loaded += u64::try_from(chunk.len()).unwrap_or(0);
         }
         Ok(loaded)
     }
+}
+
+/// Subscribers loaded in one transaction.
+const PROVISIONED_BATCH: usize = 20_000;
+
+/// The customer of each subscriber of a bulk load.
+fn provisioned_customers(
+    market: &tarifa_core::market::Market,
+    chunk: &[Provisioned],
+    activated_on: jiff::civil::Date,
+) -> Vec<tarifa_store::CustomerRow> {
+    chunk
+        .iter()
+        .map(|s| {
+            let party = tarifa_core::party::Party {
+                kind: tarifa_core::party::PartyKind::Individual,
+                residency: tarifa_core::party::Residency::Citizen,
+                name: format!("Subscriber {}", s.number),
+                email: None,
+                phone: Some(s.number.clone()),
+                address: None,
+                id_document: None,
+                id_document_number: None,
+                keeps_document_copies: false,
+                directory: tarifa_core::party::DirectoryListing::Listed,
+                marketing_consent: false,
+                language: None,
+            };
+            convert::customer_row(market, Some(s.number.clone()), &party, activated_on)
+        })
+        .collect()
+}
+
+/// The contract of each subscriber of a bulk load, for the customers stored
+/// for them (`customers`, in the same order).
+fn provisioned_contracts(
+    market: &tarifa_core::market::Market,
+    chunk: &[Provisioned],
+    customers: &[i64],
+    activated_on: jiff::civil::Date,
+) -> Vec<tarifa_store::ContractRow> {
+    chunk
+        .iter()
+        .zip(customers)
+        .map(|(s, customer_id)| {
+            let terms = tarifa_core::contract::SignedTerms {
+                package: s.package.clone(),
+                signed_on: activated_on,
+                activated_on,
+                commitment: None,
+                benefits: Vec::new(),
+                device: None,
+                channel: tarifa_core::contract::SalesChannel::Store,
+                deposit_may_be_required: false,
+            };
+            convert::contract_rows(
+                market,
+                Some(s.number.clone()),
+                *customer_id,
+                &s.number,
+                &terms,
+            )
+            .0
+        })
+        .collect()
+}
+
+/// The audit event of a batch of a bulk load: its business date and detail.
+fn provisioned_event(
+    chunk: &[Provisioned],
+    activated_on: jiff::civil::Date,
+) -> (String, serde_json::Value) {
+    (
+        activated_on.to_string(),
+        serde_json::json!({ "subscribers": chunk.len(), "first": chunk.first().map(|s| &s.number) }),
+    )
 }

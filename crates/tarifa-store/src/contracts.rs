@@ -2,6 +2,16 @@
 
 use crate::{BenefitRow, ContractRow, PackagePeriodRow, Result, StoreError, Tx, on_tx};
 
+/// The columns a new contract is written with (VALUES follow), shared with
+/// the lean path's bulk load.
+pub(crate) const INSERT_CONTRACTS: &str = "INSERT INTO contracts (market, handle, customer_id, package_id, \
+number, status, channel, signed_on, activated_on, commitment_start, commitment_months, commitment_end, \
+deposit_may_be_required, ended_on, device_id, device_imei, device_price_minor, device_instalments, \
+device_lent, device_sim_locked) ";
+/// A contract's package periods (VALUES follow).
+pub(crate) const INSERT_PACKAGE_PERIODS: &str =
+    "INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) ";
+
 impl Tx {
     async fn insert_contract_row(&mut self, row: &ContractRow) -> Result<i64> {
         let returned = self
@@ -16,12 +26,7 @@ impl Tx {
     /// One multi-row statement: the ids and numbers of the rows stored.
     async fn insert_contract_values(&mut self, rows: &[ContractRow]) -> Result<Vec<(i64, String)>> {
         Ok(on_tx!(self, c => {
-            let mut query = sqlx::QueryBuilder::new(
-                "INSERT INTO contracts (market, handle, customer_id, package_id, number, status, channel, signed_on,
-                    activated_on, commitment_start, commitment_months, commitment_end, deposit_may_be_required,
-                    ended_on, device_id, device_imei, device_price_minor, device_instalments, device_lent,
-                    device_sim_locked) ",
-            );
+            let mut query = sqlx::QueryBuilder::new(INSERT_CONTRACTS);
             query.push_values(rows, |mut q, row| {
                 q.push_bind(&row.market)
                     .push_bind(&row.handle)
@@ -74,9 +79,7 @@ impl Tx {
         let packages: Vec<(i64, &ContractRow)> = ids.iter().copied().zip(rows).collect();
         for chunk in packages.chunks(5_000) {
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO contract_packages (contract_id, valid_from, seq, package_id) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_PACKAGE_PERIODS);
                 query.push_values(chunk, |mut q, (id, row)| {
                     q.push_bind(*id).push_bind(&row.activated_on).push_bind(0_i64).push_bind(&row.package_id);
                 });

@@ -30,8 +30,10 @@ use crate::billing::{
     INSERT_BILL_TRANSFERS, INSERT_BILLS, INSERT_USAGE_BILLED, LATE_MONTH_BILLED, RESERVE_SEQUENCE,
     TAKE_BILL_NUMBERS, USAGE_BILLED_CONFLICT,
 };
+use crate::contracts::{INSERT_CONTRACTS, INSERT_PACKAGE_PERIODS};
 use crate::journal::INSERT_AUDIT_EVENTS;
 use crate::notices::{BILL_NOTICE_COLUMNS, INSERT_NOTICES, TAKE_BILL_NOTICES_DUE};
+use crate::parties::INSERT_CUSTOMERS;
 use crate::{
     BillNoticeDue, ContractRow, CustomerRow, NewBill, NoticeRow, PackagePeriodRow, Result,
 };
@@ -319,6 +321,87 @@ impl LeanTx<'_> {
                 .execute(params![bill, charge])?;
         }
         let (business_date, action, entity, entity_id, detail) = &after.event;
+        self.audit(business_date.as_deref(), action, entity, entity_id, detail)
+    }
+
+    /// [`crate::Tx::insert_customers_quietly`]: ids in the rows' order.
+    pub fn insert_customers_quietly(&mut self, rows: &[CustomerRow]) -> Result<Vec<i64>> {
+        let mut statement = self.tx.prepare_cached(&format!(
+            "{INSERT_CUSTOMERS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ))?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            statement.execute(params![
+                row.market,
+                row.handle,
+                row.kind,
+                row.residency,
+                row.name,
+                row.email,
+                row.phone,
+                row.address,
+                row.id_document,
+                row.id_document_number,
+                row.keeps_document_copies,
+                row.directory,
+                row.marketing_consent,
+                row.language,
+                row.registered_on
+            ])?;
+            ids.push(self.tx.last_insert_rowid());
+        }
+        Ok(ids)
+    }
+
+    /// [`crate::Tx::insert_contracts_quietly`]: each contract with its first
+    /// package period; ids in the rows' order.
+    pub fn insert_contracts_quietly(&mut self, rows: &[ContractRow]) -> Result<Vec<i64>> {
+        let mut contract = self.tx.prepare_cached(&format!(
+            "{INSERT_CONTRACTS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+        ))?;
+        let mut package = self
+            .tx
+            .prepare_cached(&format!("{INSERT_PACKAGE_PERIODS} VALUES (?1, ?2, 0, ?3)"))?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            contract.execute(params![
+                row.market,
+                row.handle,
+                row.customer_id,
+                row.package_id,
+                row.number,
+                row.status,
+                row.channel,
+                row.signed_on,
+                row.activated_on,
+                row.commitment_start,
+                row.commitment_months,
+                row.commitment_end,
+                row.deposit_may_be_required,
+                row.ended_on,
+                row.device_id,
+                row.device_imei,
+                row.device_price_minor,
+                row.device_instalments,
+                row.device_lent,
+                row.device_sim_locked
+            ])?;
+            let id = self.tx.last_insert_rowid();
+            package.execute(params![id, row.activated_on, row.package_id])?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// [`crate::Tx::audit`]: one event, by the writer's actor.
+    pub fn audit(
+        &mut self,
+        business_date: Option<&str>,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
         self.tx
             .prepare_cached(&format!(
                 "{INSERT_AUDIT_EVENTS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"

@@ -15,6 +15,12 @@ pub const CUSTOMER_FIELDS: &[&str] = &[
     "language",
 ];
 
+/// The columns a new customer is written with (VALUES follow), shared with
+/// the lean path's bulk load.
+pub(crate) const INSERT_CUSTOMERS: &str = "INSERT INTO customers (market, handle, kind, residency, name, \
+email, phone, address, id_document, id_document_number, keeps_document_copies, directory, \
+marketing_consent, language, registered_on) ";
+
 impl Tx {
     /// Customers an agent looks for (at most 50, by id): by name (any part,
     /// any case), or exactly by a contract's number, a bill's number or a
@@ -104,11 +110,7 @@ impl Tx {
         rows: &[CustomerRow],
     ) -> Result<Vec<(i64, Option<String>)>> {
         Ok(on_tx!(self, c => {
-            let mut query = sqlx::QueryBuilder::new(
-                "INSERT INTO customers (market, handle, kind, residency, name, email, phone, address,
-                    id_document, id_document_number, keeps_document_copies, directory, marketing_consent,
-                    language, registered_on) ",
-            );
+            let mut query = sqlx::QueryBuilder::new(INSERT_CUSTOMERS);
             query.push_values(rows, |mut q, row| {
                 q.push_bind(&row.market)
                     .push_bind(&row.handle)
