@@ -15,10 +15,9 @@ impl Tx {
         let detail = detail.to_string();
         let (recorded_at, actor) = (self.recorded_at.clone(), self.actor.clone());
         on_tx!(self, c => {
-            sqlx::query(
-                "INSERT INTO audit_events (recorded_at, business_date, actor, action, entity, entity_id, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{INSERT_AUDIT_EVENTS} VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            )))
             .bind(&recorded_at)
             .bind(business_date)
             .bind(&actor)
