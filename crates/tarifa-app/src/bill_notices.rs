@@ -22,9 +22,9 @@ const BATCH: i64 = 2_000;
 
 impl App {
     /// Makes the notice of every bill still without one and returns how
-    /// many it made. Runs after a requested bill run, after each day's bill
-    /// run and on every scheduler pass, before each delivery pass, and after
-    /// each step of a scenario, so no bill waits long for its notice.
+    /// many it made. Runs when a requested bill run ends, after each day's
+    /// bill run and before each delivery pass (which also catches the bills
+    /// of a run stopped before its notices were made).
     pub async fn make_bill_notices(&self, ctx: &Ctx) -> Result<u64> {
         let markets = Arc::clone(&self.markets);
         if let Some(mut writer) = self.store().lean_writer(&ctx.actor)? {
@@ -63,6 +63,23 @@ impl App {
             made += u64::try_from(notices.len()).unwrap_or(0);
         }
     }
+}
+
+/// Makes the notice of bill `number`, issued on its own in `tx` (a
+/// separate bill, TRM-3), in that same transaction: one bill needs no batch.
+pub(crate) async fn notice_of_bill(
+    tx: &mut tarifa_store::Tx,
+    market: &Market,
+    number: &str,
+) -> Result<()> {
+    let Some(bill) = tx.take_bill_notice_due(number).await? else {
+        return Ok(());
+    };
+    if let Some(owner) = tx.customer(bill.customer_id).await? {
+        tx.insert_notice(&bill_notice(market, &owner, &bill)?)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The customers the bills are addressed to.

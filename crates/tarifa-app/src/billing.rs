@@ -576,8 +576,8 @@ impl App {
             charge_ids,
             usage_billed,
         );
-        // Its notice is made by the outbox (crate::bill_notices).
         tx.insert_bills(std::slice::from_ref(&new)).await?;
+        crate::bill_notices::notice_of_bill(tx, market, &number).await?;
         Ok(number)
     }
 }

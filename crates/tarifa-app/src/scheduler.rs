@@ -53,9 +53,6 @@ impl App {
                 };
             }
         }
-        // Bills issued since the last pass outside a bill run (a separate
-        // bill, TRM-3) get their notices here.
-        self.make_bill_notices(ctx).await?;
         Ok(report)
     }
 

@@ -77,6 +77,15 @@ fn bench_with(
 }
 
 /// Closes the store, drops the test database and removes the directory.
+/// The test's database: PostgreSQL's when given, else the bench's SQLite
+/// file in `dir`.
+fn database_url(dir: &Path, db: Option<&TestDatabase>) -> String {
+    db.map_or_else(
+        || dir.join("bench.sqlite").display().to_string(),
+        |d| d.url.clone(),
+    )
+}
+
 async fn clean_up(store: Store, db: Option<TestDatabase>, dir: &Path) {
     store.close().await;
     if let Some(db) = db {
@@ -136,10 +145,7 @@ fn bench_check(dir: &Path) {
 async fn a_bill_run_of_its_own_bills_the_benchmark_month_exactly() {
     for (backend, db) in backends().await {
         let dir = temp_dir(&format!("separate-bill-run-{backend}"));
-        let url = db.as_ref().map_or_else(
-            || dir.join("bench.sqlite").display().to_string(),
-            |d| d.url.clone(),
-        );
+        let url = database_url(&dir, db.as_ref());
         // More customers than one range of the bill run's reads (5,000).
         let out = bench_with(
             &dir,
@@ -201,10 +207,7 @@ async fn a_bill_run_of_its_own_bills_the_benchmark_month_exactly() {
 async fn a_second_import_of_a_file_rates_nothing_twice() {
     for (backend, db) in backends().await {
         let dir = temp_dir(&format!("double-import-{backend}"));
-        let url = db.as_ref().map_or_else(
-            || dir.join("bench.sqlite").display().to_string(),
-            |d| d.url.clone(),
-        );
+        let url = database_url(&dir, db.as_ref());
         bench(&dir, "50", "20", db.as_ref().map(|d| d.url.as_str()));
         let out = ok(tarifa(&[
             "usage",
@@ -294,10 +297,7 @@ fn bad_lines_are_named_and_the_good_ones_imported() {
 async fn a_killed_bill_run_resumes_and_bills_each_account_once() {
     for (backend, db) in backends().await {
         let dir = temp_dir(&format!("kill-{backend}"));
-        let url = db.as_ref().map_or_else(
-            || dir.join("bench.sqlite").display().to_string(),
-            |d| d.url.clone(),
-        );
+        let url = database_url(&dir, db.as_ref());
         bench(&dir, "200", "3", db.as_ref().map(|d| d.url.as_str()));
         let store = Store::open(&url).await.expect("open");
         let count = |period: &'static str| {

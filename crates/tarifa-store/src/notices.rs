@@ -29,15 +29,35 @@ impl Tx {
         let mut ids: Vec<i64> = on_tx!(self, c => {
             sqlx::query_scalar(take).bind(limit).fetch_all(c).await?
         });
+        ids.sort_unstable();
+        self.bill_notices_of(&ids).await
+    }
+
+    /// Takes bill `number` from `bill_notices_due`, if it is there: for a
+    /// bill issued on its own (TRM-3), whose notice is made with it.
+    pub async fn take_bill_notice_due(&mut self, number: &str) -> Result<Option<BillNoticeDue>> {
+        let ids: Vec<i64> = on_tx!(self, c => {
+            sqlx::query_scalar(
+                "DELETE FROM bill_notices_due WHERE bill_id IN (SELECT id FROM bills WHERE number = $1)
+                 RETURNING bill_id",
+            )
+            .bind(number)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(self.bill_notices_of(&ids).await?.pop())
+    }
+
+    /// What the notices of these bills say, by id.
+    async fn bill_notices_of(&mut self, ids: &[i64]) -> Result<Vec<BillNoticeDue>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        ids.sort_unstable();
         Ok(on_tx!(self, c => {
             let mut query =
                 sqlx::QueryBuilder::new(format!("SELECT {BILL_NOTICE_COLUMNS} FROM bills WHERE id IN ("));
             let mut list = query.separated(", ");
-            for id in &ids {
+            for id in ids {
                 list.push_bind(*id);
             }
             query.push(") ORDER BY id");

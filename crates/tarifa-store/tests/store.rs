@@ -1045,6 +1045,24 @@ async fn each_bill_awaits_its_notice_until_a_transaction_takes_it() {
         assert_eq!(due[1].total_due_minor, 1000);
         tx.rollback().await.expect("rolled back");
 
+        // One bill taken by its number (a separate bill), once.
+        let mut tx = store.begin("test", AT).await.expect("begin");
+        let one = tx.take_bill_notice_due("ME-2").await.expect("ME-2");
+        assert_eq!(one.map(|b| b.number).as_deref(), Some("ME-2"));
+        assert!(
+            tx.take_bill_notice_due("ME-2")
+                .await
+                .expect("gone")
+                .is_none()
+        );
+        assert!(
+            tx.take_bill_notice_due("ME-9")
+                .await
+                .expect("none")
+                .is_none()
+        );
+        tx.rollback().await.expect("rolled back");
+
         // Taken a batch at a time, each once.
         let mut tx = store.begin("test", AT).await.expect("begin");
         let first = tx.take_bill_notices_due(1).await.expect("one");

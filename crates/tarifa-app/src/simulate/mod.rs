@@ -110,10 +110,6 @@ pub async fn run_on(
             .await
             .map_err(|e| InvalidScenario(format!("{}: {e}", step.label())))?;
     }
-    // A bill a last step issued gets its notice, as a worker would make it.
-    app.make_bill_notices(&Ctx::new("simulate"))
-        .await
-        .map_err(internal)?;
     let report = report::build(&app, scenario, &market)
         .await
         .map_err(internal)?;

@@ -370,9 +370,9 @@ async fn begin_run(
         let end = match result {
             Ok(summary) => {
                 tracing::info!(market = %summary.market, period = %summary.period, issued = summary.issued, "bill run from the console");
-                // The bills' notices now, not at the scheduler's next pass.
+                // The bills' notices now, not at the next delivery pass.
                 if let Err(e) = app.make_bill_notices(&ctx).await {
-                    tracing::error!(error = %e, "bill notices after a console bill run; the scheduler's next pass makes them");
+                    tracing::error!(error = %e, "bill notices after a console bill run; the next delivery pass makes them");
                 }
                 Ending::Issued(summary)
             }
