@@ -1919,22 +1919,9 @@ impl App {
         market: &Market,
         customer_id: i64,
     ) -> Result<(Vec<(String, Money)>, Money)> {
-        let bills = tx.bills_of_customer(customer_id).await?;
+        let bills = tx.bill_amounts_of_customer(customer_id).await?;
         let paid = tx.paid_by_customer(customer_id).await?;
-        let amounts: Vec<(i64, Money)> = bills
-            .iter()
-            .map(|b| (b.id, Money::from_minor(b.total_minor, market.currency)))
-            .collect();
-        let (open, credit) =
-            ledger::allocate_oldest_first(&amounts, Money::from_minor(paid, market.currency));
-        Ok((
-            bills
-                .iter()
-                .zip(open)
-                .map(|(b, (_, o))| (b.number.clone(), o))
-                .collect(),
-            credit,
-        ))
+        Ok(open_amounts(market, &bills, paid))
     }
 
     /// Writes a payment and its ledger transfer: money into the bank and off
@@ -2096,4 +2083,27 @@ fn number_bills(market: &Market, year: i64, first: i64, bills: &mut [NewBill]) {
     for (i, new) in bills.iter_mut().enumerate() {
         new.bill.number = bill_number(market, year, first + i64::try_from(i).unwrap_or(0));
     }
+}
+
+/// Each bill's open amount (bill number, open), oldest first, and the credit
+/// left over, when the customer paid `paid_minor` in all.
+pub(crate) fn open_amounts(
+    market: &Market,
+    bills: &[tarifa_store::BillAmount],
+    paid_minor: i64,
+) -> (Vec<(String, Money)>, Money) {
+    let amounts: Vec<(i64, Money)> = bills
+        .iter()
+        .map(|b| (b.id, Money::from_minor(b.total_minor, market.currency)))
+        .collect();
+    let (open, credit) =
+        ledger::allocate_oldest_first(&amounts, Money::from_minor(paid_minor, market.currency));
+    (
+        bills
+            .iter()
+            .zip(open)
+            .map(|(b, (_, o))| (b.number.clone(), o))
+            .collect(),
+        credit,
+    )
 }

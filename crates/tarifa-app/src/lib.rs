@@ -19,6 +19,7 @@ pub mod ownership;
 pub mod presets;
 pub mod pricing;
 mod promotions;
+pub mod reads;
 pub mod relocation;
 pub mod sales;
 pub mod scheduler;

@@ -57,7 +57,10 @@ async fn strict(url: &str) -> common::Running {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_with_its_token_or_user_and_never_renews_itself() {
-    for db in TestDatabase::all().await.expect("test databases") {
+    for db in TestDatabase::all_and_a_file()
+        .await
+        .expect("test databases")
+    {
         let server = common::start(&db.url).await;
         let (base, app) = (server.base.clone(), server.app.clone());
         let (token_id, secret) = token(&app, Role::Agent, None).await;

@@ -11,7 +11,10 @@ use common::{get, get_with, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_metrics_and_errors_on_every_backend() {
-    for db in TestDatabase::all().await.expect("test databases") {
+    for db in TestDatabase::all_and_a_file()
+        .await
+        .expect("test databases")
+    {
         let server = start(&db.url).await;
 
         let (status, id, _, body) = get(format!("{}/health", server.base)).await;

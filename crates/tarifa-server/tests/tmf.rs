@@ -172,7 +172,10 @@ async fn oversized(base: &str, path: &str, token: &str) -> Answer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tmf_resources_roles_scoping_and_events_on_every_backend() {
-    for db in TestDatabase::all().await.expect("test databases") {
+    for db in TestDatabase::all_and_a_file()
+        .await
+        .expect("test databases")
+    {
         let server = start(&db.url).await;
         let base = server.base.clone();
         let app: Arc<tarifa_app::App> = server.app.clone();

@@ -1,15 +1,26 @@
 //! Bills, their lines, pending charges, the ledger and payments.
 
 use crate::{
-    BalanceRow, BillLineRow, BillRow, ChargeRow, NewBill, NewEntry, PaymentRow, Result, StoreError,
-    Tx, on_tx,
+    BalanceRow, BillAmount, BillLineRow, BillRow, ChargeRow, NewBill, NewEntry, PaymentRow, Result,
+    StoreError, Tx, on_tx,
 };
 
 /// The columns of a [`BillRow`]: its detail is read from the body, its lines
 /// are not (most readers — dunning, listings, the bill run's history — do
 /// not need them).
-pub(crate) const BILL_COLUMNS: &str = "id, market, number, kind, customer_id, period, period_from, \
-period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, body, transfer_id";
+macro_rules! bill_columns {
+    () => {
+        "id, market, number, kind, customer_id, period, period_from, period_to, issued_on, due_on, \
+total_minor, vat_minor, previous_balance_minor, total_due_minor, body, transfer_id"
+    };
+}
+pub(crate) const BILL_COLUMNS: &str = bill_columns!();
+// The point reads the lean path shares (`crate::lean_reads`).
+pub(crate) const BILL_BY_ID: &str =
+    concat!("SELECT ", bill_columns!(), " FROM bills WHERE id = $1");
+pub(crate) const BILL_AMOUNTS_OF_CUSTOMER: &str =
+    "SELECT id, number, total_minor FROM bills WHERE customer_id = $1 ORDER BY id";
+pub(crate) const PAID_BY_CUSTOMER: &str = "SELECT paid_minor FROM customers WHERE id = $1";
 
 // The statements that write a batch of bills, shared by the driver's path
 // and the lean SQLite path (`crate::lean`): the inserts take their VALUES
@@ -517,6 +528,17 @@ impl Tx {
         }))
     }
 
+    /// Each bill of a customer with its number and total, oldest first: what
+    /// the allocation of payments to bills needs, without the bodies.
+    pub async fn bill_amounts_of_customer(&mut self, customer_id: i64) -> Result<Vec<BillAmount>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, BillAmount>(BILL_AMOUNTS_OF_CUSTOMER)
+                .bind(customer_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
     pub async fn bill_by_number(&mut self, number: &str) -> Result<Option<BillRow>> {
         Ok(on_tx!(self, c => {
             sqlx::query_as::<_, BillRow>(sqlx::AssertSqlSafe(format!("SELECT {BILL_COLUMNS} FROM bills WHERE number = $1")))
@@ -653,7 +675,7 @@ impl Tx {
     /// so one number is read however many payments there are.
     pub async fn paid_by_customer(&mut self, customer_id: i64) -> Result<i64> {
         Ok(on_tx!(self, c => {
-            sqlx::query_scalar::<_, i64>("SELECT paid_minor FROM customers WHERE id = $1")
+            sqlx::query_scalar::<_, i64>(PAID_BY_CUSTOMER)
                 .bind(customer_id)
                 .fetch_optional(c)
                 .await?
@@ -724,7 +746,7 @@ impl Tx {
 
     pub async fn bill(&mut self, id: i64) -> Result<Option<BillRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, BillRow>(sqlx::AssertSqlSafe(format!("SELECT {BILL_COLUMNS} FROM bills WHERE id = $1")))
+            sqlx::query_as::<_, BillRow>(BILL_BY_ID)
                 .bind(id)
                 .fetch_optional(c)
                 .await?

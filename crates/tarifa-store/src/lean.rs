@@ -33,7 +33,7 @@ use crate::billing::{
 use crate::contracts::{INSERT_CONTRACTS, INSERT_PACKAGE_PERIODS};
 use crate::journal::INSERT_AUDIT_EVENTS;
 use crate::notices::{BILL_NOTICE_COLUMNS, INSERT_NOTICES, TAKE_BILL_NOTICES_DUE};
-use crate::parties::INSERT_CUSTOMERS;
+use crate::parties::{CUSTOMER_BY_ID, INSERT_CUSTOMERS, customer_from};
 use crate::{
     BillNoticeDue, ContractRow, CustomerRow, NewBill, NoticeRow, PackagePeriodRow, Result,
 };
@@ -453,37 +453,10 @@ impl LeanTx<'_> {
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        let mut statement = self.tx.prepare_cached(
-            "SELECT id, market, handle, kind, residency, name, email, phone, address, id_document,
-                    id_document_number, keeps_document_copies, directory, marketing_consent, language,
-                    registered_on, anonymised_on
-             FROM customers WHERE id = ?1",
-        )?;
+        let mut statement = self.tx.prepare_cached(CUSTOMER_BY_ID)?;
         let mut rows = Vec::with_capacity(sorted.len());
         for id in sorted {
-            let row = statement
-                .query_row([id], |r| {
-                    Ok(CustomerRow {
-                        id: r.get(0)?,
-                        market: r.get(1)?,
-                        handle: r.get(2)?,
-                        kind: r.get(3)?,
-                        residency: r.get(4)?,
-                        name: r.get(5)?,
-                        email: r.get(6)?,
-                        phone: r.get(7)?,
-                        address: r.get(8)?,
-                        id_document: r.get(9)?,
-                        id_document_number: r.get(10)?,
-                        keeps_document_copies: r.get(11)?,
-                        directory: r.get(12)?,
-                        marketing_consent: r.get(13)?,
-                        language: r.get(14)?,
-                        registered_on: r.get(15)?,
-                        anonymised_on: r.get(16)?,
-                    })
-                })
-                .optional()?;
+            let row = statement.query_row([id], customer_from).optional()?;
             rows.extend(row);
         }
         Ok(rows)

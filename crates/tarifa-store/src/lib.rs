@@ -20,6 +20,7 @@ mod contracts;
 mod hub;
 mod journal;
 mod lean;
+mod lean_reads;
 mod ledger;
 mod listings;
 mod notices;
@@ -46,6 +47,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub use accounts_range::{AccountsRange, OwnerRow};
 pub use journal::AuditEvent;
 pub use lean::{LeanReader, LeanTx, LeanWriter};
+pub use lean_reads::{LeanRead, LeanReads};
 pub use listings::{Listed, Owner, Page};
 pub use rows::*;
 
@@ -137,6 +139,8 @@ pub struct Store {
     /// The database file, for a SQLite store that is one: the lean path
     /// opens its own connection to it.
     file: Option<std::path::PathBuf>,
+    /// The API's point reads of that file (`lean_reads`).
+    reads: Option<std::sync::Arc<LeanReads>>,
 }
 
 enum TxInner {
@@ -209,6 +213,7 @@ impl Store {
             Self {
                 pool: Pool::Postgres(pool),
                 file: None,
+                reads: None,
             }
         } else {
             let memory = url == "sqlite::memory:" || url == ":memory:";
@@ -247,6 +252,9 @@ impl Store {
             };
             Self {
                 pool: Pool::Sqlite(pool_options.connect_with(options).await.map_err(connect)?),
+                reads: file
+                    .as_deref()
+                    .map(|path| std::sync::Arc::new(LeanReads::new(path))),
                 file,
             }
         };
@@ -267,6 +275,12 @@ impl Store {
     /// The database file of a SQLite store that is one.
     pub(crate) fn sqlite_file(&self) -> Option<&std::path::PathBuf> {
         self.file.as_ref()
+    }
+
+    /// The API's point reads on the lean path, when the store is a SQLite
+    /// file (`crate::lean_reads`).
+    pub fn lean_reads(&self) -> Option<&LeanReads> {
+        self.reads.as_deref()
     }
 
     pub fn backend(&self) -> Backend {

@@ -21,6 +21,44 @@ pub(crate) const INSERT_CUSTOMERS: &str = "INSERT INTO customers (market, handle
 email, phone, address, id_document, id_document_number, keeps_document_copies, directory, \
 marketing_consent, language, registered_on) ";
 
+macro_rules! customer_columns {
+    () => {
+        "id, market, handle, kind, residency, name, email, phone, address, id_document, \
+id_document_number, keeps_document_copies, directory, marketing_consent, language, registered_on, \
+anonymised_on"
+    };
+}
+/// A customer's row by id, shared with the lean path (`crate::lean`,
+/// `crate::lean_reads`), which reads it with [`customer_from`].
+pub(crate) const CUSTOMER_BY_ID: &str = concat!(
+    "SELECT ",
+    customer_columns!(),
+    " FROM customers WHERE id = $1"
+);
+
+/// A [`CustomerRow`] from a lean row of [`CUSTOMER_BY_ID`]'s columns.
+pub(crate) fn customer_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerRow> {
+    Ok(CustomerRow {
+        id: r.get(0)?,
+        market: r.get(1)?,
+        handle: r.get(2)?,
+        kind: r.get(3)?,
+        residency: r.get(4)?,
+        name: r.get(5)?,
+        email: r.get(6)?,
+        phone: r.get(7)?,
+        address: r.get(8)?,
+        id_document: r.get(9)?,
+        id_document_number: r.get(10)?,
+        keeps_document_copies: r.get(11)?,
+        directory: r.get(12)?,
+        marketing_consent: r.get(13)?,
+        language: r.get(14)?,
+        registered_on: r.get(15)?,
+        anonymised_on: r.get(16)?,
+    })
+}
+
 impl Tx {
     /// Customers an agent looks for (at most 50, by id): by name (any part,
     /// any case), or exactly by a contract's number, a bill's number or a
@@ -135,7 +173,7 @@ impl Tx {
 
     pub async fn customer(&mut self, id: i64) -> Result<Option<CustomerRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, CustomerRow>("SELECT * FROM customers WHERE id = $1")
+            sqlx::query_as::<_, CustomerRow>(CUSTOMER_BY_ID)
                 .bind(id)
                 .fetch_optional(c)
                 .await?

@@ -226,6 +226,14 @@ pub struct BillRow {
     pub transfer_id: i64,
 }
 
+/// A bill's number and total (`Tx::bill_amounts_of_customer`).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct BillAmount {
+    pub id: i64,
+    pub number: String,
+    pub total_minor: i64,
+}
+
 /// A bill whose notice (BIL-6) the outbox is to make: what the notice says.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BillNoticeDue {

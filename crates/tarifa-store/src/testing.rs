@@ -56,6 +56,31 @@ impl TestDatabase {
         }
     }
 
+    /// A SQLite file of its own in the temporary folder: unlike memory, it
+    /// has the lean path (`crate::lean`, `crate::lean_reads`).
+    pub fn sqlite_file() -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "tarifa-test-{}-{}.sqlite",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        for stale in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{stale}", path.display()));
+        }
+        Self {
+            url: format!("sqlite:{}", path.display()),
+            admin_url: None,
+            name: None,
+        }
+    }
+
+    /// [`TestDatabase::all`] and a SQLite file besides.
+    pub async fn all_and_a_file() -> Result<Vec<Self>> {
+        let mut all = Self::all().await?;
+        all.insert(1, Self::sqlite_file());
+        Ok(all)
+    }
+
     /// Every backend available here: SQLite always, PostgreSQL when configured.
     pub async fn all() -> Result<Vec<Self>> {
         let mut all = vec![Self::sqlite()];
@@ -69,8 +94,18 @@ impl TestDatabase {
         Store::open(&self.url).await
     }
 
-    /// Removes a PostgreSQL test database (closing the store first).
+    /// Removes a PostgreSQL test database or a SQLite test file (closing
+    /// the store first).
     pub async fn drop_database(self) -> Result<()> {
+        if let Some(path) = self
+            .url
+            .strip_prefix("sqlite:")
+            .filter(|p| !p.starts_with(':'))
+        {
+            for file in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{file}"));
+            }
+        }
         if let (Some(admin_url), Some(name)) = (self.admin_url, self.name) {
             let admin = sqlx::PgPool::connect(&admin_url).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -3,6 +3,15 @@
 
 use crate::{ApiTokenRow, Result, StoreError, Tx, UserRow, on_tx};
 
+/// The live token of a hash (`Tx::live_token`), shared with the lean path.
+pub(crate) const LIVE_TOKEN: &str = "SELECT t.* FROM api_tokens t
+     LEFT JOIN api_tokens o ON o.id = t.opened_with_token
+     LEFT JOIN users u ON u.id = t.opened_by_user
+     WHERE t.hash = $1 AND t.revoked_on IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
+       AND (t.opened_with_token IS NULL
+            OR (o.revoked_on IS NULL AND (o.expires_at IS NULL OR o.expires_at > $2)))
+       AND (t.opened_by_user IS NULL OR u.disabled_on IS NULL)";
+
 impl Tx {
     /// Stores a new token; returns its id.
     pub async fn insert_token(&mut self, row: &ApiTokenRow) -> Result<i64> {
@@ -47,15 +56,7 @@ impl Tx {
     /// user it was opened by is enabled.
     pub async fn live_token(&mut self, hash: &str, now: &str) -> Result<Option<ApiTokenRow>> {
         Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, ApiTokenRow>(
-                "SELECT t.* FROM api_tokens t
-                 LEFT JOIN api_tokens o ON o.id = t.opened_with_token
-                 LEFT JOIN users u ON u.id = t.opened_by_user
-                 WHERE t.hash = $1 AND t.revoked_on IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
-                   AND (t.opened_with_token IS NULL
-                        OR (o.revoked_on IS NULL AND (o.expires_at IS NULL OR o.expires_at > $2)))
-                   AND (t.opened_by_user IS NULL OR u.disabled_on IS NULL)",
-            )
+            sqlx::query_as::<_, ApiTokenRow>(LIVE_TOKEN)
             .bind(hash)
             .bind(now)
             .fetch_optional(c)

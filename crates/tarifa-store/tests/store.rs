@@ -3,8 +3,8 @@
 
 use tarifa_store::testing::TestDatabase;
 use tarifa_store::{
-    Backend, BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, FeeRow, NewBill,
-    NewDecision, NewEntry, Owner, PackageRow, Page, Store, StoreError,
+    ApiTokenRow, Backend, BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, FeeRow,
+    NewBill, NewDecision, NewEntry, Owner, PackageRow, Page, PaymentRow, Store, StoreError,
 };
 
 const AT: &str = "2026-01-10T11:00:00Z";
@@ -1016,6 +1016,140 @@ async fn the_lean_reader_reads_the_same_ranges_as_the_driver() {
         after = range.last;
     }
     assert_eq!(read, 5);
+    store.close().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn the_api_point_reads_are_the_same_on_the_lean_path_as_through_the_driver() {
+    let dir = std::env::temp_dir().join(format!("tarifa-store-reads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("t.sqlite");
+    let store = Store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .expect("create");
+    with_market(&store).await;
+    let mut tx = store.begin("test", AT).await.expect("begin");
+    let ana = tx.insert_customer(&customer("ana")).await.expect("ana");
+    let bo = tx.insert_customer(&customer("bo")).await.expect("bo");
+    tx.insert_bills(&[
+        bill("ME-1", ana, "2026-01", 2),
+        bill("ME-2", bo, "2026-01", 1),
+        bill("ME-3", ana, "2026-02", 3),
+    ])
+    .await
+    .expect("bills");
+    tx.insert_payment(
+        &PaymentRow {
+            id: 0,
+            market: "me".into(),
+            customer_id: ana,
+            reference: "p-1".into(),
+            amount_minor: 2_500,
+            received_on: "2026-02-20".into(),
+            transfer_id: 0,
+        },
+        &[
+            NewEntry {
+                account: "bank:me".into(),
+                amount_minor: 2_500,
+            },
+            NewEntry {
+                account: format!("receivable:customer:{ana}"),
+                amount_minor: -2_500,
+            },
+        ],
+    )
+    .await
+    .expect("payment");
+    let token = |hash: &str, opened_with_token: Option<i64>| ApiTokenRow {
+        id: 0,
+        hash: hash.into(),
+        role: "care".into(),
+        customer_id: None,
+        label: Some(hash.into()),
+        created_on: AT.into(),
+        revoked_on: None,
+        expires_at: opened_with_token.map(|_| "2026-01-10T12:00:00Z".into()),
+        opened_with_token,
+        opened_by_user: None,
+    };
+    let live = tx.insert_token(&token("live", None)).await.expect("live");
+    let revoked = tx
+        .insert_token(&token("revoked", None))
+        .await
+        .expect("revoked");
+    tx.insert_token(&token("session", Some(revoked)))
+        .await
+        .expect("session");
+    tx.revoke_token(revoked, AT).await.expect("revoke");
+    tx.commit().await.expect("commit");
+
+    let reads = store.lean_reads().expect("a file has them");
+    let mut tx = store.begin_read("test", AT).await.expect("read");
+    for hash in ["live", "revoked", "session", "unknown"] {
+        let by_lean = reads.read(|r| r.live_token(hash, AT)).expect("lean");
+        assert_eq!(
+            by_lean,
+            tx.live_token(hash, AT).await.expect("driver"),
+            "{hash}"
+        );
+        assert_eq!(by_lean.map(|t| t.id), (hash == "live").then_some(live));
+    }
+    let bills = tx.bills_of_customer(ana).await.expect("bills");
+    for id in [bills[0].id, bills[1].id, 999] {
+        let by_lean = reads.read(|r| r.bill(id)).expect("lean");
+        assert_eq!(by_lean, tx.bill(id).await.expect("driver"));
+    }
+    assert_eq!(
+        reads
+            .read(|r| r.bill(bills[1].id))
+            .expect("lean")
+            .map(|b| b.detail),
+        Some(bills[1].detail.clone()),
+        "the detail read back from the body"
+    );
+    for id in [ana, bo, 999] {
+        let (amounts, paid, row) = reads
+            .read(|r| {
+                Ok((
+                    r.bill_amounts_of_customer(id)?,
+                    r.paid_by_customer(id)?,
+                    r.customer(id)?,
+                ))
+            })
+            .expect("lean");
+        assert_eq!(
+            amounts,
+            tx.bill_amounts_of_customer(id).await.expect("driver")
+        );
+        assert_eq!(paid, tx.paid_by_customer(id).await.expect("driver"));
+        assert_eq!(row, tx.customer(id).await.expect("driver"));
+    }
+    let amounts = reads
+        .read(|r| r.bill_amounts_of_customer(ana))
+        .expect("lean");
+    assert_eq!(
+        amounts
+            .iter()
+            .map(|b| (b.number.as_str(), b.total_minor))
+            .collect::<Vec<_>>(),
+        [("ME-1", 2_000), ("ME-3", 3_000)]
+    );
+    assert_eq!(
+        reads.read(|r| r.paid_by_customer(ana)).expect("lean"),
+        2_500
+    );
+    tx.rollback().await.expect("rolled back");
+
+    // A change committed after a connection was kept is seen by the next read.
+    let mut tx = store.begin("test", AT).await.expect("begin");
+    tx.revoke_token(live, AT).await.expect("revoke");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        reads.read(|r| r.live_token("live", AT)).expect("lean"),
+        None
+    );
     store.close().await;
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -269,10 +269,7 @@ pub(crate) async fn find(
     base: &Base,
     id: &str,
 ) -> Result<Box<serde_json::value::RawValue>, ApiError> {
-    let principal = super::system();
-    let mut tx = reader(state, &principal).await?;
-    let bill = visible_bill(&mut tx, &principal, id).await?;
-    let open = open_bills(state, &mut tx, &bill).await?;
+    let (bill, open) = bill_with_open(state, &super::system(), id).await?;
     let bill = represent(state, base, &bill, &open)?;
     Ok(super::event_body(&bill))
 }
@@ -313,6 +310,24 @@ async fn visible_bill(tx: &mut Tx, principal: &Principal, id: &str) -> Result<Bi
         .ok_or_else(missing)
 }
 
+/// A bill the caller may see, with what is open on each bill of its
+/// customer (the API's point read: `App::read_bill`).
+async fn bill_with_open(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(BillRow, OpenBills), ApiError> {
+    let missing = || ApiError::not_found(format!("no bill {id:?}"));
+    let number = id.parse::<i64>().map_err(|_| missing())?;
+    state
+        .app
+        .read_bill(&super::ctx(principal), number, |customer| {
+            sees(principal, customer)
+        })
+        .await?
+        .ok_or_else(missing)
+}
+
 /// One bill.
 #[utoipa::path(get, path = "/customerBill/{id}", tag = "TMF678 customer bill",
     params(("id" = String, Path, description = "The bill's id"), FieldParams),
@@ -324,9 +339,7 @@ async fn get_bill(
     Path(id): Path<String>,
     Query(params): Query<FieldParams>,
 ) -> Result<Response, ApiError> {
-    let mut tx = reader(&state, &principal).await?;
-    let bill = visible_bill(&mut tx, &principal, &id).await?;
-    let open = open_bills(&state, &mut tx, &bill).await?;
+    let (bill, open) = bill_with_open(&state, &principal, &id).await?;
     let bill = represent(&state, &base, &bill, &open)?;
     Ok(one(StatusCode::OK, &bill, params.fields.as_deref()))
 }

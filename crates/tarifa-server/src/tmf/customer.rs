@@ -237,10 +237,12 @@ pub async fn visible_customer(
     id: &str,
 ) -> Result<CustomerRow, ApiError> {
     let id = numeric_id(id, "customer")?;
-    let mut tx = reader(state, principal).await?;
-    tx.customer(id)
+    state
+        .app
+        .read_customer(&super::ctx(principal), id, |customer| {
+            sees(principal, customer)
+        })
         .await?
-        .filter(|row| sees(principal, row.id))
         .ok_or_else(|| ApiError::not_found(format!("no customer {id}")))
 }
 
