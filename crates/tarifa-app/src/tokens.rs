@@ -153,15 +153,7 @@ impl App {
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>> {
         let hash = token_hash(secret);
         let now = self.clock().now().to_string();
-        let row = match self.store().lean_reads() {
-            Some(reads) => reads.read(|r| r.live_token(&hash, &now))?,
-            None => {
-                let mut tx = self.begin_read(&Ctx::new("auth")).await?;
-                let row = tx.live_token(&hash, &now).await?;
-                tx.rollback().await?;
-                row
-            }
-        };
+        let row = self.store().live_token(&hash, &now).await?;
         row.map(|row| {
             Ok(Principal {
                 token_id: row.id,

@@ -90,7 +90,7 @@ impl LeanReads {
 }
 
 impl LeanRead<'_> {
-    /// [`crate::Tx::live_token`].
+    /// [`crate::Store::live_token`].
     pub fn live_token(&self, hash: &str, now: &str) -> Result<Option<ApiTokenRow>> {
         Ok(self
             .conn

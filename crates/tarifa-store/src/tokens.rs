@@ -3,7 +3,7 @@
 
 use crate::{ApiTokenRow, Result, StoreError, Tx, UserRow, on_tx};
 
-/// The live token of a hash (`Tx::live_token`), shared with the lean path.
+/// The live token of a hash (`Store::live_token`), on either path.
 pub(crate) const LIVE_TOKEN: &str = "SELECT t.* FROM api_tokens t
      LEFT JOIN api_tokens o ON o.id = t.opened_with_token
      LEFT JOIN users u ON u.id = t.opened_by_user
@@ -11,6 +11,38 @@ pub(crate) const LIVE_TOKEN: &str = "SELECT t.* FROM api_tokens t
        AND (t.opened_with_token IS NULL
             OR (o.revoked_on IS NULL AND (o.expires_at IS NULL OR o.expires_at > $2)))
        AND (t.opened_by_user IS NULL OR u.disabled_on IS NULL)";
+
+impl crate::Store {
+    /// The live token with this hash: not revoked, and not expired at `now`
+    /// (instants as RFC 3339 UTC text, which sorts in time order). A session
+    /// is live only while the token it was opened with is live too, and the
+    /// user it was opened by is enabled.
+    ///
+    /// Every API request asks this, so it is one statement with no
+    /// transaction around it, on the lean path when the store is a SQLite
+    /// file (`crate::lean_reads`).
+    pub async fn live_token(&self, hash: &str, now: &str) -> Result<Option<ApiTokenRow>> {
+        if let Some(reads) = self.lean_reads() {
+            return reads.read(|r| r.live_token(hash, now));
+        }
+        Ok(match &self.pool {
+            crate::Pool::Sqlite(pool) => {
+                sqlx::query_as(LIVE_TOKEN)
+                    .bind(hash)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            crate::Pool::Postgres(pool) => {
+                sqlx::query_as(LIVE_TOKEN)
+                    .bind(hash)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+}
 
 impl Tx {
     /// Stores a new token; returns its id.
@@ -48,20 +80,6 @@ impl Tx {
         )
         .await?;
         Ok(id)
-    }
-
-    /// The live token with this hash: not revoked, and not expired at `now`
-    /// (instants as RFC 3339 UTC text, which sorts in time order). A session
-    /// is live only while the token it was opened with is live too, and the
-    /// user it was opened by is enabled.
-    pub async fn live_token(&mut self, hash: &str, now: &str) -> Result<Option<ApiTokenRow>> {
-        Ok(on_tx!(self, c => {
-            sqlx::query_as::<_, ApiTokenRow>(LIVE_TOKEN)
-            .bind(hash)
-            .bind(now)
-            .fetch_optional(c)
-            .await?
-        }))
     }
 
     /// Stores a user; returns its id. A taken username is a conflict.

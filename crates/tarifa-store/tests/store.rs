@@ -1088,14 +1088,27 @@ async fn the_api_point_reads_are_the_same_on_the_lean_path_as_through_the_driver
     let reads = store.lean_reads().expect("a file has them");
     let mut tx = store.begin_read("test", AT).await.expect("read");
     for hash in ["live", "revoked", "session", "unknown"] {
+        // (The driver's path of `Store::live_token` is the one of memory and
+        // PostgreSQL, which the server's suites authenticate through.)
         let by_lean = reads.read(|r| r.live_token(hash, AT)).expect("lean");
         assert_eq!(
-            by_lean,
-            tx.live_token(hash, AT).await.expect("driver"),
+            by_lean.map(|t| t.id),
+            (hash == "live").then_some(live),
             "{hash}"
         );
-        assert_eq!(by_lean.map(|t| t.id), (hash == "live").then_some(live));
     }
+    let found = store
+        .live_token("live", AT)
+        .await
+        .expect("store")
+        .expect("live");
+    assert_eq!(
+        found,
+        ApiTokenRow {
+            id: live,
+            ..token("live", None)
+        }
+    );
     let bills = tx.bills_of_customer(ana).await.expect("bills");
     for id in [bills[0].id, bills[1].id, 999] {
         let by_lean = reads.read(|r| r.bill(id)).expect("lean");
