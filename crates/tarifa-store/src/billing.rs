@@ -1,5 +1,6 @@
 //! Bills, their lines, pending charges, the ledger and payments.
 
+use crate::pg_copy::CopyRows;
 use crate::{
     BalanceRow, BillAmount, BillLineRow, BillRow, ChargeRow, NewBill, NewEntry, PaymentRow, Result,
     StoreError, Tx, on_tx,
@@ -193,6 +194,88 @@ impl<'a> AfterBills<'a> {
     }
 }
 
+// PostgreSQL's bulk path for a batch of bills (`crate::pg_copy`).
+const RESERVE_IDS: &str =
+    "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)";
+const COPY_BILL_TRANSFERS: &str = "COPY ledger_transfers (id, market, kind, reference, on_date, \
+customer_id, receivable_minor, legs) FROM STDIN (FORMAT binary)";
+const COPY_BILLS: &str = "COPY bills (id, market, number, kind, customer_id, period, period_from, \
+period_to, issued_on, due_on, total_minor, vat_minor, previous_balance_minor, total_due_minor, \
+transfer_id, body, line_count) FROM STDIN (FORMAT binary)";
+const COPY_BILL_NOTICES_DUE: &str = "COPY bill_notices_due (bill_id) FROM STDIN (FORMAT binary)";
+
+/// `count` ids of `table`'s identity, taken from its sequence, ascending.
+async fn reserve_ids(conn: &mut sqlx::PgConnection, table: &str, count: usize) -> Result<Vec<i64>> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let mut ids: Vec<i64> = sqlx::query_scalar(RESERVE_IDS)
+        .bind(table)
+        .bind(count)
+        .fetch_all(conn)
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Writes a batch of bills and their transfers by COPY; returns the bills'
+/// ids by number. The rows, and the constraints they meet, are those of the
+/// `INSERT`s of the other path.
+async fn copy_bills(
+    conn: &mut sqlx::PgConnection,
+    bills: &[NewBill],
+    packed: &[crate::ledger::Packed],
+) -> Result<std::collections::HashMap<String, i64>> {
+    let transfer_ids = reserve_ids(conn, "ledger_transfers", bills.len()).await?;
+    let bill_ids = reserve_ids(conn, "bills", bills.len()).await?;
+    if transfer_ids.len() != bills.len() || bill_ids.len() != bills.len() {
+        return Err(StoreError::Conflict(
+            "the sequences gave fewer ids than bills".into(),
+        ));
+    }
+    let mut transfers = CopyRows::new(8);
+    for ((new, packed), id) in bills.iter().zip(packed).zip(&transfer_ids) {
+        transfers
+            .row()
+            .int8(*id)
+            .text(&new.bill.market)
+            .text("bill")
+            .text(&new.bill.number)
+            .text(&new.bill.issued_on)
+            .opt_int8(packed.customer_id)
+            .int8(packed.receivable_minor)
+            .text(&packed.legs);
+    }
+    transfers.send(conn, COPY_BILL_TRANSFERS).await?;
+    let mut rows = CopyRows::new(17);
+    for ((new, id), transfer) in bills.iter().zip(&bill_ids).zip(&transfer_ids) {
+        let b = &new.bill;
+        let body = crate::bill_body::encode(&b.detail, &new.lines)?;
+        rows.row()
+            .int8(*id)
+            .text(&b.market)
+            .text(&b.number)
+            .text(&b.kind)
+            .int8(b.customer_id)
+            .text(&b.period)
+            .text(&b.period_from)
+            .text(&b.period_to)
+            .text(&b.issued_on)
+            .text(&b.due_on)
+            .int8(b.total_minor)
+            .int8(b.vat_minor)
+            .int8(b.previous_balance_minor)
+            .int8(b.total_due_minor)
+            .int8(*transfer)
+            .bytes(&body)
+            .int4(i32::try_from(new.lines.len()).unwrap_or(i32::MAX));
+    }
+    rows.send(conn, COPY_BILLS).await?;
+    Ok(bills
+        .iter()
+        .zip(bill_ids)
+        .map(|(new, id)| (new.bill.number.clone(), id))
+        .collect())
+}
+
 impl Tx {
     /// The monthly bills of every market and period, newest periods first
     /// (the bill-run page's history; a scan of the bills).
@@ -381,6 +464,12 @@ impl Tx {
             .iter()
             .map(|new| crate::ledger::pack("bill", &new.bill.number, &new.entries))
             .collect::<Result<Vec<_>>>()?;
+        // On PostgreSQL the transfers and bills go by COPY, with ids taken
+        // from their sequences first.
+        if let crate::TxInner::Postgres(t) = &mut self.inner {
+            let bill_ids = copy_bills(t, bills, &packed).await?;
+            return self.after_bills(bills, &bill_ids).await;
+        }
         let mut transfer_ids: std::collections::HashMap<String, i64> =
             std::collections::HashMap::new();
         let with_packed: Vec<_> = bills.iter().zip(&packed).collect();
@@ -444,6 +533,17 @@ impl Tx {
             });
             bill_ids.extend(rows.into_iter().map(|(id, number)| (number, id)));
         }
+        self.after_bills(bills, &bill_ids).await
+    }
+
+    /// What follows a batch of bills once they are stored: their notices
+    /// due, usage snapshots, months and charges marked billed, and the
+    /// batch's audit event.
+    async fn after_bills(
+        &mut self,
+        bills: &[NewBill],
+        bill_ids: &std::collections::HashMap<String, i64>,
+    ) -> Result<()> {
         let after = AfterBills::of(bills, |number| bill_ids.get(number).copied())?;
         let AfterBills {
             event,
@@ -453,14 +553,22 @@ impl Tx {
             charges,
             ids,
         } = after;
-        for chunk in ids.chunks(10_000) {
-            on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(INSERT_BILL_NOTICES_DUE);
-                query.push_values(chunk, |mut row, id| {
-                    row.push_bind(*id);
+        if let crate::TxInner::Postgres(t) = &mut self.inner {
+            let mut rows = CopyRows::new(1);
+            for id in &ids {
+                rows.row().int8(*id);
+            }
+            rows.send(t, COPY_BILL_NOTICES_DUE).await?;
+        } else {
+            for chunk in ids.chunks(10_000) {
+                on_tx!(self, c => {
+                    let mut query = sqlx::QueryBuilder::new(INSERT_BILL_NOTICES_DUE);
+                    query.push_values(chunk, |mut row, id| {
+                        row.push_bind(*id);
+                    });
+                    query.build().execute(c).await?;
                 });
-                query.build().execute(c).await?;
-            });
+            }
         }
         for chunk in snapshots.chunks(5_000) {
             on_tx!(self, c => {

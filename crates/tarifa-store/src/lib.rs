@@ -25,6 +25,7 @@ mod ledger;
 mod listings;
 mod notices;
 mod parties;
+mod pg_copy;
 mod promotions;
 mod relocations;
 mod rows;

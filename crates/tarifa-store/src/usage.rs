@@ -109,6 +109,9 @@ impl Store {
     }
 }
 
+const COPY_USAGE_SEGMENTS: &str = "COPY usage_segments (contract_id, period, import_id, records, \
+totals, body) FROM STDIN (FORMAT binary)";
+
 impl Tx {
     /// Opens an import run; returns its id.
     pub async fn start_usage_import(&mut self, source: &str) -> Result<i64> {
@@ -152,11 +155,33 @@ impl Tx {
     }
 
     /// Stores usage segments (one import batch's records of each contract
-    /// and month), in multi-row statements.
+    /// and month), in multi-row statements (by COPY on PostgreSQL).
     pub async fn insert_usage_segments(&mut self, segments: &[NewSegment]) -> Result<()> {
         // A statement carries up to this many rows or about this many bytes.
         const ROWS: usize = 500;
         const BYTES: usize = 8 << 20;
+        // A COPY takes any number of rows; one is sent at about this size,
+        // so the encoded copy of a batch stays small beside the batch.
+        const COPY_BYTES: usize = 8 << 20;
+        if let crate::TxInner::Postgres(t) = &mut self.inner {
+            let mut rows = crate::pg_copy::CopyRows::new(6);
+            for segment in segments {
+                rows.row()
+                    .int8(segment.contract_id)
+                    .text(&segment.period)
+                    .opt_int8(segment.import_id)
+                    .int8(segment.records)
+                    .bytes(&segment.totals)
+                    .bytes(&segment.body);
+                if rows.encoded_bytes() >= COPY_BYTES {
+                    std::mem::replace(&mut rows, crate::pg_copy::CopyRows::new(6))
+                        .send(t, COPY_USAGE_SEGMENTS)
+                        .await?;
+                }
+            }
+            rows.send(t, COPY_USAGE_SEGMENTS).await?;
+            return Ok(());
+        }
         let mut from = 0;
         while from < segments.len() {
             let mut to = from;
