@@ -990,12 +990,8 @@ async fn a_market_is_read_a_range_of_customers_at_a_time() {
 
 #[tokio::test]
 async fn the_lean_reader_reads_the_same_ranges_as_the_driver() {
-    let dir = std::env::temp_dir().join(format!("tarifa-store-range-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("t.sqlite");
-    let store = Store::open(&format!("sqlite:{}", path.display()))
-        .await
-        .expect("create");
+    let db = TestDatabase::sqlite_file();
+    let store = db.open().await.expect("create");
     accounts_of_two_markets(&store).await;
     let mut lean = store.lean_reader().expect("open").expect("a file has one");
     let mut after = 0;
@@ -1017,17 +1013,13 @@ async fn the_lean_reader_reads_the_same_ranges_as_the_driver() {
     }
     assert_eq!(read, 5);
     store.close().await;
-    std::fs::remove_dir_all(&dir).ok();
+    db.drop_database().await.expect("removed");
 }
 
 #[tokio::test]
 async fn the_api_point_reads_are_the_same_on_the_lean_path_as_through_the_driver() {
-    let dir = std::env::temp_dir().join(format!("tarifa-store-reads-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("t.sqlite");
-    let store = Store::open(&format!("sqlite:{}", path.display()))
-        .await
-        .expect("create");
+    let db = TestDatabase::sqlite_file();
+    let store = db.open().await.expect("create");
     with_market(&store).await;
     let mut tx = store.begin("test", AT).await.expect("begin");
     let ana = tx.insert_customer(&customer("ana")).await.expect("ana");
@@ -1164,7 +1156,7 @@ async fn the_api_point_reads_are_the_same_on_the_lean_path_as_through_the_driver
         None
     );
     store.close().await;
-    std::fs::remove_dir_all(&dir).ok();
+    db.drop_database().await.expect("removed");
 }
 
 #[tokio::test]
