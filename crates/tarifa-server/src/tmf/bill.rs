@@ -318,10 +318,10 @@ async fn bill_with_open(
     id: &str,
 ) -> Result<(BillRow, OpenBills), ApiError> {
     let missing = || ApiError::not_found(format!("no bill {id:?}"));
-    let number = id.parse::<i64>().map_err(|_| missing())?;
+    let bill_id = id.parse::<i64>().map_err(|_| missing())?;
     state
         .app
-        .read_bill(&super::ctx(principal), number, |customer| {
+        .read_bill(&super::ctx(principal), bill_id, |customer| {
             sees(principal, customer)
         })
         .await?
