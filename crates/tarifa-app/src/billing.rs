@@ -31,8 +31,8 @@ use tarifa_core::time::add_months;
 use tarifa_core::transfer::{Transfer, holder_on, holders_between, last_within};
 use tarifa_core::usage::Bucket;
 use tarifa_store::{
-    AccountsRange, BillLineRow, BillRow, ChargeRow, CustomerRow, NewBill, NewEntry, PaymentRow,
-    StoreError, UsageBilled,
+    AccountsRange, BillRow, BodyLine, ChargeRow, CustomerRow, EncodedBody, NewBill, NewEntry,
+    PaymentRow, StoreError, UsageBilled,
 };
 
 use crate::charges::{Charge, charge_row};
@@ -228,7 +228,7 @@ struct BillHeader<'a> {
 fn to_new_bill(
     header: BillHeader<'_>,
     draft: &BillDraft,
-    detail: String,
+    body: EncodedBody,
     charge_ids: Vec<i64>,
     usage_billed: Vec<UsageBilled>,
 ) -> NewBill {
@@ -249,15 +249,11 @@ fn to_new_bill(
             vat_minor: draft.vat_total.minor(),
             previous_balance_minor: header.previous,
             total_due_minor: header.previous + draft.total.minor(),
-            detail,
+            // Not written: the body holds it.
+            detail: String::new(),
             transfer_id: 0,
         },
-        lines: draft
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| line_row(i, l))
-            .collect(),
+        body,
         entries: transfer
             .entries
             .iter()
@@ -566,7 +562,7 @@ impl App {
                 previous,
             },
             &draft,
-            detail(
+            body(
                 market,
                 owner.as_ref().map(OwnerBlock::from).as_ref(),
                 &[],
@@ -777,24 +773,6 @@ fn package_periods<'a>(
     Ok(periods)
 }
 
-fn line_row(position: usize, line: &BillLine) -> BillLineRow {
-    BillLineRow {
-        bill_id: 0,
-        position: i64::try_from(position).unwrap_or(i64::MAX),
-        contract_id: line.contract_id,
-        kind: line.kind.to_string(),
-        description: line.description.clone(),
-        amount_minor: line.amount.minor(),
-        vat: serde_json::to_string(&line.vat).unwrap_or_else(|_| "\"standard\"".into()),
-        rule: line.rule.map(|r| r.to_string()),
-        category: line.category.map(|c| c.to_string()),
-        phrase: line
-            .phrase
-            .as_ref()
-            .and_then(|p| serde_json::to_string(p).ok()),
-    }
-}
-
 fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
     let kind = match row.kind.as_str() {
         "subscription" => LineKind::Subscription,
@@ -837,15 +815,38 @@ fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
 /// and delivery address (1), the operator's data (4), the packages (back 1),
 /// usage by type and destination (back 2–4), allowances (back 5), VAT per
 /// rate (BIL-4) and how it is delivered (BIL-6).
-fn detail(
+fn body(
     market: &Market,
     owner: Option<&OwnerBlock>,
     packages: &[String],
     letters: &[String],
     draft: &BillDraft,
-) -> Result<String> {
+) -> Result<EncodedBody> {
+    let detail = detail(market, owner, packages, letters, draft);
+    let lines = draft.lines.iter().enumerate().map(|(i, l)| BodyLine {
+        position: i64::try_from(i).unwrap_or(i64::MAX),
+        contract_id: l.contract_id,
+        kind: l.kind.as_str(),
+        description: &l.description,
+        amount_minor: l.amount.minor(),
+        vat: &l.vat,
+        rule: l.rule.as_ref().map(|r| r as &dyn std::fmt::Display),
+        category: l.category.as_ref().map(|c| c as &dyn std::fmt::Display),
+        phrase: l.phrase.as_ref(),
+    });
+    Ok(EncodedBody::write(&detail, lines)?)
+}
+
+/// What a bill's document shows beyond its lines (its body's detail).
+fn detail<'a>(
+    market: &'a Market,
+    owner: Option<&'a OwnerBlock>,
+    packages: &'a [String],
+    letters: &'a [String],
+    draft: &'a BillDraft,
+) -> Detail<'a> {
     let op = &market.operator;
-    let detail = Detail {
+    Detail {
         owner,
         operator: OperatorBlock {
             name: &op.name,
@@ -862,14 +863,12 @@ fn detail(
         usage: &draft.usage,
         allowances: &draft.allowances,
         vat: &draft.vat,
-    };
-    serde_json::to_string(&detail)
-        .map_err(|e| AppError::Conflict(format!("a bill's detail could not be written: {e}")))
+    }
 }
 
-/// A bill's `detail` column: what its document shows beyond the lines.
-/// Written straight from the draft (no JSON tree built first); the fields'
-/// order is the stored JSON's.
+/// A bill's detail: what its document shows beyond the lines. Written
+/// straight from the draft into the body (no JSON text made); the fields'
+/// order is the detail's JSON's.
 #[derive(serde::Serialize)]
 struct Detail<'a> {
     owner: Option<&'a OwnerBlock>,
@@ -1366,7 +1365,7 @@ impl Drafting {
         let draft = bill::draft(market, month_start, &parts, extra_lines)
             .map_err(|e| too_large(customer_id, &e))?;
         let previous = self.range.balances.get(&customer_id).copied().unwrap_or(0);
-        let detail = detail(
+        let body = body(
             market,
             self.range.owners.get(&customer_id),
             &packages,
@@ -1386,7 +1385,7 @@ impl Drafting {
                 previous,
             },
             &draft,
-            detail,
+            body,
             charge_ids,
             usage_billed,
         )))

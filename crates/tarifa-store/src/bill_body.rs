@@ -36,6 +36,8 @@ use std::sync::LazyLock;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::codec::{Cursor, corrupt, put, put_signed};
+
+mod serializer;
 use crate::{BillLineRow, StoreError};
 
 const VERSION: u8 = 2;
@@ -228,39 +230,111 @@ static KNOWN: LazyLock<foldhash::HashMap<&'static str, u64>> =
 /// Hashes of the words a body spells, compared before their bytes.
 static SPELLED_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(17);
 
-/// A bill's detail (JSON text) and lines in the body's form.
-pub fn encode(detail: &str, lines: &[BillLineRow]) -> Result<Vec<u8>, StoreError> {
-    let mut e = Encoder {
-        out: Vec::with_capacity(64 + detail.len() / 3 + lines.len() * 48),
-        spelled: Vec::with_capacity(32),
-    };
-    e.out.push(VERSION);
-    e.json("the detail", detail)?;
-    put(&mut e.out, lines.len() as u64);
-    for line in lines {
-        put_signed(&mut e.out, line.position);
-        match line.contract_id {
-            None => e.out.push(0),
-            Some(id) => {
-                e.out.push(1);
-                put_signed(&mut e.out, id);
+/// A bill's body, encoded: what `bills.body` holds, with its number of
+/// lines. Made from the detail's and the lines' values
+/// ([`EncodedBody::write`], the bill run) or from their JSON texts
+/// ([`EncodedBody::from_json`]); the two give the same bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncodedBody {
+    bytes: Vec<u8>,
+    lines: usize,
+}
+
+/// One line of a bill, as [`EncodedBody::write`] takes it: its VAT
+/// assignment and phrase are values, written as the JSON they serialize to;
+/// its rule and category, as the texts they display as.
+pub struct BodyLine<'a, V: ?Sized, P: ?Sized> {
+    pub position: i64,
+    pub contract_id: Option<i64>,
+    pub kind: &'a str,
+    pub description: &'a str,
+    pub amount_minor: i64,
+    pub vat: &'a V,
+    pub rule: Option<&'a dyn std::fmt::Display>,
+    pub category: Option<&'a dyn std::fmt::Display>,
+    pub phrase: Option<&'a P>,
+}
+
+impl EncodedBody {
+    /// A body from a detail and lines as values, each written as the JSON
+    /// tree its serialization is (no JSON text made).
+    pub fn write<'a, D, V, P>(
+        detail: &D,
+        lines: impl ExactSizeIterator<Item = BodyLine<'a, V, P>>,
+    ) -> Result<Self, StoreError>
+    where
+        D: serde::Serialize + ?Sized,
+        V: serde::Serialize + ?Sized + 'a,
+        P: serde::Serialize + ?Sized + 'a,
+    {
+        let count = lines.len();
+        let mut e = Encoder::with_capacity(512 + count * 48);
+        e.value("the detail", detail)?;
+        put(&mut e.out, count as u64);
+        for line in lines {
+            e.line_start(
+                line.position,
+                line.contract_id,
+                line.kind,
+                line.description,
+                line.amount_minor,
+            );
+            e.value("a line's VAT", line.vat)?;
+            e.optional_shown(line.rule);
+            e.optional_shown(line.category);
+            match line.phrase {
+                None => e.out.push(0),
+                Some(phrase) => {
+                    e.out.push(1);
+                    e.value("a line's phrase", phrase)?;
+                }
             }
         }
-        e.word(&line.kind);
-        e.word(&line.description);
-        put_signed(&mut e.out, line.amount_minor);
-        e.json("a line's VAT", &line.vat)?;
-        e.optional_word(line.rule.as_deref());
-        e.optional_word(line.category.as_deref());
-        match &line.phrase {
-            None => e.out.push(0),
-            Some(phrase) => {
-                e.out.push(1);
-                e.json("a line's phrase", phrase)?;
-            }
-        }
+        Ok(Self {
+            bytes: e.out,
+            lines: count,
+        })
     }
-    Ok(e.out)
+
+    /// A body from a detail and lines as JSON texts.
+    pub fn from_json(detail: &str, lines: &[BillLineRow]) -> Result<Self, StoreError> {
+        let mut e = Encoder::with_capacity(64 + detail.len() / 3 + lines.len() * 48);
+        e.json("the detail", detail)?;
+        put(&mut e.out, lines.len() as u64);
+        for line in lines {
+            e.line_start(
+                line.position,
+                line.contract_id,
+                &line.kind,
+                &line.description,
+                line.amount_minor,
+            );
+            e.json("a line's VAT", &line.vat)?;
+            e.optional_word(line.rule.as_deref());
+            e.optional_word(line.category.as_deref());
+            match &line.phrase {
+                None => e.out.push(0),
+                Some(phrase) => {
+                    e.out.push(1);
+                    e.json("a line's phrase", phrase)?;
+                }
+            }
+        }
+        Ok(Self {
+            bytes: e.out,
+            lines: lines.len(),
+        })
+    }
+
+    /// The bytes `bills.body` holds.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The number of lines (`bills.line_count`).
+    pub fn line_count(&self) -> usize {
+        self.lines
+    }
 }
 
 /// The detail of a body, as JSON text.
@@ -300,9 +374,55 @@ struct Encoder {
     out: Vec<u8>,
     /// Each spelled word: its hash, where it starts in `out`, its length.
     spelled: Vec<(u64, usize, usize)>,
+    /// Room for a word given by its display.
+    scratch: String,
 }
 
 impl Encoder {
+    /// An encoder with the version byte written.
+    fn with_capacity(capacity: usize) -> Self {
+        let mut out = Vec::with_capacity(capacity);
+        out.push(VERSION);
+        Self {
+            out,
+            spelled: Vec::with_capacity(32),
+            scratch: String::new(),
+        }
+    }
+
+    /// A line's fields up to its VAT.
+    fn line_start(
+        &mut self,
+        position: i64,
+        contract_id: Option<i64>,
+        kind: &str,
+        description: &str,
+        amount_minor: i64,
+    ) {
+        put_signed(&mut self.out, position);
+        match contract_id {
+            None => self.out.push(0),
+            Some(id) => {
+                self.out.push(1);
+                put_signed(&mut self.out, id);
+            }
+        }
+        self.word(kind);
+        self.word(description);
+        put_signed(&mut self.out, amount_minor);
+    }
+
+    /// Writes `value` (`what`: which, for the error) as the tree of its JSON.
+    fn value<T: serde::Serialize + ?Sized>(
+        &mut self,
+        what: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        value
+            .serialize(serializer::Tree(self))
+            .map_err(|e| StoreError::Conflict(format!("{what} could not be written: {e}")))
+    }
+
     fn word(&mut self, word: &str) {
         if let Some(k) = KNOWN.get(word) {
             put(&mut self.out, FIRST_KNOWN + k);
@@ -322,6 +442,22 @@ impl Encoder {
         let start = self.out.len();
         self.out.extend_from_slice(bytes);
         self.spelled.push((hash, start, bytes.len()));
+    }
+
+    /// A word given as what it displays as.
+    fn optional_shown(&mut self, word: Option<&dyn std::fmt::Display>) {
+        use std::fmt::Write;
+        match word {
+            None => self.out.push(0),
+            Some(word) => {
+                let mut text = std::mem::take(&mut self.scratch);
+                text.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(text, "{word}");
+                self.word(&text);
+                self.scratch = text;
+            }
+        }
     }
 
     fn optional_word(&mut self, word: Option<&str>) {
@@ -668,6 +804,10 @@ mod tests {
     use super::*;
     use crate::codec::{put_bytes, put_optional};
 
+    fn encode(detail: &str, lines: &[BillLineRow]) -> Result<Vec<u8>, StoreError> {
+        EncodedBody::from_json(detail, lines).map(|b| b.bytes)
+    }
+
     const DETAIL: &str = r#"{"owner":{"name":"Ana Vujović","address":null,"email":"ana@example.me"},"operator":{"name":"Telenor d.o.o. Podgorica","address":"Rimski trg 4, 81000 Podgorica","tax_id":"02000001","registry_number":"5-0000001","bank_account":"510-0000000000001-37","website":"www.telenor.me","customer_centre":"1700"},"packages":["+382600000001: Bench S"],"letter":[],"delivery":"post","usage":[{"contract_id":1,"kind":"voice","destination":"national","count":32,"quantity":14959,"unit":"s","billed_units":265,"amount":"19.80"},{"contract_id":1,"kind":"data","destination":"internet","count":39,"quantity":625622164,"unit":"B","billed_units":597,"amount":"0.00"}],"allowances":[{"contract_id":1,"allowance":{"kind":"voice","granted":{"limited":100},"used":100}},{"contract_id":1,"allowance":{"kind":"sms","granted":"unlimited","used":20}}],"vat":[{"class":null,"rate":"21","gross":"64.51","vat":"11.20"}],"odd":[-1,-9223372036854775808,18446744073709551615,0.5,-2.25e-7,true,false,{},[],"tab\tquote\"\\ \u0001"]}"#;
 
     fn line(position: i64, contract_id: Option<i64>) -> BillLineRow {
@@ -741,10 +881,7 @@ mod tests {
         }
         // Nesting beyond the limit.
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        let mut e = Encoder {
-            out: vec![VERSION],
-            spelled: Vec::new(),
-        };
+        let mut e = Encoder::with_capacity(0);
         e.json("deep", &deep).expect("serde_json takes 100 levels");
         put(&mut e.out, 0);
         assert!(detail(&e.out).is_err());

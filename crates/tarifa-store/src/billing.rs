@@ -99,11 +99,11 @@ impl crate::Store {
                     Some(lines) => lines,
                     None => crate::bill_body::lines_v1(id, lines.as_deref())?,
                 };
-                let body = crate::bill_body::encode(&detail, &lines)?;
+                let body = crate::EncodedBody::from_json(&detail, &lines)?;
                 let count = i64::try_from(lines.len()).unwrap_or(i64::MAX);
                 on_tx!(&mut tx, c => {
                     sqlx::query("UPDATE bills SET body = $1, line_count = $2 WHERE id = $3")
-                        .bind(&body)
+                        .bind(body.bytes())
                         .bind(count)
                         .bind(id)
                         .execute(&mut *c)
@@ -248,7 +248,6 @@ async fn copy_bills(
     let mut rows = CopyRows::new(17);
     for ((new, id), transfer) in bills.iter().zip(&bill_ids).zip(&transfer_ids) {
         let b = &new.bill;
-        let body = crate::bill_body::encode(&b.detail, &new.lines)?;
         rows.row()
             .int8(*id)
             .text(&b.market)
@@ -265,8 +264,8 @@ async fn copy_bills(
             .int8(b.previous_balance_minor)
             .int8(b.total_due_minor)
             .int8(*transfer)
-            .bytes(&body)
-            .int4(i32::try_from(new.lines.len()).unwrap_or(i32::MAX));
+            .bytes(new.body.bytes())
+            .int4(i32::try_from(new.body.line_count()).unwrap_or(i32::MAX));
     }
     rows.send(conn, COPY_BILLS).await?;
     Ok(bills
@@ -504,8 +503,8 @@ impl Tx {
                 with_transfer.push((
                     transfer_of(&new.bill.number)?,
                     &new.bill,
-                    crate::bill_body::encode(&new.bill.detail, &new.lines)?,
-                    i64::try_from(new.lines.len()).unwrap_or(i64::MAX),
+                    new.body.bytes(),
+                    i64::try_from(new.body.line_count()).unwrap_or(i64::MAX),
                 ));
             }
             let rows: Vec<(i64, String)> = on_tx!(self, c => {
@@ -658,16 +657,20 @@ impl Tx {
 
     /// A bill's lines, in their order (none for a bill that is not there).
     pub async fn bill_lines(&mut self, bill_id: i64) -> Result<Vec<BillLineRow>> {
-        let body: Option<Vec<u8>> = on_tx!(self, c => {
+        match self.bill_body(bill_id).await? {
+            Some(body) => crate::bill_body::lines(bill_id, &body),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// A bill's body as stored (none for a bill that is not there).
+    pub(crate) async fn bill_body(&mut self, bill_id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(on_tx!(self, c => {
             sqlx::query_scalar("SELECT body FROM bills WHERE id = $1")
                 .bind(bill_id)
                 .fetch_optional(c)
                 .await?
-        });
-        match body {
-            Some(body) => crate::bill_body::lines(bill_id, &body),
-            None => Ok(Vec::new()),
-        }
+        }))
     }
 
     /// Queues a one-time charge, fee or credit for the next bill.

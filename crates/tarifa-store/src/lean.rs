@@ -253,8 +253,7 @@ impl LeanTx<'_> {
                     packed.legs
                 ])?;
                 let transfer_id = self.tx.last_insert_rowid();
-                let body = crate::bill_body::encode(&b.detail, &new.lines)?;
-                let line_count = i64::try_from(new.lines.len()).unwrap_or(i64::MAX);
+                let line_count = i64::try_from(new.body.line_count()).unwrap_or(i64::MAX);
                 bill.execute(params![
                     b.market,
                     b.number,
@@ -270,7 +269,7 @@ impl LeanTx<'_> {
                     b.previous_balance_minor,
                     b.total_due_minor,
                     transfer_id,
-                    body,
+                    new.body.bytes(),
                     line_count
                 ])?;
                 ids.insert(b.number.as_str(), self.tx.last_insert_rowid());

@@ -46,6 +46,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use accounts_range::{AccountsRange, OwnerRow};
+pub use bill_body::{BodyLine, EncodedBody};
 pub use journal::AuditEvent;
 pub use lean::{LeanReader, LeanTx, LeanWriter};
 pub use lean_reads::{LeanRead, LeanReads};

@@ -304,11 +304,13 @@ pub struct NewEntry {
     pub amount_minor: i64,
 }
 
-/// A bill to write with its lines and ledger transfer.
+/// A bill to write with its body and ledger transfer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewBill {
+    /// Its columns; `detail` is not written (the body holds the detail).
     pub bill: BillRow,
-    pub lines: Vec<BillLineRow>,
+    /// Its detail and lines, encoded ([`crate::EncodedBody::write`]).
+    pub body: crate::EncodedBody,
     pub entries: Vec<NewEntry>,
     /// Charges this bill carries (marked as billed).
     pub charge_ids: Vec<i64>,

@@ -3,7 +3,28 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::{Result, Store};
+use crate::{EncodedBody, Result, Store};
+
+/// Of the bills of `market`: how many there are, and the numbers of those
+/// whose stored body differs from the one their detail and lines, as JSON
+/// texts, encode to. The bill run writes bodies from values
+/// ([`EncodedBody::write`]); both ways must agree.
+pub async fn bodies_unlike_their_json(store: &Store, market: &str) -> Result<(usize, Vec<String>)> {
+    let mut tx = store.begin_read("test", "2026-01-01T00:00:00Z").await?;
+    let mut unlike = Vec::new();
+    let bills = tx.bills(market).await?;
+    let count = bills.len();
+    for bill in bills {
+        let lines = tx.bill_lines(bill.id).await?;
+        let stored = tx.bill_body(bill.id).await?;
+        let from_json = EncodedBody::from_json(&bill.detail, &lines)?;
+        if stored.as_deref() != Some(from_json.bytes()) {
+            unlike.push(bill.number);
+        }
+    }
+    tx.rollback().await?;
+    Ok((count, unlike))
+}
 
 /// The variable that enables the PostgreSQL runs, e.g.
 /// `postgres://postgres:postgres@localhost/postgres`.

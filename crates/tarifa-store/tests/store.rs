@@ -3,8 +3,8 @@
 
 use tarifa_store::testing::TestDatabase;
 use tarifa_store::{
-    ApiTokenRow, Backend, BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, FeeRow,
-    NewBill, NewDecision, NewEntry, Owner, PackageRow, Page, PaymentRow, Store, StoreError,
+    ApiTokenRow, Backend, BenefitRow, BillLineRow, BillRow, ContractRow, CustomerRow, EncodedBody,
+    FeeRow, NewBill, NewDecision, NewEntry, Owner, PackageRow, Page, PaymentRow, Store, StoreError,
 };
 
 const AT: &str = "2026-01-10T11:00:00Z";
@@ -560,6 +560,22 @@ async fn erasing_personal_data_touches_nothing_else() {
 
 fn bill(number: &str, customer_id: i64, period: &str, lines: usize) -> NewBill {
     let total = 1000 * i64::try_from(lines).expect("few");
+    let detail =
+        format!(r#"{{"owner":{{"name":"Ana Vujović"}},"packages":["{number}"],"vat":[]}}"#);
+    let lines: Vec<BillLineRow> = (0..lines)
+        .map(|i| BillLineRow {
+            bill_id: 0,
+            position: i64::try_from(i).expect("few"),
+            contract_id: Some(1),
+            kind: "subscription".into(),
+            description: format!("line {i} of {number}"),
+            amount_minor: 1000,
+            vat: "\"standard\"".into(),
+            rule: None,
+            category: None,
+            phrase: None,
+        })
+        .collect();
     NewBill {
         bill: BillRow {
             id: 0,
@@ -576,25 +592,10 @@ fn bill(number: &str, customer_id: i64, period: &str, lines: usize) -> NewBill {
             vat_minor: 0,
             previous_balance_minor: 0,
             total_due_minor: total,
-            detail: format!(
-                r#"{{"owner":{{"name":"Ana Vujović"}},"packages":["{number}"],"vat":[]}}"#
-            ),
+            detail: detail.clone(),
             transfer_id: 0,
         },
-        lines: (0..lines)
-            .map(|i| BillLineRow {
-                bill_id: 0,
-                position: i64::try_from(i).expect("few"),
-                contract_id: Some(1),
-                kind: "subscription".into(),
-                description: format!("line {i} of {number}"),
-                amount_minor: 1000,
-                vat: "\"standard\"".into(),
-                rule: None,
-                category: None,
-                phrase: None,
-            })
-            .collect(),
+        body: EncodedBody::from_json(&detail, &lines).expect("a body"),
         entries: vec![
             NewEntry {
                 account: format!("receivable:customer:{customer_id}"),
