@@ -1,4 +1,5 @@
-//! The usage import's batches on both backends: a file cut into many blocks
+//! The usage import's batches on both backends (and on a SQLite file, whose
+//! batches go through the lean writer): a file cut into many blocks
 //! and batches (each sealed into segments and written on its own) rates
 //! every record once, repeats within and across batches included, and a
 //! second import of the file rates nothing.
@@ -28,7 +29,7 @@ fn counts(s: &ImportSummary) -> (u64, u64, u64) {
 
 #[tokio::test]
 async fn batches_rate_each_record_once_on_every_backend() {
-    for db in TestDatabase::all().await.expect("databases") {
+    for db in TestDatabase::all_and_a_file().await.expect("databases") {
         let market = tarifa_app::presets::embedded_market("me")
             .expect("preset")
             .expect("valid");
@@ -130,6 +131,17 @@ async fn batches_rate_each_record_once_on_every_backend() {
             Some(5)
         );
         assert_eq!(tx.count_usage_records().await.expect("count"), 5);
+        // Each batch of the first import is one event by the importing
+        // actor, with its counts.
+        let events = tx.audit_trail("usage_import", "1").await.expect("events");
+        assert!(events.len() > 1, "{} batches", events.len());
+        let mut imported = 0;
+        for e in &events {
+            assert_eq!((e.actor.as_str(), e.action.as_str()), ("test", "import_usage"));
+            let detail: serde_json::Value = serde_json::from_str(&e.detail).expect("JSON");
+            imported += detail["imported"].as_u64().expect("a count");
+        }
+        assert_eq!(imported, 5);
         tx.rollback().await.expect("rollback");
         store.close().await;
         db.drop_database().await.expect("drop");

@@ -34,6 +34,10 @@ use crate::contracts::{INSERT_CONTRACTS, INSERT_PACKAGE_PERIODS};
 use crate::journal::INSERT_AUDIT_EVENTS;
 use crate::notices::{BILL_NOTICE_COLUMNS, INSERT_NOTICES, TAKE_BILL_NOTICES_DUE};
 use crate::parties::{CUSTOMER_BY_ID, INSERT_CUSTOMERS, customer_from};
+use crate::segment::NewSegment;
+use crate::usage::{
+    COUNT_USAGE_IMPORT, INSERT_USAGE_LATE, INSERT_USAGE_SEGMENTS, USAGE_LATE_CONFLICT,
+};
 use crate::{
     BillNoticeDue, ContractRow, CustomerRow, NewBill, NoticeRow, PackagePeriodRow, Result,
 };
@@ -321,6 +325,52 @@ impl LeanTx<'_> {
         }
         let (business_date, action, entity, entity_id, detail) = &after.event;
         self.audit(business_date.as_deref(), action, entity, entity_id, detail)
+    }
+
+    /// [`crate::Tx::insert_usage_segments`]: a row a segment, the bodies
+    /// bound from where they lie.
+    pub fn insert_usage_segments(&mut self, segments: &[NewSegment]) -> Result<()> {
+        let mut statement = self.tx.prepare_cached(&format!(
+            "{INSERT_USAGE_SEGMENTS} VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        ))?;
+        for s in segments {
+            statement.execute(params![
+                s.contract_id,
+                s.period,
+                s.import_id,
+                s.records,
+                s.totals,
+                s.body
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// [`crate::Tx::mark_late_usage`].
+    pub fn mark_late_usage(&mut self, keys: &[(i64, String)]) -> Result<()> {
+        let mut statement = self.tx.prepare_cached(&format!(
+            "{INSERT_USAGE_LATE} VALUES (?1, ?2){USAGE_LATE_CONFLICT}"
+        ))?;
+        for (contract, period) in keys {
+            statement.execute(params![contract, period])?;
+        }
+        Ok(())
+    }
+
+    /// [`crate::Tx::count_usage_import`].
+    pub fn count_usage_import(
+        &mut self,
+        id: i64,
+        imported: i64,
+        duplicates: i64,
+        rejected: i64,
+        finished: bool,
+    ) -> Result<()> {
+        let at = finished.then_some(self.recorded_at.as_str());
+        self.tx
+            .prepare_cached(COUNT_USAGE_IMPORT)?
+            .execute(params![imported, duplicates, rejected, at, id])?;
+        Ok(())
     }
 
     /// [`crate::Tx::insert_customers_quietly`]: ids in the rows' order.

@@ -112,6 +112,16 @@ impl Store {
 const COPY_USAGE_SEGMENTS: &str = "COPY usage_segments (contract_id, period, import_id, records, \
 totals, body) FROM STDIN (FORMAT binary)";
 
+// The statements of an import batch, shared by the driver's path and the
+// lean one (`crate::lean`).
+pub(crate) const INSERT_USAGE_SEGMENTS: &str =
+    "INSERT INTO usage_segments (contract_id, period, import_id, records, totals, body) ";
+pub(crate) const INSERT_USAGE_LATE: &str = "INSERT INTO usage_late (contract_id, period) ";
+pub(crate) const USAGE_LATE_CONFLICT: &str = " ON CONFLICT (contract_id, period) DO NOTHING";
+pub(crate) const COUNT_USAGE_IMPORT: &str = "UPDATE usage_imports SET imported = imported + $1, \
+duplicates = duplicates + $2, rejected = rejected + $3, finished_at = COALESCE($4, finished_at) \
+WHERE id = $5";
+
 impl Tx {
     /// Opens an import run; returns its id.
     pub async fn start_usage_import(&mut self, source: &str) -> Result<i64> {
@@ -139,10 +149,7 @@ impl Tx {
     ) -> Result<()> {
         let at = finished.then(|| self.recorded_at.clone());
         on_tx!(self, c => {
-            sqlx::query(
-                "UPDATE usage_imports SET imported = imported + $1, duplicates = duplicates + $2,
-                    rejected = rejected + $3, finished_at = COALESCE($4, finished_at) WHERE id = $5",
-            )
+            sqlx::query(COUNT_USAGE_IMPORT)
             .bind(imported)
             .bind(duplicates)
             .bind(rejected)
@@ -192,9 +199,7 @@ impl Tx {
             }
             let chunk = &segments[from..to];
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO usage_segments (contract_id, period, import_id, records, totals, body) ",
-                );
+                let mut query = sqlx::QueryBuilder::new(INSERT_USAGE_SEGMENTS);
                 query.push_values(chunk, |mut row, s| {
                     row.push_bind(s.contract_id)
                         .push_bind(&s.period)
@@ -369,11 +374,11 @@ impl Tx {
     pub async fn mark_late_usage(&mut self, keys: &[(i64, String)]) -> Result<()> {
         for chunk in keys.chunks(5_000) {
             on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new("INSERT INTO usage_late (contract_id, period) ");
+                let mut query = sqlx::QueryBuilder::new(INSERT_USAGE_LATE);
                 query.push_values(chunk, |mut row, (contract, period)| {
                     row.push_bind(*contract).push_bind(period);
                 });
-                query.push(" ON CONFLICT (contract_id, period) DO NOTHING");
+                query.push(USAGE_LATE_CONFLICT);
                 query.build().execute(c).await?;
             });
         }

@@ -106,32 +106,75 @@ async fn write(
     let mut tx = app.begin(&ctx).await?;
     tx.insert_usage_segments(&sealed.segments).await?;
     tx.mark_late_usage(&sealed.late).await?;
-    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     if let Some(id) = import_id {
-        tx.count_usage_import(
-            id,
-            count(sealed.imported),
-            count(sealed.duplicates),
-            count(rejected),
-            last,
-        )
-        .await?;
+        let (imported, duplicates, rejected) = counts(&sealed, rejected);
+        tx.count_usage_import(id, imported, duplicates, rejected, last)
+            .await?;
     }
     tx.audit(
         None,
-        "import_usage",
-        "usage_import",
-        &import_id.map_or_else(|| "api".to_owned(), |id| id.to_string()),
-        &serde_json::json!({
-            "records": sealed.imported + sealed.duplicates,
-            "imported": sealed.imported,
-            "duplicates": sealed.duplicates,
-            "segments": sealed.segments.len(),
-        }),
+        AUDIT_ACTION,
+        AUDIT_ENTITY,
+        &audited(import_id),
+        &audit_detail(&sealed),
     )
     .await?;
     tx.commit().await?;
     Ok((sealed.imported, sealed.duplicates))
+}
+
+/// [`write`] on the lean path of a SQLite file (`tarifa_store::LeanWriter`):
+/// the same rows and event, the segments bound from where they lie.
+fn write_lean(
+    writer: &mut tarifa_store::LeanWriter,
+    recorded_at: &str,
+    import_id: Option<i64>,
+    batch: &ToWrite,
+) -> Result<(u64, u64)> {
+    let sealed = &batch.sealed;
+    let mut tx = writer.begin(recorded_at)?;
+    tx.insert_usage_segments(&sealed.segments)?;
+    tx.mark_late_usage(&sealed.late)?;
+    if let Some(id) = import_id {
+        let (imported, duplicates, rejected) = counts(sealed, batch.rejected);
+        tx.count_usage_import(id, imported, duplicates, rejected, batch.last)?;
+    }
+    tx.audit(
+        None,
+        AUDIT_ACTION,
+        AUDIT_ENTITY,
+        &audited(import_id),
+        &audit_detail(sealed),
+    )?;
+    tx.commit()?;
+    Ok((sealed.imported, sealed.duplicates))
+}
+
+const AUDIT_ACTION: &str = "import_usage";
+const AUDIT_ENTITY: &str = "usage_import";
+
+/// The import an audit event names: its id, or `api` for records posted.
+fn audited(import_id: Option<i64>) -> String {
+    import_id.map_or_else(|| "api".to_owned(), |id| id.to_string())
+}
+
+fn audit_detail(sealed: &Sealed) -> serde_json::Value {
+    serde_json::json!({
+        "records": sealed.imported + sealed.duplicates,
+        "imported": sealed.imported,
+        "duplicates": sealed.duplicates,
+        "segments": sealed.segments.len(),
+    })
+}
+
+/// A batch's counts as the import's row adds them.
+fn counts(sealed: &Sealed, rejected: u64) -> (i64, i64, i64) {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    (
+        count(sealed.imported),
+        count(sealed.duplicates),
+        count(rejected),
+    )
 }
 
 /// A sealed batch on its way to the store, with the import's count of
@@ -153,6 +196,24 @@ async fn write_in_order(
     written: tokio::sync::watch::Sender<u64>,
 ) -> Result<(u64, u64)> {
     let (mut imported, mut duplicates) = (0, 0);
+    if let Some(mut writer) = app.store().lean_writer(&ctx.actor)? {
+        // A SQLite file: the batches are written on a thread of their own.
+        let clock = app.clock.clone();
+        return tokio::task::spawn_blocking(move || -> Result<(u64, u64)> {
+            while let Some(batch) = batches.blocking_recv() {
+                let at = clock.now().to_string();
+                let counts = write_lean(&mut writer, &at, import_id, &batch)?;
+                // The batch's memory is given back here, not on the runtime.
+                drop(batch);
+                imported += counts.0;
+                duplicates += counts.1;
+                written.send_modify(|n| *n += 1);
+            }
+            Ok((imported, duplicates))
+        })
+        .await
+        .map_err(|e| AppError::Conflict(format!("the usage writer stopped: {e}")))?;
+    }
     while let Some(batch) = batches.recv().await {
         let counts = write(
             app.clone(),
