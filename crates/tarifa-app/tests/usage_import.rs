@@ -137,7 +137,10 @@ async fn batches_rate_each_record_once_on_every_backend() {
         assert!(events.len() > 1, "{} batches", events.len());
         let mut imported = 0;
         for e in &events {
-            assert_eq!((e.actor.as_str(), e.action.as_str()), ("test", "import_usage"));
+            assert_eq!(
+                (e.actor.as_str(), e.action.as_str()),
+                ("test", "import_usage")
+            );
             let detail: serde_json::Value = serde_json::from_str(&e.detail).expect("JSON");
             imported += detail["imported"].as_u64().expect("a count");
         }

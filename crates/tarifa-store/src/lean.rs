@@ -74,6 +74,12 @@ impl crate::Store {
         )?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.set_prepared_statement_cache_capacity(16);
+        // Pages read through a mapping of the file instead of copied out by
+        // `pread`: about 6 % less CPU for a bill run (docs/benchmarks.md).
+        // The file only grows (no VACUUM, no auto-vacuum), so a mapped page
+        // is never cut from under a reader. SQLite caps the mapping at 2 GB;
+        // beyond it pages are read as before.
+        conn.pragma_update(None, "mmap_size", 2_000_000_000i64)?;
         Ok(Some(LeanReader { conn }))
     }
 
