@@ -314,57 +314,30 @@ impl Items<'_> {
     }
 }
 
-impl ser::SerializeSeq for Items<'_> {
-    type Ok = ();
-    type Error = Unwritable;
+/// serde's four traits of a sequence, each adding items to an array.
+macro_rules! items {
+    ($($trait:ident :: $add:ident),*) => {$(
+        impl ser::$trait for Items<'_> {
+            type Ok = ();
+            type Error = Unwritable;
 
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
+            fn $add<T: ?Sized + Serialize>(&mut self, value: &T) -> Done {
+                self.item(value)
+            }
 
-    fn end(self) -> Done {
-        self.close()
-    }
+            fn end(self) -> Done {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Items<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-
-    fn end(self) -> Done {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Items<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-
-    fn end(self) -> Done {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Items<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-
-    fn end(self) -> Done {
-        self.close()
-    }
-}
+items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// The entries of an object (of a struct variant's object, when `variant`).
 pub(super) struct Entries<'e> {
@@ -404,31 +377,29 @@ impl ser::SerializeMap for Entries<'_> {
     }
 }
 
-impl ser::SerializeStruct for Entries<'_> {
-    type Ok = ();
-    type Error = Unwritable;
+/// serde's two traits of a struct, each adding fields to an object.
+macro_rules! fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Entries<'_> {
+            type Ok = ();
+            type Error = Unwritable;
 
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Done {
-        self.field(key, value)
-    }
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Done {
+                self.field(key, value)
+            }
 
-    fn end(self) -> Done {
-        self.close()
-    }
+            fn end(self) -> Done {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Entries<'_> {
-    type Ok = ();
-    type Error = Unwritable;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Done {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Done {
-        self.close()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// Writes a map's key as a word: a text, or what serde_json turns into one
 /// (a character, a number's or a boolean's text, a unit variant's name).
@@ -454,7 +425,29 @@ impl Key<'_> {
     }
 }
 
+/// A key that is a number: its decimal text.
+macro_rules! number_keys {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Done {
+            self.word(&v.to_string())
+        }
+    )*};
+}
+
 impl ser::Serializer for Key<'_> {
+    number_keys!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
+
     type Ok = ();
     type Error = Unwritable;
     type SerializeSeq = ser::Impossible<(), Unwritable>;
@@ -467,46 +460,6 @@ impl ser::Serializer for Key<'_> {
 
     fn serialize_bool(self, v: bool) -> Done {
         self.word(if v { "true" } else { "false" })
-    }
-
-    fn serialize_i8(self, v: i8) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_i16(self, v: i16) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_i32(self, v: i32) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_i64(self, v: i64) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_i128(self, v: i128) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_u8(self, v: u8) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_u16(self, v: u16) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_u32(self, v: u32) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_u64(self, v: u64) -> Done {
-        self.word(&v.to_string())
-    }
-
-    fn serialize_u128(self, v: u128) -> Done {
-        self.word(&v.to_string())
     }
 
     fn serialize_f32(self, v: f32) -> Done {
