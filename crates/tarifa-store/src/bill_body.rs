@@ -36,9 +36,9 @@ use std::sync::LazyLock;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::codec::{Cursor, corrupt, put, put_signed};
+use crate::{BillLineRow, StoreError};
 
 mod serializer;
-use crate::{BillLineRow, StoreError};
 
 const VERSION: u8 = 2;
 const WHAT: &str = "bill body";
