@@ -401,6 +401,11 @@ macro_rules! fields {
 
 fields!(SerializeStruct, SerializeStructVariant);
 
+/// Why a map's key of another kind cannot be written (nor by serde_json).
+fn not_a_key() -> Unwritable {
+    Unwritable("a map's key must be a text or a number".into())
+}
+
 /// Writes a map's key as a word: a text, or what serde_json turns into one
 /// (a character, a number's or a boolean's text, a unit variant's name).
 struct Key<'e>(&'e mut Encoder);
@@ -412,7 +417,7 @@ impl Key<'_> {
     }
 
     fn refused() -> Done {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     /// A float key is its number's text, if it is finite.
@@ -526,11 +531,11 @@ impl ser::Serializer for Key<'_> {
     }
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     fn serialize_tuple_struct(
@@ -538,7 +543,7 @@ impl ser::Serializer for Key<'_> {
         _name: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleStruct, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     fn serialize_tuple_variant(
@@ -548,11 +553,11 @@ impl ser::Serializer for Key<'_> {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     fn serialize_struct(
@@ -560,7 +565,7 @@ impl ser::Serializer for Key<'_> {
         _name: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStruct, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 
     fn serialize_struct_variant(
@@ -570,7 +575,7 @@ impl ser::Serializer for Key<'_> {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, Unwritable> {
-        Err(Unwritable("a map's key must be a text or a number".into()))
+        Err(not_a_key())
     }
 }
 
