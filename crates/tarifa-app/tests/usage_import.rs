@@ -53,6 +53,7 @@ async fn batches_rate_each_record_once_on_every_backend() {
         let tuning = ImportTuning {
             block_bytes: 64,
             seal_at_bytes: 1,
+            ..ImportTuning::default()
         };
         let first = app
             .import_usage_csv_with(&ctx, "f.csv", std::io::Cursor::new(FILE), |_| {}, tuning)
@@ -148,5 +149,155 @@ async fn batches_rate_each_record_once_on_every_backend() {
         tx.rollback().await.expect("rollback");
         store.close().await;
         db.drop_database().await.expect("drop");
+    }
+}
+
+/// A month of `subscribers` × `records` lines (each record's id and content
+/// its own), with a repeat of every subscriber's first record at the end of
+/// its day and, for the first subscriber, an id that comes back with other
+/// content; in time order (every subscriber in turn) or sorted by
+/// subscriber.
+fn month(subscribers: u32, records: u32, in_time_order: bool) -> String {
+    let line = |s: u32, r: u32| {
+        format!(
+            "s{s}-{r},+382670{s:05},2026-02-{:02}T10:{:02}:00,voice,+38267999999,{},\n",
+            r + 1,
+            s % 60,
+            30 + s + r
+        )
+    };
+    let mut lines: Vec<(u32, u32, String)> = Vec::new();
+    for s in 0..subscribers {
+        for r in 0..records {
+            lines.push((r, s, line(s, r)));
+        }
+        // The first record again, the same: a duplicate.
+        lines.push((records, s, line(s, 0)));
+    }
+    // The first subscriber's second id, with another quantity: a conflict.
+    lines.push((records, 0, line(0, 1).replace(",31,", ",999,")));
+    if in_time_order {
+        lines.sort_by_key(|(r, s, _)| (*r, *s));
+    } else {
+        lines.sort_by_key(|(r, s, _)| (*s, *r));
+    }
+    let mut file = "id,number,at,kind,to,quantity,roaming\n".to_owned();
+    for (_, _, line) in lines {
+        file.push_str(&line);
+    }
+    file
+}
+
+/// What an import stored: (number, id, quantity) of every record, and the
+/// segments it made.
+type Outcome = (Vec<(String, String, i64)>, u64);
+
+/// A file in time order is spilled by contract range once its batches
+/// share their contracts, and sealed a segment per contract: it stores
+/// exactly what the same records sorted by subscriber store, with the same
+/// duplicates and the same conflict found, and a second import of either
+/// rates nothing.
+#[tokio::test]
+async fn a_file_in_time_order_stores_what_the_sorted_file_stores() {
+    const SUBSCRIBERS: u32 = 40;
+    const RECORDS: u32 = 20;
+    // Per order, per database: the records stored and the segments made.
+    let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
+    for in_time_order in [false, true] {
+        let mut outcome = Vec::new();
+        for db in TestDatabase::all_and_a_file().await.expect("databases") {
+            let market = tarifa_app::presets::embedded_market("me")
+                .expect("preset")
+                .expect("valid");
+            let clock = Arc::new(ManualClock::at_date(date(2026, 3, 2), &market.time_zone));
+            let store = db.open().await.expect("store");
+            let app = App::new(store.clone(), vec![market.clone()], clock)
+                .await
+                .expect("app");
+            let ctx = Ctx::new("test");
+            let subscribers: Vec<Provisioned> = (0..SUBSCRIBERS)
+                .map(|s| Provisioned {
+                    number: format!("+382670{s:05}"),
+                    package: "phone-line".to_owned(),
+                })
+                .collect();
+            app.provision(&ctx, &market, &subscribers, date(2026, 2, 1))
+                .await
+                .expect("provision");
+            // Batches of about ten subscribers' records; a spill that writes
+            // every few records to its file.
+            let tuning = ImportTuning {
+                block_bytes: 256,
+                seal_at_bytes: 9_000,
+                spill_block_bytes: 200,
+            };
+            let file = month(SUBSCRIBERS, RECORDS, in_time_order);
+            let summary = app
+                .import_usage_csv_with(
+                    &ctx,
+                    "month.csv",
+                    std::io::Cursor::new(file.clone()),
+                    |_| {},
+                    tuning,
+                )
+                .await
+                .expect("import");
+            let all = u64::from(SUBSCRIBERS * RECORDS);
+            assert_eq!(counts(&summary), (all, u64::from(SUBSCRIBERS), 1));
+            assert!(
+                summary.rejected_lines[0].reason.contains("other content"),
+                "{:?}",
+                summary.rejected_lines
+            );
+            let again = app
+                .import_usage_csv_with(
+                    &ctx,
+                    "month.csv",
+                    std::io::Cursor::new(file),
+                    |_| {},
+                    tuning,
+                )
+                .await
+                .expect("again");
+            assert_eq!(counts(&again).0, 0, "nothing is rated twice");
+
+            let mut tx = store
+                .begin("test", "2026-03-02T00:00:00Z")
+                .await
+                .expect("tx");
+            let mut records = Vec::new();
+            for contract in tx.contracts("me").await.expect("contracts") {
+                for r in tx
+                    .usage_records(contract.id, "2026-02")
+                    .await
+                    .expect("records")
+                {
+                    records.push((contract.number.clone(), r.id, r.quantity));
+                }
+            }
+            records.sort();
+            assert_eq!(records.len() as u64, all);
+            let mut made = 0;
+            for e in tx.audit_trail("usage_import", "1").await.expect("events") {
+                let detail: serde_json::Value = serde_json::from_str(&e.detail).expect("JSON");
+                made += detail["segments"].as_u64().expect("a count");
+            }
+            outcome.push((records, made));
+            tx.rollback().await.expect("rollback");
+            store.close().await;
+            db.drop_database().await.expect("drop");
+        }
+        outcomes.push(outcome);
+    }
+    for ((sorted, sorted_segments), (in_time_order, time_segments)) in
+        outcomes[0].iter().zip(&outcomes[1])
+    {
+        assert_eq!(sorted, in_time_order, "the same records either way");
+        // Sorted, a contract's records share a batch or two; in time order
+        // the first batch is sealed as it came and the rest spilled: at most
+        // two segments a contract, where a batch at a time made one a batch.
+        let most = u64::from(SUBSCRIBERS) * 2;
+        assert!(*sorted_segments <= most, "{sorted_segments} segments");
+        assert!(*time_segments <= most, "{time_segments} segments");
     }
 }

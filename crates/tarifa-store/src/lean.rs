@@ -34,7 +34,7 @@ use crate::contracts::{INSERT_CONTRACTS, INSERT_PACKAGE_PERIODS};
 use crate::journal::INSERT_AUDIT_EVENTS;
 use crate::notices::{BILL_NOTICE_COLUMNS, INSERT_NOTICES, TAKE_BILL_NOTICES_DUE};
 use crate::parties::{CUSTOMER_BY_ID, INSERT_CUSTOMERS, customer_from};
-use crate::segment::NewSegment;
+use crate::segment::NewSegments;
 use crate::usage::{
     COUNT_USAGE_IMPORT, INSERT_USAGE_LATE, INSERT_USAGE_SEGMENTS, USAGE_LATE_CONFLICT,
 };
@@ -335,11 +335,11 @@ impl LeanTx<'_> {
 
     /// [`crate::Tx::insert_usage_segments`]: a row a segment, the bodies
     /// bound from where they lie.
-    pub fn insert_usage_segments(&mut self, segments: &[NewSegment]) -> Result<()> {
+    pub fn insert_usage_segments(&mut self, segments: &NewSegments) -> Result<()> {
         let mut statement = self.tx.prepare_cached(&format!(
             "{INSERT_USAGE_SEGMENTS} VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         ))?;
-        for s in segments {
+        for s in segments.iter() {
             statement.execute(params![
                 s.contract_id,
                 s.period,

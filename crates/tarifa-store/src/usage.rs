@@ -1,6 +1,6 @@
 //! Usage records, stored in segments (see `segment`), and their totals.
 
-use crate::segment::{self, NewSegment};
+use crate::segment::{self, NewSegments};
 use crate::{
     BilledUsage, NumberRow, Result, Store, StoreError, Tx, UsageRow, UsageTotalRow, on_tx,
 };
@@ -57,7 +57,7 @@ impl Store {
             .fetch_all(c)
             .await?
         });
-        let mut segments = Vec::new();
+        let mut segments = NewSegments::default();
         for group in rows.chunk_by(|a, b| {
             (a.contract_id, &a.period, a.import_id) == (b.contract_id, &b.period, b.import_id)
         }) {
@@ -89,16 +89,13 @@ impl Store {
                 );
                 encoded.push(bytes);
             }
-            let (records, totals, body) =
-                segment::assemble(&classes, encoded.iter().map(Vec::as_slice))?;
-            segments.push(NewSegment {
-                contract_id: group[0].contract_id,
-                period: group[0].period.clone(),
-                import_id: group[0].import_id,
-                records,
-                totals,
-                body,
-            });
+            segments.add(
+                group[0].contract_id,
+                &group[0].period,
+                group[0].import_id,
+                &classes,
+                encoded.iter().map(Vec::as_slice),
+            )?;
         }
         tx.insert_usage_segments(&segments).await?;
         on_tx!(&mut tx, c => {
@@ -163,7 +160,7 @@ impl Tx {
 
     /// Stores usage segments (one import batch's records of each contract
     /// and month), in multi-row statements (by COPY on PostgreSQL).
-    pub async fn insert_usage_segments(&mut self, segments: &[NewSegment]) -> Result<()> {
+    pub async fn insert_usage_segments(&mut self, segments: &NewSegments) -> Result<()> {
         // A statement carries up to this many rows or about this many bytes.
         const ROWS: usize = 500;
         const BYTES: usize = 8 << 20;
@@ -172,14 +169,14 @@ impl Tx {
         const COPY_BYTES: usize = 8 << 20;
         if let crate::TxInner::Postgres(t) = &mut self.inner {
             let mut rows = crate::pg_copy::CopyRows::new(6);
-            for segment in segments {
+            for segment in segments.iter() {
                 rows.row()
                     .int8(segment.contract_id)
-                    .text(&segment.period)
+                    .text(segment.period)
                     .opt_int8(segment.import_id)
                     .int8(segment.records)
-                    .bytes(&segment.totals)
-                    .bytes(&segment.body);
+                    .bytes(segment.totals)
+                    .bytes(segment.body);
                 if rows.encoded_bytes() >= COPY_BYTES {
                     std::mem::replace(&mut rows, crate::pg_copy::CopyRows::new(6))
                         .send(t, COPY_USAGE_SEGMENTS)
@@ -189,6 +186,7 @@ impl Tx {
             rows.send(t, COPY_USAGE_SEGMENTS).await?;
             return Ok(());
         }
+        let segments: Vec<segment::NewSegment<'_>> = segments.iter().collect();
         let mut from = 0;
         while from < segments.len() {
             let mut to = from;
@@ -202,11 +200,11 @@ impl Tx {
                 let mut query = sqlx::QueryBuilder::new(INSERT_USAGE_SEGMENTS);
                 query.push_values(chunk, |mut row, s| {
                     row.push_bind(s.contract_id)
-                        .push_bind(&s.period)
+                        .push_bind(s.period)
                         .push_bind(s.import_id)
                         .push_bind(s.records)
-                        .push_bind(&s.totals)
-                        .push_bind(&s.body);
+                        .push_bind(s.totals)
+                        .push_bind(s.body);
                 });
                 query.build().execute(c).await?;
             });

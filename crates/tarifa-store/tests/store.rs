@@ -411,7 +411,8 @@ async fn erasing_personal_data_touches_nothing_else() {
             .insert_contract(&contract(b, "kb", "+38220000002"), &[])
             .await
             .expect("kb");
-        let record = |id: &str, contract_id: i64| {
+        let mut segments = tarifa_store::segment::NewSegments::default();
+        let mut record = |id: &str, contract_id: i64| {
             use tarifa_store::segment;
             let mut bytes = Vec::new();
             segment::encode_record(
@@ -428,20 +429,19 @@ async fn erasing_personal_data_touches_nothing_else() {
                     roaming: None,
                 },
             );
-            let (records, totals, body) =
-                segment::assemble(&["voice.national"], [bytes.as_slice()]).expect("segment");
-            segment::NewSegment {
-                contract_id,
-                period: "2026-02".into(),
-                import_id: None,
-                records,
-                totals,
-                body,
-            }
+            segments
+                .add(
+                    contract_id,
+                    "2026-02",
+                    None,
+                    &["voice.national"],
+                    [bytes.as_slice()],
+                )
+                .expect("segment");
         };
-        tx.insert_usage_segments(&[record("r1", ka), record("r2", kb)])
-            .await
-            .expect("usage");
+        record("r1", ka);
+        record("r2", kb);
+        tx.insert_usage_segments(&segments).await.expect("usage");
         let entries = [
             tarifa_store::NewEntry {
                 account: "receivable:customer:1".into(),
@@ -904,18 +904,17 @@ async fn accounts_of_two_markets(store: &Store) -> Vec<i64> {
             roaming: None,
         },
     );
-    let (records, totals, body) =
-        tarifa_store::segment::assemble(&["voice.national"], [bytes.as_slice()]).expect("segment");
-    tx.insert_usage_segments(&[tarifa_store::segment::NewSegment {
-        contract_id: first,
-        period: "2026-02".into(),
-        import_id: None,
-        records,
-        totals,
-        body,
-    }])
-    .await
-    .expect("usage");
+    let mut segments = tarifa_store::segment::NewSegments::default();
+    segments
+        .add(
+            first,
+            "2026-02",
+            None,
+            &["voice.national"],
+            [bytes.as_slice()],
+        )
+        .expect("segment");
+    tx.insert_usage_segments(&segments).await.expect("usage");
     let receivable = format!("receivable:customer:{}", ids[2]);
     tx.insert_transfer(
         "me",

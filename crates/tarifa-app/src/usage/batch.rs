@@ -28,7 +28,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tarifa_core::usage::Bucket;
-use tarifa_store::segment::{self, NewSegment};
+use tarifa_store::segment::{self, NewSegments};
 
 use super::index::{FastMap, NumberIndex};
 use super::parse::{Chunk, Prepared, Spares, id_hash, period_of};
@@ -99,7 +99,7 @@ struct Keyed {
 /// What sealing made: the segments to store and what they count.
 #[derive(Default)]
 pub(super) struct Sealed {
-    pub segments: Vec<NewSegment>,
+    pub segments: NewSegments,
     /// Contract-months that received usage after they were billed.
     pub late: Vec<(i64, String)>,
     pub imported: u64,
@@ -130,6 +130,21 @@ impl Filed {
     pub fn bytes(&self) -> usize {
         self.bytes
     }
+
+    #[cfg(test)]
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    /// The entries of every record filed, in the order they came.
+    pub fn entries(&self) -> impl Iterator<Item = &Prepared> {
+        self.chunks.iter().flat_map(|c| &c.records)
+    }
+
+    /// Takes the chunks out, for a spill.
+    pub fn into_chunks(self) -> Vec<Chunk> {
+        self.chunks
+    }
 }
 
 /// What an import knows across its batches, and the room sealing one uses.
@@ -149,6 +164,9 @@ pub(super) struct Sealer {
     grouped: Vec<Vec<u8>>,
     /// Where emptied chunks go back to.
     spares: Arc<Spares>,
+    /// Whether the ids of sealed records are kept for the batches after
+    /// (not when no later batch can hold their contracts: a spill's parts).
+    remember: bool,
 }
 
 impl Sealer {
@@ -164,7 +182,14 @@ impl Sealer {
             sorted: Vec::new(),
             grouped: Vec::new(),
             spares,
+            remember: true,
         }
+    }
+
+    /// From now on the batches sealed hold every record of their contracts
+    /// that is still to come: their ids need not be kept.
+    pub fn forget_sealed(&mut self) {
+        self.remember = false;
     }
 
     /// The encoding of record `seq` (and what follows it).
@@ -237,7 +262,17 @@ impl Sealer {
             );
             buffers[at] += size;
         }
-        self.grouped = buffers.iter().map(|size| vec![0; *size]).collect();
+        // The buffers of the batch before are written over, not made
+        // afresh: new memory is zeroed by the kernel page by page. Bytes
+        // past a record are never read as records (each starts where the
+        // entries say).
+        self.grouped.truncate(buffers.len());
+        self.grouped.resize_with(buffers.len(), Vec::new);
+        for (buffer, &size) in self.grouped.iter_mut().zip(&buffers) {
+            if buffer.len() < size {
+                buffer.resize(size, 0);
+            }
+        }
         let mut next = starts.clone();
         self.sorted.clear();
         self.sorted.resize(starts[slots], Prepared::default());
@@ -382,21 +417,21 @@ impl Sealer {
         kept.sort_unstable_by_key(|&seq| (self.sorted[seq].month, seq));
         for month_kept in kept.chunk_by(|a, b| self.sorted[*a].month == self.sorted[*b].month) {
             let month = self.sorted[month_kept[0]].month;
-            let (records, totals, body) =
-                segment::assemble(codes, month_kept.iter().map(|&seq| self.record(seq)))?;
             let period = period_of(month);
-            if index.is_late(contract_id, &period) {
-                sealed.late.push((contract_id, period.clone()));
-            }
-            sealed.segments.push(NewSegment {
+            sealed.segments.add(
                 contract_id,
-                period,
-                import_id: self.import_id,
-                records,
-                totals,
-                body,
-            });
+                &period,
+                self.import_id,
+                codes,
+                month_kept.iter().map(|&seq| self.record(seq)),
+            )?;
+            if index.is_late(self.sorted[month_kept[0]].slot, &period) {
+                sealed.late.push((contract_id, period));
+            }
             sealed.imported += month_kept.len() as u64;
+            if !self.remember {
+                continue;
+            }
             let seen = self.seen.entry((contract_id, month)).or_default();
             let before = seen.hashes.len();
             seen.hashes
@@ -426,7 +461,10 @@ impl Sealer {
     ) -> Result<Sealed> {
         self.chunks = batch.chunks;
         self.read_known(app, ctx, index).await?;
-        let mut sealed = Sealed::default();
+        let mut sealed = Sealed {
+            segments: self.spares.segments(),
+            ..Sealed::default()
+        };
         let codes: Vec<String> = Bucket::ALL.iter().map(|b| b.code()).collect();
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         let slots = index.contract_count();
@@ -530,14 +568,11 @@ impl Sealer {
             }
             tx.rollback().await?;
         }
-        // The entries' room is kept for the next batch.
+        // The entries' and encodings' room is kept for the next batch.
         self.sorted.clear();
-        self.grouped = Vec::new();
         // Segments in contract order: neighbours in the table, and the same
         // order on every run.
-        sealed
-            .segments
-            .sort_by(|a, b| (a.contract_id, &a.period).cmp(&(b.contract_id, &b.period)));
+        sealed.segments.sort();
         sealed.late.sort();
         sealed.conflicts.sort();
         Ok(sealed)

@@ -15,22 +15,29 @@ use crate::{App, Result, convert};
 /// attacker's: no need for SipHash's flood resistance).
 pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// A contract that held a number from one day to another.
-#[derive(Clone, Debug)]
+/// A contract that held a number from one day to another. Small (16
+/// bytes), since a file in time order looks one up at random for every
+/// record: the smaller the table, the more of it the caches hold.
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Holding {
-    pub contract_id: i64,
     /// The contract's place in [`NumberIndex::contract_id`]'s numbering
     /// (dense, for arrays indexed by contract).
     pub slot: u32,
     /// Index into [`NumberIndex::markets`].
-    pub market: usize,
-    pub from: Date,
-    pub to: Option<Date>,
+    market: u16,
+    from: Date,
+    /// The last day held; [`Date::MAX`] while it is held.
+    to: Date,
 }
 
 impl Holding {
     fn covers(&self, day: Date) -> bool {
-        self.from <= day && self.to.is_none_or(|to| day <= to)
+        self.from <= day && day <= self.to
+    }
+
+    /// Index into [`NumberIndex::markets`].
+    pub fn market(&self) -> usize {
+        usize::from(self.market)
     }
 }
 
@@ -102,9 +109,11 @@ pub(super) struct NumberIndex {
     by_number: Holders,
     /// Contract ids by slot.
     contracts: Vec<i64>,
+    /// Market indexes by slot.
+    market_of: Vec<u16>,
     pub markets: Vec<Arc<Market>>,
-    market_of: FastMap<i64, usize>,
-    billed_through: HashMap<String, String>,
+    /// The last period billed, per market index.
+    billed_through: Vec<Option<String>>,
     /// The last day a record may carry: tomorrow on the market's calendar
     /// (a day's grace for clocks that run ahead), per market index.
     last_day: Vec<Date>,
@@ -134,9 +143,9 @@ impl NumberIndex {
     }
 
     async fn of(app: &App, tx: &mut tarifa_store::Tx, rows: Vec<NumberRow>) -> Result<Self> {
-        let billed_through = tx.billed_through().await?.into_iter().collect();
+        let billed: HashMap<String, String> = tx.billed_through().await?.into_iter().collect();
         let mut markets: Vec<Arc<Market>> = Vec::new();
-        let mut market_of = FastMap::default();
+        let mut market_of = Vec::with_capacity(rows.len());
         let mut by_number = Holders::default();
         let mut contracts = Vec::with_capacity(rows.len());
         // CON-13: a number a contract held before a change points to it until
@@ -156,26 +165,27 @@ impl NumberIndex {
                     markets.len() - 1
                 }
             };
-            market_of.insert(row.contract_id, market);
+            let market = u16::try_from(market).map_err(|_| {
+                crate::AppError::Conflict("more markets than an import can index".to_owned())
+            })?;
+            market_of.push(market);
             let slot = u32::try_from(contracts.len()).map_err(|_| {
                 crate::AppError::Conflict("more contracts than an import can index".to_owned())
             })?;
             contracts.push(row.contract_id);
             let mut from = convert::date("activation date", &row.activated_on)?;
-            let to = row
-                .ended_on
-                .as_deref()
-                .map(|d| convert::date("end date", d))
-                .transpose()?;
+            let to = match row.ended_on.as_deref() {
+                Some(d) => convert::date("end date", d)?,
+                None => Date::MAX,
+            };
             for (old, applied) in changed.remove(&row.contract_id).unwrap_or_default() {
                 by_number.add(
                     old,
                     Holding {
-                        contract_id: row.contract_id,
                         slot,
                         market,
                         from,
-                        to: applied.yesterday().ok(),
+                        to: applied.yesterday().unwrap_or(Date::MIN),
                     },
                 );
                 from = applied;
@@ -183,7 +193,6 @@ impl NumberIndex {
             by_number.add(
                 row.number,
                 Holding {
-                    contract_id: row.contract_id,
                     slot,
                     market,
                     from,
@@ -195,22 +204,23 @@ impl NumberIndex {
             .iter()
             .map(|m| app.today(m).tomorrow().unwrap_or_else(|_| app.today(m)))
             .collect();
+        let billed_through = markets.iter().map(|m| billed.get(&m.id).cloned()).collect();
         Ok(Self {
             by_number,
             contracts,
-            markets,
             market_of,
+            markets,
             billed_through,
             last_day,
         })
     }
 
-    /// Whether usage of a contract's month arrives after that month was billed.
-    pub fn is_late(&self, contract_id: i64, period: &str) -> bool {
-        self.market_of
-            .get(&contract_id)
-            .and_then(|m| self.billed_through.get(&self.markets[*m].id))
-            .is_some_and(|through| period <= through.as_str())
+    /// Whether usage of a contract's (a slot's) month arrives after that
+    /// month was billed.
+    pub fn is_late(&self, slot: u32, period: &str) -> bool {
+        self.billed_through[usize::from(self.market_of[slot as usize])]
+            .as_deref()
+            .is_some_and(|through| period <= through)
     }
 
     /// The market a number belongs to (that of any contract that held it):
@@ -218,7 +228,7 @@ impl NumberIndex {
     pub fn market_of_number(&self, number: &str) -> Option<&Market> {
         self.by_number
             .first(number)
-            .map(|h| self.markets[h.market].as_ref())
+            .map(|h| self.markets[h.market()].as_ref())
     }
 
     /// The last day a record of market `market` (an index) may carry.
@@ -246,14 +256,18 @@ impl NumberIndex {
 mod tests {
     use super::*;
 
-    fn holding(contract_id: i64, from: &str, to: Option<&str>) -> Holding {
+    fn holding(slot: u32, from: &str, to: Option<&str>) -> Holding {
         Holding {
-            contract_id,
-            slot: 0,
+            slot,
             market: 0,
             from: from.parse().expect("date"),
-            to: to.map(|t| t.parse().expect("date")),
+            to: to.map_or(Date::MAX, |t| t.parse().expect("date")),
         }
+    }
+
+    #[test]
+    fn a_holding_is_small() {
+        assert_eq!(size_of::<Holding>(), 16);
     }
 
     #[test]
@@ -281,9 +295,7 @@ mod tests {
         holders.add("odd".into(), holding(4, "2025-01-01", None));
         let on = |number: &str, day: &str| {
             let day: Date = day.parse().expect("date");
-            holders
-                .find(number, |h| h.covers(day))
-                .map(|h| h.contract_id)
+            holders.find(number, |h| h.covers(day)).map(|h| h.slot)
         };
         assert_eq!(on("+38267000001", "2025-06-01"), Some(1));
         assert_eq!(on("+38267000001", "2026-01-15"), Some(2));
@@ -295,10 +307,7 @@ mod tests {
         assert_eq!(on("+38267000001", "2024-12-31"), None);
         assert_eq!(on("+38267000002", "2026-01-15"), None);
         assert_eq!(on("odd", "2026-01-15"), Some(4));
-        assert_eq!(
-            holders.first("+38267000001").map(|h| h.contract_id),
-            Some(1)
-        );
-        assert_eq!(holders.first("odd").map(|h| h.contract_id), Some(4));
+        assert_eq!(holders.first("+38267000001").map(|h| h.slot), Some(1));
+        assert_eq!(holders.first("odd").map(|h| h.slot), Some(4));
     }
 }

@@ -7,11 +7,14 @@
 //! A file is read by several threads, a block of lines each; one task
 //! files their records in file order into a batch; a batch is sealed by a
 //! task of its own while the next one is filed, and written by the import's
-//! writer task while the next one is sealed.
+//! writer task while the next one is sealed. A file in time order is
+//! spilled by contract range instead, and sealed a range at a time once it
+//! has been read (`spill`).
 
 mod batch;
 mod index;
 mod parse;
+mod spill;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
@@ -35,6 +38,10 @@ pub struct ImportTuning {
     /// is sealed. A batch is sealed and written while the next one is
     /// filed, so an import holds about twice this.
     pub seal_at_bytes: usize,
+    /// Bytes of one part's records a spill (a file in time order) holds
+    /// before it writes them to its temporary file; it has a few hundred
+    /// parts.
+    pub spill_block_bytes: usize,
 }
 
 impl Default for ImportTuning {
@@ -42,6 +49,7 @@ impl Default for ImportTuning {
         Self {
             block_bytes: 4 << 20,
             seal_at_bytes: 128 << 20,
+            spill_block_bytes: 512 << 10,
         }
     }
 }
@@ -99,7 +107,7 @@ async fn write(
     app: App,
     ctx: Ctx,
     import_id: Option<i64>,
-    sealed: Sealed,
+    sealed: &Sealed,
     rejected: u64,
     last: bool,
 ) -> Result<(u64, u64)> {
@@ -107,7 +115,7 @@ async fn write(
     tx.insert_usage_segments(&sealed.segments).await?;
     tx.mark_late_usage(&sealed.late).await?;
     if let Some(id) = import_id {
-        let (imported, duplicates, rejected) = counts(&sealed, rejected);
+        let (imported, duplicates, rejected) = counts(sealed, rejected);
         tx.count_usage_import(id, imported, duplicates, rejected, last)
             .await?;
     }
@@ -116,7 +124,7 @@ async fn write(
         AUDIT_ACTION,
         AUDIT_ENTITY,
         &audited(import_id),
-        &audit_detail(&sealed),
+        &audit_detail(sealed),
     )
     .await?;
     tx.commit().await?;
@@ -186,14 +194,16 @@ struct ToWrite {
 }
 
 /// Writes an import's sealed batches in the order they come, one
-/// transaction each, counting the batches in the store on `written`;
-/// returns the records imported and the duplicates.
+/// transaction each, counting the batches in the store on `written` and
+/// giving each batch's segment buffer back to `spares`; returns the records
+/// imported and the duplicates.
 async fn write_in_order(
     app: App,
     ctx: Ctx,
     import_id: Option<i64>,
     mut batches: tokio::sync::mpsc::Receiver<ToWrite>,
     written: tokio::sync::watch::Sender<u64>,
+    spares: Arc<Spares>,
 ) -> Result<(u64, u64)> {
     let (mut imported, mut duplicates) = (0, 0);
     if let Some(mut writer) = app.store().lean_writer(&ctx.actor)? {
@@ -203,8 +213,7 @@ async fn write_in_order(
             while let Some(batch) = batches.blocking_recv() {
                 let at = clock.now().to_string();
                 let counts = write_lean(&mut writer, &at, import_id, &batch)?;
-                // The batch's memory is given back here, not on the runtime.
-                drop(batch);
+                spares.give_segments(batch.sealed.segments);
                 imported += counts.0;
                 duplicates += counts.1;
                 written.send_modify(|n| *n += 1);
@@ -219,11 +228,12 @@ async fn write_in_order(
             app.clone(),
             ctx.clone(),
             import_id,
-            batch.sealed,
+            &batch.sealed,
             batch.rejected,
             batch.last,
         )
         .await?;
+        spares.give_segments(batch.sealed.segments);
         imported += counts.0;
         duplicates += counts.1;
         written.send_modify(|n| *n += 1);
@@ -248,6 +258,7 @@ struct Storing {
     app: App,
     ctx: Ctx,
     index: Arc<NumberIndex>,
+    spares: Arc<Spares>,
     to_write: tokio::sync::mpsc::Sender<ToWrite>,
     written: tokio::sync::watch::Receiver<u64>,
 }
@@ -427,7 +438,7 @@ impl App {
             self.clone(),
             ctx.clone(),
             None,
-            sealed,
+            &sealed,
             summary.rejected,
             true,
         )
@@ -452,7 +463,8 @@ impl App {
         let row = match index.contract_on(number, at.date()) {
             Some(holding) => {
                 let period = crate::billing::period_code(at.date());
-                tx.usage_record(holding.contract_id, &period, id).await?
+                tx.usage_record(index.contract_id(holding.slot), &period, id)
+                    .await?
             }
             None => None,
         };
@@ -562,11 +574,13 @@ impl App {
             Some(import_id),
             batches,
             written,
+            Arc::clone(&spares),
         ));
         let storing = Storing {
             app: self.clone(),
             ctx: ctx.clone(),
             index: Arc::clone(&index),
+            spares: Arc::clone(&spares),
             to_write,
             written: written_rx,
         };
@@ -596,7 +610,10 @@ impl App {
 }
 
 /// Files parsed blocks in file order into batches, each sealed by a task
-/// of its own (and handed to the writer) while the next one is filed.
+/// of its own (and handed to the writer) while the next one is filed. Once
+/// a batch shares most of its contracts with the one before (a file in
+/// time order), the rest of the file is spilled by contract range instead
+/// and sealed part by part when it has been read (see [`spill`]).
 async fn file_and_seal(
     source: &str,
     parsed: &mut tokio::sync::mpsc::Receiver<std::io::Result<ParsedBlock>>,
@@ -606,6 +623,12 @@ async fn file_and_seal(
     mut progress: impl FnMut(u64),
     tuning: ImportTuning,
 ) -> Result<()> {
+    let spilling = |e: std::io::Error| {
+        AppError::Conflict(format!(
+            "the import could not use its temporary file (TMPDIR): {e}"
+        ))
+    };
+    let slots = storing.index.contract_count();
     let mut idle = Some(sealer);
     let mut batch = Filed::default();
     let mut number = 0_u64;
@@ -614,6 +637,10 @@ async fn file_and_seal(
     let mut rejected = 0_u64;
     // The batch being sealed while the next one is filed.
     let mut sealing: Option<tokio::task::JoinHandle<Result<Sealing>>> = None;
+    // The contracts of the batch sealed last, and the spill once the file
+    // shows it is in time order.
+    let mut before: Option<Vec<bool>> = None;
+    let mut spilled: Option<spill::Spill> = None;
     while let Some(block) = parsed.recv().await {
         let block = block.map_err(|e| AppError::invalid(source, e.to_string()))?;
         waiting.insert(block.seq, block);
@@ -624,10 +651,50 @@ async fn file_and_seal(
                 summary.reject(line, reason);
                 rejected += 1;
             }
-            batch.push(block.chunk);
             progress(block.end);
+            if let Some(spill) = &mut spilled {
+                spill.push(block.chunk, &storing.spares).map_err(spilling)?;
+                continue;
+            }
+            batch.push(block.chunk);
             if batch.bytes() >= tuning.seal_at_bytes {
+                let contracts = spill::contracts_of(&batch, slots);
+                if before
+                    .as_ref()
+                    .is_some_and(|before| spill::interleaved(before, &contracts))
+                {
+                    let mut spill =
+                        spill::Spill::new(slots, spill::PARTS, tuning.spill_block_bytes)
+                            .map_err(spilling)?;
+                    for chunk in std::mem::take(&mut batch).into_chunks() {
+                        spill.push(chunk, &storing.spares).map_err(spilling)?;
+                    }
+                    spilled = Some(spill);
+                    continue;
+                }
+                before = Some(contracts);
                 let sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+                number += 1;
+                sealing = Some(tokio::spawn(storing.clone().seal(
+                    sealer,
+                    std::mem::take(&mut batch),
+                    number,
+                    std::mem::take(&mut rejected),
+                    false,
+                )));
+            }
+        }
+    }
+    if let Some(mut spill) = spilled {
+        // The parts, in contract order, a batch of about the usual size at a time.
+        let parts = spill.parts();
+        for part in 0..parts {
+            spill
+                .take(part, &mut batch, &storing.spares)
+                .map_err(spilling)?;
+            if batch.bytes() >= tuning.seal_at_bytes && part + 1 < parts {
+                let mut sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+                sealer.forget_sealed();
                 number += 1;
                 sealing = Some(tokio::spawn(storing.clone().seal(
                     sealer,

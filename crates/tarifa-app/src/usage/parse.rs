@@ -7,7 +7,7 @@
 use std::hash::BuildHasher;
 
 use tarifa_core::usage::{UsageError, UsageFields, UsageTime};
-use tarifa_store::segment::{self, RecordFields};
+use tarifa_store::segment::{self, NewSegments, RecordFields};
 
 use super::index::NumberIndex;
 
@@ -106,14 +106,14 @@ pub(super) fn prepare(
         .contract_on(fields.number, day)
         .ok_or_else(|| format!("number: {} held no contract on {day}", fields.number))?;
     // Usage is what happened: a record dated ahead is a broken clock or file.
-    if day > index.last_day(holding.market) {
+    if day > index.last_day(holding.market()) {
         return Err(format!(
             "at: {at} lies in the future (the market's today is the day before {})",
-            index.last_day(holding.market)
+            index.last_day(holding.market())
         ));
     }
     let bucket = fields
-        .bucket(&index.markets[holding.market])
+        .bucket(&index.markets[holding.market()])
         .map_err(|e| e.to_string())?;
     if i64::try_from(fields.quantity).is_err() {
         return Err("quantity: too large".to_owned());
@@ -152,28 +152,55 @@ pub(super) fn prepare(
     Ok(())
 }
 
-/// Chunks a batch has emptied, to be filled again by the parsing threads:
-/// fresh memory for every block would first be zeroed by the kernel.
+/// Buffers an import has emptied, to be filled again: chunks for the
+/// parsing threads, and segment buffers for sealing once a batch is
+/// written. Fresh memory would first be zeroed by the kernel, page by page.
 #[derive(Default)]
-pub(super) struct Spares(std::sync::Mutex<Vec<Chunk>>);
+pub(super) struct Spares {
+    chunks: std::sync::Mutex<Vec<Chunk>>,
+    segments: std::sync::Mutex<Vec<NewSegments>>,
+}
 
 impl Spares {
-    /// At most this many are kept (a chunk of a 4 MB block holds about 4 MB).
+    /// At most this many chunks are kept (a chunk of a 4 MB block holds
+    /// about 4 MB): about a batch's, at 128 MB a batch.
     const KEEP: usize = 32;
+    /// Segment buffers: one being sealed, one waiting, one being written.
+    const KEEP_SEGMENTS: usize = 3;
 
     /// An empty chunk with room for about `bytes` of encodings.
-    fn take(&self, bytes: usize) -> Chunk {
-        let spare = self.0.lock().ok().and_then(|mut spares| spares.pop());
+    pub fn take(&self, bytes: usize) -> Chunk {
+        let spare = self.chunks.lock().ok().and_then(|mut spares| spares.pop());
         spare.unwrap_or_else(|| Chunk::with_capacity(bytes))
     }
 
     /// Keeps an emptied chunk for reuse.
     pub fn give(&self, mut chunk: Chunk) {
-        if let Ok(mut spares) = self.0.lock()
+        if let Ok(mut spares) = self.chunks.lock()
             && spares.len() < Self::KEEP
         {
             chunk.clear();
             spares.push(chunk);
+        }
+    }
+
+    /// An empty segment buffer.
+    pub fn segments(&self) -> NewSegments {
+        let spare = self
+            .segments
+            .lock()
+            .ok()
+            .and_then(|mut spares| spares.pop());
+        spare.unwrap_or_default()
+    }
+
+    /// Keeps a written batch's segment buffer for reuse.
+    pub fn give_segments(&self, mut segments: NewSegments) {
+        if let Ok(mut spares) = self.segments.lock()
+            && spares.len() < Self::KEEP_SEGMENTS
+        {
+            segments.clear();
+            spares.push(segments);
         }
     }
 }
