@@ -192,15 +192,26 @@ fn month(subscribers: u32, records: u32, in_time_order: bool) -> String {
 /// segments it made.
 type Outcome = (Vec<(String, String, i64)>, u64);
 
-/// A file in time order is spilled by contract range once its batches
-/// share their contracts, and sealed a segment per contract: it stores
-/// exactly what the same records sorted by subscriber store, with the same
-/// duplicates and the same conflict found, and a second import of either
-/// rates nothing.
+/// A file in time order is spilled by contract range and sealed a segment
+/// per contract: from its first batch on when that holds few records a
+/// contract (its stored ids then read a range of contracts at a time)...
 #[tokio::test]
 async fn a_file_in_time_order_stores_what_the_sorted_file_stores() {
-    const SUBSCRIBERS: u32 = 40;
-    const RECORDS: u32 = 20;
+    in_time_order_as_sorted(40, 20, 9_000).await;
+}
+
+/// ...or from the batch that shares its contracts with the one before.
+#[tokio::test]
+async fn a_file_found_in_time_order_at_its_second_batch_is_spilled_from_there() {
+    in_time_order_as_sorted(4, 20, 2_400).await;
+}
+
+/// A month of `subscribers` × `records` in time order, imported in batches
+/// of `seal_at` bytes, stores exactly what the same records sorted by
+/// subscriber store, with the same duplicates and the same conflict found,
+/// in at most two segments a contract; a second import of either rates
+/// nothing.
+async fn in_time_order_as_sorted(subscribers: u32, records: u32, seal_at: usize) {
     // Per order, per database: the records stored and the segments made.
     let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
     for in_time_order in [false, true] {
@@ -215,23 +226,23 @@ async fn a_file_in_time_order_stores_what_the_sorted_file_stores() {
                 .await
                 .expect("app");
             let ctx = Ctx::new("test");
-            let subscribers: Vec<Provisioned> = (0..SUBSCRIBERS)
+            let provisioned: Vec<Provisioned> = (0..subscribers)
                 .map(|s| Provisioned {
                     number: format!("+382670{s:05}"),
                     package: "phone-line".to_owned(),
                 })
                 .collect();
-            app.provision(&ctx, &market, &subscribers, date(2026, 2, 1))
+            app.provision(&ctx, &market, &provisioned, date(2026, 2, 1))
                 .await
                 .expect("provision");
-            // Batches of about ten subscribers' records; a spill that writes
-            // every few records to its file.
+            // Small blocks and batches; a spill that writes every few
+            // records to its file.
             let tuning = ImportTuning {
                 block_bytes: 256,
-                seal_at_bytes: 9_000,
+                seal_at_bytes: seal_at,
                 spill_block_bytes: 200,
             };
-            let file = month(SUBSCRIBERS, RECORDS, in_time_order);
+            let file = month(subscribers, records, in_time_order);
             let summary = app
                 .import_usage_csv_with(
                     &ctx,
@@ -242,8 +253,8 @@ async fn a_file_in_time_order_stores_what_the_sorted_file_stores() {
                 )
                 .await
                 .expect("import");
-            let all = u64::from(SUBSCRIBERS * RECORDS);
-            assert_eq!(counts(&summary), (all, u64::from(SUBSCRIBERS), 1));
+            let all = u64::from(subscribers * records);
+            assert_eq!(counts(&summary), (all, u64::from(subscribers), 1));
             assert!(
                 summary.rejected_lines[0].reason.contains("other content"),
                 "{:?}",
@@ -265,24 +276,24 @@ async fn a_file_in_time_order_stores_what_the_sorted_file_stores() {
                 .begin("test", "2026-03-02T00:00:00Z")
                 .await
                 .expect("tx");
-            let mut records = Vec::new();
+            let mut stored = Vec::new();
             for contract in tx.contracts("me").await.expect("contracts") {
                 for r in tx
                     .usage_records(contract.id, "2026-02")
                     .await
                     .expect("records")
                 {
-                    records.push((contract.number.clone(), r.id, r.quantity));
+                    stored.push((contract.number.clone(), r.id, r.quantity));
                 }
             }
-            records.sort();
-            assert_eq!(records.len() as u64, all);
+            stored.sort();
+            assert_eq!(stored.len() as u64, all);
             let mut made = 0;
             for e in tx.audit_trail("usage_import", "1").await.expect("events") {
                 let detail: serde_json::Value = serde_json::from_str(&e.detail).expect("JSON");
                 made += detail["segments"].as_u64().expect("a count");
             }
-            outcome.push((records, made));
+            outcome.push((stored, made));
             tx.rollback().await.expect("rollback");
             store.close().await;
             db.drop_database().await.expect("drop");
@@ -296,7 +307,7 @@ async fn a_file_in_time_order_stores_what_the_sorted_file_stores() {
         // Sorted, a contract's records share a batch or two; in time order
         // the first batch is sealed as it came and the rest spilled: at most
         // two segments a contract, where a batch at a time made one a batch.
-        let most = u64::from(SUBSCRIBERS) * 2;
+        let most = u64::from(subscribers) * 2;
         assert!(*sorted_segments <= most, "{sorted_segments} segments");
         assert!(*time_segments <= most, "{time_segments} segments");
     }

@@ -277,24 +277,30 @@ impl Tx {
     pub async fn each_usage_id_of_period(
         &mut self,
         period: &str,
+        contracts: std::ops::RangeInclusive<i64>,
         mut each: impl FnMut(i64, &[&str]),
     ) -> Result<()> {
-        let mut after = 0_i64;
+        // Paged by (contract, segment): the order of the period's index, so
+        // that every page starts where the one before ended.
+        let (mut contract, mut after) = (*contracts.start(), i64::MIN);
         loop {
             let rows: Vec<(i64, i64, Vec<u8>)> = on_tx!(self, c => {
                 sqlx::query_as(
-                    "SELECT id, contract_id, body FROM usage_segments WHERE period = $1 AND id > $2
-                     ORDER BY id LIMIT 1000",
+                    "SELECT id, contract_id, body FROM usage_segments
+                     WHERE period = $1 AND (contract_id, id) > ($2, $3) AND contract_id <= $4
+                     ORDER BY contract_id, id LIMIT 1000",
                 )
                 .bind(period)
+                .bind(contract)
                 .bind(after)
+                .bind(*contracts.end())
                 .fetch_all(c)
                 .await?
             });
-            let Some((last, _, _)) = rows.last() else {
+            let Some((last, last_contract, _)) = rows.last() else {
                 return Ok(());
             };
-            after = *last;
+            (contract, after) = (*last_contract, *last);
             for (_, contract_id, body) in &rows {
                 each(*contract_id, &segment::ids(body)?);
             }

@@ -42,6 +42,10 @@ pub(super) enum Known {
     WholeMonths,
     /// The ids of each contract-month the batch needs: a few records.
     PerGroup,
+    /// The ids of the batch's range of contracts in each month it needs,
+    /// read for every batch and dropped after it: the parts of a spill,
+    /// each holding every record still to come of its contracts.
+    PerRange,
 }
 
 /// The months around a record's month whose ids it must not repeat.
@@ -136,6 +140,11 @@ impl Filed {
         &self.chunks
     }
 
+    /// How many records are filed.
+    pub fn records(&self) -> usize {
+        self.chunks.iter().map(|c| c.records.len()).sum()
+    }
+
     /// The entries of every record filed, in the order they came.
     pub fn entries(&self) -> impl Iterator<Item = &Prepared> {
         self.chunks.iter().flat_map(|c| &c.records)
@@ -190,6 +199,14 @@ impl Sealer {
     /// that is still to come: their ids need not be kept.
     pub fn forget_sealed(&mut self) {
         self.remember = false;
+    }
+
+    /// [`Sealer::forget_sealed`], for an import whose every batch is a
+    /// range of contracts (spilled from its first batch on): the stored ids
+    /// are read a batch's range at a time, not a whole month at once.
+    pub fn seal_by_range(&mut self) {
+        self.remember = false;
+        self.known = Known::PerRange;
     }
 
     /// The encoding of record `seq` (and what follows it).
@@ -300,8 +317,10 @@ impl Sealer {
     async fn read_known(&mut self, app: &App, ctx: &Ctx, index: &NumberIndex) -> Result<()> {
         let mut tx = app.begin_read(ctx).await?;
         match self.known {
-            Known::WholeMonths => {
+            Known::WholeMonths | Known::PerRange => {
                 let mut months: Vec<u32> = Vec::new();
+                let per_range = self.known == Known::PerRange;
+                let mut contracts = (i64::MAX, i64::MIN);
                 for chunk in &self.chunks {
                     let mut last = None;
                     for p in &chunk.records {
@@ -309,8 +328,20 @@ impl Sealer {
                             months.push(p.month);
                         }
                         last = Some(p.month);
+                        if per_range {
+                            let id = index.contract_id(p.slot);
+                            contracts = (contracts.0.min(id), contracts.1.max(id));
+                        }
                     }
                 }
+                let contracts = if per_range {
+                    // The batch before is sealed: its ids are not needed again.
+                    self.seen.clear();
+                    self.months_read.clear();
+                    contracts.0..=contracts.1
+                } else {
+                    i64::MIN..=i64::MAX
+                };
                 let mut months: Vec<u32> = months
                     .into_iter()
                     .flat_map(window)
@@ -321,7 +352,8 @@ impl Sealer {
                 for month in months {
                     let seen = &mut self.seen;
                     let mut touched = HashSet::new();
-                    tx.each_usage_id_of_period(&period_of(month), |contract, ids| {
+                    let period = period_of(month);
+                    tx.each_usage_id_of_period(&period, contracts.clone(), |contract, ids| {
                         seen.entry((contract, month))
                             .or_default()
                             .hashes

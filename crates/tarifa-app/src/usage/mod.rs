@@ -49,7 +49,7 @@ impl Default for ImportTuning {
         Self {
             block_bytes: 4 << 20,
             seal_at_bytes: 128 << 20,
-            spill_block_bytes: 512 << 10,
+            spill_block_bytes: 256 << 10,
         }
     }
 }
@@ -641,6 +641,7 @@ async fn file_and_seal(
     // shows it is in time order.
     let mut before: Option<Vec<bool>> = None;
     let mut spilled: Option<spill::Spill> = None;
+    let mut spill_from_start = false;
     while let Some(block) = parsed.recv().await {
         let block = block.map_err(|e| AppError::invalid(source, e.to_string()))?;
         waiting.insert(block.seq, block);
@@ -659,10 +660,10 @@ async fn file_and_seal(
             batch.push(block.chunk);
             if batch.bytes() >= tuning.seal_at_bytes {
                 let contracts = spill::contracts_of(&batch, slots);
-                if before
-                    .as_ref()
-                    .is_some_and(|before| spill::interleaved(before, &contracts))
-                {
+                if spill::interleaved(before.as_deref(), &contracts, batch.records()) {
+                    // Spilled from the first batch on, every batch is a range
+                    // of contracts with all their records.
+                    spill_from_start = before.is_none();
                     let mut spill =
                         spill::Spill::new(slots, spill::PARTS, tuning.spill_block_bytes)
                             .map_err(spilling)?;
@@ -685,6 +686,13 @@ async fn file_and_seal(
             }
         }
     }
+    let spilled_any = spilled.is_some();
+    // A spill's batches hold every record still to come of their contracts.
+    let after_spill = |sealer: &mut Sealer| match (spilled_any, spill_from_start) {
+        (true, true) => sealer.seal_by_range(),
+        (true, false) => sealer.forget_sealed(),
+        (false, _) => {}
+    };
     if let Some(mut spill) = spilled {
         // The parts, in contract order, a batch of about the usual size at a time.
         let parts = spill.parts();
@@ -694,7 +702,7 @@ async fn file_and_seal(
                 .map_err(spilling)?;
             if batch.bytes() >= tuning.seal_at_bytes && part + 1 < parts {
                 let mut sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
-                sealer.forget_sealed();
+                after_spill(&mut sealer);
                 number += 1;
                 sealing = Some(tokio::spawn(storing.clone().seal(
                     sealer,
@@ -706,7 +714,8 @@ async fn file_and_seal(
             }
         }
     }
-    let sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+    let mut sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+    after_spill(&mut sealer);
     let sealing = storing
         .seal(sealer, batch, number + 1, rejected, true)
         .await?;

@@ -164,17 +164,25 @@ pub(super) fn contracts_of(batch: &Filed, slots: usize) -> Vec<bool> {
     touched
 }
 
-/// Whether a batch (holding records of `now`'s contracts) shares so many
-/// of them with the batch before that the file is in time order: more than
-/// an eighth. Two batches of a file sorted by subscriber share one contract
-/// at most.
-pub(super) fn interleaved(before: &[bool], now: &[bool]) -> bool {
-    let (mut contracts, mut shared) = (0_usize, 0_usize);
-    for (&was, &is) in before.iter().zip(now) {
-        contracts += usize::from(is);
-        shared += usize::from(is && was);
+/// Whether a batch of `records` records (of `now`'s contracts) shows the
+/// file is in time order: it shares more than an eighth of its contracts
+/// with the batch before (two batches of a file sorted by subscriber share
+/// one at most), or, the first batch, it holds fewer than eight records a
+/// contract (sealed as it came, it would make a segment for every few
+/// records).
+pub(super) fn interleaved(before: Option<&[bool]>, now: &[bool], records: usize) -> bool {
+    let contracts = now.iter().filter(|&&is| is).count();
+    match before {
+        None => contracts * 8 > records,
+        Some(before) => {
+            let shared = before
+                .iter()
+                .zip(now)
+                .filter(|(was, is)| **was && **is)
+                .count();
+            shared * 8 > contracts
+        }
     }
-    shared * 8 > contracts
 }
 
 #[cfg(test)]
@@ -272,12 +280,22 @@ mod tests {
         let records: Vec<(u32, &str)> = (3..12).zip(names).collect();
         let mut sorted = Filed::default();
         sorted.push(chunk_of(&records));
+        let sorted = contracts_of(&sorted, 16);
         assert!(
-            !interleaved(&before, &contracts_of(&sorted, 16)),
+            !interleaved(Some(&before), &sorted, 9),
             "one contract shared"
         );
         let mut in_time_order = Filed::default();
         in_time_order.push(chunk_of(&[(0, "j"), (5, "k"), (1, "l"), (6, "m")]));
-        assert!(interleaved(&before, &contracts_of(&in_time_order, 16)));
+        let in_time_order = contracts_of(&in_time_order, 16);
+        assert!(interleaved(Some(&before), &in_time_order, 4));
+    }
+
+    #[test]
+    fn a_first_batch_of_a_few_records_a_contract_is_in_time_order() {
+        // Four contracts: 32 records are eight a contract, 31 fewer.
+        let contracts = [true, true, false, true, true];
+        assert!(!interleaved(None, &contracts, 32));
+        assert!(interleaved(None, &contracts, 31));
     }
 }
