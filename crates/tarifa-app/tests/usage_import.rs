@@ -11,6 +11,7 @@ use tarifa_app::contracts::Provisioned;
 use tarifa_app::usage::{ImportSummary, ImportTuning};
 use tarifa_app::{App, Ctx};
 use tarifa_core::time::ManualClock;
+use tarifa_store::Store;
 use tarifa_store::testing::TestDatabase;
 
 const FILE: &str = "id,number,at,kind,to,quantity,roaming
@@ -23,6 +24,31 @@ r4,+38267000009,2026-02-05T10:00:00,voice,112,30,
 r5,+38267000001,2026-03-01T00:00:01,voice,+38267000002,5,
 ";
 
+/// The `me` market on `db` on 2 March 2026, with a phone line from
+/// 1 February for each of `numbers`.
+async fn provisioned(db: &TestDatabase, numbers: &[String]) -> (Store, App, Ctx) {
+    let market = tarifa_app::presets::embedded_market("me")
+        .expect("preset")
+        .expect("valid");
+    let clock = Arc::new(ManualClock::at_date(date(2026, 3, 2), &market.time_zone));
+    let store = db.open().await.expect("store");
+    let app = App::new(store.clone(), vec![market.clone()], clock)
+        .await
+        .expect("app");
+    let ctx = Ctx::new("test");
+    let lines: Vec<Provisioned> = numbers
+        .iter()
+        .map(|number| Provisioned {
+            number: number.clone(),
+            package: "phone-line".to_owned(),
+        })
+        .collect();
+    app.provision(&ctx, &market, &lines, date(2026, 2, 1))
+        .await
+        .expect("provision");
+    (store, app, ctx)
+}
+
 fn counts(s: &ImportSummary) -> (u64, u64, u64) {
     (s.imported, s.duplicates, s.rejected)
 }
@@ -30,25 +56,8 @@ fn counts(s: &ImportSummary) -> (u64, u64, u64) {
 #[tokio::test]
 async fn batches_rate_each_record_once_on_every_backend() {
     for db in TestDatabase::all_and_a_file().await.expect("databases") {
-        let market = tarifa_app::presets::embedded_market("me")
-            .expect("preset")
-            .expect("valid");
-        let clock = Arc::new(ManualClock::at_date(date(2026, 3, 2), &market.time_zone));
-        let store = db.open().await.expect("store");
-        let app = App::new(store.clone(), vec![market.clone()], clock)
-            .await
-            .expect("app");
-        let ctx = Ctx::new("test");
-        let subscribers: Vec<Provisioned> = ["+38267000001", "+38267000002"]
-            .iter()
-            .map(|n| Provisioned {
-                number: (*n).to_owned(),
-                package: "phone-line".to_owned(),
-            })
-            .collect();
-        app.provision(&ctx, &market, &subscribers, date(2026, 2, 1))
-            .await
-            .expect("provision");
+        let numbers = ["+38267000001", "+38267000002"].map(str::to_owned);
+        let (store, app, ctx) = provisioned(&db, &numbers).await;
         // Blocks of a line or two, and every block sealed into its own batch.
         let tuning = ImportTuning {
             block_bytes: 64,
@@ -217,24 +226,8 @@ async fn in_time_order_as_sorted(subscribers: u32, records: u32, seal_at: usize)
     for in_time_order in [false, true] {
         let mut outcome = Vec::new();
         for db in TestDatabase::all_and_a_file().await.expect("databases") {
-            let market = tarifa_app::presets::embedded_market("me")
-                .expect("preset")
-                .expect("valid");
-            let clock = Arc::new(ManualClock::at_date(date(2026, 3, 2), &market.time_zone));
-            let store = db.open().await.expect("store");
-            let app = App::new(store.clone(), vec![market.clone()], clock)
-                .await
-                .expect("app");
-            let ctx = Ctx::new("test");
-            let provisioned: Vec<Provisioned> = (0..subscribers)
-                .map(|s| Provisioned {
-                    number: format!("+382670{s:05}"),
-                    package: "phone-line".to_owned(),
-                })
-                .collect();
-            app.provision(&ctx, &market, &provisioned, date(2026, 2, 1))
-                .await
-                .expect("provision");
+            let numbers: Vec<String> = (0..subscribers).map(|s| format!("+382670{s:05}")).collect();
+            let (store, app, ctx) = provisioned(&db, &numbers).await;
             // Small blocks and batches; a spill that writes every few
             // records to its file.
             let tuning = ImportTuning {

@@ -629,14 +629,15 @@ async fn file_and_seal(
         ))
     };
     let slots = storing.index.contract_count();
-    let mut idle = Some(sealer);
+    let mut slot = SealerSlot {
+        idle: Some(sealer),
+        sealing: None,
+    };
     let mut batch = Filed::default();
     let mut number = 0_u64;
     let mut waiting: BTreeMap<u64, ParsedBlock> = BTreeMap::new();
     let mut next = 0_u64;
     let mut rejected = 0_u64;
-    // The batch being sealed while the next one is filed.
-    let mut sealing: Option<tokio::task::JoinHandle<Result<Sealing>>> = None;
     // The contracts of the batch sealed last, and the spill once the file
     // shows it is in time order.
     let mut before: Option<Vec<bool>> = None;
@@ -674,15 +675,8 @@ async fn file_and_seal(
                     continue;
                 }
                 before = Some(contracts);
-                let sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
-                number += 1;
-                sealing = Some(tokio::spawn(storing.clone().seal(
-                    sealer,
-                    std::mem::take(&mut batch),
-                    number,
-                    std::mem::take(&mut rejected),
-                    false,
-                )));
+                let sealer = slot.free(summary).await?;
+                slot.start(&storing, sealer, &mut batch, &mut number, &mut rejected);
             }
         }
     }
@@ -701,20 +695,13 @@ async fn file_and_seal(
                 .take(part, &mut batch, &storing.spares)
                 .map_err(spilling)?;
             if batch.bytes() >= tuning.seal_at_bytes && part + 1 < parts {
-                let mut sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+                let mut sealer = slot.free(summary).await?;
                 after_spill(&mut sealer);
-                number += 1;
-                sealing = Some(tokio::spawn(storing.clone().seal(
-                    sealer,
-                    std::mem::take(&mut batch),
-                    number,
-                    std::mem::take(&mut rejected),
-                    false,
-                )));
+                slot.start(&storing, sealer, &mut batch, &mut number, &mut rejected);
             }
         }
     }
-    let mut sealer = free_sealer(&mut idle, &mut sealing, summary).await?;
+    let mut sealer = slot.free(summary).await?;
     after_spill(&mut sealer);
     let sealing = storing
         .seal(sealer, batch, number + 1, rejected, true)
@@ -725,22 +712,47 @@ async fn file_and_seal(
     Ok(())
 }
 
-/// The sealer, once the batch before (if one is being sealed) is sealed,
-/// the records it refused added to `summary`.
-async fn free_sealer(
-    idle: &mut Option<Sealer>,
-    sealing: &mut Option<tokio::task::JoinHandle<Result<Sealing>>>,
-    summary: &mut ImportSummary,
-) -> Result<Sealer> {
-    if let Some(task) = sealing.take() {
-        let sealing = task
-            .await
-            .map_err(|e| AppError::Conflict(format!("the usage sealer stopped: {e}")))??;
-        for (line, reason) in sealing.conflicts {
-            summary.reject(line, reason);
+/// The import's one sealer: idle, or sealing a batch on a task of its own
+/// while the next one is filed.
+struct SealerSlot {
+    idle: Option<Sealer>,
+    sealing: Option<tokio::task::JoinHandle<Result<Sealing>>>,
+}
+
+impl SealerSlot {
+    /// The sealer, once the batch it is sealing (if any) is sealed, the
+    /// records that batch refused added to `summary`.
+    async fn free(&mut self, summary: &mut ImportSummary) -> Result<Sealer> {
+        if let Some(task) = self.sealing.take() {
+            let sealing = task
+                .await
+                .map_err(|e| AppError::Conflict(format!("the usage sealer stopped: {e}")))??;
+            for (line, reason) in sealing.conflicts {
+                summary.reject(line, reason);
+            }
+            return Ok(sealing.sealer);
         }
-        return Ok(sealing.sealer);
+        self.idle
+            .take()
+            .ok_or_else(|| AppError::Conflict("the import's sealer was lost".to_owned()))
     }
-    idle.take()
-        .ok_or_else(|| AppError::Conflict("the import's sealer was lost".to_owned()))
+
+    /// Starts sealing the filed batch (not the last) with `sealer`, as the
+    /// next batch's number, with the count of lines refused since the batch
+    /// before; `batch` and `rejected` start again from empty.
+    fn start(
+        &mut self,
+        storing: &Storing,
+        sealer: Sealer,
+        batch: &mut Filed,
+        number: &mut u64,
+        rejected: &mut u64,
+    ) {
+        *number += 1;
+        let batch = std::mem::take(batch);
+        let task = storing
+            .clone()
+            .seal(sealer, batch, *number, std::mem::take(rejected), false);
+        self.sealing = Some(tokio::spawn(task));
+    }
 }
