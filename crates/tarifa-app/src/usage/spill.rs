@@ -59,7 +59,8 @@ impl Spill {
             end: 0,
             parts: (0..parts).map(|_| Part::default()).collect(),
             slots_per_part: slots.div_ceil(parts).max(1),
-            block_bytes,
+            // A record's start in its block must fit 32 bits.
+            block_bytes: block_bytes.min(Chunk::MAX_BYTES),
             out: Vec::new(),
         })
     }
