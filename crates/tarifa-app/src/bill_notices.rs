@@ -14,6 +14,7 @@ use tarifa_core::rule::rules;
 use tarifa_store::{BillNoticeDue, CustomerRow, NoticeRow};
 use tarifa_texts::Arg;
 
+use crate::corrections::CREDIT_NOTE;
 use crate::outbox::{Notice, date_arg};
 use crate::{App, AppError, Ctx, Result, convert};
 
@@ -118,18 +119,36 @@ fn bill_notice(market: &Market, owner: &CustomerRow, bill: &BillNoticeDue) -> Re
         ("from", date_arg(&bill.period_from)),
         ("to", date_arg(&bill.period_to)),
     ];
-    let message = if due.is_positive() {
-        args.push(("total_due", Arg::from(due)));
-        args.push(("due_on", date_arg(&bill.due_on)));
-        "bill-issued"
-    } else {
-        args.push(("credit", Arg::from(-due)));
-        "bill-issued-nothing-due"
+    let credit_note = bill.kind == CREDIT_NOTE;
+    if credit_note {
+        let credited = Money::from_minor(-bill.total_minor, market.currency);
+        args.push(("credited", Arg::from(credited)));
+    }
+    let message = match (credit_note, due.is_positive()) {
+        (false, true) => {
+            args.push(("total_due", Arg::from(due)));
+            args.push(("due_on", date_arg(&bill.due_on)));
+            "bill-issued"
+        }
+        (false, false) => {
+            args.push(("credit", Arg::from(-due)));
+            "bill-issued-nothing-due"
+        }
+        (true, true) => {
+            args.push(("total_due", Arg::from(due)));
+            "credit-note-issued"
+        }
+        (true, false) => {
+            args.push(("credit", Arg::from(-due)));
+            "credit-note-issued-nothing-due"
+        }
     };
-    let cited: &[tarifa_core::rule::RuleId] = if market.applies(rules::BIL_6) {
-        &[rules::BIL_1, rules::BIL_6]
-    } else {
-        &[rules::BIL_1]
+    // A credit note is no monthly bill (BIL-1); it goes where bills go (BIL-6).
+    let cited: &[tarifa_core::rule::RuleId] = match (credit_note, market.applies(rules::BIL_6)) {
+        (false, true) => &[rules::BIL_1, rules::BIL_6],
+        (false, false) => &[rules::BIL_1],
+        (true, true) => &[rules::BIL_6],
+        (true, false) => &[],
     };
     crate::outbox::render(
         market,
@@ -138,7 +157,7 @@ fn bill_notice(market: &Market, owner: &CustomerRow, bill: &BillNoticeDue) -> Re
             customer_id: owner.id,
             contract_id: None,
             on: convert::date("issue date", &bill.issued_on)?,
-            kind: "bill",
+            kind: if credit_note { CREDIT_NOTE } else { "bill" },
             rules: cited,
             message,
             args,

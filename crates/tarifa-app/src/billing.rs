@@ -212,20 +212,20 @@ fn same_totals(a: &[BucketTotal], b: &[BucketTotal]) -> bool {
 }
 
 /// What a bill is, besides its draft.
-struct BillHeader<'a> {
-    market: &'a Market,
-    number: String,
-    kind: &'a str,
-    customer_id: i64,
-    period: &'a str,
-    issued_on: Date,
-    due_on: Date,
+pub(crate) struct BillHeader<'a> {
+    pub(crate) market: &'a Market,
+    pub(crate) number: String,
+    pub(crate) kind: &'a str,
+    pub(crate) customer_id: i64,
+    pub(crate) period: &'a str,
+    pub(crate) issued_on: Date,
+    pub(crate) due_on: Date,
     /// The customer's balance before this bill (+ owed, − credit).
-    previous: i64,
+    pub(crate) previous: i64,
 }
 
 /// A drafted bill as the store writes it, with its ledger transfer.
-fn to_new_bill(
+pub(crate) fn to_new_bill(
     header: BillHeader<'_>,
     draft: &BillDraft,
     body: EncodedBody,
@@ -815,7 +815,7 @@ fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
 /// and delivery address (1), the operator's data (4), the packages (back 1),
 /// usage by type and destination (back 2–4), allowances (back 5), VAT per
 /// rate (BIL-4) and how it is delivered (BIL-6).
-fn body(
+pub(crate) fn body(
     market: &Market,
     owner: Option<&OwnerBlock>,
     packages: &[String],
@@ -896,7 +896,7 @@ struct OperatorBlock<'a> {
 /// The owner block of a bill (BIL-2 (1)): all a bill run keeps of each
 /// customer while it drafts; the notices read the customers a batch at a time.
 #[derive(Clone, Debug, serde::Serialize)]
-struct OwnerBlock {
+pub(crate) struct OwnerBlock {
     name: String,
     address: Option<String>,
     email: Option<String>,
@@ -2091,10 +2091,15 @@ pub(crate) fn open_amounts(
     bills: &[tarifa_store::BillAmount],
     paid_minor: i64,
 ) -> (Vec<(String, Money)>, Money) {
-    let amounts: Vec<(i64, Money)> = bills
+    let mut amounts: Vec<(i64, Money)> = bills
         .iter()
         .map(|b| (b.id, Money::from_minor(b.total_minor, market.currency)))
         .collect();
+    let links: Vec<(i64, i64)> = bills
+        .iter()
+        .filter_map(|b| b.corrects.map(|c| (b.id, c)))
+        .collect();
+    tarifa_core::correction::net_onto_corrected(&mut amounts, &links);
     let (open, credit) =
         ledger::allocate_oldest_first(&amounts, Money::from_minor(paid_minor, market.currency));
     (

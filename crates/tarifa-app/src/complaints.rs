@@ -107,7 +107,11 @@ impl App {
             Some(reference) => {
                 let bills = tx.bills_of_customer(customer_id).await?;
                 let found = match &reference {
-                    BillRef::Last => bills.last(),
+                    // A credit note is not a bill one complains about.
+                    BillRef::Last => bills
+                        .iter()
+                        .rev()
+                        .find(|b| b.kind != crate::corrections::CREDIT_NOTE),
                     BillRef::Number(n) => bills.iter().find(|b| &b.number == n),
                 };
                 let Some(bill) = found else {
@@ -228,7 +232,43 @@ impl App {
                 Verdict::Upheld => {
                     row.status = ComplaintStatus::Upheld.to_string();
                     decision.because(rules::CMP_3, "the complaint is upheld");
-                    if row.disputed_minor > 0 {
+                    let bill = match row.bill_id {
+                        Some(id) => tx
+                            .bills_of_customer(row.customer_id)
+                            .await?
+                            .into_iter()
+                            .find(|b| b.id == id),
+                        None => None,
+                    };
+                    let handle = row.handle.clone().unwrap_or_else(|| row.id.to_string());
+                    if let (true, Some(bill)) = (row.disputed_minor > 0, bill) {
+                        // The bill complained about is corrected by a credit
+                        // note of the upheld amount (never more than is left
+                        // of the bill).
+                        let disputed = Money::from_minor(row.disputed_minor, market.currency);
+                        let left = crate::corrections::left_of_bill(&mut tx, &bill).await?;
+                        let credit = disputed.min(Money::from_minor(left, market.currency));
+                        if credit.is_positive() {
+                            let note = crate::corrections::write_credit_note(
+                                &mut tx,
+                                &market,
+                                &bill,
+                                &tarifa_core::correction::CreditRequest::Amount(credit),
+                                &format!("upheld complaint {handle}"),
+                                Some(rules::CMP_3),
+                                today,
+                            )
+                            .await?;
+                            decision.because(
+                                rules::CMP_3,
+                                format!(
+                                    "{credit} of bill {} is credited by credit note {}",
+                                    bill.number, note.number
+                                ),
+                            );
+                        }
+                    } else if row.disputed_minor > 0 {
+                        // No bill to correct: the amount is credited on the next bill.
                         let credit = Money::from_minor(row.disputed_minor, market.currency);
                         tx.insert_charge(&charge_row(
                             &market,
@@ -242,14 +282,9 @@ impl App {
                                 fee_kind: None,
                                 amount: -credit,
                                 rule: rules::CMP_3,
-                                description: format!(
-                                    "credit for the upheld complaint {}",
-                                    row.handle.clone().unwrap_or_else(|| row.id.to_string())
-                                ),
-                                phrase: Phrase::new("line-complaint-credit").text(
-                                    "complaint",
-                                    row.handle.clone().unwrap_or_else(|| row.id.to_string()),
-                                ),
+                                description: format!("credit for the upheld complaint {handle}"),
+                                phrase: Phrase::new("line-complaint-credit")
+                                    .text("complaint", handle.clone()),
                             },
                         ))
                         .await?;

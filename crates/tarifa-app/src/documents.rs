@@ -7,7 +7,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use tarifa_core::money::Money;
 use tarifa_render::{
-    BillDetail, BillInput, BillView, InputLine, ListingInput, ListingRecord, ListingView,
+    BillDetail, BillInput, BillView, Correction, InputLine, ListingInput, ListingRecord,
+    ListingView,
 };
 use tarifa_store::BillRow;
 use tarifa_texts::Lang;
@@ -21,7 +22,11 @@ pub struct BillSummary {
     pub customer: i64,
     pub market: String,
     pub period: String,
+    /// `monthly`, `separate` or `credit_note`.
     pub kind: String,
+    /// For a credit note: the number of the bill it corrects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<String>,
     pub issued_on: String,
     pub due_on: String,
     /// The amount for the period, a decimal in the market's currency.
@@ -66,6 +71,12 @@ impl App {
                 all
             }
         };
+        let corrects: BTreeMap<i64, String> = tx
+            .corrections(filter.market.as_deref(), filter.customer)
+            .await?
+            .into_iter()
+            .map(|c| (c.credit_note_id, c.bill_number))
+            .collect();
         let mut bills = Vec::with_capacity(rows.len());
         for row in rows {
             if filter.market.as_ref().is_some_and(|m| *m != row.market) {
@@ -83,6 +94,7 @@ impl App {
                 customer: row.customer_id,
                 market: row.market,
                 period: row.period,
+                corrects: corrects.get(&row.id).cloned(),
                 kind: row.kind,
                 issued_on: row.issued_on,
                 due_on: row.due_on,
@@ -119,6 +131,10 @@ impl App {
                 entry.insert(contract.number);
             }
         }
+        let correction = tx.correction(row.id).await?.map(|c| Correction {
+            corrects: c.bill_number,
+            reason: c.reason,
+        });
         drop(tx);
         let detail = BillDetail::parse(&row.detail)
             .map_err(|e| AppError::invalid("detail", format!("bill {number}: {e}")))?;
@@ -126,6 +142,7 @@ impl App {
         let input = BillInput {
             number: row.number.clone(),
             kind: row.kind.clone(),
+            correction,
             customer_id: row.customer_id,
             period_from: date("period_from", &row.period_from)?,
             period_to: date("period_to", &row.period_to)?,

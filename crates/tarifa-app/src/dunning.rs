@@ -20,7 +20,7 @@ use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::{Decision, rules};
 use tarifa_core::termination::{Grounds, TerminatedBy};
 use tarifa_core::time::add_days;
-use tarifa_store::{BillRow, ComplaintRow, Tx};
+use tarifa_store::{BillRow, ComplaintRow, CorrectionRow, Tx};
 use tarifa_texts::Arg;
 
 use crate::charges::{Charge, charge_row};
@@ -74,9 +74,12 @@ async fn account(tx: &mut Tx, market: &Market, customer_id: i64) -> Result<Optio
     let bills = tx.bills_of_customer(customer_id).await?;
     let paid = HashMap::from([(customer_id, tx.paid_by_customer(customer_id).await?)]);
     let complaints = tx.complaints_of_customer(customer_id).await?;
-    Ok(build_accounts(market, bills, paid, complaints)
-        .into_iter()
-        .find(|a| a.customer_id == customer_id))
+    let corrections = tx.corrections(None, Some(customer_id)).await?;
+    Ok(
+        build_accounts(market, bills, paid, complaints, &corrections)
+            .into_iter()
+            .find(|a| a.customer_id == customer_id),
+    )
 }
 
 impl crate::App {
@@ -103,16 +106,36 @@ async fn accounts(tx: &mut Tx, market: &Market) -> Result<Vec<Account>> {
         .into_iter()
         .collect();
     let complaints = tx.complaints(&market.id).await?;
-    Ok(build_accounts(market, bills, paid, complaints))
+    let corrections = tx.corrections(Some(&market.id), None).await?;
+    Ok(build_accounts(
+        market,
+        bills,
+        paid,
+        complaints,
+        &corrections,
+    ))
 }
 
-/// Accounts from bills, what each customer paid in all, and complaints.
+/// Accounts from bills, what each customer paid in all, complaints, and the
+/// credit notes that correct bills (each lowers the bill it corrects).
 fn build_accounts(
     market: &Market,
     all_bills: Vec<BillRow>,
     paid: HashMap<i64, i64>,
     complaints: Vec<ComplaintRow>,
+    corrections: &[CorrectionRow],
 ) -> Vec<Account> {
+    // An upheld complaint corrected by a credit note (CMP-3) needs no
+    // setting aside: the credit note lowers the bill complained about.
+    let corrected_for_complaint: std::collections::HashSet<i64> = corrections
+        .iter()
+        .filter(|c| c.rule.as_deref() == Some(rules::CMP_3.to_string().as_str()))
+        .map(|c| c.bill_id)
+        .collect();
+    let corrects: HashMap<i64, i64> = corrections
+        .iter()
+        .map(|c| (c.credit_note_id, c.bill_id))
+        .collect();
     let mut bills: HashMap<i64, Vec<BillRow>> = HashMap::new();
     for bill in all_bills {
         bills.entry(bill.customer_id).or_default().push(bill);
@@ -128,6 +151,7 @@ fn build_accounts(
         if let (Some(ComplaintStatus::Upheld), Some(bill), Some(decided)) =
             (status, complaint.bill_id, complaint.decided_on.as_deref())
             && complaint.disputed_minor > 0
+            && !corrected_for_complaint.contains(&bill)
         {
             upheld
                 .entry(complaint.customer_id)
@@ -160,10 +184,15 @@ fn build_accounts(
         for credit in upheld.remove(&customer_id).unwrap_or_default() {
             credit.set_aside(&dunned, &mut totals);
         }
-        let amounts: Vec<(i64, Money)> = totals
+        let mut amounts: Vec<(i64, Money)> = totals
             .into_iter()
             .map(|(id, total)| (id, Money::from_minor(total, market.currency)))
             .collect();
+        let links: Vec<(i64, i64)> = bills
+            .iter()
+            .filter_map(|b| corrects.get(&b.id).map(|bill| (b.id, *bill)))
+            .collect();
+        tarifa_core::correction::net_onto_corrected(&mut amounts, &links);
         let credit = Money::from_minor(
             paid.get(&customer_id).copied().unwrap_or(0),
             market.currency,

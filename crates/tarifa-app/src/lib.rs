@@ -9,6 +9,7 @@ mod charges;
 pub mod complaints;
 pub mod contracts;
 mod convert;
+pub mod corrections;
 pub mod customers;
 pub mod delivery;
 pub mod documents;

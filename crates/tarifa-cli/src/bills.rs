@@ -1,9 +1,11 @@
-//! `tarifa bills`: list bills, render one as PDF or HTML.
+//! `tarifa bills`: list bills, render one as PDF or HTML, correct one by a
+//! credit note.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use tarifa_app::Ctx;
+use tarifa_app::corrections::Credit;
 use tarifa_app::documents::BillFilter;
 use tarifa_render::Format;
 use tarifa_texts::Lang;
@@ -14,6 +16,31 @@ pub enum Command {
     List(ListArgs),
     /// Write one bill as a PDF or HTML document.
     Render(RenderArgs),
+    /// Correct an issued bill with a credit note (the bill itself never changes).
+    Credit(CreditArgs),
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["amount", "lines"])))]
+pub struct CreditArgs {
+    #[arg(long, value_name = "URL", default_value = crate::DEFAULT_DB)]
+    db: String,
+    /// The number of the bill corrected, e.g. ME-2026-0000001.
+    #[arg(long, value_name = "NUMBER")]
+    bill: String,
+    /// An amount to credit, VAT included, spread over the bill's VAT rates.
+    #[arg(long, value_name = "AMOUNT")]
+    amount: Option<String>,
+    /// Lines of the bill to credit, by number from 1, each wholly or up to
+    /// an amount: `2,5=1.50`.
+    #[arg(long, value_name = "LINES")]
+    lines: Option<String>,
+    /// Why the bill is corrected (printed on the credit note).
+    #[arg(long)]
+    reason: String,
+    /// Print the credit note as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -83,6 +110,30 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
                         b.currency
                     );
                 }
+            }
+            Ok(())
+        }),
+        Command::Credit(args) => crate::runtime()?.block_on(async {
+            let app = crate::open_existing_app(&args.db, markets).await?;
+            let credit = match (&args.amount, &args.lines) {
+                (Some(amount), _) => Credit::Amount(amount.clone()),
+                (None, Some(lines)) => Credit::parse_lines(lines)?,
+                (None, None) => bail!("--amount or --lines: what the credit note takes back"),
+            };
+            let note = app
+                .credit_note(&ctx, &args.bill, &credit, &args.reason)
+                .await?;
+            if args.json {
+                say!("{}", serde_json::to_string_pretty(&note)?);
+            } else {
+                say!(
+                    "{} corrects {}: {} {} (VAT {})",
+                    note.number,
+                    note.corrects,
+                    note.total,
+                    note.currency,
+                    note.vat
+                );
             }
             Ok(())
         }),

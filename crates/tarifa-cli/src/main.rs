@@ -71,7 +71,7 @@ enum Command {
     Usage(usage::Command),
     /// Issue a market's bills for a month.
     BillRun(bill_run::Args),
-    /// Bills: list them, render one as PDF or HTML.
+    /// Bills: list them, render one as PDF or HTML, correct one by a credit note.
     #[command(subcommand)]
     Bills(bills::Command),
     /// Benchmarks: generate a month of usage, then load, import and bill it.

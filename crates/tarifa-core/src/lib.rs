@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod complaint;
 pub mod contract;
+pub mod correction;
 pub mod device;
 pub mod ledger;
 pub mod market;

@@ -10,8 +10,10 @@ use tarifa_core::money::Money;
 #[derive(Clone, Debug)]
 pub struct BillInput {
     pub number: String,
-    /// `monthly` or `separate`.
+    /// `monthly`, `separate` or `credit_note`.
     pub kind: String,
+    /// For a credit note: the bill it corrects, and why.
+    pub correction: Option<Correction>,
     pub customer_id: i64,
     pub period_from: Date,
     pub period_to: Date,
@@ -27,6 +29,14 @@ pub struct BillInput {
     pub detail: BillDetail,
     /// The numbers of the bill's contracts, by contract id.
     pub numbers: BTreeMap<i64, String>,
+}
+
+/// What a credit note corrects.
+#[derive(Clone, Debug)]
+pub struct Correction {
+    /// The corrected bill's number.
+    pub corrects: String,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug)]

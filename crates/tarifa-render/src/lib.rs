@@ -15,7 +15,7 @@ pub mod payment;
 pub mod pdf;
 pub mod view;
 
-pub use input::{BillDetail, BillInput, InputLine};
+pub use input::{BillDetail, BillInput, Correction, InputLine};
 pub use listing::{ListingInput, ListingRecord, ListingView};
 pub use payment::{PaymentCode, QrStandard};
 pub use view::BillView;

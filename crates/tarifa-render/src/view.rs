@@ -84,6 +84,11 @@ pub struct BillView {
     pub lang: &'static str,
     pub market: String,
     pub number: String,
+    /// What the document is: a bill, or a credit note.
+    pub title: String,
+    /// For a credit note: the number of the bill it corrects, and why.
+    pub corrects: Option<String>,
+    pub reason: Option<String>,
     /// Every `bill-*` label in the reader's language, by id without the
     /// `bill-` prefix.
     pub labels: BTreeMap<String, String>,
@@ -450,10 +455,18 @@ impl BillView {
         };
         let delivery = words.or_code("bill-delivery", &input.detail.delivery);
         let operator = &input.detail.operator;
+        let title = if input.correction.is_some() {
+            words.get("bill-title-credit-note")?
+        } else {
+            words.get("bill-title")?
+        };
         Ok(BillView {
             lang: lang.tag(),
             market: market.id.clone(),
             number: input.number.clone(),
+            title,
+            corrects: input.correction.as_ref().map(|c| c.corrects.clone()),
+            reason: input.correction.as_ref().map(|c| c.reason.clone()),
             front,
             back,
             owner_name: owner.name.clone(),

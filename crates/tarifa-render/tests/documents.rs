@@ -114,6 +114,7 @@ fn sample(market: &Market) -> BillInput {
         }],
     };
     BillInput {
+        correction: None,
         number: format!("{}-2026-0000042", market.id.to_uppercase()),
         kind: "monthly".into(),
         customer_id: 9,

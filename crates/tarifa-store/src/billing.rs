@@ -19,8 +19,8 @@ pub(crate) const BILL_COLUMNS: &str = bill_columns!();
 // The point reads the lean path shares (`crate::lean_reads`).
 pub(crate) const BILL_BY_ID: &str =
     concat!("SELECT ", bill_columns!(), " FROM bills WHERE id = $1");
-pub(crate) const BILL_AMOUNTS_OF_CUSTOMER: &str =
-    "SELECT id, number, total_minor FROM bills WHERE customer_id = $1 ORDER BY id";
+pub(crate) const BILL_AMOUNTS_OF_CUSTOMER: &str = "SELECT b.id, b.number, b.total_minor, c.bill_id AS corrects FROM bills b \
+     LEFT JOIN bill_corrections c ON c.credit_note_id = b.id WHERE b.customer_id = $1 ORDER BY b.id";
 pub(crate) const PAID_BY_CUSTOMER: &str = "SELECT paid_minor FROM customers WHERE id = $1";
 
 // The statements that write a batch of bills, shared by the driver's path

@@ -497,6 +497,8 @@ impl LeanTx<'_> {
                     issued_on: r.get(6)?,
                     due_on: r.get(7)?,
                     total_due_minor: r.get(8)?,
+                    kind: r.get(9)?,
+                    total_minor: r.get(10)?,
                 })
             })?);
         }

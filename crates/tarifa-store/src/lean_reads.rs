@@ -158,6 +158,7 @@ impl LeanRead<'_> {
                     id: r.get(0)?,
                     number: r.get(1)?,
                     total_minor: r.get(2)?,
+                    corrects: r.get(3)?,
                 })
             })?
             .collect::<Result<_, _>>()?)

@@ -17,6 +17,7 @@ mod catalog;
 mod codec;
 mod complaints;
 mod contracts;
+mod corrections;
 mod hub;
 mod journal;
 mod lean;
@@ -47,6 +48,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use accounts_range::{AccountsRange, OwnerRow};
 pub use bill_body::{BodyLine, EncodedBody};
+pub use corrections::CorrectionRow;
 pub use journal::AuditEvent;
 pub use lean::{LeanReader, LeanTx, LeanWriter};
 pub use lean_reads::{LeanRead, LeanReads};

@@ -14,7 +14,7 @@ const TAKE_BILL_NOTICES_DUE_PG: &str = "DELETE FROM bill_notices_due WHERE bill_
    (SELECT bill_id FROM bill_notices_due ORDER BY bill_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING bill_id";
 /// The columns of a [`BillNoticeDue`], read from `bills`.
 pub(crate) const BILL_NOTICE_COLUMNS: &str = "id AS bill_id, market, number, customer_id, period_from, \
-period_to, issued_on, due_on, total_due_minor";
+period_to, issued_on, due_on, total_due_minor, kind, total_minor";
 
 impl Tx {
     /// Takes up to `limit` of the bills whose notice is still to be made,

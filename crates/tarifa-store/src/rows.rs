@@ -232,6 +232,8 @@ pub struct BillAmount {
     pub id: i64,
     pub number: String,
     pub total_minor: i64,
+    /// For a credit note: the id of the bill it corrects.
+    pub corrects: Option<i64>,
 }
 
 /// A bill whose notice (BIL-6) the outbox is to make: what the notice says.
@@ -246,6 +248,9 @@ pub struct BillNoticeDue {
     pub issued_on: String,
     pub due_on: String,
     pub total_due_minor: i64,
+    /// `monthly`, `separate` or `credit_note`.
+    pub kind: String,
+    pub total_minor: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]

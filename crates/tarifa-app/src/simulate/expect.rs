@@ -373,9 +373,83 @@ pub(super) async fn check(
                 format!("no customer {handle:?} was registered"),
             )
         })?;
-        let count = tx.bills_of_customer(id).await?.len();
+        // Bills, not the credit notes that correct them (`credit_note`).
+        let count = tx
+            .bills_of_customer(id)
+            .await?
+            .iter()
+            .filter(|b| b.kind != crate::corrections::CREDIT_NOTE)
+            .count();
         if count != *expected {
             failures.push(format!("{handle} has {count} bills, expected {expected}"));
+        }
+    }
+    if let Some(want) = &expect.credit_note {
+        let id = customers.get(&want.customer).copied().ok_or_else(|| {
+            AppError::invalid(
+                "expect.credit_note",
+                format!("no customer {:?} was registered", want.customer),
+            )
+        })?;
+        let bills = tx.bills_of_customer(id).await?;
+        let corrections = tx.corrections(None, Some(id)).await?;
+        let notes: Vec<(&tarifa_store::BillRow, &tarifa_store::CorrectionRow)> = corrections
+            .iter()
+            .filter_map(|c| {
+                let corrected = bills.iter().find(|b| b.id == c.bill_id)?;
+                let note = bills.iter().find(|b| b.id == c.credit_note_id)?;
+                (corrected.period == want.period).then_some((note, c))
+            })
+            .collect();
+        if let Some(count) = want.count
+            && notes.len() != count
+        {
+            failures.push(format!(
+                "{} has {} credit notes for {}, expected {count}",
+                want.customer,
+                notes.len(),
+                want.period
+            ));
+        }
+        match notes.last() {
+            None if want.count != Some(0) => failures.push(format!(
+                "no credit note of {} for {}",
+                want.customer, want.period
+            )),
+            None => {}
+            Some((note, correction)) => {
+                let amounts = [
+                    ("total", &want.total, note.total_minor),
+                    ("vat", &want.vat, note.vat_minor),
+                    (
+                        "previous_balance",
+                        &want.previous_balance,
+                        note.previous_balance_minor,
+                    ),
+                    ("total_due", &want.total_due, note.total_due_minor),
+                ];
+                for (name, wanted, actual) in amounts {
+                    if let Some(text) = wanted
+                        && money(&format!("credit_note.{name}"), text)?.minor() != actual
+                    {
+                        failures.push(format!(
+                            "credit note {} ({} {}): {name} is {}, expected {text}",
+                            note.number,
+                            want.customer,
+                            want.period,
+                            tarifa_core::money::Money::from_minor(actual, market.currency)
+                        ));
+                    }
+                }
+                if let Some(rule) = &want.rule
+                    && correction.rule.as_deref() != Some(rule.as_str())
+                {
+                    failures.push(format!(
+                        "credit note {}: rule is {:?}, expected {rule}",
+                        note.number, correction.rule
+                    ));
+                }
+            }
         }
     }
     if let Some(expected) = &expect.notices {

@@ -368,6 +368,27 @@ impl Runner<'_> {
                     self.complaints.insert(c.id.clone(), id);
                 }
             }
+            Action::CreditNote(c) => {
+                let number = match (c.bill.as_str(), &c.customer) {
+                    ("last", Some(customer)) => {
+                        let customer = self.customer(customer)?;
+                        self.app
+                            .last_bill_number(ctx, customer)
+                            .await?
+                            .ok_or_else(|| AppError::not_found("bill", "last"))?
+                    }
+                    (number, _) => number.to_owned(),
+                };
+                let credit = match &c.amount {
+                    Some(amount) => crate::corrections::Credit::Amount(amount.clone()),
+                    None => crate::corrections::Credit::Lines(
+                        c.lines.iter().map(|l| (l.line, l.amount.clone())).collect(),
+                    ),
+                };
+                self.app
+                    .credit_note(ctx, &number, &credit, &c.reason)
+                    .await?;
+            }
             Action::ComplaintDecision(d) => {
                 let id = self.complaint(&d.complaint)?;
                 let verdict = d

@@ -103,6 +103,12 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
         })
         .collect();
     let mut bills = Vec::new();
+    let corrections: std::collections::HashMap<i64, tarifa_store::CorrectionRow> = tx
+        .corrections(Some(&market.id), None)
+        .await?
+        .into_iter()
+        .map(|c| (c.credit_note_id, c))
+        .collect();
     for b in tx.bills(&market.id).await? {
         let lines: Vec<Value> = tx
             .bill_lines(b.id)
@@ -140,7 +146,7 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             .as_array()
             .map(|a| a.iter().map(allowance).collect())
             .unwrap_or_default();
-        bills.push(json!({
+        let mut bill = json!({
             "number": b.number,
             "kind": b.kind,
             "customer": handles.get(&b.customer_id),
@@ -159,7 +165,13 @@ pub(super) async fn build(app: &App, scenario: &Scenario, market: &Market) -> Re
             "vat": money(b.vat_minor),
             "previous_balance": money(b.previous_balance_minor),
             "total_due": money(b.total_due_minor),
-        }));
+        });
+        if let Some(c) = corrections.get(&b.id) {
+            bill["corrects"] = json!(c.bill_number);
+            bill["reason"] = json!(c.reason);
+            bill["rules"] = json!(c.rule.iter().collect::<Vec<_>>());
+        }
+        bills.push(bill);
     }
     let payments: Vec<Value> = tx
         .payments(&market.id)

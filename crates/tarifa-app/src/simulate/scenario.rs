@@ -237,6 +237,30 @@ pub struct ComplaintStep {
     pub description: Option<String>,
 }
 
+/// A credit note: `bill` ("last" of `customer`, or a bill number), and
+/// either `amount` or `lines`, and `reason`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditNoteStep {
+    #[serde(default)]
+    pub customer: Option<String>,
+    pub bill: String,
+    #[serde(default)]
+    pub amount: Option<String>,
+    #[serde(default)]
+    pub lines: Vec<CreditNoteLineStep>,
+    pub reason: String,
+}
+
+/// A line of the bill to credit (from 1), wholly or up to `amount`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditNoteLineStep {
+    pub line: usize,
+    #[serde(default)]
+    pub amount: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintDecisionStep {
@@ -645,6 +669,33 @@ pub struct ExpectStep {
     /// An allowance a contract was granted on a period's bill.
     #[serde(default)]
     pub allowance: Option<ExpectedAllowances>,
+    /// The credit notes of a customer's bill of a period.
+    #[serde(default)]
+    pub credit_note: Option<ExpectedCreditNote>,
+}
+
+/// The credit notes correcting a customer's bill of a period: how many,
+/// and the amounts of the last.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedCreditNote {
+    pub customer: String,
+    /// `YYYY-MM` of the bill corrected.
+    pub period: String,
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// The last credit note's amount (negative), VAT included.
+    #[serde(default)]
+    pub total: Option<String>,
+    #[serde(default)]
+    pub vat: Option<String>,
+    #[serde(default)]
+    pub previous_balance: Option<String>,
+    #[serde(default)]
+    pub total_due: Option<String>,
+    /// The rule that required it (CMP-3, TRM-6, CMP-6), if one did.
+    #[serde(default)]
+    pub rule: Option<String>,
 }
 
 /// One allowance or several.
@@ -736,6 +787,7 @@ pub enum Action {
     Interruption(InterruptionStep),
     Complaint(ComplaintStep),
     ComplaintDecision(ComplaintDecisionStep),
+    CreditNote(CreditNoteStep),
     Appeal(AppealStep),
     Terminate(TerminateStep),
     PriceChange(PriceChangeStep),
@@ -776,6 +828,7 @@ impl Action {
             Self::Interruption(_) => "interruption",
             Self::Complaint(_) => "complaint",
             Self::ComplaintDecision(_) => "complaint_decision",
+            Self::CreditNote(_) => "credit_note",
             Self::Appeal(_) => "appeal",
             Self::Terminate(_) => "terminate",
             Self::PriceChange(_) => "price_change",
@@ -912,6 +965,17 @@ impl Scenario {
                         .try_into()
                         .map_err(|e| typed("complaint_decision", e))?,
                 ),
+                "credit_note" => {
+                    let step: CreditNoteStep =
+                        value.try_into().map_err(|e| typed("credit_note", e))?;
+                    if step.amount.is_none() == step.lines.is_empty() {
+                        return Err(fail("credit_note: give either `amount` or `lines`".into()));
+                    }
+                    if step.bill == "last" && step.customer.is_none() {
+                        return Err(fail("credit_note: bill = \"last\" needs `customer`".into()));
+                    }
+                    Action::CreditNote(step)
+                }
                 "appeal" => Action::Appeal(value.try_into().map_err(|e| typed("appeal", e))?),
                 "terminate" => {
                     Action::Terminate(value.try_into().map_err(|e| typed("terminate", e))?)

@@ -151,3 +151,9 @@ listing-type = Type
 listing-quantity = Quantity
 listing-empty = No usage in this period.
 listing-roaming = roaming, { $zone }
+
+bill-title-credit-note = Credit note
+bill-corrects = Corrects bill
+bill-correction-reason = Reason
+line-credit-note = Correction of bill { $bill }
+line-credit-note-line = Correction of bill { $bill }, line { $line }

@@ -59,3 +59,8 @@ abuse-disconnection = { $number } is permanently disconnected for a use the term
 
 unlock-code-ready-subject = The unlock code for your { $model } has arrived
 unlock-code-ready = The manufacturer has delivered the unlock code for your { $model } (IMEI { $imei }). Enter it carefully: more than { $attempts } wrong entries disable unlocking by code, and further unlocking is at your cost.
+
+credit-note-issued-subject = Credit note { $bill }
+credit-note-issued = Credit note { $bill } takes { $credited } off your bill for { $from } to { $to }: { $total_due } is still to pay.
+credit-note-issued-nothing-due-subject = Credit note { $bill }
+credit-note-issued-nothing-due = Credit note { $bill } takes { $credited } off your bill for { $from } to { $to }: nothing is left to pay; { $credit } stays to your credit.

@@ -151,3 +151,9 @@ listing-type = Típus
 listing-quantity = Mennyiség
 listing-empty = Ebben az időszakban nem volt forgalom.
 listing-roaming = roaming, { $zone }
+
+bill-title-credit-note = Helyesbítő számla
+bill-corrects = A helyesbített számla
+bill-correction-reason = Indok
+line-credit-note = A(z) { $bill } számla helyesbítése
+line-credit-note-line = A(z) { $bill } számla { $line }. tételének helyesbítése

@@ -59,3 +59,8 @@ abuse-disconnection = A(z) { $number } hívószámot a feltételek által tiltot
 
 unlock-code-ready-subject = Megérkezett a(z) { $model } feloldó kódja
 unlock-code-ready = A gyártó megküldte a(z) { $model } készülék (IMEI { $imei }) feloldó kódját. Gondosan adja meg: { $attempts } hibás próbálkozásnál több letiltja a kódos feloldást, és a további feloldás az Ön költségére történik.
+
+credit-note-issued-subject = A(z) { $bill } helyesbítő számla
+credit-note-issued = A(z) { $bill } helyesbítő számla { $credited } összeget ír jóvá a(z) { $from } – { $to } időszak számlájából: { $total_due } marad fizetendő.
+credit-note-issued-nothing-due-subject = A(z) { $bill } helyesbítő számla
+credit-note-issued-nothing-due = A(z) { $bill } helyesbítő számla { $credited } összeget ír jóvá a(z) { $from } – { $to } időszak számlájából: nincs fizetendő összeg; { $credit } javára marad.

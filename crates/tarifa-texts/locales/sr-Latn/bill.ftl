@@ -151,3 +151,9 @@ listing-type = Vrsta
 listing-quantity = Količina
 listing-empty = U ovom periodu nema saobraćaja.
 listing-roaming = roming, { $zone }
+
+bill-title-credit-note = Knjižno odobrenje
+bill-corrects = Odnosi se na račun
+bill-correction-reason = Razlog
+line-credit-note = Ispravka računa { $bill }
+line-credit-note-line = Ispravka računa { $bill }, stavka { $line }

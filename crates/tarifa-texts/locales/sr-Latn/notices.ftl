@@ -59,3 +59,8 @@ abuse-disconnection = Broj { $number } je trajno isključen zbog korišćenja ko
 
 unlock-code-ready-subject = Stigao je kod za otključavanje uređaja { $model }
 unlock-code-ready = Proizvođač je dostavio kod za otključavanje vašeg uređaja { $model } (IMEI { $imei }). Unesite ga pažljivo: više od { $attempts } pogrešnih unosa onemogućava otključavanje kodom, a dalje otključavanje je o vašem trošku.
+
+credit-note-issued-subject = Knjižno odobrenje { $bill }
+credit-note-issued = Knjižnim odobrenjem { $bill } vaš račun za period od { $from } do { $to } umanjuje se za { $credited }: za uplatu ostaje { $total_due }.
+credit-note-issued-nothing-due-subject = Knjižno odobrenje { $bill }
+credit-note-issued-nothing-due = Knjižnim odobrenjem { $bill } vaš račun za period od { $from } do { $to } umanjuje se za { $credited }: nema iznosa za uplatu; u vašu korist ostaje { $credit }.
