@@ -13,7 +13,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 use tarifa_core::bill::{self, BillLine, LineKind, VatAssignment};
-use tarifa_core::correction::{self, CreditPart, CreditRequest, Credited};
+use tarifa_core::correction::{self, CreditPart, CreditRefusal, CreditRequest, Credited};
 use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
@@ -131,6 +131,15 @@ impl App {
 }
 
 impl App {
+    /// The market of the bill `number`.
+    pub async fn bill_market(&self, ctx: &Ctx, number: &str) -> Result<String> {
+        let mut tx = self.begin_read(ctx).await?;
+        tx.bill_by_number(number)
+            .await?
+            .map(|b| b.market)
+            .ok_or_else(|| AppError::not_found("bill", number))
+    }
+
     /// The number of a customer's last bill (credit notes aside).
     pub async fn last_bill_number(&self, ctx: &Ctx, customer_id: i64) -> Result<Option<String>> {
         let mut tx = self.begin_read(ctx).await?;
@@ -217,10 +226,16 @@ pub(crate) async fn write_credit_note(
     }
     let parts = correction::credit_parts(market, &lines, &credited, request).map_err(|e| {
         let field = match request {
-            CreditRequest::Amount(_) => "amount",
+            CreditRequest::Amount(_) | CreditRequest::Charged(_) => "amount",
             CreditRequest::Lines(_) => "lines",
         };
-        AppError::invalid(field, format!("bill {}: {e}", bill.number))
+        match e {
+            // The bill's state refuses it, not the request's form.
+            CreditRefusal::MoreThanLeft { .. } | CreditRefusal::MoreThanLeftOfLine { .. } => {
+                AppError::Conflict(format!("bill {}: {e}", bill.number))
+            }
+            _ => AppError::invalid(field, format!("bill {}: {e}", bill.number)),
+        }
     })?;
     let credit_lines = credit_lines(&bill.number, &parts, rule);
     let mut draft = bill::draft(market, on.first_of_month(), &[], credit_lines)

@@ -3,8 +3,10 @@
 //! contract, queues its fees for the final bill and sets the return deadline.
 
 use jiff::civil::Date;
+use tarifa_core::bill::VatAssignment;
 use tarifa_core::catalog::OneTimeCategory;
 use tarifa_core::contract::ContractStatus;
+use tarifa_core::correction::{ChargedAmount, CreditRequest};
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::phrase::Phrase;
@@ -326,34 +328,62 @@ impl App {
                 ),
             );
             if billed.is_positive() {
-                tx.insert_charge(&charge_row(
-                    market,
-                    Charge {
-                        customer_id,
+                // What the bills charged for the device is taken back by a
+                // credit note on each of them, at the VAT it was charged at.
+                let mut by_bill: Vec<(i64, Vec<ChargedAmount>)> = Vec::new();
+                for (bill_id, amount, vat) in tx.billed_sale_charges(sale.id).await? {
+                    let vat: VatAssignment = serde_json::from_str(&vat).map_err(|e| {
+                        AppError::invalid("vat", format!("a charge of sale {}: {e}", sale.id))
+                    })?;
+                    let part = ChargedAmount {
+                        amount: Money::from_minor(amount, market.currency),
+                        vat,
                         contract_id: Some(contract.id),
-                        on: today,
-                        line: "credit",
-                        category: OneTimeCategory::OtherChargesCredits,
-                        fee_kind: None,
-                        amount: -billed,
-                        rule: rules::TRM_6,
-                        description: format!(
-                            "device {} returned on withdrawal from the sale: what was billed for it is credited, {}",
+                    };
+                    match by_bill.iter_mut().find(|(id, _)| *id == bill_id) {
+                        Some((_, parts)) => parts.push(part),
+                        None => by_bill.push((bill_id, vec![part])),
+                    }
+                }
+                let bills = tx.bills_of_customer(customer_id).await?;
+                for (bill_id, parts) in by_bill {
+                    let Some(bill) = bills.iter().find(|b| b.id == bill_id) else {
+                        continue;
+                    };
+                    let asked: i64 = parts.iter().map(|p| p.amount.minor()).sum();
+                    let left = crate::corrections::left_of_bill(tx, bill).await?;
+                    // A bill already corrected in part gives back what is left of it.
+                    let request = if asked <= left {
+                        CreditRequest::Charged(parts)
+                    } else if left > 0 {
+                        CreditRequest::Amount(Money::from_minor(left, market.currency))
+                    } else {
+                        continue;
+                    };
+                    let note = crate::corrections::write_credit_note(
+                        tx,
+                        market,
+                        bill,
+                        &request,
+                        &format!(
+                            "withdrawal from the sale of {}, {}",
                             sale.device_id, contract.number
                         ),
-                        phrase: Phrase::new("line-withdrawal-credit")
-                            .text("device", sale.device_id.clone())
-                            .text("number", contract.number.clone()),
-                    },
-                ))
-                .await?;
-                decision.because(
-                    rules::TRM_6,
-                    format!(
-                        "{billed} billed for {} is credited on the next bill",
-                        sale.device_id
-                    ),
-                );
+                        Some(rules::TRM_6),
+                        today,
+                    )
+                    .await?;
+                    decision.because(
+                        rules::TRM_6,
+                        format!(
+                            "{} billed for {} on bill {} is credited by credit note {}",
+                            Money::from_minor(asked.min(left), market.currency),
+                            sale.device_id,
+                            bill.number,
+                            note.number
+                        ),
+                    );
+                }
             }
         }
         Ok(())

@@ -21,6 +21,17 @@ pub enum CreditRequest {
     /// Lines of the bill by their number (from 1, in the bill's order), each
     /// wholly or up to the amount given.
     Lines(Vec<(usize, Option<Money>)>),
+    /// Amounts the bill charged at a known VAT (a charge it carried, such as
+    /// a device's instalments), each taken back at that VAT.
+    Charged(Vec<ChargedAmount>),
+}
+
+/// An amount a bill charged at a known VAT, for one contract or none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChargedAmount {
+    pub amount: Money,
+    pub vat: VatAssignment,
+    pub contract_id: Option<i64>,
 }
 
 /// What earlier credit notes took from a bill.
@@ -120,6 +131,30 @@ pub fn credit_parts(
                     contract_id: None,
                 })
                 .collect())
+        }
+        CreditRequest::Charged(charged) => {
+            let mut parts = Vec::with_capacity(charged.len());
+            for c in charged {
+                if !c.amount.is_positive() {
+                    return Err(CreditRefusal::NotPositive(c.amount));
+                }
+                parts.push(CreditPart {
+                    line: None,
+                    amount: c.amount,
+                    vat: c.vat.clone(),
+                    contract_id: c.contract_id,
+                });
+            }
+            if parts.is_empty() {
+                return Err(CreditRefusal::NoLines);
+            }
+            let asked = parts
+                .iter()
+                .fold(Money::zero(currency), |sum, p| sum + p.amount);
+            if asked.minor() > left.minor() {
+                return Err(CreditRefusal::MoreThanLeft { asked, left });
+            }
+            Ok(parts)
         }
         CreditRequest::Lines(asked) => {
             if asked.is_empty() {
@@ -440,6 +475,33 @@ mod tests {
         let mut alone = vec![(3, m(-300))];
         net_onto_corrected(&mut alone, &[(3, 2)]);
         assert_eq!(alone, vec![(3, m(-300))]);
+    }
+
+    #[test]
+    fn a_charge_is_credited_at_its_own_vat_within_the_bill() {
+        let market = hu();
+        let bill = [
+            line(&market, 4990, VatAssignment::Standard),
+            line(
+                &market,
+                2000,
+                VatAssignment::Class("internet_access".into()),
+            ),
+        ];
+        let at = |minor| {
+            CreditRequest::Charged(vec![ChargedAmount {
+                amount: Money::from_minor(minor, market.currency),
+                vat: VatAssignment::Standard,
+                contract_id: Some(7),
+            }])
+        };
+        let parts = credit_parts(&market, &bill, &Credited::default(), &at(4990)).expect("within");
+        assert_eq!(parts[0].vat, VatAssignment::Standard);
+        assert_eq!(parts[0].contract_id, Some(7));
+        assert!(matches!(
+            credit_parts(&market, &bill, &Credited::default(), &at(6991)),
+            Err(CreditRefusal::MoreThanLeft { .. })
+        ));
     }
 
     proptest! {

@@ -369,3 +369,130 @@ async fn operations_quote_change_and_refuse_on_every_backend() {
         db.drop_database().await.expect("cleanup");
     }
 }
+
+/// `POST /api/v1/creditNote`: billing corrects an issued bill by a credit
+/// note that names it; more than is left of the bill is a 409 and writes
+/// nothing; other roles may not; the note is a bill of the TMF listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credit_notes_over_http_on_every_backend() {
+    for db in TestDatabase::all().await.expect("test databases") {
+        let server = start(&db.url).await;
+        let base = server.base.clone();
+        let app = server.app.clone();
+        let ctx = Ctx::new("test");
+        let (_, agent) = app
+            .create_token(&ctx, Role::Agent, None, None)
+            .await
+            .expect("agent");
+        let (_, billing) = app
+            .create_token(&ctx, Role::Billing, None, None)
+            .await
+            .expect("billing");
+        let marko = customer(&base, &agent, "rs", "Marko Petrović", "biometric_id_card").await;
+        contract(&base, &agent, &marko, "rs.package.mini-990", json!({})).await;
+        let market = app.market("rs").expect("rs").clone();
+        let today = app.today(&market);
+        app.run_bills(&ctx, &market, today.first_of_month(), today)
+            .await
+            .expect("a bill run");
+        let bills = get_json(
+            format!("{base}/tmf-api/customerBillManagement/v4/customerBill"),
+            &billing,
+        )
+        .await;
+        let bill = bills.json[0].clone();
+        let number = bill["billNo"].as_str().expect("a bill number").to_owned();
+        let total = bill["taxIncludedAmount"]["value"]
+            .as_f64()
+            .expect("a total");
+        assert!(total >= 2.0, "{bill:#}");
+
+        let note = send_json(
+            "POST",
+            format!("{base}{OPS}/creditNote"),
+            &billing,
+            json!({
+                "bill": number, "amount": { "unit": "RSD", "value": 1 }, "reason": "charged twice"
+            }),
+        )
+        .await;
+        let note = ok(&note, 201, "credit note");
+        assert_eq!(note["@type"], "CreditNote");
+        assert!(
+            note["number"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("RS-CN-")),
+            "{note:#}"
+        );
+        assert_eq!(note["corrects"], number.as_str());
+        assert_eq!(note["total"]["value"], -1.0);
+
+        let too_much = send_json(
+            "POST",
+            format!("{base}{OPS}/creditNote"),
+            &billing,
+            json!({
+                "bill": number, "amount": { "unit": "RSD", "value": total }, "reason": "all of it"
+            }),
+        )
+        .await;
+        assert_eq!(too_much.status, 409, "{}", too_much.text);
+        assert!(
+            too_much.text.contains("more than is left"),
+            "{}",
+            too_much.text
+        );
+        let neither = send_json(
+            "POST",
+            format!("{base}{OPS}/creditNote"),
+            &billing,
+            json!({
+                "bill": number, "reason": "nothing asked"
+            }),
+        )
+        .await;
+        assert_eq!(neither.status, 400, "{}", neither.text);
+        let unknown = send_json(
+            "POST",
+            format!("{base}{OPS}/creditNote"),
+            &billing,
+            json!({
+                "bill": "RS-2026-9999999", "amount": { "unit": "RSD", "value": 1 }, "reason": "x"
+            }),
+        )
+        .await;
+        assert_eq!(unknown.status, 404, "{}", unknown.text);
+        let by_agent = send_json(
+            "POST",
+            format!("{base}{OPS}/creditNote"),
+            &agent,
+            json!({
+                "bill": number, "amount": { "unit": "RSD", "value": 1 }, "reason": "x"
+            }),
+        )
+        .await;
+        assert_eq!(by_agent.status, 403, "{}", by_agent.text);
+
+        // The credit note is listed as a bill of its own, the bill unchanged.
+        let listed = get_json(
+            format!("{base}/tmf-api/customerBillManagement/v4/customerBill"),
+            &billing,
+        )
+        .await;
+        let listed = listed.json.as_array().expect("a list").clone();
+        assert_eq!(listed.len(), 2, "{listed:#?}");
+        let credit = listed
+            .iter()
+            .find(|b| b["category"] == "creditNote")
+            .expect("the credit note");
+        assert_eq!(credit["taxIncludedAmount"]["value"], -1.0);
+        let same = listed
+            .iter()
+            .find(|b| b["billNo"] == number.as_str())
+            .expect("the bill");
+        assert_eq!(same["taxIncludedAmount"]["value"], total);
+        let _ = server.stop.send(());
+        let _ = server.done.await;
+        db.drop_database().await.expect("cleanup");
+    }
+}

@@ -139,6 +139,20 @@ impl Tx {
         Ok(billed)
     }
 
+    /// What the bills charged for a sale: (bill id, amount, VAT assignment
+    /// as JSON), a row a billed charge, oldest first.
+    pub async fn billed_sale_charges(&mut self, sale_id: i64) -> Result<Vec<(i64, i64, String)>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, (i64, i64, String)>(
+                "SELECT bill_id, amount_minor, vat FROM charges
+                 WHERE device_sale_id = $1 AND bill_id IS NOT NULL ORDER BY bill_id, id",
+            )
+            .bind(sale_id)
+            .fetch_all(c)
+            .await?
+        }))
+    }
+
     /// The device of a withdrawn sale came back.
     pub async fn device_sale_returned(&mut self, sale_id: i64, on: &str) -> Result<()> {
         on_tx!(self, c => {

@@ -2,9 +2,10 @@
 //! style (TMF `Error` bodies, absolute hrefs, `Money`): unlock requests and
 //! code entry, quotes before a termination or a package change and the
 //! changes themselves, price changes, spending limits and listings, transfer
-//! of ownership, and the scenario runner.
+//! of ownership, credit notes, and the scenario runner.
 
 mod contract;
+mod credit_note;
 mod pricing;
 mod simulate;
 mod unlock;
@@ -27,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         unlock::routes()
             .merge(contract::routes())
             .merge(pricing::routes())
+            .merge(credit_note::routes())
             .merge(simulate::routes()),
     )
 }

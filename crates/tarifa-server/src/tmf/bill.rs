@@ -183,16 +183,16 @@ fn represent(
         bill_no: bill.number.clone(),
         bill_date: day_start(&bill.issued_on, tz),
         payment_due_date: day_start(&bill.due_on, tz),
-        category: if bill.kind == "separate" {
-            "final"
-        } else {
-            "normal"
+        category: match bill.kind.as_str() {
+            "separate" => "final",
+            tarifa_app::corrections::CREDIT_NOTE => "creditNote",
+            _ => "normal",
         }
         .to_owned(),
-        run_type: if bill.kind == "separate" {
-            "offCycle"
-        } else {
+        run_type: if bill.kind == "monthly" {
             "onCycle"
+        } else {
+            "offCycle"
         }
         .to_owned(),
         billing_period: TimePeriod::days(Some(&bill.period_from), Some(&bill.period_to), tz),
