@@ -74,6 +74,7 @@ pub fn run(command: Command, markets: Option<&PathBuf>) -> Result<()> {
             seed,
             dir,
         } => generate(
+            &crate::load_markets(markets)?,
             &market,
             subscribers,
             records_per_subscriber,
@@ -120,9 +121,41 @@ data_mb = 30720
 rates = { voice_min = "0.10", voice_intl_min = "0.39", sms = "0.05", data_mb = "0.0075" }
 "#;
 
+/// The same packages for a currency billed in whole units (the forint):
+/// the fees at about 400 to the euro, whole; the rates too.
+const CATALOG_WHOLE_UNITS: &str = r#"# tarifa bench: packages of the generated month.
+[[package]]
+id = "bench-s"
+name = "Bench S"
+monthly_fee = "3990"
+voice_min = 100
+sms = 50
+data_mb = 2048
+rates = { voice_min = "48", voice_intl_min = "236", sms = "24", data_mb = "5" }
+
+[[package]]
+id = "bench-m"
+name = "Bench M"
+monthly_fee = "7990"
+voice_min = 500
+sms = 200
+data_mb = 10240
+rates = { voice_min = "40", voice_intl_min = "196", sms = "20", data_mb = "4" }
+
+[[package]]
+id = "bench-l"
+name = "Bench L"
+monthly_fee = "11990"
+voice_min = -1
+sms = -1
+data_mb = 30720
+rates = { voice_min = "40", voice_intl_min = "156", sms = "20", data_mb = "3" }
+"#;
+
 const PACKAGES: [&str; 3] = ["bench-s", "bench-m", "bench-l"];
 
 fn generate(
+    markets: &[tarifa_core::market::Market],
     market: &str,
     subscribers: u64,
     per: u64,
@@ -133,7 +166,15 @@ fn generate(
     let month = crate::bill_run::parse_period(period)?;
     let days = i64::from(month.days_in_month());
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(dir.join("catalog.toml"), CATALOG).context("writing catalog.toml")?;
+    let Some(of_market) = markets.iter().find(|m| m.id == market) else {
+        bail!("--market {market:?}: not a market of this installation");
+    };
+    let catalog = if of_market.currency.minor_unit() == 0 {
+        CATALOG_WHOLE_UNITS
+    } else {
+        CATALOG
+    };
+    std::fs::write(dir.join("catalog.toml"), catalog).context("writing catalog.toml")?;
     let mut dice = Dice(seed);
     let mut subs =
         BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join("subscribers.csv"))?);
