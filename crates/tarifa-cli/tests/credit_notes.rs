@@ -3,49 +3,13 @@
 //! left of it; on SQLite and (when `TARIFA_TEST_DATABASE_URL` is set)
 //! PostgreSQL.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::Value;
 use tarifa_store::Store;
-use tarifa_store::testing::TestDatabase;
 
-fn tarifa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tarifa"))
-        .args(args)
-        .output()
-        .expect("the tarifa binary runs")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "tarifa failed ({:?}):\n{}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tarifa-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-async fn backends() -> Vec<(String, Option<TestDatabase>)> {
-    let mut all = vec![("sqlite".to_owned(), None)];
-    if let Some(db) = TestDatabase::postgres().await.expect("test database") {
-        all.push(("postgres".to_owned(), Some(db)));
-    }
-    all
-}
+mod common;
+use common::{backends, ok, s, tarifa, temp_dir};
 
 /// A month of a few Hungarian subscribers billed into `url` (or the
 /// directory's SQLite file).
