@@ -14,6 +14,7 @@ pub mod customers;
 pub mod delivery;
 pub mod documents;
 mod dunning;
+pub mod einvoice;
 pub mod notices;
 mod outbox;
 pub mod ownership;

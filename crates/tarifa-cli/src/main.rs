@@ -29,6 +29,7 @@ mod bill_run;
 mod bills;
 mod calendar;
 mod demo;
+mod einvoice;
 mod notices;
 mod serve;
 mod simulate;
@@ -74,6 +75,9 @@ enum Command {
     /// Bills: list them, render one as PDF or HTML, correct one by a credit note.
     #[command(subcommand)]
     Bills(bills::Command),
+    /// E-invoices: a bill as the tax authority takes it (NAV Online Számla, Hungary).
+    #[command(subcommand)]
+    Einvoice(einvoice::Command),
     /// Benchmarks: generate a month of usage, then load, import and bill it.
     #[command(subcommand)]
     Bench(bench::Command),
@@ -151,6 +155,9 @@ fn main() -> ExitCode {
         }
         Command::Bills(command) => {
             bills::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Einvoice(command) => {
+            einvoice::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(command) => {
             bench::run(command, cli.markets.as_ref()).map(|()| ExitCode::SUCCESS)

@@ -202,6 +202,67 @@ async fn a_credit_note_corrects_a_bill_within_what_is_left_of_it() {
         );
         assert!(page.contains("charged twice"), "{backend}");
 
+        // Both as NAV Online Számla takes them: valid against the
+        // authority's schema, the credit note a modification of its bill.
+        let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tarifa-einvoice/schemas/nav/invoiceData.xsd");
+        for (document, file) in [
+            (number.as_str(), "bill.xml"),
+            ("HU-CN-2026-0000001", "note.xml"),
+        ] {
+            let xml = dir.join(file);
+            ok(tarifa(&[
+                "einvoice",
+                "export",
+                "--bill",
+                document,
+                "--out",
+                s(&xml),
+                "--db",
+                &url,
+            ]));
+            let valid = std::process::Command::new("xmllint")
+                .arg("--noout")
+                .arg("--schema")
+                .arg(&schema)
+                .arg(&xml)
+                .output()
+                .expect("xmllint runs (Debian: libxml2-utils)");
+            assert!(
+                valid.status.success(),
+                "{backend}: {document}: {}",
+                String::from_utf8_lossy(&valid.stderr)
+            );
+            let text = std::fs::read_to_string(&xml).expect("the XML");
+            assert!(
+                text.contains("<customerVatStatus>PRIVATE_PERSON</customerVatStatus>"),
+                "{backend}"
+            );
+            assert!(
+                !text.contains("<customerName>"),
+                "{backend}: a private person is not named"
+            );
+        }
+        let note_xml = std::fs::read_to_string(dir.join("note.xml")).expect("the XML");
+        assert!(
+            note_xml.contains(&format!(
+                "<originalInvoiceNumber>{number}</originalInvoiceNumber>"
+            )),
+            "{backend}"
+        );
+        assert!(
+            note_xml.contains(&format!(
+                "<invoiceGrossAmount>{}</invoiceGrossAmount>",
+                -(total / 3)
+            )),
+            "{backend}"
+        );
+        let bill_xml = std::fs::read_to_string(dir.join("bill.xml")).expect("the XML");
+        assert!(
+            bill_xml.contains(&format!("<invoiceGrossAmount>{total}</invoiceGrossAmount>")),
+            "{backend}: the gross total is the bill's"
+        );
+
         // The ledger still balances, and the customer owes the bill less the credit.
         let store = Store::open(&url).await.expect("open");
         let mut tx = store
