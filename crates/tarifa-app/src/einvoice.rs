@@ -174,9 +174,21 @@ async fn nav_lines(market: &Market, tx: &mut Tx, bill: &BillRow) -> Result<Vec<L
             rule: None,
             category: None,
         };
+        // In Hungarian when the line carries its phrase (an invoice is
+        // written in the language of the country); the stored text else.
+        let description = row
+            .phrase
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<tarifa_core::phrase::Phrase>(p).ok())
+            .and_then(|p| {
+                tarifa_texts::Texts::shipped()
+                    .phrase(tarifa_texts::Lang::Hu, &p, market.currency)
+                    .ok()
+            })
+            .unwrap_or_else(|| row.description.clone());
         for share in vat_shares(market, std::slice::from_ref(&line)) {
             lines.push(Line {
-                description: row.description.clone(),
+                description: description.clone(),
                 product: row.kind.clone(),
                 gross: share.gross,
                 rate: share.rate,

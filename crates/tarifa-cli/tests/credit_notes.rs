@@ -257,6 +257,12 @@ async fn a_credit_note_corrects_a_bill_within_what_is_left_of_it() {
             )),
             "{backend}"
         );
+        assert!(
+            note_xml.contains(&format!(
+                "<lineDescription>A(z) {number} számla helyesbítése</lineDescription>"
+            )),
+            "{backend}: the lines in Hungarian"
+        );
         let bill_xml = std::fs::read_to_string(dir.join("bill.xml")).expect("the XML");
         assert!(
             bill_xml.contains(&format!("<invoiceGrossAmount>{total}</invoiceGrossAmount>")),
