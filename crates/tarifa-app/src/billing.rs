@@ -212,20 +212,20 @@ fn same_totals(a: &[BucketTotal], b: &[BucketTotal]) -> bool {
 }
 
 /// What a bill is, besides its draft.
-pub(crate) struct BillHeader<'a> {
-    pub(crate) market: &'a Market,
-    pub(crate) number: String,
-    pub(crate) kind: &'a str,
-    pub(crate) customer_id: i64,
-    pub(crate) period: &'a str,
-    pub(crate) issued_on: Date,
-    pub(crate) due_on: Date,
+struct BillHeader<'a> {
+    market: &'a Market,
+    number: String,
+    kind: &'a str,
+    customer_id: i64,
+    period: &'a str,
+    issued_on: Date,
+    due_on: Date,
     /// The customer's balance before this bill (+ owed, − credit).
-    pub(crate) previous: i64,
+    previous: i64,
 }
 
 /// A drafted bill as the store writes it, with its ledger transfer.
-pub(crate) fn to_new_bill(
+fn to_new_bill(
     header: BillHeader<'_>,
     draft: &BillDraft,
     body: EncodedBody,
@@ -548,34 +548,67 @@ impl App {
             year,
             tx.reserve_bill_numbers(&market.id, year, 1).await?,
         );
-        let previous = tx.account_balance(&ledger::receivable(customer_id)).await?;
-        let owner = tx.customer(customer_id).await?;
-        let new = to_new_bill(
-            BillHeader {
-                market,
-                number: number.clone(),
-                kind: "separate",
-                customer_id,
-                period: &period_code(on.first_of_month()),
-                issued_on: on,
-                due_on: market.due_date(on),
-                previous,
-            },
-            &draft,
-            body(
-                market,
-                owner.as_ref().map(OwnerBlock::from).as_ref(),
-                &[],
-                &[],
-                &draft,
-            )?,
-            charge_ids,
-            usage_billed,
-        );
-        tx.insert_bills(std::slice::from_ref(&new)).await?;
-        crate::bill_notices::notice_of_bill(tx, market, &number).await?;
+        let document = OwnDocument {
+            number: number.clone(),
+            kind: "separate",
+            customer_id,
+            period: &period_code(on.first_of_month()),
+            issued_on: on,
+            due_on: market.due_date(on),
+        };
+        write_own_document(tx, market, &document, &draft, charge_ids, usage_billed).await?;
         Ok(number)
     }
+}
+
+/// A document issued on its own, between bill runs (a separate bill, a
+/// credit note): what it is besides its draft.
+pub(crate) struct OwnDocument<'a> {
+    pub(crate) number: String,
+    pub(crate) kind: &'a str,
+    pub(crate) customer_id: i64,
+    pub(crate) period: &'a str,
+    pub(crate) issued_on: Date,
+    pub(crate) due_on: Date,
+}
+
+/// Writes a document of its own with its ledger transfer (the customer's
+/// balance before it is its previous balance) and makes its notice.
+pub(crate) async fn write_own_document(
+    tx: &mut tarifa_store::Tx,
+    market: &Market,
+    document: &OwnDocument<'_>,
+    draft: &BillDraft,
+    charge_ids: Vec<i64>,
+    usage_billed: Vec<UsageBilled>,
+) -> Result<()> {
+    let customer_id = document.customer_id;
+    let previous = tx.account_balance(&ledger::receivable(customer_id)).await?;
+    let owner = tx.customer(customer_id).await?;
+    let new = to_new_bill(
+        BillHeader {
+            market,
+            number: document.number.clone(),
+            kind: document.kind,
+            customer_id,
+            period: document.period,
+            issued_on: document.issued_on,
+            due_on: document.due_on,
+            previous,
+        },
+        draft,
+        body(
+            market,
+            owner.as_ref().map(OwnerBlock::from).as_ref(),
+            &[],
+            &[],
+            draft,
+        )?,
+        charge_ids,
+        usage_billed,
+    );
+    tx.insert_bills(std::slice::from_ref(&new)).await?;
+    crate::bill_notices::notice_of_bill(tx, market, &document.number).await
 }
 
 /// The price changes of a market by package.
@@ -815,7 +848,7 @@ fn charge_line(market: &Market, row: &ChargeRow) -> Result<BillLine> {
 /// and delivery address (1), the operator's data (4), the packages (back 1),
 /// usage by type and destination (back 2–4), allowances (back 5), VAT per
 /// rate (BIL-4) and how it is delivered (BIL-6).
-pub(crate) fn body(
+fn body(
     market: &Market,
     owner: Option<&OwnerBlock>,
     packages: &[String],
@@ -896,7 +929,7 @@ struct OperatorBlock<'a> {
 /// The owner block of a bill (BIL-2 (1)): all a bill run keeps of each
 /// customer while it drafts; the notices read the customers a batch at a time.
 #[derive(Clone, Debug, serde::Serialize)]
-pub(crate) struct OwnerBlock {
+struct OwnerBlock {
     name: String,
     address: Option<String>,
     email: Option<String>,

@@ -246,14 +246,19 @@ impl App {
                         // note of the upheld amount (never more than is left
                         // of the bill).
                         let disputed = Money::from_minor(row.disputed_minor, market.currency);
-                        let left = crate::corrections::left_of_bill(&mut tx, &bill).await?;
-                        let credit = disputed.min(Money::from_minor(left, market.currency));
-                        if credit.is_positive() {
+                        let left = Money::from_minor(
+                            crate::corrections::left_of_bill(&mut tx, &bill).await?,
+                            market.currency,
+                        );
+                        if let Some(request) = tarifa_core::correction::within_left(
+                            tarifa_core::correction::CreditRequest::Amount(disputed),
+                            left,
+                        ) {
                             let note = crate::corrections::write_credit_note(
                                 &mut tx,
                                 &market,
                                 &bill,
-                                &tarifa_core::correction::CreditRequest::Amount(credit),
+                                &request,
                                 &format!("upheld complaint {handle}"),
                                 Some(rules::CMP_3),
                                 today,
@@ -262,8 +267,10 @@ impl App {
                             decision.because(
                                 rules::CMP_3,
                                 format!(
-                                    "{credit} of bill {} is credited by credit note {}",
-                                    bill.number, note.number
+                                    "{} of bill {} is credited by credit note {}",
+                                    note.total.trim_start_matches('-'),
+                                    bill.number,
+                                    note.number
                                 ),
                             );
                         }

@@ -14,14 +14,13 @@ use jiff::civil::Date;
 use serde::Serialize;
 use tarifa_core::bill::{self, BillLine, LineKind, VatAssignment};
 use tarifa_core::correction::{self, CreditPart, CreditRefusal, CreditRequest, Credited};
-use tarifa_core::ledger;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_core::phrase::Phrase;
 use tarifa_core::rule::RuleId;
 use tarifa_store::{BillLineRow, BillRow};
 
-use crate::billing::{BillHeader, OwnerBlock, body, to_new_bill};
+use crate::billing::{OwnDocument, write_own_document};
 use crate::{App, AppError, Ctx, Result};
 
 /// The kind of a credit note's bill row.
@@ -248,32 +247,16 @@ pub(crate) async fn write_credit_note(
         .await?;
     let number = format!("{}-CN-{year}-{sequence:07}", market.id.to_uppercase());
     let customer_id = bill.customer_id;
-    let previous = tx.account_balance(&ledger::receivable(customer_id)).await?;
-    let owner = tx.customer(customer_id).await?;
-    let new = to_new_bill(
-        BillHeader {
-            market,
-            number: number.clone(),
-            kind: CREDIT_NOTE,
-            customer_id,
-            period: &bill.period,
-            issued_on: on,
-            // Nothing is to be paid for a credit note.
-            due_on: on,
-            previous,
-        },
-        &draft,
-        body(
-            market,
-            owner.as_ref().map(OwnerBlock::from).as_ref(),
-            &[],
-            &[],
-            &draft,
-        )?,
-        Vec::new(),
-        Vec::new(),
-    );
-    tx.insert_bills(std::slice::from_ref(&new)).await?;
+    let document = OwnDocument {
+        number: number.clone(),
+        kind: CREDIT_NOTE,
+        customer_id,
+        period: &bill.period,
+        issued_on: on,
+        // Nothing is to be paid for a credit note.
+        due_on: on,
+    };
+    write_own_document(tx, market, &document, &draft, Vec::new(), Vec::new()).await?;
     let id = tx
         .bill_by_number(&number)
         .await?
@@ -288,7 +271,6 @@ pub(crate) async fn write_credit_note(
         &serde_json::to_string(&from_lines).unwrap_or_else(|_| "[]".into()),
     )
     .await?;
-    crate::bill_notices::notice_of_bill(tx, market, &number).await?;
     let shown = |m: Money| m.to_string();
     Ok(CreditNote {
         number,

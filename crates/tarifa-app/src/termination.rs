@@ -353,11 +353,10 @@ impl App {
                     let asked: i64 = parts.iter().map(|p| p.amount.minor()).sum();
                     let left = crate::corrections::left_of_bill(tx, bill).await?;
                     // A bill already corrected in part gives back what is left of it.
-                    let request = if asked <= left {
-                        CreditRequest::Charged(parts)
-                    } else if left > 0 {
-                        CreditRequest::Amount(Money::from_minor(left, market.currency))
-                    } else {
+                    let Some(request) = tarifa_core::correction::within_left(
+                        CreditRequest::Charged(parts),
+                        Money::from_minor(left, market.currency),
+                    ) else {
                         continue;
                     };
                     let note = crate::corrections::write_credit_note(

@@ -234,6 +234,29 @@ pub fn credit_lines(
         .collect()
 }
 
+/// What a rule's credit (an upheld complaint's amount, a withdrawn sale's
+/// charges) may take of a bill with `left` on it: all of it when it fits,
+/// else what is left (spread over the bill's rates); nothing when nothing is
+/// left. A correction the law requires is capped, not refused.
+pub fn within_left(request: CreditRequest, left: Money) -> Option<CreditRequest> {
+    if !left.is_positive() {
+        return None;
+    }
+    let asked = match &request {
+        CreditRequest::Amount(amount) => *amount,
+        CreditRequest::Charged(charged) => charged
+            .iter()
+            .fold(Money::zero(left.currency()), |sum, c| sum + c.amount),
+        // Lines are capped line by line by `credit_parts`.
+        CreditRequest::Lines(_) => return Some(request),
+    };
+    if asked.minor() <= left.minor() {
+        Some(request)
+    } else {
+        Some(CreditRequest::Amount(left))
+    }
+}
+
 /// Moves each credit note's amount onto the bill it corrects, so that what
 /// is open is reckoned bill by bill: `amounts` are `(bill id, amount)`,
 /// `links` `(credit note id, corrected bill id)`. A credit note whose bill
@@ -475,6 +498,31 @@ mod tests {
         let mut alone = vec![(3, m(-300))];
         net_onto_corrected(&mut alone, &[(3, 2)]);
         assert_eq!(alone, vec![(3, m(-300))]);
+    }
+
+    #[test]
+    fn a_rules_credit_is_capped_at_what_is_left() {
+        let market = hu();
+        let m = |minor| Money::from_minor(minor, market.currency);
+        assert_eq!(
+            within_left(CreditRequest::Amount(m(300)), m(1000)),
+            Some(CreditRequest::Amount(m(300)))
+        );
+        assert_eq!(
+            within_left(CreditRequest::Amount(m(3000)), m(1000)),
+            Some(CreditRequest::Amount(m(1000)))
+        );
+        assert_eq!(within_left(CreditRequest::Amount(m(300)), m(0)), None);
+        let charged = CreditRequest::Charged(vec![ChargedAmount {
+            amount: m(800),
+            vat: VatAssignment::Standard,
+            contract_id: None,
+        }]);
+        assert_eq!(within_left(charged.clone(), m(800)), Some(charged.clone()));
+        assert_eq!(
+            within_left(charged, m(500)),
+            Some(CreditRequest::Amount(m(500)))
+        );
     }
 
     #[test]
