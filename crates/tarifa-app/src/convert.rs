@@ -368,3 +368,33 @@ fn build_contract(
         owner_since: opt_date("owner since", row.owner_since.as_deref())?,
     })
 }
+
+/// A stored bill line as the core reads it: kind, contract, text and
+/// phrase, amount and VAT (its rule and category are not needed by those
+/// that read lines back: corrections and e-invoices).
+pub(crate) fn bill_line(
+    market: &Market,
+    row: tarifa_store::BillLineRow,
+) -> Result<tarifa_core::bill::BillLine> {
+    let corrupt = |what: &'static str, detail: String| StoreError::Corrupt { what, detail };
+    let vat = serde_json::from_str(&row.vat)
+        .map_err(|e| corrupt("bill line VAT", format!("line {}: {e}", row.position)))?;
+    let kind = row
+        .kind
+        .parse()
+        .map_err(|e: String| corrupt("bill line kind", e))?;
+    let phrase = row
+        .phrase
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    Ok(tarifa_core::bill::BillLine {
+        kind,
+        contract_id: row.contract_id,
+        description: row.description,
+        phrase,
+        amount: Money::from_minor(row.amount_minor, market.currency),
+        vat,
+        rule: None,
+        category: None,
+    })
+}

@@ -12,7 +12,7 @@
 
 use jiff::civil::Date;
 use serde::Serialize;
-use tarifa_core::bill::{self, BillLine, LineKind, VatAssignment};
+use tarifa_core::bill::{self, BillLine, VatAssignment};
 use tarifa_core::correction::{self, CreditPart, CreditRefusal, CreditRequest, Credited};
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
@@ -196,6 +196,9 @@ pub(crate) async fn write_credit_note(
             ),
         ));
     }
+    // What is left of the bill is read and taken in one transaction; on
+    // PostgreSQL the bill is locked for it (SQLite's writer is alone).
+    tx.lock_bill(bill.id).await?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(AppError::invalid(
@@ -321,29 +324,10 @@ fn credit_lines(bill: &str, parts: &[CreditPart], rule: Option<RuleId>) -> Vec<B
     )
 }
 
-/// A stored bill's lines as the core reads them (what the correction needs:
-/// kind, contract, amount and VAT).
+/// A stored bill's lines as the core reads them.
 fn bill_lines(market: &Market, rows: Vec<BillLineRow>) -> Result<Vec<BillLine>> {
     rows.into_iter()
-        .map(|row| {
-            let vat: VatAssignment = serde_json::from_str(&row.vat).map_err(|e| {
-                AppError::invalid("vat", format!("line {} of a bill: {e}", row.position))
-            })?;
-            let kind: LineKind = row
-                .kind
-                .parse()
-                .map_err(|e: String| AppError::invalid("kind", e))?;
-            Ok(BillLine {
-                kind,
-                contract_id: row.contract_id,
-                description: row.description,
-                phrase: None,
-                amount: Money::from_minor(row.amount_minor, market.currency),
-                vat,
-                rule: None,
-                category: None,
-            })
-        })
+        .map(|row| crate::convert::bill_line(market, row))
         .collect()
 }
 

@@ -5,7 +5,7 @@
 //! market file, so it says what the bill said.
 
 use rust_decimal::Decimal;
-use tarifa_core::bill::{BillLine, LineKind, VatAssignment, vat_shares};
+use tarifa_core::bill::vat_shares;
 use tarifa_core::market::Market;
 use tarifa_core::money::Money;
 use tarifa_einvoice::nav::{
@@ -154,42 +154,23 @@ async fn nav_document(tx: &mut Tx, market: &Market, bill: &BillRow) -> Result<Do
 async fn nav_lines(market: &Market, tx: &mut Tx, bill: &BillRow) -> Result<Vec<Line>> {
     let mut lines = Vec::new();
     for row in tx.bill_lines(bill.id).await? {
-        let vat: VatAssignment = serde_json::from_str(&row.vat).map_err(|e| {
-            AppError::invalid(
-                "vat",
-                format!("bill {}, line {}: {e}", bill.number, row.position),
-            )
-        })?;
-        let kind: LineKind = row
-            .kind
-            .parse()
-            .map_err(|e: String| AppError::invalid("kind", e))?;
-        let line = BillLine {
-            kind,
-            contract_id: row.contract_id,
-            description: row.description.clone(),
-            phrase: None,
-            amount: Money::from_minor(row.amount_minor, market.currency),
-            vat,
-            rule: None,
-            category: None,
-        };
+        let product = row.kind.clone();
+        let line = crate::convert::bill_line(market, row)?;
         // In Hungarian when the line carries its phrase (an invoice is
         // written in the language of the country); the stored text else.
-        let description = row
+        let description = line
             .phrase
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<tarifa_core::phrase::Phrase>(p).ok())
+            .as_ref()
             .and_then(|p| {
                 tarifa_texts::Texts::shipped()
-                    .phrase(tarifa_texts::Lang::Hu, &p, market.currency)
+                    .phrase(tarifa_texts::Lang::Hu, p, market.currency)
                     .ok()
             })
-            .unwrap_or_else(|| row.description.clone());
+            .unwrap_or_else(|| line.description.clone());
         for share in vat_shares(market, std::slice::from_ref(&line)) {
             lines.push(Line {
                 description: description.clone(),
-                product: row.kind.clone(),
+                product: product.clone(),
                 gross: share.gross,
                 rate: share.rate,
             });

@@ -57,6 +57,19 @@ impl Tx {
         })
     }
 
+    /// Locks bill `bill_id` until the transaction ends, so that two
+    /// corrections of it are taken one after the other (PostgreSQL; on
+    /// SQLite the writer holds the database).
+    pub async fn lock_bill(&mut self, bill_id: i64) -> Result<()> {
+        if let crate::TxInner::Postgres(c) = &mut self.inner {
+            sqlx::query("SELECT id FROM bills WHERE id = $1 FOR UPDATE")
+                .bind(bill_id)
+                .fetch_optional(&mut **c)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Links the credit note `credit_note_id` (already written as a bill)
     /// to the bill it corrects.
     pub async fn insert_correction(
