@@ -331,28 +331,31 @@ mod tests {
         }
     }
 
-    fn as_credit(market: &Market, parts: &[CreditPart]) -> Vec<BillLine> {
+    fn as_credit(parts: &[CreditPart]) -> Vec<BillLine> {
         credit_lines(
             parts,
             |_| ("credit".into(), Phrase::new("line-credit-note")),
             None,
         )
-        .into_iter()
-        .map(|mut l| {
-            l.amount = Money::from_minor(l.amount.minor(), market.currency);
-            l
-        })
-        .collect()
+    }
+
+    /// 3,000 Ft at the standard rate and 1,000 Ft of internet access.
+    fn two_rate_bill(market: &Market) -> [BillLine; 2] {
+        [
+            line(market, 300000, VatAssignment::Standard),
+            line(
+                market,
+                100000,
+                VatAssignment::Class("internet_access".into()),
+            ),
+        ]
     }
 
     #[test]
     fn an_amount_is_spread_over_the_rates_in_proportion() {
         let market = hu();
         let internet = VatAssignment::Class("internet_access".into());
-        let bill = [
-            line(&market, 300000, VatAssignment::Standard),
-            line(&market, 100000, internet.clone()),
-        ];
+        let bill = two_rate_bill(&market);
         let parts = credit_parts(
             &market,
             &bill,
@@ -382,7 +385,7 @@ mod tests {
         )
         .expect("within the bill");
         let credited = Credited {
-            lines: as_credit(&market, &first),
+            lines: as_credit(&first),
             by_line: BTreeMap::new(),
         };
         assert_eq!(
@@ -411,10 +414,7 @@ mod tests {
     fn lines_are_credited_at_their_own_vat_up_to_what_is_left_of_them() {
         let market = hu();
         let internet = VatAssignment::Class("internet_access".into());
-        let bill = [
-            line(&market, 300000, VatAssignment::Standard),
-            line(&market, 100000, internet.clone()),
-        ];
+        let bill = two_rate_bill(&market);
         let parts = credit_parts(
             &market,
             &bill,
@@ -426,7 +426,7 @@ mod tests {
         assert_eq!(parts[0].vat, internet);
         assert_eq!(parts[0].amount.minor(), 100000);
         let credited = Credited {
-            lines: as_credit(&market, &parts),
+            lines: as_credit(&parts),
             by_line: BTreeMap::from([(2, parts[0].amount)]),
         };
         assert!(matches!(
@@ -578,7 +578,7 @@ mod tests {
                         prop_assert!(asked.minor() <= left.minor());
                         let sum: i64 = parts.iter().map(|p| p.amount.minor()).sum();
                         prop_assert_eq!(sum, ask);
-                        credited.lines.extend(as_credit(&market, &parts));
+                        credited.lines.extend(as_credit(&parts));
                     }
                     Err(CreditRefusal::MoreThanLeft { left: said, .. }) => {
                         prop_assert!(asked.minor() > left.minor());
