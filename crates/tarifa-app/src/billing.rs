@@ -264,6 +264,11 @@ fn to_new_bill(
             .collect(),
         charge_ids,
         usage_billed,
+        reported_to: header
+            .market
+            .einvoice
+            .as_ref()
+            .map(|e| e.authority.as_str()),
     }
 }
 

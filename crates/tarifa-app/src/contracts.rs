@@ -570,6 +570,7 @@ fn provisioned_customers(
                 address: None,
                 id_document: None,
                 id_document_number: None,
+                tax_number: None,
                 keeps_document_copies: false,
                 directory: tarifa_core::party::DirectoryListing::Listed,
                 marketing_consent: false,

@@ -197,6 +197,7 @@ pub(crate) fn customer_row(
         language: party.language.clone(),
         registered_on: registered_on.to_string(),
         anonymised_on: None,
+        tax_number: party.tax_number.clone(),
     }
 }
 
@@ -214,6 +215,7 @@ pub(crate) fn party(row: &CustomerRow) -> Result<Party> {
             .map(|d| parse::<IdDocumentKind>("identity document", d))
             .transpose()?,
         id_document_number: row.id_document_number.clone(),
+        tax_number: row.tax_number.clone(),
         keeps_document_copies: row.keeps_document_copies,
         directory: parse::<DirectoryListing>("directory listing", &row.directory)?,
         marketing_consent: row.marketing_consent,

@@ -28,6 +28,7 @@ pub struct CustomerChanges {
     pub address: Option<String>,
     pub id_document: Option<IdDocumentKind>,
     pub id_document_number: Option<String>,
+    pub tax_number: Option<String>,
     pub marketing_consent: Option<bool>,
     pub directory_opt_out: Option<bool>,
     pub language: Option<String>,
@@ -45,7 +46,8 @@ impl App {
     ) -> Result<Decided<i64>> {
         let market = self.market(market_id)?.clone();
         let today = self.today(&market);
-        party::check_fields(&application).map_err(|(field, e)| AppError::invalid(field, e))?;
+        party::check_fields(&application, &market.country)
+            .map_err(|(field, e)| AppError::invalid(field, e))?;
         if let Some(handle) = handle {
             tarifa_core::text::check(handle, tarifa_core::text::ID)
                 .map_err(|e| AppError::invalid("id", e))?;
@@ -134,7 +136,10 @@ impl App {
         if let Some(number) = changes.id_document_number {
             new.id_document_number = Some(number);
         }
-        party::check_texts(&party::PartyTexts::from(&new))
+        if let Some(number) = changes.tax_number {
+            new.tax_number = Some(number.trim().to_owned()).filter(|n| !n.is_empty());
+        }
+        party::check_texts(&party::PartyTexts::of(&new, &market.country))
             .map_err(|(field, e)| AppError::invalid(field, e))?;
         if let Some(consent) = changes.marketing_consent {
             new.marketing_consent = consent;

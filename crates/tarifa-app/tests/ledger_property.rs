@@ -85,6 +85,7 @@ async fn run(ops: Vec<Op>) {
                     address: None,
                     id_document: Some(IdDocumentKind::Passport),
                     id_document_number: None,
+                    tax_number: None,
                     copy_consent: false,
                     directory_opt_out: false,
                     security_body: false,

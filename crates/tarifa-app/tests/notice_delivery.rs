@@ -113,6 +113,7 @@ fn person(
         address: address.map(Into::into),
         id_document: Some(IdDocumentKind::Passport),
         id_document_number: None,
+        tax_number: None,
         copy_consent: false,
         directory_opt_out: false,
         security_body: false,

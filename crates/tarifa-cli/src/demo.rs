@@ -396,19 +396,26 @@ async fn sign_up(
     } else {
         Some(*dice.pick(documents))
     };
+    let (street, house) = (dice.below(90) + 1, dice.below(200) + 1);
+    let mut address = format!("Street {street} no. {house}");
+    // A business's bill names it by tax number and address: valid ones, as
+    // its country writes them (NAV takes a Hungarian one by both).
+    let tax_number = kind
+        .is_legal_entity()
+        .then(|| demo_tax_number(&market.country, n));
+    if kind.is_legal_entity() && market.country == "HU" {
+        address = format!("{address}, {} Budapest", 1011 + street * 10);
+    }
     let application = PartyApplication {
         kind,
         residency,
         name: name.clone(),
         email: Some(format!("subscriber{n}@example.{}", market.id)),
         phone: None,
-        address: Some(format!(
-            "Street {} no. {}",
-            dice.below(90) + 1,
-            dice.below(200) + 1
-        )),
+        address: Some(address),
         id_document,
         id_document_number: Some(format!("{:09}", dice.below(1_000_000_000))),
+        tax_number,
         copy_consent: dice.chance(50),
         directory_opt_out: dice.chance(20),
         security_body: false,
@@ -521,4 +528,17 @@ async fn pay_bills(
         }
     }
     Ok(())
+}
+
+/// A valid tax number for the demo's `n`th customer in `country`.
+fn demo_tax_number(country: &str, n: u32) -> String {
+    let seed = n % 10_000_000;
+    match country {
+        "HU" => format!(
+            "{}-2-41",
+            tarifa_core::tax_number::hungarian_taxpayer(1_000_000 + seed)
+        ),
+        "RS" => tarifa_core::tax_number::serbian_pib(10_000_000 + seed),
+        _ => format!("{:08}", 2_000_000 + seed),
+    }
 }

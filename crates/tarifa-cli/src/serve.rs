@@ -23,6 +23,14 @@ pub struct Args {
     /// it, loopback, private and link-local callbacks are refused.
     #[arg(long = "hub-allow", value_name = "HOST|ADDRESS|NETWORK")]
     hub_allow: Vec<String>,
+    /// NAV Online Számla's base URL: every market with `[einvoice]
+    /// authority = "nav"` has its bills reported while the server runs (the
+    /// technical user as for `tarifa einvoice submit`).
+    #[arg(long, value_name = "URL", env = "TARIFA_NAV_ENDPOINT")]
+    nav_endpoint: Option<String>,
+    /// The technical user's TOML file (instead of the environment).
+    #[arg(long, value_name = "FILE")]
+    nav_credentials: Option<PathBuf>,
 }
 
 pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
@@ -41,9 +49,29 @@ pub fn run(args: Args, markets: Option<&PathBuf>) -> Result<()> {
         let address = listener.local_addr()?;
         tracing::info!(%address, db = %tarifa_store::redact(&args.db), "tarifa serves");
         say!("listening on http://{address}");
+        let mut nav = Vec::new();
+        if let Some(endpoint) = &args.nav_endpoint {
+            let reporting: Vec<String> = app
+                .markets()
+                .filter(|m| m.einvoice.is_some())
+                .map(|m| m.id.clone())
+                .collect();
+            for market in reporting {
+                let client = crate::einvoice::nav_client(
+                    &app,
+                    &market,
+                    endpoint,
+                    args.nav_credentials.as_deref(),
+                    std::time::Duration::from_secs(60),
+                )?;
+                say!("reporting {market}'s bills to {endpoint}");
+                nav.push((market, client));
+            }
+        }
         let options = tarifa_server::Options {
             public_url: args.public_url.clone(),
             hub_allow: args.hub_allow.clone(),
+            nav,
             ..tarifa_server::Options::default()
         };
         tarifa_server::serve(app, listener, options, shutdown())

@@ -20,6 +20,7 @@ pub mod promotion;
 pub mod rating;
 pub mod relocation;
 pub mod rule;
+pub mod tax_number;
 pub mod termination;
 pub mod text;
 pub mod time;

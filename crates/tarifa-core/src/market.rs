@@ -34,6 +34,40 @@ pub struct Operator {
     pub customer_centre_phone: String,
 }
 
+/// The tax authority that takes every bill as it is issued, and how the
+/// billing software introduces itself to it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EInvoicing {
+    pub authority: Authority,
+    /// The software's identity at the authority (NAV: 18 of 0-9, A-Z, -).
+    pub software_id: String,
+    pub software_name: String,
+    pub software_version: String,
+    pub developer_name: String,
+    pub developer_contact: String,
+    /// ISO 3166 alpha-2.
+    pub developer_country: String,
+    #[serde(default)]
+    pub developer_tax_number: Option<String>,
+}
+
+/// Tax authorities tarifa reports bills to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Authority {
+    /// Hungary's NAV Online Számla, interface 3.0.
+    Nav,
+}
+
+impl Authority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nav => "nav",
+        }
+    }
+}
+
 /// Special numbers (USE-2): free, never counted against allowances, open while suspended.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -306,6 +340,8 @@ struct MarketFile {
     rules: RuleSet,
     calendar: CalendarRules,
     #[serde(default)]
+    einvoice: Option<EInvoicing>,
+    #[serde(default)]
     package: Vec<crate::catalog::PackageSpec>,
     #[serde(default)]
     device: Vec<crate::catalog::DeviceSpec>,
@@ -339,6 +375,8 @@ pub struct Market {
     pub billing: Billing,
     pub rules: RuleSet,
     pub calendar: CalendarRules,
+    /// Where bills are reported as they are issued; `None`: nowhere.
+    pub einvoice: Option<EInvoicing>,
     /// The demo catalog the preset ships.
     pub catalog: Catalog,
     /// PRM thresholds, parsed.
@@ -409,6 +447,43 @@ impl Market {
                 "operator.bic",
                 "a Hungarian market needs the operator's BIC for the payment QR code".into(),
             ));
+        }
+        if let Some(e) = &raw.einvoice {
+            match e.authority {
+                Authority::Nav if raw.country != "HU" => {
+                    return Err(field(
+                        "einvoice.authority",
+                        format!(
+                            "NAV Online Számla takes Hungarian bills; this market is in {}",
+                            raw.country
+                        ),
+                    ));
+                }
+                Authority::Nav => {
+                    if e.software_id.len() != 18
+                        || !e
+                            .software_id
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '-')
+                    {
+                        return Err(field(
+                            "einvoice.software_id",
+                            format!(
+                                "{:?} is not a NAV software id (18 of 0-9, A-Z and -)",
+                                e.software_id
+                            ),
+                        ));
+                    }
+                }
+            }
+            if e.developer_country.len() != 2
+                || !e.developer_country.chars().all(|c| c.is_ascii_uppercase())
+            {
+                return Err(field(
+                    "einvoice.developer_country",
+                    format!("{:?} is not an ISO 3166 country code", e.developer_country),
+                ));
+            }
         }
         let time_zone = TimeZone::get(&raw.time_zone).map_err(|_| {
             field(
@@ -558,6 +633,7 @@ impl Market {
             billing: raw.billing,
             rules: raw.rules,
             calendar: raw.calendar,
+            einvoice: raw.einvoice,
             catalog,
             promotion_threshold: thresholds[0],
         })

@@ -99,6 +99,8 @@ pub struct PartyApplication {
     pub address: Option<String>,
     pub id_document: Option<IdDocumentKind>,
     pub id_document_number: Option<String>,
+    /// A business's or entrepreneur's tax number, as its bills carry it.
+    pub tax_number: Option<String>,
     /// Written consent to keep copies of the identity documents (CON-4).
     pub copy_consent: bool,
     pub directory_opt_out: bool,
@@ -119,6 +121,7 @@ pub struct Party {
     pub address: Option<String>,
     pub id_document: Option<IdDocumentKind>,
     pub id_document_number: Option<String>,
+    pub tax_number: Option<String>,
     /// Copies of the identity documents may be kept (CON-4).
     pub keeps_document_copies: bool,
     pub directory: DirectoryListing,
@@ -149,10 +152,17 @@ pub struct RegistrationPolicy {
 }
 
 /// Checks the form of an application's texts: lengths, no control
-/// characters, one e-mail address, a phone number of digits. `Err` names the
-/// field and why; nothing about the party is decided here.
-pub fn check_fields(application: &PartyApplication) -> Result<(), (&'static str, String)> {
+/// characters, one e-mail address, a phone number of digits, a tax number
+/// as `country` writes it. `Err` names the field and why; nothing about the
+/// party is decided here.
+pub fn check_fields(
+    application: &PartyApplication,
+    country: &str,
+) -> Result<(), (&'static str, String)> {
     check_texts(&PartyTexts {
+        kind: application.kind,
+        country,
+        tax_number: application.tax_number.as_deref(),
         name: &application.name,
         email: application.email.as_deref(),
         phone: application.phone.as_deref(),
@@ -164,6 +174,10 @@ pub fn check_fields(application: &PartyApplication) -> Result<(), (&'static str,
 
 /// The texts of a party a person typed.
 pub struct PartyTexts<'a> {
+    pub kind: PartyKind,
+    /// The market's country, which says how a tax number is written.
+    pub country: &'a str,
+    pub tax_number: Option<&'a str>,
     pub name: &'a str,
     pub email: Option<&'a str>,
     pub phone: Option<&'a str>,
@@ -172,9 +186,13 @@ pub struct PartyTexts<'a> {
     pub language: Option<&'a str>,
 }
 
-impl<'a> From<&'a Party> for PartyTexts<'a> {
-    fn from(party: &'a Party) -> Self {
+impl<'a> PartyTexts<'a> {
+    /// The texts of a registered party in a market of `country`.
+    pub fn of(party: &'a Party, country: &'a str) -> Self {
         Self {
+            kind: party.kind,
+            country,
+            tax_number: party.tax_number.as_deref(),
             name: &party.name,
             email: party.email.as_deref(),
             phone: party.phone.as_deref(),
@@ -225,6 +243,10 @@ pub fn check_texts(texts: &PartyTexts<'_>) -> Result<(), (&'static str, String)>
     }
     if let Some(language) = texts.language {
         check(language, ID).map_err(|e| ("language", e))?;
+    }
+    if let Some(number) = texts.tax_number {
+        crate::tax_number::check(texts.country, texts.kind, number)
+            .map_err(|e| ("tax_number", e))?;
     }
     Ok(())
 }
@@ -333,6 +355,10 @@ pub fn register(
         address: application.address,
         id_document: application.id_document,
         id_document_number: application.id_document_number,
+        tax_number: application
+            .tax_number
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
         keeps_document_copies: application.copy_consent,
         directory: if policy.directory {
             directory
@@ -379,6 +405,7 @@ pub fn changes(old: &Party, new: &Party) -> Vec<FieldChange> {
         old.id_document_number.clone(),
         new.id_document_number.clone(),
     );
+    compare("tax_number", old.tax_number.clone(), new.tax_number.clone());
     compare(
         "directory",
         Some(old.directory.to_string()),
@@ -408,23 +435,51 @@ mod tests {
             address: Some("Bulevar 1, Beograd".into()),
             id_document: None,
             id_document_number: Some("123456789".into()),
+            tax_number: None,
             copy_consent: false,
             directory_opt_out: false,
             security_body: false,
             marketing_consent: false,
             language: None,
         };
-        assert_eq!(check_fields(&application), Ok(()));
+        assert_eq!(check_fields(&application, "RS"), Ok(()));
+        application.tax_number = Some("100000008".into());
+        assert_eq!(
+            check_fields(&application, "RS").map_err(|e| e.0),
+            Err("tax_number"),
+            "an individual has no tax number"
+        );
+        application.kind = PartyKind::Business;
+        assert_eq!(check_fields(&application, "RS"), Ok(()));
+        application.tax_number = Some("100000002".into());
+        assert_eq!(
+            check_fields(&application, "RS").map_err(|e| e.0),
+            Err("tax_number")
+        );
+        application.tax_number = None;
+        application.kind = PartyKind::Individual;
         application.email = Some("x\r\nBcc: y@example.com".into());
-        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("email"));
+        assert_eq!(
+            check_fields(&application, "RS").map_err(|e| e.0),
+            Err("email")
+        );
         application.email = None;
         application.name = "Ana\0".into();
-        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("name"));
+        assert_eq!(
+            check_fields(&application, "RS").map_err(|e| e.0),
+            Err("name")
+        );
         application.name = "A".repeat(201);
-        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("name"));
+        assert_eq!(
+            check_fields(&application, "RS").map_err(|e| e.0),
+            Err("name")
+        );
         application.name = "Ana".into();
         application.phone = Some("call me".into());
-        assert_eq!(check_fields(&application).map_err(|e| e.0), Err("phone"));
+        assert_eq!(
+            check_fields(&application, "RS").map_err(|e| e.0),
+            Err("phone")
+        );
     }
 
     fn application(
@@ -441,6 +496,7 @@ mod tests {
             address: None,
             id_document: doc,
             id_document_number: None,
+            tax_number: None,
             copy_consent: false,
             directory_opt_out: false,
             security_body: false,

@@ -53,6 +53,10 @@ pub struct Options {
     /// Hosts, addresses and networks hub callbacks may point to beyond the
     /// public internet (`serve --hub-allow`).
     pub hub_allow: Vec<String>,
+    /// Markets whose bills are reported to NAV, each with its connection:
+    /// the queue is worked every `einvoice_every`.
+    pub nav: Vec<(String, tarifa_app::einvoice::NavClient)>,
+    pub einvoice_every: Duration,
 }
 
 impl Default for Options {
@@ -63,6 +67,8 @@ impl Default for Options {
             scheduler_every: Duration::from_secs(60),
             public_url: None,
             hub_allow: Vec::new(),
+            nav: Vec::new(),
+            einvoice_every: Duration::from_secs(10),
         }
     }
 }
@@ -218,6 +224,12 @@ pub async fn serve(
         base,
         stopped.clone(),
     ));
+    let einvoices = tokio::spawn(submit_einvoices(
+        app.clone(),
+        options.nav.clone(),
+        options.einvoice_every,
+        stopped.clone(),
+    ));
     let scheduler = tokio::spawn(run_scheduler(
         app,
         metrics,
@@ -235,7 +247,33 @@ pub async fn serve(
     let _ = stop.send(true);
     let _ = scheduler.await;
     let _ = delivery.await;
+    let _ = einvoices.await;
     result
+}
+
+/// Reports each market's queue to its tax authority, a pass every `every`.
+async fn submit_einvoices(
+    app: Arc<App>,
+    nav: Vec<(String, tarifa_app::einvoice::NavClient)>,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    if nav.is_empty() {
+        return;
+    }
+    let ctx = Ctx::new("einvoice");
+    let policy = tarifa_app::einvoice::SubmitPolicy::default();
+    loop {
+        for (market, client) in &nav {
+            if let Err(error) = app.submit_einvoices(&ctx, market, client, &policy).await {
+                tracing::error!(%market, %error, "the e-invoice pass failed; it is retried");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+    }
 }
 
 /// The daily jobs on the system clock: each pass runs every day up to today
@@ -295,6 +333,12 @@ async fn metrics_text(
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
     auth::allow(&principal, &[Role::Admin, Role::Billing])?;
+    let counts = state
+        .app
+        .einvoice_counts(&Ctx::new("metrics"))
+        .await
+        .map_err(ApiError::from)?;
+    state.metrics.einvoices(&counts);
     let mut response = state.metrics.encode().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -9,6 +9,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -35,6 +36,13 @@ pub struct Metrics {
     scheduler_failures: Counter,
     bills_issued: Counter,
     usage_records: Family<OutcomeLabels, Counter>,
+    einvoices: Family<EInvoiceLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EInvoiceLabels {
+    market: String,
+    state: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -96,7 +104,14 @@ impl Metrics {
             "Usage records received over the API: imported, duplicate or rejected",
             usage_records.clone(),
         );
+        let einvoices = Family::<EInvoiceLabels, Gauge>::default();
+        registry.register(
+            "einvoices",
+            "Bills and credit notes reported to a tax authority, by market and state (queued, sent, done, aborted)",
+            einvoices.clone(),
+        );
         Self {
+            einvoices,
             registry: Mutex::new(registry),
             bills_issued,
             usage_records,
@@ -143,6 +158,27 @@ impl Metrics {
                         outcome: outcome.to_owned(),
                     })
                     .inc_by(count);
+            }
+        }
+    }
+
+    /// Sets the e-invoice gauges from the store's counts (market, state,
+    /// count); a state no document is in reads 0.
+    pub fn einvoices(&self, counts: &[(String, String, i64)]) {
+        let markets: std::collections::BTreeSet<&str> =
+            counts.iter().map(|(m, _, _)| m.as_str()).collect();
+        for market in markets {
+            for state in ["queued", "sent", "done", "aborted"] {
+                let count = counts
+                    .iter()
+                    .find(|(m, s, _)| m == market && s == state)
+                    .map_or(0, |(_, _, c)| *c);
+                self.einvoices
+                    .get_or_create(&EInvoiceLabels {
+                        market: market.to_owned(),
+                        state: state.to_owned(),
+                    })
+                    .set(count);
             }
         }
     }

@@ -137,6 +137,8 @@ pub(crate) struct AfterBills<'a> {
     pub charges: Vec<(i64, i64)>,
     /// The bills, whose notices the outbox is to make.
     pub ids: Vec<i64>,
+    /// Bill id, market and authority of each bill reported to one.
+    pub reports: Vec<(i64, &'a str, &'static str)>,
 }
 
 impl<'a> AfterBills<'a> {
@@ -147,12 +149,16 @@ impl<'a> AfterBills<'a> {
         let mut assignor_parts = Vec::new();
         let mut late_done = Vec::new();
         let mut ids = Vec::with_capacity(bills.len());
+        let mut reports = Vec::new();
         for new in bills {
             let b = &new.bill;
             let id = id_of(&b.number).ok_or_else(|| {
                 StoreError::Conflict(format!("bill {} was not written", b.number))
             })?;
             ids.push(id);
+            if let Some(authority) = new.reported_to {
+                reports.push((id, b.market.as_str(), authority));
+            }
             charges.extend(new.charge_ids.iter().map(|c| (id, *c)));
             issued.push(serde_json::json!({ "id": id, "number": b.number, "customer": b.customer_id, "period": b.period, "total": b.total_minor }));
             for u in &new.usage_billed {
@@ -190,6 +196,7 @@ impl<'a> AfterBills<'a> {
             late_done,
             charges,
             ids,
+            reports,
         })
     }
 }
@@ -551,7 +558,23 @@ impl Tx {
             late_done,
             charges,
             ids,
+            reports,
         } = after;
+        // Each reported bill is queued for its authority with the bill.
+        for chunk in reports.chunks(5_000) {
+            let at = self.recorded_at.clone();
+            on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(crate::einvoices::INSERT_EINVOICE_SUBMISSIONS);
+                query.push_values(chunk, |mut row, (id, market, authority)| {
+                    row.push_bind(*id)
+                        .push_bind(*market)
+                        .push_bind(*authority)
+                        .push_bind("queued")
+                        .push_bind(&at);
+                });
+                query.build().execute(c).await?;
+            });
+        }
         if let crate::TxInner::Postgres(t) = &mut self.inner {
             let mut rows = CopyRows::new(1);
             for id in &ids {

@@ -294,6 +294,15 @@ impl LeanTx<'_> {
                 due.execute([id])?;
             }
         }
+        if !after.reports.is_empty() {
+            let mut queue = self.tx.prepare_cached(&format!(
+                "{} VALUES (?1, ?2, ?3, 'queued', ?4)",
+                crate::einvoices::INSERT_EINVOICE_SUBMISSIONS
+            ))?;
+            for (id, market, authority) in &after.reports {
+                queue.execute(params![id, market, authority, self.recorded_at])?;
+            }
+        }
         {
             let mut snapshot = self.tx.prepare_cached(&format!(
                 "{INSERT_USAGE_BILLED} VALUES (?1, ?2, ?3, ?4, ?5, ?6){USAGE_BILLED_CONFLICT}"
@@ -382,7 +391,7 @@ impl LeanTx<'_> {
     /// [`crate::Tx::insert_customers_quietly`]: ids in the rows' order.
     pub fn insert_customers_quietly(&mut self, rows: &[CustomerRow]) -> Result<Vec<i64>> {
         let mut statement = self.tx.prepare_cached(&format!(
-            "{INSERT_CUSTOMERS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            "{INSERT_CUSTOMERS} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         ))?;
         let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
@@ -401,7 +410,8 @@ impl LeanTx<'_> {
                 row.directory,
                 row.marketing_consent,
                 row.language,
-                row.registered_on
+                row.registered_on,
+                row.tax_number
             ])?;
             ids.push(self.tx.last_insert_rowid());
         }

@@ -10,6 +10,7 @@ pub const CUSTOMER_FIELDS: &[&str] = &[
     "address",
     "id_document",
     "id_document_number",
+    "tax_number",
     "directory",
     "marketing_consent",
     "language",
@@ -19,13 +20,13 @@ pub const CUSTOMER_FIELDS: &[&str] = &[
 /// the lean path's bulk load.
 pub(crate) const INSERT_CUSTOMERS: &str = "INSERT INTO customers (market, handle, kind, residency, name, \
 email, phone, address, id_document, id_document_number, keeps_document_copies, directory, \
-marketing_consent, language, registered_on) ";
+marketing_consent, language, registered_on, tax_number) ";
 
 macro_rules! customer_columns {
     () => {
         "id, market, handle, kind, residency, name, email, phone, address, id_document, \
 id_document_number, keeps_document_copies, directory, marketing_consent, language, registered_on, \
-anonymised_on"
+anonymised_on, tax_number"
     };
 }
 /// A customer's row by id, shared with the lean path (`crate::lean`,
@@ -56,6 +57,7 @@ pub(crate) fn customer_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerR
         language: r.get(14)?,
         registered_on: r.get(15)?,
         anonymised_on: r.get(16)?,
+        tax_number: r.get(17)?,
     })
 }
 
@@ -112,7 +114,7 @@ impl Tx {
     pub async fn insert_customers_quietly(&mut self, rows: &[CustomerRow]) -> Result<Vec<i64>> {
         let mut ids: std::collections::HashMap<String, i64> =
             std::collections::HashMap::with_capacity(rows.len());
-        // 15 values a row, under both databases' parameter limits.
+        // 16 values a row, under both databases' parameter limits.
         for chunk in rows.chunks(2_000) {
             let returned = self.insert_customer_values(chunk).await?;
             ids.extend(returned.into_iter().filter_map(|(id, h)| Some((h?, id))));
@@ -164,7 +166,8 @@ impl Tx {
                     .push_bind(&row.directory)
                     .push_bind(row.marketing_consent)
                     .push_bind(&row.language)
-                    .push_bind(&row.registered_on);
+                    .push_bind(&row.registered_on)
+                    .push_bind(&row.tax_number);
             });
             query.push(" RETURNING id, handle");
             query.build_query_as().fetch_all(c).await?
@@ -251,6 +254,7 @@ impl Tx {
             "address" => "UPDATE customers SET address = $1 WHERE id = $2",
             "id_document" => "UPDATE customers SET id_document = $1 WHERE id = $2",
             "id_document_number" => "UPDATE customers SET id_document_number = $1 WHERE id = $2",
+            "tax_number" => "UPDATE customers SET tax_number = $1 WHERE id = $2",
             "directory" => "UPDATE customers SET directory = $1 WHERE id = $2",
             "language" => "UPDATE customers SET language = $1 WHERE id = $2",
             _ => "UPDATE customers SET marketing_consent = $1 WHERE id = $2",
@@ -293,7 +297,8 @@ impl Tx {
     }
 
     /// Erases a customer's personal data and the destinations of their
-    /// traffic (CON-14); bills, amounts and the ledger stay for the accounts.
+    /// traffic (CON-14); bills, amounts and the ledger stay for the accounts,
+    /// and so does a business's tax number, which its bills carry.
     pub async fn erase_personal_data(&mut self, customer_id: i64, on: &str) -> Result<()> {
         on_tx!(self, c => {
             sqlx::query(

@@ -23,6 +23,8 @@ pub struct CustomerRow {
     pub registered_on: String,
     /// When personal data were erased (CON-14).
     pub anonymised_on: Option<String>,
+    /// A business's tax number (bills carry it; NAV takes the business by it).
+    pub tax_number: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -321,6 +323,8 @@ pub struct NewBill {
     pub charge_ids: Vec<i64>,
     /// The usage totals it billed.
     pub usage_billed: Vec<UsageBilled>,
+    /// The tax authority it is reported to (`nav`), queued with the bill.
+    pub reported_to: Option<&'static str>,
 }
 
 /// What a bill took from a contract's usage of a month (totals as JSON).

@@ -44,6 +44,7 @@ fn customer(handle: &str) -> CustomerRow {
         directory: "listed".into(),
         marketing_consent: true,
         language: None,
+        tax_number: None,
         registered_on: "2026-01-10".into(),
         anonymised_on: None,
     }
@@ -608,6 +609,7 @@ fn bill(number: &str, customer_id: i64, period: &str, lines: usize) -> NewBill {
         ],
         charge_ids: Vec::new(),
         usage_billed: Vec::new(),
+        reported_to: None,
     }
 }
 

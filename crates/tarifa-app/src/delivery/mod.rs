@@ -133,12 +133,12 @@ pub struct DeliveryReport {
     pub waiting: u32,
 }
 
-fn stamp(t: Timestamp) -> String {
+pub(crate) fn stamp(t: Timestamp) -> String {
     // Whole seconds in UTC: fixed width, so text order is time order.
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn later(t: Timestamp, by: Duration) -> Timestamp {
+pub(crate) fn later(t: Timestamp, by: Duration) -> Timestamp {
     let by = jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX);
     t.checked_add(by).unwrap_or(Timestamp::MAX)
 }

@@ -214,6 +214,7 @@ impl Runner<'_> {
                         .map(|d| field::<IdDocumentKind>("id_document", d))
                         .transpose()?,
                     id_document_number: c.id_document_number.clone(),
+                    tax_number: c.tax_number.clone(),
                     copy_consent: c.copy_consent,
                     directory_opt_out: c.directory_opt_out,
                     security_body: c.security_body,
@@ -241,6 +242,7 @@ impl Runner<'_> {
                         .map(|d| field::<IdDocumentKind>("id_document", d))
                         .transpose()?,
                     id_document_number: u.id_document_number.clone(),
+                    tax_number: u.tax_number.clone(),
                     marketing_consent: u.marketing_consent,
                     directory_opt_out: u.directory_opt_out,
                     language: u.language.clone(),

@@ -86,6 +86,9 @@ pub struct CustomerStep {
     pub id_document: Option<String>,
     #[serde(default)]
     pub id_document_number: Option<String>,
+    /// A business's or entrepreneur's tax number.
+    #[serde(default)]
+    pub tax_number: Option<String>,
     /// Written consent to keep copies of the identity documents (CON-4).
     #[serde(default)]
     pub copy_consent: bool,
@@ -124,6 +127,8 @@ pub struct UpdateCustomerStep {
     pub id_document: Option<String>,
     #[serde(default)]
     pub id_document_number: Option<String>,
+    #[serde(default)]
+    pub tax_number: Option<String>,
     #[serde(default)]
     pub marketing_consent: Option<bool>,
     #[serde(default)]

@@ -158,6 +158,7 @@ pub fn represent(base: &Base, row: &CustomerRow, market: &Market) -> Customer {
     let optional = [
         ("idDocument", &row.id_document),
         ("idDocumentNumber", &row.id_document_number),
+        ("taxNumber", &row.tax_number),
         ("language", &row.language),
         ("externalId", &row.handle),
         ("anonymisedOn", &row.anonymised_on),
@@ -345,6 +346,7 @@ async fn create_customer(
         address,
         id_document: parsed::<IdDocumentKind>(list, "idDocument")?,
         id_document_number: text_of(list, "idDocumentNumber")?,
+        tax_number: text_of(list, "taxNumber")?,
         copy_consent: flag_of(list, "keepsDocumentCopies")?.unwrap_or(false),
         directory_opt_out: flag_of(list, "directoryOptOut")?.unwrap_or(false),
         security_body: flag_of(list, "securityBody")?.unwrap_or(false),
@@ -390,6 +392,7 @@ async fn patch_customer(
         name: update.name,
         id_document: parsed::<IdDocumentKind>(&list, "idDocument")?,
         id_document_number: text_of(&list, "idDocumentNumber")?,
+        tax_number: text_of(&list, "taxNumber")?,
         marketing_consent: flag_of(&list, "marketingConsent")?,
         directory_opt_out: flag_of(&list, "directoryOptOut")?,
         language: text_of(&list, "language")?,
@@ -401,10 +404,11 @@ async fn patch_customer(
     if principal.role == Role::Subscriber
         && (changes.name.is_some()
             || changes.id_document.is_some()
-            || changes.id_document_number.is_some())
+            || changes.id_document_number.is_some()
+            || changes.tax_number.is_some())
     {
         return Err(ApiError::forbidden(
-            "a subscriber changes their name and identity document at a shop or with an agent (CON-4)",
+            "a subscriber changes their name, identity document and tax number at a shop or with an agent (CON-4)",
         ));
     }
     let decided = state

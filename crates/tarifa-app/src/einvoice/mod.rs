@@ -4,6 +4,12 @@
 //! operator's data, the lines, the VAT of each rate), never from today's
 //! market file, so it says what the bill said.
 
+mod nav_client;
+mod submit;
+
+pub use nav_client::{NavClient, credentials_from_env, credentials_from_file};
+pub use submit::{SubmitPolicy, SubmitReport};
+
 use rust_decimal::Decimal;
 use tarifa_core::bill::vat_shares;
 use tarifa_core::market::Market;
@@ -55,19 +61,34 @@ async fn nav_document(tx: &mut Tx, market: &Market, bill: &BillRow) -> Result<Do
         bank_account: op.bank_account.clone(),
     };
     let owner = tx.customer(bill.customer_id).await?;
-    let buyer = match owner.as_ref().map(|c| c.kind.as_str()) {
-        Some("individual") | None => Buyer::PrivatePerson,
-        Some(kind) => {
-            // A business is reported by its tax number, which tarifa does
-            // not hold yet: refused rather than sent as a private person.
-            return Err(AppError::invalid(
-                "customer",
-                format!(
-                    "bill {}: the customer is a {kind}; NAV needs its tax number, which is not recorded",
-                    bill.number
-                ),
-            ));
+    let buyer = match owner.as_ref() {
+        Some(c) if c.kind != "individual" => {
+            // A business is reported by its tax number, with the name and
+            // address its bill was issued to.
+            let number = c.tax_number.as_deref().ok_or_else(|| {
+                AppError::invalid(
+                    "tax_number",
+                    format!(
+                        "bill {}: the customer is a {} with no tax number on record; NAV takes a business by it",
+                        bill.number, c.kind
+                    ),
+                )
+            })?;
+            let issued_to = detail.owner.as_ref();
+            let name = issued_to.map_or_else(|| c.name.clone(), |o| o.name.clone());
+            let address = issued_to
+                .and_then(|o| o.address.clone())
+                .or_else(|| c.address.clone())
+                .unwrap_or_default();
+            Buyer::Domestic {
+                tax_number: TaxNumber::parse("the customer's tax number", number)
+                    .map_err(invalid)?,
+                name,
+                address: Address::parse("the customer's address", &address).map_err(invalid)?,
+            }
         }
+        // A private person: nothing of them is reported.
+        _ => Buyer::PrivatePerson,
     };
     let lines = nav_lines(market, tx, bill).await?;
     let rates = detail
@@ -177,4 +198,58 @@ async fn nav_lines(market: &Market, tx: &mut Tx, bill: &BillRow) -> Result<Vec<L
         }
     }
     Ok(lines)
+}
+
+impl App {
+    /// A market's reported documents and where each stands.
+    pub async fn einvoices(
+        &self,
+        ctx: &Ctx,
+        market_id: &str,
+    ) -> Result<Vec<tarifa_store::SubmissionRow>> {
+        let market = self.market(market_id)?.clone();
+        let mut tx = self.begin_read(ctx).await?;
+        let rows = tx.einvoice_submissions(&market.id).await?;
+        tx.rollback().await?;
+        Ok(rows)
+    }
+
+    /// Where the report of bill or credit note `number` stands, if it is
+    /// reported.
+    pub async fn einvoice_of_bill(
+        &self,
+        ctx: &Ctx,
+        bill_id: i64,
+    ) -> Result<Option<tarifa_store::SubmissionRow>> {
+        let mut tx = self.begin_read(ctx).await?;
+        let row = tx.einvoice_submission(bill_id).await?;
+        tx.rollback().await?;
+        Ok(row)
+    }
+
+    /// Documents by market and state, for `/metrics`.
+    pub async fn einvoice_counts(&self, ctx: &Ctx) -> Result<Vec<(String, String, i64)>> {
+        let mut tx = self.begin_read(ctx).await?;
+        let counts = tx.einvoice_counts().await?;
+        tx.rollback().await?;
+        Ok(counts)
+    }
+
+    /// Puts an aborted document back in the queue, once its data are
+    /// mended (a business's tax number recorded, say): it is written anew
+    /// and sent with the next batch.
+    pub async fn requeue_einvoice(&self, ctx: &Ctx, number: &str) -> Result<()> {
+        let mut tx = self.begin(ctx).await?;
+        let bill = tx
+            .bill_by_number(number)
+            .await?
+            .ok_or_else(|| AppError::not_found("bill", number))?;
+        if !tx.requeue_einvoice(bill.id).await? {
+            return Err(AppError::Conflict(format!(
+                "{number} is not aborted: only an aborted report is queued again"
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
