@@ -102,6 +102,19 @@ impl Tx {
         }))
     }
 
+    /// A customer's documents and where each stands.
+    pub async fn einvoice_submissions_of_customer(
+        &mut self,
+        customer_id: i64,
+    ) -> Result<Vec<SubmissionRow>> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_as::<_, SubmissionRow>(submissions!("WHERE b.customer_id = $1 ORDER BY s.bill_id"))
+                .bind(customer_id)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
     /// One document's reporting, if it is reported at all.
     pub async fn einvoice_submission(&mut self, bill_id: i64) -> Result<Option<SubmissionRow>> {
         Ok(on_tx!(self, c => {

@@ -78,7 +78,8 @@ pub struct CustomerCreate {
     pub contact_medium: Vec<ContactMedium>,
     /// `market` (required), `residency` (citizen, foreigner, refugee),
     /// `partyKind` (individual, business, entrepreneur), `idDocument`,
-    /// `idDocumentNumber`, `keepsDocumentCopies`, `directoryOptOut`,
+    /// `idDocumentNumber`, `taxNumber` (a business's, as its country writes
+    /// it), `keepsDocumentCopies`, `directoryOptOut`,
     /// `securityBody`, `marketingConsent`, `language`, `externalId`.
     #[serde(default)]
     pub characteristic: Vec<Characteristic>,

@@ -102,6 +102,8 @@ struct BillRunPage {
     runs: Vec<RunLine>,
     history: Vec<HistoryLine>,
     running: bool,
+    /// Documents reported to a tax authority: market, state, count.
+    einvoices: Vec<(String, String, i64)>,
 }
 
 fn may_run(session: &WebSession) -> bool {
@@ -217,6 +219,13 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
             }
         }
     };
+    let einvoices = match state.app.einvoice_counts(&session.ctx()).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            tracing::error!(error = %e, "e-invoice counts");
+            Vec::new()
+        }
+    };
     let markets = state
         .app
         .markets()
@@ -238,6 +247,7 @@ async fn page(state: &AppState, session: &WebSession, message: Option<Message>) 
         running,
         runs,
         history,
+        einvoices,
     })
 }
 

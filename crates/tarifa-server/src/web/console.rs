@@ -131,6 +131,9 @@ struct CustomerPage {
     bills: Vec<BillLine>,
     /// What is still open of each bill, by number (paid ones are absent).
     open: BTreeMap<String, String>,
+    /// Where each bill's report to the tax authority stands, by number:
+    /// the state, and the last error or the authority's messages.
+    reported: BTreeMap<String, (String, String)>,
     payments: Vec<(PaymentRow, String)>,
     /// "Customer 7 · rs · individual".
     customer_line: String,
@@ -281,6 +284,15 @@ async fn customer_page(
                 ],
             )
         });
+        let reported = tx
+            .einvoice_submissions_of_customer(id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let why = r.last_error.or(r.messages).unwrap_or_default();
+                (r.number, (r.state, why))
+            })
+            .collect();
         let (open_bills, _) = state.app.open_bills(&mut tx, &market, id).await?;
         let open = open_bills
             .into_iter()
@@ -302,6 +314,7 @@ async fn customer_page(
             customer,
             balance,
             open,
+            reported,
             contracts,
             bills: bills
                 .into_iter()

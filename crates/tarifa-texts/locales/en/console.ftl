@@ -28,6 +28,7 @@ console-period = Period
 console-due = Due
 console-total = Total
 console-total-due = Total due
+console-einvoice = Tax authority
 console-still-open = Still open
 console-paid = paid
 console-view = View

@@ -28,6 +28,7 @@ console-period = Időszak
 console-due = Határidő
 console-total = Összeg
 console-total-due = Fizetendő
+console-einvoice = NAV adatszolgáltatás
 console-still-open = Nyitott
 console-paid = kifizetve
 console-view = Megtekintés

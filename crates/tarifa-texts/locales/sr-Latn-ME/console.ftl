@@ -28,6 +28,7 @@ console-period = Period
 console-due = Dospijeće
 console-total = Iznos
 console-total-due = Ukupno zaduženje
+console-einvoice = Poreska uprava
 console-still-open = Neplaćeno
 console-paid = plaćeno
 console-view = Prikaz
