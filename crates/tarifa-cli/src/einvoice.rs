@@ -183,16 +183,9 @@ async fn submit(
 ) -> Result<()> {
     let mut total = tarifa_app::einvoice::SubmitReport::default();
     loop {
-        let report = app
+        total += app
             .submit_einvoices(ctx, &args.market, client, policy)
             .await?;
-        total.batches += report.batches;
-        total.documents += report.documents;
-        total.sent += report.sent;
-        total.done += report.done;
-        total.aborted += report.aborted;
-        total.retrying += report.retrying;
-        total.refused += report.refused;
         if args.once || !app.einvoices_pending(ctx, &args.market).await? {
             break;
         }

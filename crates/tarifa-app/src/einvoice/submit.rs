@@ -56,7 +56,7 @@ impl Default for SubmitPolicy {
     }
 }
 
-/// What one pass did.
+/// What one pass did (passes add up with `+=`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SubmitReport {
     /// Batches formed, and the documents put in them.
@@ -71,6 +71,18 @@ pub struct SubmitReport {
     pub retrying: u32,
     /// Documents refused here, before sending (their data cannot be written).
     pub refused: u32,
+}
+
+impl std::ops::AddAssign for SubmitReport {
+    fn add_assign(&mut self, other: Self) {
+        self.batches += other.batches;
+        self.documents += other.documents;
+        self.sent += other.sent;
+        self.done += other.done;
+        self.aborted += other.aborted;
+        self.retrying += other.retrying;
+        self.refused += other.refused;
+    }
 }
 
 impl App {
@@ -264,10 +276,7 @@ impl App {
         policy: &SubmitPolicy,
     ) -> Sent {
         let credentials = &client.credentials;
-        let header = Header {
-            request_id: request_id(self.clock().now()),
-            timestamp: self.clock().now(),
-        };
+        let header = self.fresh_header();
         let token = match client
             .call(
                 "tokenExchange",
@@ -348,10 +357,7 @@ impl App {
         let credentials = &client.credentials;
         let mut page = 1;
         loop {
-            let header = Header {
-                request_id: request_id(self.clock().now()),
-                timestamp: self.clock().now(),
-            };
+            let header = self.fresh_header();
             let xml =
                 nav_api::query_transaction_list(&header, credentials, software, page, from, to);
             let root = match client.call("queryTransactionList", xml).await {
@@ -393,10 +399,7 @@ impl App {
         transaction_id: &str,
         original: bool,
     ) -> std::result::Result<Vec<nav_api::ProcessingResult>, String> {
-        let header = Header {
-            request_id: request_id(self.clock().now()),
-            timestamp: self.clock().now(),
-        };
+        let header = self.fresh_header();
         let xml = nav_api::query_transaction_status(
             &header,
             &client.credentials,
@@ -409,6 +412,15 @@ impl App {
                 .map_err(|e| format!("queryTransactionStatus: {e}")),
             Ok(Reply::Refused(r)) => Err(format!("queryTransactionStatus: {r}")),
             Err(NoAnswer::Unknown(e)) => Err(e),
+        }
+    }
+
+    /// A header under a request id of its own, at the clock's now.
+    fn fresh_header(&self) -> Header {
+        let now = self.clock().now();
+        Header {
+            request_id: request_id(now),
+            timestamp: now,
         }
     }
 
