@@ -102,6 +102,19 @@ impl Tx {
         }))
     }
 
+    /// Whether `market` has a document the authority has not finished.
+    pub async fn einvoices_pending(&mut self, market: &str) -> Result<bool> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT 1 FROM einvoice_submissions WHERE market = $1 AND state IN ('queued', 'sent') LIMIT 1",
+            )
+            .bind(market)
+            .fetch_optional(c)
+            .await?
+            .is_some()
+        }))
+    }
+
     /// A customer's documents and where each stands.
     pub async fn einvoice_submissions_of_customer(
         &mut self,

@@ -125,11 +125,11 @@ impl App {
     /// Whether `market` has documents the authority has not finished.
     pub async fn einvoices_pending(&self, ctx: &Ctx, market_id: &str) -> Result<bool> {
         let mut tx = self.begin_read(ctx).await?;
-        let rows = tx.einvoice_submissions(market_id).await?;
+        // One row looked for, not the market's whole queue: the CLI asks
+        // after every pass.
+        let pending = tx.einvoices_pending(market_id).await?;
         tx.rollback().await?;
-        Ok(rows
-            .iter()
-            .any(|r| r.state == "queued" || r.state == "sent"))
+        Ok(pending)
     }
 
     /// Batches of the queue's documents, each document written as it will
